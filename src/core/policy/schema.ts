@@ -1,0 +1,257 @@
+import { z } from 'zod';
+import { parseDuration } from '../duration.js';
+
+export const TIER_NAMES = ['low', 'medium', 'high', 'critical'] as const;
+export type TierName = (typeof TIER_NAMES)[number];
+export const SENSITIVITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Sensitivity = (typeof SENSITIVITIES)[number];
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/;
+
+/** A duration written as text (`30m`, `1h30m`), parsed to milliseconds. */
+export const durationSchema = z
+  .string()
+  .regex(/^(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$/, { message: 'is not a duration (use e.g. 90s, 30m, 1h30m, 2h, 1d)' })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration (use e.g. 90s, 30m, 1h30m, 2h, 1d)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a 24h time like "08:00"' });
+const email = z
+  .string()
+  .regex(/^[^\s@]+@[^\s@]+$/, { message: 'must be an email address' })
+  .transform((s) => s.toLowerCase());
+const channelRef = z
+  .object({
+    slack: z.string().min(1).optional().describe('Slack channel id (C…) or name'),
+    teams: z.string().min(1).optional().describe('Teams channel (conversation) id, e.g. 19:…@thread.tacv2'),
+    console: z.string().min(1).optional().describe('Name shown by the terminal console'),
+  })
+  .strict();
+const envRef = z
+  .string()
+  .regex(/^env:[A-Z_][A-Z0-9_]*$/, { message: 'must be env:VARIABLE_NAME (secrets come from the environment, never the policy file)' });
+
+const tierSchema = z
+  .object({
+    upTo: z.number().int().min(0).max(100).optional().describe('Highest score (inclusive) in this tier; critical covers the rest'),
+    approvals: z.number().int().min(0).max(5).describe('Distinct approvals needed; 0 means auto-approve'),
+    approvers: z.array(z.string().regex(NAME_RE)).default([]).describe('Groups whose members may approve'),
+    distinctGroups: z.boolean().default(false).describe('Each approval must come from a different approver group'),
+    channel: channelRef.optional().describe('Where approval cards for this tier are posted, per platform'),
+    approvalTtl: durationSchema.prefault('1h').describe('A pending request times out after this long'),
+    remindBefore: durationSchema.prefault('15m').describe('Nudge approvers this long before the approval TTL ends'),
+    breakGlass: z.boolean().default(false).describe('Allow --break-glass: grant at once, review afterwards'),
+  })
+  .strict();
+
+const resourceSchema = z
+  .object({
+    description: z.string().default(''),
+    provider: z.string().regex(NAME_RE).describe('Provider adapter kind: demo, postgres, kubernetes, aws-sso, webhook'),
+    sensitivity: z.enum(SENSITIVITIES),
+    levels: z
+      .record(z.string().regex(NAME_RE), z.record(z.string(), z.unknown()).nullable().default({}))
+      .refine((levels) => Object.keys(levels).length > 0, { message: 'must define at least one level' })
+      .describe('Access levels and their provider-specific settings'),
+    defaultLevel: z.string().optional(),
+    minDuration: durationSchema.prefault('1m'),
+    defaultDuration: durationSchema.prefault('1h'),
+    maxDuration: durationSchema.prefault('4h'),
+    maxTotalDuration: durationSchema.optional().describe('Cap on the whole window including extensions (default: 2 x maxDuration)'),
+    connection: envRef.optional().describe('env:VAR holding the provider connection secret'),
+    config: z.record(z.string(), z.unknown()).default({}).describe('Provider-specific settings'),
+    notices: z.array(durationSchema).optional().describe('Expiry notice offsets for this resource (overrides notices.beforeExpiry)'),
+  })
+  .strict();
+
+const riskSchema = z
+  .object({
+    sensitivity: z
+      .object({
+        low: z.number().default(0),
+        medium: z.number().default(10),
+        high: z.number().default(20),
+        critical: z.number().default(35),
+      })
+      .strict()
+      .default({ low: 0, medium: 10, high: 20, critical: 35 }),
+    levels: z.record(z.string(), z.number()).default({ read: 0, write: 15, admin: 25 }),
+    factors: z
+      .object({
+        durationOverHalf: z.number().default(5),
+        durationOverThreeQuarters: z.number().default(10),
+        offHours: z.number().default(10),
+        weekend: z.number().default(15),
+        firstAccess: z.number().default(10),
+        cleanHistory: z.number().default(-5),
+        recentDenial: z.number().default(5),
+        recentAnomaly: z.number().default(15),
+        velocity: z.number().default(10),
+        newResourceBurst: z.number().default(10),
+        incidentKey: z.number().default(-5),
+        ticketKey: z.number().default(-5),
+        weakReason: z.number().default(10),
+        breakGlass: z.number().default(10),
+        extension: z.number().default(0),
+      })
+      .strict()
+      .prefault({}),
+    thresholds: z
+      .object({
+        cleanHistoryGrants: z.number().int().min(1).default(3),
+        historyWindow: durationSchema.prefault('90d'),
+        denialWindow: durationSchema.prefault('30d'),
+        maxDenials: z.number().int().min(0).default(3),
+        maxAnomalies: z.number().int().min(0).default(2),
+        velocityWindow: durationSchema.prefault('1h'),
+        velocityRequests: z.number().int().min(1).default(5),
+        newResourcesPerDay: z.number().int().min(1).default(3),
+        minReasonWords: z.number().int().min(0).default(3),
+        minReasonLength: z.number().int().min(0).default(12),
+      })
+      .strict()
+      .prefault({}),
+    ticketPattern: z.string().default('\\b[A-Z][A-Z0-9]{1,9}-[0-9]+\\b'),
+  })
+  .strict();
+
+export const policySchema = z
+  .object({
+    version: z.literal(1).default(1),
+    timezone: z.string().default('UTC').describe('IANA time zone used for business hours'),
+    businessHours: z
+      .object({
+        days: z.array(z.enum(WEEKDAYS)).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+        start: clock.default('08:00'),
+        end: clock.default('19:00'),
+      })
+      .strict()
+      .prefault({}),
+    groups: z.record(z.string().regex(NAME_RE), z.array(email)).default({}),
+    resources: z
+      .record(z.string().regex(NAME_RE, { message: 'resource names are lowercase letters, digits and dashes' }), resourceSchema)
+      .refine((r) => Object.keys(r).length > 0, { message: 'must define at least one resource' }),
+    tiers: z.object({ low: tierSchema, medium: tierSchema, high: tierSchema, critical: tierSchema }).strict(),
+    risk: riskSchema.prefault({}),
+    incidents: z
+      .object({
+        channelPattern: z.string().default('^inc-'),
+        keyPattern: z.string().default('INC-[0-9]+'),
+      })
+      .strict()
+      .prefault({}),
+    notices: z
+      .object({ beforeExpiry: z.array(durationSchema).prefault(['10m', '2m']) })
+      .strict()
+      .prefault({}),
+    alerts: z
+      .object({ channel: channelRef.optional(), reviewers: z.array(z.string().regex(NAME_RE)).default([]) })
+      .strict()
+      .prefault({})
+      .describe('Security/ops channel for break-glass broadcasts and revoke failures; reviewers review break-glass grants'),
+  })
+  .strict()
+  .superRefine((policy, ctx) => {
+    const groupNames = new Set(Object.keys(policy.groups));
+    try {
+      new Intl.DateTimeFormat('en-GB', { timeZone: policy.timezone });
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['timezone'], message: `"${policy.timezone}" is not an IANA time zone` });
+    }
+    for (const key of ['channelPattern', 'keyPattern'] as const) {
+      if (!isRegex(policy.incidents[key])) {
+        ctx.addIssue({ code: 'custom', path: ['incidents', key], message: 'is not a valid regular expression' });
+      }
+    }
+    if (!isRegex(policy.risk.ticketPattern)) {
+      ctx.addIssue({ code: 'custom', path: ['risk', 'ticketPattern'], message: 'is not a valid regular expression' });
+    }
+    let previous = -1;
+    for (const name of TIER_NAMES) {
+      const tier = policy.tiers[name];
+      const upTo = name === 'critical' ? 100 : tier.upTo;
+      if (upTo === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['tiers', name, 'upTo'], message: 'is required (the highest score in this tier)' });
+      } else if (upTo <= previous) {
+        ctx.addIssue({ code: 'custom', path: ['tiers', name, 'upTo'], message: `must be above the previous tier's upTo (${previous})` });
+      } else {
+        previous = upTo;
+      }
+      tier.approvers.forEach((group, i) => {
+        if (!groupNames.has(group)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tiers', name, 'approvers', i],
+            message: `unknown group "${group}" (define it under groups)`,
+          });
+        }
+      });
+      if (tier.approvals > 0 && tier.approvers.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tiers', name, 'approvers'],
+          message: `needs at least one group when approvals is ${tier.approvals}`,
+        });
+      }
+      if (tier.distinctGroups && tier.approvers.length < tier.approvals) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tiers', name, 'distinctGroups'],
+          message: `needs at least ${tier.approvals} approver groups for ${tier.approvals} approvals from distinct groups`,
+        });
+      }
+    }
+    policy.alerts.reviewers.forEach((group, i) => {
+      if (!groupNames.has(group)) {
+        ctx.addIssue({ code: 'custom', path: ['alerts', 'reviewers', i], message: `unknown group "${group}" (define it under groups)` });
+      }
+    });
+    for (const [name, resource] of Object.entries(policy.resources)) {
+      const path = ['resources', name];
+      const levels = Object.keys(resource.levels);
+      if (resource.defaultLevel !== undefined && !levels.includes(resource.defaultLevel)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'defaultLevel'],
+          message: `"${resource.defaultLevel}" is not one of its levels (${levels.join(', ')})`,
+        });
+      }
+      for (const level of levels) {
+        if (policy.risk.levels[level] === undefined) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'levels', level], message: `has no risk weight; add it under risk.levels` });
+        }
+      }
+      if (resource.minDuration > resource.maxDuration) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'minDuration'], message: 'is longer than maxDuration' });
+      }
+      if (resource.defaultDuration < resource.minDuration || resource.defaultDuration > resource.maxDuration) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'defaultDuration'], message: 'must lie between minDuration and maxDuration' });
+      }
+      if (resource.maxTotalDuration !== undefined && resource.maxTotalDuration < resource.maxDuration) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'maxTotalDuration'], message: 'must be at least maxDuration' });
+      }
+    }
+  });
+
+function isRegex(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type PolicyInput = z.input<typeof policySchema>;
+export type Policy = z.output<typeof policySchema>;
+export type Tier = Policy['tiers'][TierName];
+export type ResourcePolicy = Policy['resources'][string];
+export type ChannelRef = z.output<typeof channelRef>;

@@ -1,0 +1,12 @@
+/**
+ * Small durable key/value state kept in Keycard's own database, by namespace:
+ * the demo provider's grants (`provider:demo`), chat message references (`slack:card`),
+ * Teams conversation references (`teams:conversation`), and the like.
+ */
+export interface StateStore {
+  put(namespace: string, key: string, value: Record<string, unknown>): Promise<void>;
+  get(namespace: string, key: string): Promise<Record<string, unknown> | undefined>;
+  /** Returns true when something was deleted. */
+  delete(namespace: string, key: string): Promise<boolean>;
+  list(namespace: string): Promise<Array<{ key: string; value: Record<string, unknown> }>>;
+}

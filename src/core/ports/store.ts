@@ -1,0 +1,81 @@
+import type {
+  AccessRequest,
+  Approval,
+  AuditEvent,
+  AuditInput,
+  HistoryQuery,
+  NewAccessRequest,
+  RequesterHistory,
+  RequestStatus,
+} from '../types.js';
+import type { StateStore } from './state.js';
+
+/** Fields a transition may change besides the status. */
+export type RequestPatch = Partial<
+  Omit<AccessRequest, 'id' | 'number' | 'kind' | 'requester' | 'resource' | 'level' | 'createdAt' | 'updatedAt'>
+>;
+
+export interface RequestFilter {
+  requester?: string;
+  statuses?: readonly RequestStatus[];
+  resource?: string;
+  parentId?: string;
+  limit?: number;
+}
+
+/** Work the scheduler claims; each kind selects due rows with FOR UPDATE SKIP LOCKED. */
+export type DueKind =
+  /** active and expires_at <= now */
+  | 'expired'
+  /** revoking or revoke_failed, next_attempt_at <= now (retries and abandoned claims) */
+  | 'revoke_retry'
+  /** approved, next_attempt_at <= now (grant interrupted by a crash, or not yet attempted) */
+  | 'activation_retry'
+  /** pending and approval_expires_at <= now */
+  | 'approval_timeout'
+  /** pending and remind_at <= now and reminded_at is null */
+  | 'approval_reminder'
+  /** active and next_notice_at <= now */
+  | 'notice';
+
+/** Repositories usable inside one transaction. Never call the outer Store from inside `transaction`. */
+export interface StoreTx {
+  /** Next value of the human id sequence (KC-<n>). */
+  nextRequestNumber(): Promise<number>;
+  insertRequest(request: NewAccessRequest & { number: number }): Promise<AccessRequest>;
+  getRequest(id: string): Promise<AccessRequest | undefined>;
+  getRequestByNumber(number: number): Promise<AccessRequest | undefined>;
+  /** SELECT … FOR UPDATE of one request. */
+  lockRequest(id: string): Promise<AccessRequest | undefined>;
+  /** Conditional update: applies only when the current status is one of `from`; returns the updated row or undefined. */
+  transition(id: string, from: readonly RequestStatus[], patch: RequestPatch): Promise<AccessRequest | undefined>;
+  /** Unconditional update of non-status bookkeeping fields (reminders, notices, attempts). */
+  update(id: string, patch: RequestPatch): Promise<AccessRequest>;
+  listRequests(filter: RequestFilter): Promise<AccessRequest[]>;
+  /** The requester's open grant (active) on resource+level, if any. */
+  findActiveGrant(requester: string, resource: string, level: string): Promise<AccessRequest | undefined>;
+  /** The requester's pending access request on resource+level, if any. */
+  findPending(requester: string, resource: string, level: string): Promise<AccessRequest | undefined>;
+  /** Claims due rows (FOR UPDATE SKIP LOCKED); the caller updates them in the same transaction. */
+  claimDue(kind: DueKind, now: Date, limit: number): Promise<AccessRequest[]>;
+  insertApproval(approval: Omit<Approval, 'id'>): Promise<Approval | 'duplicate'>;
+  listApprovals(requestId: string): Promise<Approval[]>;
+  /** Appends to the hash chain; serialises writers so the chain never forks. */
+  appendAudit(event: AuditInput): Promise<AuditEvent>;
+  history(query: HistoryQuery): Promise<RequesterHistory>;
+}
+
+export interface AuditQuery {
+  since?: Date;
+  afterSeq?: number;
+  limit?: number;
+}
+
+export interface Store extends Pick<StoreTx, 'getRequest' | 'getRequestByNumber' | 'listRequests' | 'listApprovals' | 'history'> {
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Audit events in chain order. */
+  readAudit(query: AuditQuery): Promise<AuditEvent[]>;
+  /** Key/value state for providers and chat adapters. */
+  readonly state: StateStore;
+  close(): Promise<void>;
+}

@@ -1,0 +1,141 @@
+import type { TierName } from './policy/schema.js';
+
+export type Platform = 'slack' | 'teams' | 'console';
+
+/** Lifecycle states of DESIGN.md §2. `merged`: an overlapping request or extension folded into its parent grant. */
+export const REQUEST_STATUSES = [
+  'pending',
+  'approved',
+  'active',
+  'denied',
+  'cancelled',
+  'timed_out',
+  'failed',
+  'revoking',
+  'revoked',
+  'expired',
+  'revoke_failed',
+  'merged',
+] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'active', 'revoking', 'revoke_failed'];
+
+export type RequestKind = 'access' | 'extension';
+export type EndReason = 'expired' | 'released' | 'revoked';
+
+export interface RiskFactor {
+  id: string;
+  points: number;
+  reason: string;
+}
+
+export interface RiskAssessment {
+  score: number;
+  tier: TierName;
+  factors: RiskFactor[];
+}
+
+/** Where a request came from, so replies and threads can find their way back. */
+export interface RequestOrigin {
+  platform: Platform;
+  channel?: string;
+  user?: string;
+}
+
+export interface AccessRequest {
+  id: string;
+  number: number;
+  kind: RequestKind;
+  parentId: string | null;
+  requester: string;
+  resource: string;
+  level: string;
+  durationMs: number;
+  reason: string;
+  incidentKey: string | null;
+  breakGlass: boolean;
+  status: RequestStatus;
+  score: number;
+  tier: TierName;
+  factors: RiskFactor[];
+  approvalsRequired: number;
+  approverGroups: string[];
+  distinctGroups: boolean;
+  approvalExpiresAt: Date | null;
+  /** When approvers get a reminder (approvalExpiresAt - tier.remindBefore); null once reminded or not pending. */
+  remindAt: Date | null;
+  remindedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  decidedAt: Date | null;
+  decisionNote: string | null;
+  activatedAt: Date | null;
+  expiresAt: Date | null;
+  endedAt: Date | null;
+  endReason: EndReason | null;
+  endedBy: string | null;
+  provider: string;
+  grantRef: Record<string, unknown> | null;
+  credentialFingerprint: string | null;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+  /** Expiry-notice offsets (ms before expiry) already sent for the current window. */
+  noticesSent: number[];
+  /** When the next expiry notice is due; null when none is left. */
+  nextNoticeAt: Date | null;
+  reviewRequired: boolean;
+  reviewedBy: string | null;
+  reviewedAt: Date | null;
+  origin: RequestOrigin;
+}
+
+export type NewAccessRequest = Omit<AccessRequest, 'id' | 'number' | 'updatedAt'> & { id?: string };
+
+export type Decision = 'approve' | 'deny';
+
+export interface Approval {
+  id: string;
+  requestId: string;
+  approver: string;
+  decision: Decision;
+  groups: string[];
+  comment: string | null;
+  createdAt: Date;
+}
+
+export interface AuditInput {
+  at: Date;
+  actor: string;
+  action: string;
+  requestId: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditEvent extends AuditInput {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+/** Counts the risk engine reads from history; the store computes them with indexed queries. */
+export interface RequesterHistory {
+  /** Grants on this resource that ended without incident in the history window. */
+  cleanGrantsOnResource: number;
+  /** Any grant (clean or not) on this resource ever. */
+  priorGrantsOnResource: number;
+  recentDenials: number;
+  recentAnomalies: number;
+  requestsInVelocityWindow: number;
+  /** Distinct resources requested in the last 24 h that the requester had never been granted before. */
+  newResourcesLastDay: number;
+}
+
+export interface HistoryQuery {
+  requester: string;
+  resource: string;
+  now: Date;
+  historyWindowMs: number;
+  denialWindowMs: number;
+  velocityWindowMs: number;
+}
