@@ -68,6 +68,8 @@ export interface Provider {
   /** Idempotent: a grant already gone at the target is success. */
   revoke(input: ProviderRevokeInput): Promise<void>;
   list(input: ProviderListInput): Promise<ManagedGrant[]>;
+  /** Moves the target's own expiry (e.g. Postgres VALID UNTIL) when a grant is extended. */
+  extend?(input: ProviderRevokeInput & { expiresAt: Date }): Promise<void>;
   terminateSessions?(input: ProviderRevokeInput): Promise<number>;
   verifyRevoked?(input: ProviderRevokeInput): Promise<boolean>;
   close?(): Promise<void>;

@@ -1,0 +1,166 @@
+import { parseDuration } from '../duration.js';
+import { closest } from './suggest.js';
+import type { Catalog, Command, ParseResult } from './types.js';
+import { REQUEST_USAGE, USAGE } from './usage.js';
+
+const ID_RE = /^(?:#|kc-)?(\d{1,9})$/i;
+const SUBCOMMANDS = new Set(['help', 'list', 'status', 'release', 'revoke', 'cancel', 'extend', 'approve', 'deny', 'review']);
+const MAX_REASON = 1000;
+
+function fail(message: string, usageKey: string): ParseResult {
+  return { ok: false, message, usage: USAGE[usageKey] ?? REQUEST_USAGE };
+}
+
+function done(command: Command): ParseResult {
+  return { ok: true, command };
+}
+
+/** Parses a request id like `KC-42`, `kc-42`, `#42` or `42`. */
+export function parseRequestId(token: string | undefined): number | undefined {
+  if (token === undefined) return undefined;
+  const match = ID_RE.exec(token.trim());
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Parses `/access …` text (the leading `/access` or `access` is optional).
+ * Never throws: every malformed input comes back as a specific message with usage.
+ */
+export function parseCommand(text: string, catalog: Catalog): ParseResult {
+  const tokens = text.trim().split(/\s+/).filter(Boolean);
+  if (tokens[0] === '/access' || tokens[0]?.toLowerCase() === 'access') tokens.shift();
+  const head = tokens[0]?.toLowerCase();
+  if (head === undefined) {
+    return fail('Tell me what you need: a resource, optionally a duration and level, and a reason.', 'request');
+  }
+  if (SUBCOMMANDS.has(head)) return parseSubcommand(head, tokens.slice(1));
+  return parseRequest(tokens, catalog);
+}
+
+function parseSubcommand(name: string, args: string[]): ParseResult {
+  if (name === 'help') return done({ kind: 'help' });
+  if (name === 'list') {
+    return args.length === 0 ? done({ kind: 'list' }) : fail(`"list" takes no arguments (got "${args.join(' ')}").`, 'list');
+  }
+  const number = parseRequestId(args[0]);
+  if (number === undefined) {
+    return fail(
+      args[0] === undefined
+        ? `"${name}" needs a request id such as KC-42.`
+        : `"${args[0]}" is not a request id (expected something like KC-42).`,
+      name,
+    );
+  }
+  const rest = args.slice(1).join(' ');
+  if (rest.length > MAX_REASON) return fail(`That text is too long (${rest.length} characters; at most ${MAX_REASON}).`, name);
+  switch (name) {
+    case 'status':
+      return done({ kind: 'status', number });
+    case 'cancel':
+      return done({ kind: 'cancel', number });
+    case 'release':
+      return done({ kind: 'release', number, reason: rest });
+    case 'approve':
+      return done({ kind: 'approve', number, comment: rest });
+    case 'review':
+      return done({ kind: 'review', number, comment: rest });
+    case 'revoke':
+      return rest ? done({ kind: 'revoke', number, reason: rest }) : fail('Say why you are revoking it.', 'revoke');
+    case 'deny':
+      return rest
+        ? done({ kind: 'deny', number, reason: rest })
+        : fail('A denial needs a reason, so the requester knows what to change.', 'deny');
+    case 'extend': {
+      const token = args[1];
+      const durationMs = token === undefined ? undefined : parseDuration(token);
+      if (durationMs === undefined) {
+        return fail(
+          token === undefined
+            ? 'How much longer? e.g. /access extend KC-42 30m'
+            : `"${token}" is not a duration (use e.g. 90s, 30m, 1h30m, 2h).`,
+          'extend',
+        );
+      }
+      return done({ kind: 'extend', number, durationMs, reason: args.slice(2).join(' ') });
+    }
+    default:
+      return fail(`Unknown command "${name}".`, 'help');
+  }
+}
+
+function parseRequest(tokens: string[], catalog: Catalog): ParseResult {
+  const flags = extractFlags(tokens);
+  if (!flags.ok) return flags.result;
+  const [rawResource, ...rest] = flags.tokens;
+  const resourceName = rawResource?.toLowerCase() ?? '';
+  const names = Object.keys(catalog.resources);
+  const resource = catalog.resources[resourceName];
+  if (!resource) {
+    const guess = closest(resourceName, names);
+    const hint = guess ? ` Did you mean "${guess}"?` : '';
+    return fail(`Unknown resource "${rawResource ?? ''}".${hint} Available: ${names.join(', ') || '(none)'}.`, 'request');
+  }
+  let durationMs: number | undefined;
+  let level: string | undefined;
+  // Duration and level may come in either order right after the resource.
+  while (rest.length > 0) {
+    const token = rest[0]!;
+    const lower = token.toLowerCase();
+    if (durationMs === undefined && /^\d/.test(token)) {
+      const parsed = parseDuration(token);
+      if (parsed === undefined) return fail(`"${token}" is not a duration (use e.g. 90s, 30m, 1h30m, 2h, 1d).`, 'request');
+      durationMs = parsed;
+      rest.shift();
+    } else if (level === undefined && resource.levels.includes(lower)) {
+      level = lower;
+      rest.shift();
+    } else if (level === undefined && ['read', 'write', 'admin'].includes(lower) && rest.length > 1) {
+      return fail(`${resourceName} has no "${lower}" level (levels: ${resource.levels.join(', ')}).`, 'request');
+    } else {
+      break;
+    }
+  }
+  const reason = rest.join(' ').trim();
+  if (!reason) {
+    return fail(
+      `Say why you need access, e.g. /access ${resourceName} 30m ${resource.levels[0] ?? 'read'} fix stuck order INC-4211`,
+      'request',
+    );
+  }
+  if (reason.length > MAX_REASON) return fail(`The reason is too long (${reason.length} characters; at most ${MAX_REASON}).`, 'request');
+  const command: Command = { kind: 'request', resource: resourceName, reason, breakGlass: flags.breakGlass };
+  if (durationMs !== undefined) command.durationMs = durationMs;
+  if (level !== undefined) command.level = level;
+  if (flags.incidentKey !== undefined) command.incidentKey = flags.incidentKey;
+  return done(command);
+}
+
+type FlagResult = { ok: true; tokens: string[]; breakGlass: boolean; incidentKey?: string } | { ok: false; result: ParseResult };
+
+function extractFlags(tokens: string[]): FlagResult {
+  const kept: string[] = [];
+  let breakGlass = false;
+  let incidentKey: string | undefined;
+  for (let i = 0; i < tokens.length; i += 1) {
+    const token = tokens[i]!;
+    if (!token.startsWith('--')) {
+      kept.push(token);
+      continue;
+    }
+    const [flag, inline] = token.split('=', 2) as [string, string | undefined];
+    if (flag === '--break-glass') {
+      breakGlass = true;
+    } else if (flag === '--incident') {
+      const value = inline ?? tokens[i + 1];
+      if (inline === undefined) i += 1;
+      if (!value || value.startsWith('--'))
+        return { ok: false, result: fail('--incident needs an incident key, e.g. --incident INC-4211', 'request') };
+      incidentKey = value.toUpperCase();
+    } else {
+      return { ok: false, result: fail(`Unknown option "${flag}" (options: --incident KEY, --break-glass).`, 'request') };
+    }
+  }
+  const result: FlagResult = { ok: true, tokens: kept, breakGlass };
+  if (incidentKey !== undefined) result.incidentKey = incidentKey;
+  return result;
+}

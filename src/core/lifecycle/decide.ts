@@ -1,0 +1,134 @@
+import { approvalProgress, checkApprover } from '../approval/rules.js';
+import { ok, type Result, refuse } from '../result.js';
+import type { AccessRequest, Decision } from '../types.js';
+import { activate } from './activate.js';
+import type { CoreDeps } from './deps.js';
+import { announce } from './notify.js';
+
+export interface DecideInput {
+  number: number;
+  actor: string;
+  decision: Decision;
+  comment: string;
+}
+
+export interface DecideOutcome {
+  request: AccessRequest;
+  /** True when this decision completed the approval (or denied the request). */
+  final: boolean;
+  counted: number;
+  required: number;
+}
+
+/**
+ * Records an approve/deny under the tier's rules. The request row is locked for the whole check, so
+ * concurrent clicks serialise: exactly one decision completes it. Refused attempts are audited and change nothing else.
+ */
+export async function decide(deps: CoreDeps, input: DecideInput): Promise<Result<DecideOutcome>> {
+  const policy = deps.policy();
+  const actor = input.actor.toLowerCase();
+  const now = deps.clock.now();
+  const existing = await deps.store.getRequestByNumber(input.number);
+  if (!existing) return refuse('not_found', `KC-${input.number} does not exist.`);
+  if (input.decision === 'deny' && !input.comment.trim()) {
+    return refuse('reason_required', 'A denial needs a reason, so the requester knows what to change.');
+  }
+
+  const result = await deps.store.transaction(async (tx): Promise<Result<DecideOutcome>> => {
+    const request = await tx.lockRequest(existing.id);
+    if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
+    const approvals = await tx.listApprovals(request.id);
+    const check = checkApprover(policy, request, approvals, actor, input.decision);
+    if (!check.ok) {
+      await tx.appendAudit({
+        at: now,
+        actor,
+        action: 'approval.refused',
+        requestId: request.id,
+        details: { ref: `KC-${request.number}`, decision: input.decision, code: check.code, status: request.status },
+      });
+      return check;
+    }
+    const inserted = await tx.insertApproval({
+      requestId: request.id,
+      approver: actor,
+      decision: input.decision,
+      groups: check.value,
+      comment: input.comment || null,
+      createdAt: now,
+    });
+    if (inserted === 'duplicate') {
+      await tx.appendAudit({
+        at: now,
+        actor,
+        action: 'approval.refused',
+        requestId: request.id,
+        details: { ref: `KC-${request.number}`, code: 'duplicate_approver' },
+      });
+      return refuse('duplicate_approver', `You already decided on KC-${request.number}.`);
+    }
+    if (input.decision === 'deny') {
+      const denied = await tx.transition(request.id, ['pending'], {
+        status: 'denied',
+        decidedAt: now,
+        decisionNote: input.comment,
+        remindAt: null,
+        approvalExpiresAt: null,
+      });
+      if (!denied) return refuse('not_pending', `KC-${request.number} was decided a moment ago.`);
+      await tx.appendAudit({
+        at: now,
+        actor,
+        action: 'request.denied',
+        requestId: request.id,
+        details: { ref: `KC-${request.number}`, reason: input.comment, groups: check.value },
+      });
+      return ok({ request: denied, final: true, counted: 0, required: request.approvalsRequired });
+    }
+    const progress = approvalProgress(request, [...approvals, inserted]);
+    await tx.appendAudit({
+      at: now,
+      actor,
+      action: 'approval.recorded',
+      requestId: request.id,
+      details: {
+        ref: `KC-${request.number}`,
+        groups: check.value,
+        counted: progress.counted,
+        required: progress.required,
+        comment: input.comment || null,
+      },
+    });
+    if (!progress.satisfied) return ok({ request, final: false, counted: progress.counted, required: progress.required });
+    const approved = await tx.transition(request.id, ['pending'], {
+      status: 'approved',
+      decidedAt: now,
+      decisionNote: input.comment || null,
+      nextAttemptAt: now,
+      remindAt: null,
+    });
+    if (!approved) return refuse('not_pending', `KC-${request.number} was decided a moment ago.`);
+    await tx.appendAudit({
+      at: now,
+      actor,
+      action: 'request.approved',
+      requestId: request.id,
+      details: { ref: `KC-${request.number}`, approvers: [...approvals.map((a) => a.approver), actor] },
+    });
+    return ok({ request: approved, final: true, counted: progress.counted, required: progress.required });
+  });
+
+  if (!result.ok) return result;
+  const { request, final } = result.value;
+  if (input.decision === 'deny') {
+    await announce(deps, request, 'denied', { actor });
+    return result;
+  }
+  if (!final) {
+    await announce(deps, request, 'approval_recorded', { actor });
+    return result;
+  }
+  await announce(deps, request, 'approved', { actor });
+  const activated = await activate(deps, request.id);
+  return ok({ ...result.value, request: activated ?? request });
+}

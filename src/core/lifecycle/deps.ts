@@ -1,0 +1,47 @@
+import type { Policy } from '../policy/schema.js';
+import type { ChatPort } from '../ports/chat.js';
+import type { Provider } from '../ports/provider.js';
+import type { Clock, IdSource, Logger } from '../ports/runtime.js';
+import type { Store } from '../ports/store.js';
+
+export interface ProviderLookup {
+  get(kind: string): Provider | undefined;
+}
+
+/** Reliability knobs; defaults follow DESIGN.md §1 and the Vault revocation ladder (reference §3.2). */
+export interface LifecycleSettings {
+  /** How long a claim on a grant/revoke attempt is held before another replica may retry it. */
+  claimLeaseMs: number;
+  maxGrantAttempts: number;
+  maxRevokeAttempts: number;
+  revokeBaseDelayMs: number;
+  /** After revoke_failed, keep retrying at this interval. */
+  revokeFailedRetryMs: number;
+  batchSize: number;
+}
+
+export const DEFAULT_SETTINGS: LifecycleSettings = {
+  claimLeaseMs: 60_000,
+  maxGrantAttempts: 3,
+  maxRevokeAttempts: 6,
+  revokeBaseDelayMs: 10_000,
+  revokeFailedRetryMs: 86_400_000,
+  batchSize: 100,
+};
+
+/** Everything a use case needs, passed in; core does no I/O of its own. */
+export interface CoreDeps {
+  store: Store;
+  /** The current policy (a getter so a reload takes effect without rewiring). */
+  policy: () => Policy;
+  providers: ProviderLookup;
+  chat: ChatPort;
+  clock: Clock;
+  ids: IdSource;
+  /** Uniform [0,1), for backoff jitter. */
+  random: () => number;
+  log: Logger;
+  /** Resolves `env:VAR` references from the policy to their values. */
+  resolveSecret: (ref: string) => string | undefined;
+  settings: LifecycleSettings;
+}

@@ -1,0 +1,110 @@
+import { eligibleGroups } from '../approval/rules.js';
+import { isMember } from '../policy/access.js';
+import { ok, type Result, refuse } from '../result.js';
+import type { AccessRequest } from '../types.js';
+import type { CoreDeps } from './deps.js';
+import { announce } from './notify.js';
+import { beginRevoke, performRevoke } from './revoke.js';
+
+/** May this person end someone else's grant? The tier's approvers and the policy's alert reviewers may. */
+export function canRevokeOthers(deps: CoreDeps, request: AccessRequest, actor: string): boolean {
+  const policy = deps.policy();
+  return eligibleGroups(policy, request, actor).length > 0 || policy.alerts.reviewers.some((group) => isMember(policy, group, actor));
+}
+
+/**
+ * `release` (the requester is done) or `revoke` (an approver or security ends it). Revokes at the
+ * provider now; the grant is recorded as revoked only once the provider confirmed.
+ */
+export async function endGrant(
+  deps: CoreDeps,
+  input: { number: number; actor: string; reason: string; mode: 'release' | 'revoke' },
+): Promise<Result<AccessRequest>> {
+  const actor = input.actor.toLowerCase();
+  const request = await deps.store.getRequestByNumber(input.number);
+  if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
+  const own = request.requester === actor;
+  if (input.mode === 'release' && !own && !canRevokeOthers(deps, request, actor)) {
+    return refuse('not_allowed', `KC-${input.number} is ${request.requester}'s grant; only they, its approvers or security can end it.`);
+  }
+  if (input.mode === 'revoke' && !canRevokeOthers(deps, request, actor)) {
+    return refuse(
+      'not_allowed',
+      `Only KC-${input.number}'s approvers (${request.approverGroups.join(', ') || 'none'}) or the security reviewers can revoke it.`,
+    );
+  }
+  if (request.status === 'pending' && own) return cancel(deps, { number: input.number, actor });
+  if (request.kind === 'extension' || request.status === 'merged') {
+    return refuse('not_a_grant', `KC-${input.number} is an extension request; release the grant it extends instead.`);
+  }
+  if (request.status !== 'active') {
+    return refuse('not_active', `KC-${input.number} is not active (it is ${request.status.replace('_', ' ')}).`);
+  }
+  const now = deps.clock.now();
+  const endReason = own && input.mode === 'release' ? 'released' : 'revoked';
+  const claimed = await deps.store.transaction((tx) => beginRevoke(deps, tx, request, endReason, actor, now, input.reason || undefined));
+  if (!claimed) return refuse('not_active', `KC-${input.number} is already ending.`);
+  const ended = await performRevoke(deps, claimed);
+  return ok(ended ?? claimed);
+}
+
+export async function cancel(deps: CoreDeps, input: { number: number; actor: string }): Promise<Result<AccessRequest>> {
+  const actor = input.actor.toLowerCase();
+  const request = await deps.store.getRequestByNumber(input.number);
+  if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
+  if (request.requester !== actor) return refuse('not_allowed', `Only ${request.requester} can cancel KC-${input.number}.`);
+  const now = deps.clock.now();
+  const cancelled = await deps.store.transaction(async (tx) => {
+    const row = await tx.transition(request.id, ['pending'], {
+      status: 'cancelled',
+      decidedAt: now,
+      remindAt: null,
+      approvalExpiresAt: null,
+    });
+    if (row)
+      await tx.appendAudit({
+        at: now,
+        actor,
+        action: 'request.cancelled',
+        requestId: request.id,
+        details: { ref: `KC-${request.number}` },
+      });
+    return row;
+  });
+  if (!cancelled)
+    return refuse(
+      'not_pending',
+      `KC-${input.number} is not pending (it is ${request.status.replace('_', ' ')}); use release to end an active grant.`,
+    );
+  await announce(deps, cancelled, 'cancelled', { actor });
+  return ok(cancelled);
+}
+
+/** Post-hoc review of a break-glass grant by a reviewer who is not the requester. */
+export async function review(deps: CoreDeps, input: { number: number; actor: string; comment: string }): Promise<Result<AccessRequest>> {
+  const actor = input.actor.toLowerCase();
+  const request = await deps.store.getRequestByNumber(input.number);
+  if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
+  if (!request.reviewRequired) return refuse('no_review', `KC-${input.number} was not a break-glass grant; it needs no review.`);
+  if (request.reviewedBy) return refuse('already_reviewed', `KC-${input.number} was already reviewed by ${request.reviewedBy}.`);
+  if (request.requester === actor) return refuse('self_review', 'You cannot review your own break-glass grant.');
+  if (!canRevokeOthers(deps, request, actor))
+    return refuse('not_allowed', `Only KC-${input.number}'s approvers or the security reviewers can review it.`);
+  const now = deps.clock.now();
+  const reviewed = await deps.store.transaction(async (tx) => {
+    const locked = await tx.lockRequest(request.id);
+    if (!locked || locked.reviewedBy) return undefined;
+    const row = await tx.update(request.id, { reviewedBy: actor, reviewedAt: now });
+    await tx.appendAudit({
+      at: now,
+      actor,
+      action: 'break_glass.reviewed',
+      requestId: request.id,
+      details: { ref: `KC-${request.number}`, comment: input.comment || null },
+    });
+    return row;
+  });
+  if (!reviewed) return refuse('already_reviewed', `KC-${input.number} was just reviewed by someone else.`);
+  await announce(deps, reviewed, 'reviewed', { actor });
+  return ok(reviewed);
+}

@@ -1,0 +1,132 @@
+import { resolveResource } from '../policy/access.js';
+import type { DirectMessage } from '../ports/chat.js';
+import type { Credential } from '../ports/provider.js';
+import type { AccessRequest } from '../types.js';
+import { formatClock, statusLine } from '../views/format.js';
+import { type RequestView, toRequestView } from '../views/request-view.js';
+import type { CoreDeps } from './deps.js';
+
+/** Builds the platform-neutral view of a request from the store. */
+export async function loadView(deps: CoreDeps, request: AccessRequest): Promise<RequestView> {
+  const policy = deps.policy();
+  const approvals = await deps.store.listApprovals(request.id);
+  const parent = request.parentId ? await deps.store.getRequest(request.parentId) : undefined;
+  return toRequestView(request, approvals, {
+    timezone: policy.timezone,
+    description: resolveResource(policy, request.resource)?.description ?? '',
+    parentNumber: parent?.number ?? null,
+  });
+}
+
+/** Runs a chat delivery; chat failures are logged and never break the lifecycle. */
+async function deliver(deps: CoreDeps, what: string, requestId: string | null, send: () => Promise<void>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    deps.log.warn({ requestId, what, err: error instanceof Error ? error.message : String(error) }, 'chat delivery failed');
+  }
+}
+
+export type LifecycleEvent =
+  | 'submitted'
+  | 'approval_recorded'
+  | 'approved'
+  | 'activated'
+  | 'denied'
+  | 'failed'
+  | 'timed_out'
+  | 'cancelled'
+  | 'merged'
+  | 'extended'
+  | 'ended'
+  | 'revoke_failed'
+  | 'revoke_retrying'
+  | 'reviewed';
+
+/** Tells chat about a transition: the card is updated in place, a thread reply is posted, and DMs go out. */
+export async function announce(
+  deps: CoreDeps,
+  request: AccessRequest,
+  event: LifecycleEvent,
+  extra: { actor?: string; credential?: Credential; text?: string } = {},
+): Promise<void> {
+  const policy = deps.policy();
+  const view = await loadView(deps, request);
+  const now = deps.clock.now();
+  const channel = policy.tiers[request.tier].channel;
+  const threadText = threadLine(view, event, extra.actor, now);
+  await deliver(deps, 'card', request.id, () => deps.chat.publishCard(view, channel));
+  if (event !== 'submitted') await deliver(deps, 'thread', request.id, () => deps.chat.postThread(view, threadText));
+
+  const dm = (to: string, message: DirectMessage) =>
+    deliver(deps, `dm:${message.kind}`, request.id, () => deps.chat.sendDirect(to, message));
+  switch (event) {
+    case 'activated':
+      if (extra.credential) await dm(request.requester, { kind: 'credential', request: view, credential: extra.credential });
+      else await dm(request.requester, { kind: 'info', request: view, text: `${view.ref} is active: ${statusLine(view, now)}` });
+      break;
+    case 'denied':
+      await dm(request.requester, { kind: 'denied', request: view });
+      break;
+    case 'failed':
+      await dm(request.requester, { kind: 'failed', request: view });
+      break;
+    case 'timed_out':
+      await dm(request.requester, { kind: 'timed_out', request: view });
+      break;
+    case 'ended':
+      await dm(request.requester, { kind: 'ended', request: view });
+      break;
+    case 'revoke_failed':
+      await deliver(deps, 'alert', request.id, () =>
+        deps.chat.postAlert(policy.alerts.channel, {
+          kind: 'revoke_failed',
+          text: `${view.ref}: revoking ${request.resource} (${request.level}) for ${request.requester} keeps failing: ${request.lastError ?? 'unknown error'}. Access may still be live; Keycard retries daily.`,
+          request: view,
+          retry: true,
+        }),
+      );
+      break;
+    default:
+      break;
+  }
+}
+
+/** Sends a DM outside the standard transitions (reminders, notices, break-glass reviews). */
+export async function sendDirect(deps: CoreDeps, to: string, message: DirectMessage): Promise<void> {
+  await deliver(deps, `dm:${message.kind}`, message.request?.id ?? null, () => deps.chat.sendDirect(to, message));
+}
+
+function threadLine(view: RequestView, event: LifecycleEvent, actor: string | undefined, now: Date): string {
+  const who = actor ?? 'Keycard';
+  switch (event) {
+    case 'submitted':
+      return `${view.requester} requested ${view.resource} (${view.level}) · risk ${view.score} (${view.tier})`;
+    case 'approval_recorded':
+      return `Approved by ${who} · ${view.approvalsCounted} of ${view.approvalsRequired}`;
+    case 'approved':
+      return view.breakGlass ? `Break-glass: granted at once, post-hoc review required` : `Approved by ${who} · granting access`;
+    case 'activated':
+      return `Access active until ${view.expiresAt ? formatClock(view.expiresAt, view.timezone, now) : '?'}`;
+    case 'denied':
+      return `Denied by ${who}${view.decisionNote ? `: ${view.decisionNote}` : ''}`;
+    case 'failed':
+      return `Grant failed: ${view.lastError ?? 'unknown error'}`;
+    case 'timed_out':
+      return 'Timed out waiting for approval';
+    case 'cancelled':
+      return `Cancelled by ${who}`;
+    case 'merged':
+      return `Merged into ${view.parentRef ?? 'the active grant'}`;
+    case 'extended':
+      return `Extended by ${who}: ${statusLine(view, now)}`;
+    case 'ended':
+      return view.status === 'expired' ? 'Expired · access revoked' : `Revoked by ${view.endedBy ?? who} · access removed`;
+    case 'revoke_failed':
+      return `REVOKE FAILED after repeated attempts: ${view.lastError ?? 'unknown error'} · retrying daily`;
+    case 'revoke_retrying':
+      return `Revoke attempt failed (${view.lastError ?? 'unknown error'}); retrying`;
+    case 'reviewed':
+      return `Break-glass grant reviewed by ${who}`;
+  }
+}

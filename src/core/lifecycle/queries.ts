@@ -1,0 +1,117 @@
+import { eligibleGroups } from '../approval/rules.js';
+import { resolveResource } from '../policy/access.js';
+import { ok, type Result, refuse } from '../result.js';
+import { assessRisk } from '../risk/assess.js';
+import { findIncidentKey } from '../risk/incident.js';
+import type { RequesterHistory, RiskAssessment } from '../types.js';
+import { OPEN_STATUSES } from '../types.js';
+import type { RequestView } from '../views/request-view.js';
+import type { CoreDeps } from './deps.js';
+import { loadView } from './notify.js';
+
+export async function requestStatus(deps: CoreDeps, number: number): Promise<Result<RequestView>> {
+  const request = await deps.store.getRequestByNumber(number);
+  if (!request) return refuse('not_found', `KC-${number} does not exist.`);
+  return ok(await loadView(deps, request));
+}
+
+export interface Overview {
+  mine: RequestView[];
+  waitingForMe: RequestView[];
+  toReview: RequestView[];
+}
+
+/** What `list` and App Home show: my open requests and grants, and what waits for my decision or review. */
+export async function overview(deps: CoreDeps, actor: string): Promise<Overview> {
+  const policy = deps.policy();
+  const me = actor.toLowerCase();
+  const mine = await deps.store.listRequests({ requester: me, statuses: OPEN_STATUSES, limit: 50 });
+  const pending = await deps.store.listRequests({ statuses: ['pending'], limit: 200 });
+  const waiting = [];
+  for (const request of pending) {
+    if (request.requester === me || eligibleGroups(policy, request, me).length === 0) continue;
+    const approvals = await deps.store.listApprovals(request.id);
+    if (!approvals.some((a) => a.approver === me)) waiting.push(request);
+  }
+  const reviewerGroups = policy.alerts.reviewers;
+  const isReviewer = reviewerGroups.some((group) => policy.groups[group]?.includes(me));
+  const recent = await deps.store.listRequests({ statuses: ['active', 'revoking', 'revoked', 'expired', 'revoke_failed'], limit: 200 });
+  const toReview = recent.filter(
+    (r) => r.reviewRequired && !r.reviewedBy && r.requester !== me && (isReviewer || eligibleGroups(policy, r, me).length > 0),
+  );
+  return {
+    mine: await Promise.all(mine.map((r) => loadView(deps, r))),
+    waitingForMe: await Promise.all(waiting.map((r) => loadView(deps, r))),
+    toReview: await Promise.all(toReview.map((r) => loadView(deps, r))),
+  };
+}
+
+export interface RiskExplanation {
+  assessment: RiskAssessment;
+  history: RequesterHistory;
+  route: {
+    approvals: number;
+    approvers: string[];
+    distinctGroups: boolean;
+    channel: Record<string, string | undefined>;
+    breakGlass: boolean;
+    approvalTtlMs: number;
+  };
+  level: string;
+  durationMs: number;
+  at: Date;
+}
+
+/** Scores a hypothetical request without creating anything (`keycard risk explain`). */
+export async function explainRisk(
+  deps: CoreDeps,
+  input: { requester: string; resource: string; durationMs?: number; level?: string; reason?: string; at?: Date; breakGlass?: boolean },
+): Promise<Result<RiskExplanation>> {
+  const policy = deps.policy();
+  const resource = resolveResource(policy, input.resource);
+  if (!resource)
+    return refuse('unknown_resource', `Unknown resource "${input.resource}" (known: ${Object.keys(policy.resources).join(', ')}).`);
+  const level = input.level ?? resource.defaultLevelName;
+  if (!resource.levelNames.includes(level))
+    return refuse('unknown_level', `${resource.name} has no "${level}" level (levels: ${resource.levelNames.join(', ')}).`);
+  const durationMs = input.durationMs ?? resource.defaultDuration;
+  const at = input.at ?? deps.clock.now();
+  const reason = input.reason ?? '';
+  const t = policy.risk.thresholds;
+  const history = await deps.store.history({
+    requester: input.requester.toLowerCase(),
+    resource: resource.name,
+    now: at,
+    historyWindowMs: t.historyWindow,
+    denialWindowMs: t.denialWindow,
+    velocityWindowMs: t.velocityWindow,
+  });
+  const assessment = assessRisk(policy, {
+    resource: resource.name,
+    resourcePolicy: resource,
+    level,
+    durationMs,
+    reason,
+    incidentKey: findIncidentKey(reason, policy.incidents.keyPattern),
+    breakGlass: input.breakGlass ?? false,
+    kind: 'access',
+    at,
+    history,
+  });
+  const tier = policy.tiers[assessment.tier];
+  return ok({
+    assessment,
+    history,
+    level,
+    durationMs,
+    at,
+    route: {
+      approvals: tier.approvals,
+      approvers: tier.approvers,
+      distinctGroups: tier.distinctGroups,
+      channel: { ...(tier.channel ?? {}) },
+      breakGlass: tier.breakGlass,
+      approvalTtlMs: tier.approvalTtl,
+    },
+  });
+}

@@ -1,0 +1,176 @@
+import { resolveResource } from '../policy/access.js';
+import { ok, type Result, refuse } from '../result.js';
+import { assessRisk } from '../risk/assess.js';
+import { findIncidentKey } from '../risk/incident.js';
+import type { AccessRequest, RequestKind, RequestOrigin } from '../types.js';
+import { activate } from './activate.js';
+import { announceBreakGlass } from './break-glass.js';
+import type { CoreDeps } from './deps.js';
+import { announce } from './notify.js';
+import { checkDuration, planApproval } from './plan.js';
+
+export interface SubmitInput {
+  requester: string;
+  resource: string;
+  level?: string;
+  durationMs?: number;
+  reason: string;
+  incidentKey?: string;
+  breakGlass?: boolean;
+  origin: RequestOrigin;
+  kind?: RequestKind;
+  parent?: AccessRequest;
+}
+
+/** Scores a request, records it, routes it for approval or grants it at once (auto-approve / break-glass). */
+export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise<Result<AccessRequest>> {
+  const policy = deps.policy();
+  const now = deps.clock.now();
+  const requester = input.requester.toLowerCase();
+  const resource = resolveResource(policy, input.resource);
+  if (!resource) return refuse('unknown_resource', `Unknown resource "${input.resource}".`);
+  const level = input.level ?? resource.defaultLevelName;
+  if (!resource.levelNames.includes(level)) {
+    return refuse('unknown_level', `${resource.name} has no "${level}" level (levels: ${resource.levelNames.join(', ')}).`);
+  }
+  const kind = input.kind ?? 'access';
+  const durationMs = input.durationMs ?? resource.defaultDuration;
+  if (kind === 'access') {
+    const bounds = checkDuration(resource.name, durationMs, resource);
+    if (!bounds.ok) return bounds;
+  }
+  const incidentKey = findIncidentKey(input.reason, policy.incidents.keyPattern, input.incidentKey);
+
+  let parent = input.parent;
+  if (kind === 'access') {
+    const pending = await deps.store.listRequests({ requester, resource: resource.name, statuses: ['pending'] });
+    const samePending = pending.find((r) => r.level === level && r.kind === 'access');
+    if (samePending) {
+      return refuse(
+        'duplicate_pending',
+        `You already have KC-${samePending.number} pending for ${resource.name} (${level}); wait for it or cancel it first.`,
+      );
+    }
+    const active = await deps.store.listRequests({ requester, resource: resource.name, statuses: ['active'] });
+    parent = active.find((r) => r.level === level && r.kind === 'access');
+    if (parent?.expiresAt && parent.activatedAt && parent.expiresAt.getTime() >= parent.activatedAt.getTime() + resource.maxTotal) {
+      return refuse(
+        'at_max_total',
+        `KC-${parent.number} already gives you ${resource.name} (${level}) for the maximum total window; it cannot be extended further.`,
+      );
+    }
+  }
+
+  const t = policy.risk.thresholds;
+  const history = await deps.store.history({
+    requester,
+    resource: resource.name,
+    now,
+    historyWindowMs: t.historyWindow,
+    denialWindowMs: t.denialWindow,
+    velocityWindowMs: t.velocityWindow,
+  });
+  const assessment = assessRisk(policy, {
+    resource: resource.name,
+    resourcePolicy: resource,
+    level,
+    durationMs,
+    reason: input.reason,
+    incidentKey,
+    breakGlass: input.breakGlass ?? false,
+    kind,
+    at: now,
+    history,
+  });
+  const tier = policy.tiers[assessment.tier];
+  const plan = planApproval(policy, tier, assessment, input.breakGlass ?? false, now);
+  if (!plan.ok) return plan;
+
+  const created = await deps.store.transaction(async (tx) => {
+    const number = await tx.nextRequestNumber();
+    const request = await tx.insertRequest({
+      id: deps.ids.uuid(),
+      number,
+      kind,
+      parentId: parent?.id ?? null,
+      requester,
+      resource: resource.name,
+      level,
+      durationMs,
+      reason: input.reason,
+      incidentKey,
+      breakGlass: plan.value.breakGlass,
+      status: plan.value.status,
+      score: assessment.score,
+      tier: assessment.tier,
+      factors: assessment.factors,
+      approvalsRequired: tier.approvals,
+      approverGroups: tier.approvers,
+      distinctGroups: tier.distinctGroups,
+      approvalExpiresAt: plan.value.approvalExpiresAt,
+      remindAt: plan.value.remindAt,
+      remindedAt: null,
+      createdAt: now,
+      decidedAt: plan.value.status === 'approved' ? now : null,
+      decisionNote: plan.value.autoApproved ? 'auto-approved by policy' : plan.value.breakGlass ? 'break-glass' : null,
+      activatedAt: null,
+      expiresAt: null,
+      endedAt: null,
+      endReason: null,
+      endedBy: null,
+      provider: resource.provider,
+      grantRef: null,
+      credentialFingerprint: null,
+      attempts: 0,
+      nextAttemptAt: plan.value.status === 'approved' ? now : null,
+      lastError: null,
+      noticesSent: [],
+      nextNoticeAt: null,
+      reviewRequired: plan.value.breakGlass,
+      reviewedBy: null,
+      reviewedAt: null,
+      origin: input.origin,
+    });
+    await tx.appendAudit({
+      at: now,
+      actor: requester,
+      action: kind === 'extension' ? 'extension.submitted' : 'request.submitted',
+      requestId: request.id,
+      details: {
+        ref: `KC-${number}`,
+        resource: resource.name,
+        level,
+        durationMs,
+        reason: input.reason,
+        incidentKey,
+        score: assessment.score,
+        tier: assessment.tier,
+        factors: assessment.factors,
+        parent: parent ? `KC-${parent.number}` : null,
+        platform: input.origin.platform,
+      },
+    });
+    if (plan.value.status === 'approved') {
+      await tx.appendAudit({
+        at: now,
+        actor: plan.value.breakGlass ? requester : 'keycard',
+        action: plan.value.breakGlass ? 'request.break_glass' : 'request.auto_approved',
+        requestId: request.id,
+        details: { ref: `KC-${number}`, tier: assessment.tier, score: assessment.score },
+      });
+    }
+    return request;
+  });
+
+  deps.log.info(
+    { requestId: created.id, ref: `KC-${created.number}`, tier: created.tier, score: created.score, status: created.status },
+    'request submitted',
+  );
+  if (created.status === 'pending') {
+    await announce(deps, created, 'submitted');
+    return ok(created);
+  }
+  if (created.breakGlass) await announceBreakGlass(deps, created);
+  const activated = await activate(deps, created.id);
+  return ok(activated ?? created);
+}

@@ -1,0 +1,169 @@
+import { claimActivation, runActivation } from '../lifecycle/activate.js';
+import type { CoreDeps } from '../lifecycle/deps.js';
+import { announce, loadView, sendDirect } from '../lifecycle/notify.js';
+import { nextNoticeAt } from '../lifecycle/plan.js';
+import { beginRevoke, claimRevokeRetry, performRevoke } from '../lifecycle/revoke.js';
+import { resolveResource } from '../policy/access.js';
+import type { AccessRequest } from '../types.js';
+
+/** Runs `work` over items with bounded concurrency. */
+async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  });
+  await Promise.all(runners);
+}
+
+/** Expires every active grant whose window has ended: claims them (SKIP LOCKED), then revokes at the provider. */
+export async function sweepExpired(deps: CoreDeps, now: Date): Promise<number> {
+  const claimed = await deps.store.transaction(async (tx) => {
+    const due = await tx.claimDue('expired', now, deps.settings.batchSize);
+    const rows: AccessRequest[] = [];
+    for (const request of due) {
+      const row = await beginRevoke(deps, tx, request, 'expired', 'keycard', now);
+      if (row) rows.push(row);
+    }
+    return rows;
+  });
+  await forEachLimited(claimed, 10, (request) => performRevoke(deps, request));
+  return claimed.length;
+}
+
+/** Retries revocations whose backoff has elapsed, and picks up revokes abandoned by a crashed replica. */
+export async function retryRevocations(deps: CoreDeps, now: Date): Promise<number> {
+  const claimed = await deps.store.transaction(async (tx) => {
+    const due = await tx.claimDue('revoke_retry', now, deps.settings.batchSize);
+    return Promise.all(due.map((request) => claimRevokeRetry(deps, tx, request, now)));
+  });
+  await forEachLimited(claimed, 10, (request) => performRevoke(deps, request));
+  return claimed.length;
+}
+
+/** Grants approved requests whose grant was interrupted (crash) or is waiting for a retry. */
+export async function retryActivations(deps: CoreDeps, now: Date): Promise<number> {
+  const claimed = await deps.store.transaction(async (tx) => {
+    const due = await tx.claimDue('activation_retry', now, deps.settings.batchSize);
+    const rows: AccessRequest[] = [];
+    for (const request of due) {
+      const row = await claimActivation(deps, tx, request, now);
+      if (row) rows.push(row);
+    }
+    return rows;
+  });
+  await forEachLimited(claimed, 5, (request) => runActivation(deps, request));
+  return claimed.length;
+}
+
+/** Pending requests past their tier's approval TTL time out. */
+export async function timeoutPending(deps: CoreDeps, now: Date): Promise<number> {
+  const timedOut = await deps.store.transaction(async (tx) => {
+    const due = await tx.claimDue('approval_timeout', now, deps.settings.batchSize);
+    const rows: AccessRequest[] = [];
+    for (const request of due) {
+      const row = await tx.transition(request.id, ['pending'], { status: 'timed_out', decidedAt: now, remindAt: null });
+      if (!row) continue;
+      await tx.appendAudit({
+        at: now,
+        actor: 'keycard',
+        action: 'request.timed_out',
+        requestId: request.id,
+        details: { ref: `KC-${request.number}` },
+      });
+      rows.push(row);
+    }
+    return rows;
+  });
+  for (const request of timedOut) await announce(deps, request, 'timed_out');
+  return timedOut.length;
+}
+
+/** Nudges the approvers of requests nearing their approval TTL (once per request). */
+export async function remindApprovers(deps: CoreDeps, now: Date): Promise<number> {
+  const policy = deps.policy();
+  const reminded = await deps.store.transaction(async (tx) => {
+    const due = await tx.claimDue('approval_reminder', now, deps.settings.batchSize);
+    const rows: Array<{ request: AccessRequest; decided: string[] }> = [];
+    for (const request of due) {
+      const row = await tx.update(request.id, { remindedAt: now, remindAt: null });
+      const approvals = await tx.listApprovals(request.id);
+      await tx.appendAudit({
+        at: now,
+        actor: 'keycard',
+        action: 'request.reminded',
+        requestId: request.id,
+        details: { ref: `KC-${request.number}` },
+      });
+      rows.push({ request: row, decided: approvals.map((a) => a.approver) });
+    }
+    return rows;
+  });
+  for (const { request, decided } of reminded) {
+    const view = await loadView(deps, request);
+    const people = new Set<string>();
+    for (const group of request.approverGroups) for (const member of policy.groups[group] ?? []) people.add(member);
+    for (const person of people) {
+      if (person === request.requester || decided.includes(person)) continue;
+      await sendDirect(deps, person, { kind: 'approval_reminder', request: view });
+    }
+  }
+  return reminded.length;
+}
+
+/** Sends the expiry notice that is due (with Extend / I'm done) and schedules the next one. */
+export async function sendNotices(deps: CoreDeps, now: Date): Promise<number> {
+  const policy = deps.policy();
+  const noticed = await deps.store.transaction(async (tx) => {
+    const due = await tx.claimDue('notice', now, deps.settings.batchSize);
+    const rows: AccessRequest[] = [];
+    for (const request of due) {
+      if (!request.expiresAt) continue;
+      const offsets = resolveResource(policy, request.resource)?.noticeOffsets ?? [];
+      const expiresAt = request.expiresAt.getTime();
+      const dueOffsets = offsets.filter((o) => expiresAt - o <= now.getTime() && !request.noticesSent.includes(o));
+      const sent = [...request.noticesSent, ...dueOffsets];
+      const row = await tx.update(request.id, { noticesSent: sent, nextNoticeAt: nextNoticeAt(request.expiresAt, offsets, sent, now) });
+      if (dueOffsets.length === 0 || expiresAt <= now.getTime()) continue;
+      await tx.appendAudit({
+        at: now,
+        actor: 'keycard',
+        action: 'grant.notice_sent',
+        requestId: request.id,
+        details: { ref: `KC-${request.number}`, remainingMs: expiresAt - now.getTime() },
+      });
+      rows.push(row);
+    }
+    return rows;
+  });
+  for (const request of noticed) {
+    const view = await loadView(deps, request);
+    const remainingMs = (request.expiresAt?.getTime() ?? now.getTime()) - now.getTime();
+    const extendBy = Math.min(request.durationMs, resolveResource(policy, request.resource)?.maxDuration ?? request.durationMs);
+    await sendDirect(deps, request.requester, { kind: 'expiry_notice', request: view, remainingMs, extendBy });
+  }
+  return noticed.length;
+}
+
+export interface TickReport {
+  expired: number;
+  revokeRetries: number;
+  activations: number;
+  timedOut: number;
+  reminded: number;
+  notices: number;
+}
+
+/** One pass of every scheduled job at `now`; each job claims its own rows so replicas never collide. */
+export async function tick(deps: CoreDeps, now: Date): Promise<TickReport> {
+  return {
+    expired: await sweepExpired(deps, now),
+    revokeRetries: await retryRevocations(deps, now),
+    activations: await retryActivations(deps, now),
+    timedOut: await timeoutPending(deps, now),
+    reminded: await remindApprovers(deps, now),
+    notices: await sendNotices(deps, now),
+  };
+}

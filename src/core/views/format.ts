@@ -1,0 +1,60 @@
+import { formatDuration } from '../duration.js';
+import { formatPoints } from '../risk/assess.js';
+import type { RiskFactor } from '../types.js';
+import type { RequestView } from './request-view.js';
+
+/** "21:29:05" in the policy's time zone, with the date when it is not the same day as `now`. */
+export function formatClock(at: Date, timeZone: string, now?: Date): string {
+  const time = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+  if (!now) return time;
+  const day = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  return day(at) === day(now) ? time : `${day(at)} ${time}`;
+}
+
+export function formatFactors(factors: RiskFactor[]): string {
+  return factors.map((f) => `${formatPoints(f.points)} ${f.reason}`).join(', ');
+}
+
+export function approvalsLine(view: RequestView): string {
+  const groups = view.openGroups.length > 0 ? view.openGroups : view.approverGroups;
+  return `${view.approvalsCounted} of ${view.approvalsRequired} approvals: ${groups.join(', ')}`;
+}
+
+/** One-line human status, shared by every surface. */
+export function statusLine(view: RequestView, now: Date): string {
+  const tz = view.timezone;
+  switch (view.status) {
+    case 'pending':
+      return `pending · ${approvalsLine(view)}`;
+    case 'approved':
+      return 'approved · granting access…';
+    case 'active':
+      return view.expiresAt
+        ? `active until ${formatClock(view.expiresAt, tz, now)} (${formatDuration(view.expiresAt.getTime() - now.getTime())} left)`
+        : 'active';
+    case 'denied':
+      return `denied by ${view.deniedBy ?? 'an approver'}${view.decisionNote ? `: ${view.decisionNote}` : ''}`;
+    case 'cancelled':
+      return 'cancelled by the requester';
+    case 'timed_out':
+      return 'timed out waiting for approval';
+    case 'failed':
+      return `failed: ${view.lastError ?? 'the provider refused the grant'}`;
+    case 'revoking':
+      return `revoking (${view.endReason ?? 'ending'})${view.lastError ? ` · last attempt failed: ${view.lastError}` : ''}`;
+    case 'revoke_failed':
+      return `REVOKE FAILED · access may still be live · ${view.lastError ?? ''}`.trim();
+    case 'revoked':
+      return `revoked${view.endedBy ? ` by ${view.endedBy}` : ''}${view.endedAt ? ` at ${formatClock(view.endedAt, tz, now)}` : ''}`;
+    case 'expired':
+      return `expired${view.endedAt ? ` at ${formatClock(view.endedAt, tz, now)}` : ''} · access revoked`;
+    case 'merged':
+      return `merged into ${view.parentRef ?? 'the active grant'}`;
+  }
+}
