@@ -1,0 +1,70 @@
+import { handleCommand } from '../../core/commands/handle.js';
+import { replyText } from '../../core/commands/reply.js';
+import { parseDuration } from '../../core/duration.js';
+import type { CoreDeps } from '../../core/lifecycle/deps.js';
+
+export interface ConsoleSessionOptions {
+  deps: CoreDeps;
+  lines: AsyncIterable<string>;
+  write: (line: string) => void;
+  /** Echo each input line (scripts read better with the command next to its answer). */
+  echo: boolean;
+  /** Waits; in production real time passes while the scheduler runs, tests advance a fake clock. */
+  sleep: (ms: number) => Promise<void>;
+  /** Called after each command, e.g. to redraw an interactive prompt. */
+  onIdle?: (user: string | undefined) => void;
+  initialUser?: string;
+}
+
+const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
+
+const CONSOLE_HELP = [
+  'Console commands:',
+  '  as <email>          act as this person (every message below is addressed to someone)',
+  '  whoami              who you are acting as',
+  '  sleep <duration>    wait, e.g. sleep 20s (scripts use it to let grants expire)',
+  '  quit                leave the console',
+  'Everything else is the /access grammar (the leading /access is optional):',
+].join('\n');
+
+/** The terminal chat surface: `as <email>` switches the acting user; other lines go to the shared command handler. */
+export async function runConsoleSession(options: ConsoleSessionOptions): Promise<void> {
+  const { deps, write } = options;
+  let user = options.initialUser?.toLowerCase();
+  const say = (text: string) => {
+    for (const line of text.split('\n')) write(`  -> ${line}`);
+  };
+  options.onIdle?.(user);
+  for await (const raw of options.lines) {
+    const line = raw.trim();
+    if (options.echo && line) write(`${user ?? 'nobody'}> ${line}`);
+    if (!line || line.startsWith('#')) {
+      options.onIdle?.(user);
+      continue;
+    }
+    const [word = '', ...rest] = line.split(/\s+/);
+    const lower = word.toLowerCase();
+    if (lower === 'quit' || lower === 'exit') break;
+    if (lower === 'as') {
+      const email = rest[0]?.toLowerCase();
+      if (!email || !EMAIL_RE.test(email) || rest.length > 1) say('Usage: as <email>, e.g. as alice@example.com');
+      else {
+        user = email;
+        say(`now acting as ${user}`);
+      }
+    } else if (lower === 'whoami') {
+      say(user ? `acting as ${user}` : 'nobody yet: type as <email>');
+    } else if (lower === 'sleep') {
+      const ms = rest.length === 1 ? parseDuration(rest[0]!) : undefined;
+      if (ms === undefined) say('Usage: sleep <duration>, e.g. sleep 20s');
+      else await options.sleep(ms);
+    } else if (!user) {
+      say('Say who you are first, e.g.: as alice@example.com');
+    } else {
+      const reply = await handleCommand(deps, { actor: user, text: line, origin: { platform: 'console', user } });
+      if (reply.kind === 'help') say(`${CONSOLE_HELP}\n${reply.text}`);
+      else say(replyText(reply, deps.clock.now()));
+    }
+    options.onIdle?.(user);
+  }
+}

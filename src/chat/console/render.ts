@@ -1,0 +1,63 @@
+import { formatDuration } from '../../core/duration.js';
+import type { ChannelAlert, DirectMessage } from '../../core/ports/chat.js';
+import { approvalsLine, formatClock, formatFactors, statusLine } from '../../core/views/format.js';
+import type { RequestView } from '../../core/views/request-view.js';
+
+/** Terminal text for an approval card (first post or an in-place update). */
+export function renderCard(view: RequestView, now: Date, update: boolean): string[] {
+  const head = `${view.ref}${view.kind === 'extension' ? ` extension of ${view.parentRef}` : ''}`;
+  const lines = [
+    `${update ? 'card updated' : 'approval card'} ${head}: ${view.requester} → ${view.resource} (${view.level}) for ${formatDuration(view.durationMs)}${view.breakGlass ? ' · BREAK-GLASS' : ''}`,
+    `  reason: ${view.reason}${view.incidentKey ? ` · incident ${view.incidentKey}` : ''}`,
+    `  risk ${view.score} (${view.tier}) · ${formatFactors(view.topFactors)}`,
+  ];
+  if (view.status === 'pending') {
+    lines.push(`  ${approvalsLine(view)}`);
+    lines.push(`  [Approve] [Deny]  → type: approve ${view.ref} [comment]  |  deny ${view.ref} <reason>`);
+  } else {
+    lines.push(`  ${statusLine(view, now)}`);
+  }
+  return lines;
+}
+
+/** Terminal text for a direct message. Credentials are printed here: the console is the recipient's own terminal. */
+export function renderDirect(message: DirectMessage, now: Date): string[] {
+  const view = message.request;
+  switch (message.kind) {
+    case 'credential':
+      return [
+        `${view?.ref}: access to ${view?.resource} (${view?.level}) is active until ${view?.expiresAt ? formatClock(view.expiresAt, view.timezone, now) : '?'}.`,
+        `  ${message.credential.summary}`,
+        `  credential (shown once): ${message.credential.secret}`,
+      ];
+    case 'expiry_notice':
+      return [
+        `${message.request.ref}: your access to ${message.request.resource} ends in ${formatDuration(message.remainingMs)}.`,
+        `  [Extend ${formatDuration(message.extendBy)}] [I'm done]  → type: extend ${message.request.ref} ${formatDuration(message.extendBy)}  |  release ${message.request.ref}`,
+      ];
+    case 'denied':
+      return [`${message.request.ref} was denied by ${message.request.deniedBy ?? 'an approver'}: ${message.request.decisionNote ?? ''}`];
+    case 'failed':
+      return [`${message.request.ref} could not be granted: ${message.request.lastError ?? 'unknown error'}`];
+    case 'timed_out':
+      return [`${message.request.ref} timed out waiting for approval; request again if you still need access.`];
+    case 'ended':
+      return [`${message.request.ref}: ${statusLine(message.request, now)}.`];
+    case 'approval_reminder':
+      return [
+        `Reminder: ${message.request.ref} from ${message.request.requester} (${message.request.resource}, ${message.request.level}) still needs your approval; it times out at ${message.request.approvalExpiresAt ? formatClock(message.request.approvalExpiresAt, message.request.timezone, now) : '?'}.`,
+      ];
+    case 'break_glass_review':
+      return [
+        `Break-glass: ${message.request.requester} took ${message.request.resource} (${message.request.level}) as ${message.request.ref}; review it with: review ${message.request.ref} [comment]`,
+      ];
+    case 'info':
+      return [message.text];
+  }
+}
+
+export function renderAlert(alert: ChannelAlert): string[] {
+  return [
+    `${alert.kind === 'revoke_failed' ? 'ALERT ' : ''}${alert.text}${alert.retry && alert.request ? ` [Retry] → (retries run automatically)` : ''}`,
+  ];
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { tierForScore } from '../../src/core/policy/access.js';
+import { assessRisk, type RiskInput } from '../../src/core/risk/assess.js';
+import { findIncidentKey } from '../../src/core/risk/incident.js';
+import type { RequesterHistory } from '../../src/core/types.js';
+import { BUSINESS_HOURS, makePolicy, OFF_HOURS, SATURDAY } from '../fixtures/policy.js';
+
+const policy = makePolicy();
+const quiet: RequesterHistory = {
+  cleanGrantsOnResource: 0,
+  priorGrantsOnResource: 1,
+  recentDenials: 0,
+  recentAnomalies: 0,
+  requestsInVelocityWindow: 0,
+  newResourcesLastDay: 0,
+};
+
+function input(overrides: Partial<RiskInput> = {}): RiskInput {
+  return {
+    resource: 'demo-db',
+    resourcePolicy: policy.resources['demo-db']!,
+    level: 'read',
+    durationMs: 15 * 60_000,
+    reason: 'checking replication lag on the replica',
+    incidentKey: null,
+    breakGlass: false,
+    kind: 'access',
+    at: BUSINESS_HOURS,
+    history: quiet,
+    ...overrides,
+  };
+}
+
+const points = (i: Partial<RiskInput>, id: string) => assessRisk(policy, input(i)).factors.find((f) => f.id === id)?.points;
+
+describe('risk factors', () => {
+  it('is deterministic and sums named factors', () => {
+    const a = assessRisk(policy, input());
+    expect(assessRisk(policy, input())).toEqual(a);
+    expect(a.score).toBe(a.factors.reduce((s, f) => s + f.points, 0));
+    expect(a.factors.every((f) => f.reason.length > 0)).toBe(true);
+  });
+
+  it('weighs sensitivity and level', () => {
+    expect(points({}, 'sensitivity')).toBe(20);
+    expect(points({ resource: 'demo-logs', resourcePolicy: policy.resources['demo-logs']! }, 'sensitivity')).toBe(0);
+    expect(points({ resource: 'demo-admin', resourcePolicy: policy.resources['demo-admin']!, level: 'admin' }, 'sensitivity')).toBe(35);
+    expect(points({ level: 'write' }, 'level')).toBe(15);
+    expect(points({ level: 'admin' }, 'level')).toBe(25);
+  });
+
+  it('weighs duration against the maximum', () => {
+    expect(points({ durationMs: 60 * 60_000 }, 'duration')).toBe(0);
+    expect(points({ durationMs: 150 * 60_000 }, 'duration')).toBe(5);
+    expect(points({ durationMs: 4 * 3_600_000 }, 'duration')).toBe(10);
+  });
+
+  it('raises risk off-hours and at weekends in the policy time zone', () => {
+    expect(points({ at: BUSINESS_HOURS }, 'time')).toBe(0);
+    const off = assessRisk(policy, input({ at: OFF_HOURS })).factors.find((f) => f.id === 'time');
+    expect(off).toEqual({ id: 'time', points: 10, reason: 'off-hours (21:14 Europe/Berlin)' });
+    expect(points({ at: SATURDAY }, 'time')).toBe(15);
+  });
+
+  it('reads requester history', () => {
+    expect(points({ history: { ...quiet, priorGrantsOnResource: 0 } }, 'first-access')).toBe(10);
+    expect(points({}, 'first-access')).toBeUndefined();
+    expect(points({ history: { ...quiet, cleanGrantsOnResource: 3 } }, 'clean-history')).toBe(-5);
+    expect(points({ history: { ...quiet, cleanGrantsOnResource: 2 } }, 'clean-history')).toBeUndefined();
+    expect(points({ history: { ...quiet, recentDenials: 2 } }, 'recent-denials')).toBe(10);
+    expect(points({ history: { ...quiet, recentDenials: 9 } }, 'recent-denials')).toBe(15);
+    expect(points({ history: { ...quiet, recentAnomalies: 1 } }, 'recent-anomalies')).toBe(15);
+    expect(points({ history: { ...quiet, recentAnomalies: 5 } }, 'recent-anomalies')).toBe(30);
+    expect(points({ history: { ...quiet, requestsInVelocityWindow: 5 } }, 'velocity')).toBe(10);
+    expect(points({ history: { ...quiet, requestsInVelocityWindow: 4 } }, 'velocity')).toBeUndefined();
+    expect(points({ history: { ...quiet, newResourcesLastDay: 3 } }, 'new-resource-burst')).toBe(10);
+  });
+
+  it('reads context: incident, ticket, reason quality, break-glass', () => {
+    expect(points({ incidentKey: 'INC-42', reason: 'lag INC-42' }, 'incident')).toBe(-5);
+    expect(points({ reason: 'migrate orders per OPS-123' }, 'ticket')).toBe(-5);
+    expect(points({ incidentKey: 'INC-42', reason: 'lag INC-42' }, 'ticket')).toBeUndefined();
+    expect(points({ reason: 'fix' }, 'weak-reason')).toBe(10);
+    expect(points({ reason: 'stuff to do' }, 'weak-reason')).toBe(10);
+    expect(points({ reason: 'fix INC-9', incidentKey: 'INC-9' }, 'weak-reason')).toBeUndefined();
+    expect(points({ breakGlass: true }, 'break-glass')).toBe(10);
+  });
+
+  it('clamps the score to 0..100', () => {
+    const heavy = assessRisk(
+      policy,
+      input({
+        level: 'admin',
+        at: SATURDAY,
+        reason: 'x',
+        history: {
+          ...quiet,
+          recentDenials: 9,
+          recentAnomalies: 9,
+          requestsInVelocityWindow: 9,
+          newResourcesLastDay: 9,
+          priorGrantsOnResource: 0,
+        },
+        durationMs: 4 * 3_600_000,
+      }),
+    );
+    expect(heavy.score).toBe(100);
+    expect(heavy.tier).toBe('critical');
+    const light = assessRisk(
+      policy,
+      input({
+        resource: 'demo-logs',
+        resourcePolicy: policy.resources['demo-logs']!,
+        reason: 'rotate logs OPS-1 INC-2',
+        incidentKey: 'INC-2',
+        history: { ...quiet, cleanGrantsOnResource: 5 },
+      }),
+    );
+    expect(light.score).toBe(0);
+    expect(light.tier).toBe('low');
+  });
+});
+
+describe('tier routing', () => {
+  it.each([
+    [0, 'low'],
+    [14, 'low'],
+    [15, 'medium'],
+    [49, 'medium'],
+    [50, 'high'],
+    [74, 'high'],
+    [75, 'critical'],
+    [100, 'critical'],
+  ])('score %d -> %s', (score, tier) => expect(tierForScore(policy, score)).toBe(tier));
+
+  it('routes the walkthrough request (first read of demo-db with an incident key) to medium at any hour', () => {
+    for (const at of [BUSINESS_HOURS, OFF_HOURS]) {
+      const r = assessRisk(
+        policy,
+        input({ at, reason: 'checking replication lag INC-42', incidentKey: 'INC-42', history: { ...quiet, priorGrantsOnResource: 0 } }),
+      );
+      expect(r.tier).toBe('medium');
+    }
+  });
+
+  it('finds incident keys in reasons or flags', () => {
+    expect(findIncidentKey('lag inc-42 again', 'INC-[0-9]+')).toBe('INC-42');
+    expect(findIncidentKey('nothing here', 'INC-[0-9]+')).toBeNull();
+    expect(findIncidentKey('INC-1', 'INC-[0-9]+', 'inc-9')).toBe('INC-9');
+  });
+});
