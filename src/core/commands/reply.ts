@@ -30,7 +30,7 @@ function requestText(reply: Extract<Reply, { kind: 'request' }>, now: Date): str
   if (reply.event === 'submitted' || reply.event === 'status') {
     const kind = view.kind === 'extension' ? ` (extension of ${view.parentRef ?? 'a grant'} by ${formatMs(view.durationMs)})` : '';
     lines.push(
-      `${view.ref}${kind} ${statusWord(view)} · risk ${view.score} (${view.tier}) · ${formatFactors(view.topFactors.length ? view.topFactors : view.factors.slice(0, 3))}`,
+      `${view.ref}${kind} ${statusWord(view)} · risk ${view.score} (${view.tier}) · ${formatFactors(view.factors.filter((f) => f.points !== 0))}`,
     );
     if (view.status === 'pending')
       lines.push(`needs ${view.approvalsRequired - view.approvalsCounted} more approval(s) from: ${view.openGroups.join(', ')}`);

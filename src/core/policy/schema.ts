@@ -13,7 +13,7 @@ const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/;
 /** A duration written as text (`30m`, `1h30m`), parsed to milliseconds. */
 export const durationSchema = z
   .string()
-  .regex(/^(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$/, { message: 'is not a duration (use e.g. 90s, 30m, 1h30m, 2h, 1d)' })
+  .regex(/^(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$/i, { message: 'is not a duration (use e.g. 90s, 30m, 1h30m, 2h, 1d)' })
   .transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) {
@@ -55,10 +55,16 @@ const tierSchema = z
 const resourceSchema = z
   .object({
     description: z.string().default(''),
-    provider: z.string().regex(NAME_RE).describe('Provider adapter kind: demo, postgres, kubernetes, aws-sso, webhook'),
+    provider: z.string().regex(NAME_RE).describe('Provider adapter kind (built in: demo, postgres, webhook)'),
     sensitivity: z.enum(SENSITIVITIES),
     levels: z
-      .record(z.string().regex(NAME_RE), z.record(z.string(), z.unknown()).nullable().default({}))
+      .record(
+        z.string().regex(NAME_RE),
+        z
+          .record(z.string(), z.unknown())
+          .nullable()
+          .transform((v) => v ?? {}),
+      )
       .refine((levels) => Object.keys(levels).length > 0, { message: 'must define at least one level' })
       .describe('Access levels and their provider-specific settings'),
     defaultLevel: z.string().optional(),

@@ -101,7 +101,7 @@ function truncate(text: string, max: number): string {
 }
 
 /** The factors worth showing on a card: non-zero, largest effect first. */
-export function topFactors(factors: RiskFactor[], count = 3): RiskFactor[] {
+export function topFactors(factors: RiskFactor[], count = 4): RiskFactor[] {
   return factors
     .filter((f) => f.points !== 0)
     .sort((a, b) => Math.abs(b.points) - Math.abs(a.points))

@@ -1,0 +1,115 @@
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { GENESIS_HASH, verifyChain } from '../core/audit/hash-chain.js';
+import type { Store } from '../core/ports/store.js';
+import type { AuditEvent } from '../core/types.js';
+import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
+import { withContext } from './context.js';
+import type { CliIo } from './io.js';
+
+export const AUDIT_USAGE = `Usage:
+  keycard audit verify                                   check the hash chain; exits 1 naming the first broken event
+  keycard audit export --format jsonl|csv [--since DATE] [--output FILE]
+                                                         write the audit log (to stdout unless --output)`;
+
+const BATCH = 1000;
+
+async function* events(store: Store, since?: Date): AsyncGenerator<AuditEvent> {
+  let afterSeq = 0;
+  for (;;) {
+    const batch = await store.readAudit({ afterSeq, limit: BATCH, ...(since ? { since } : {}) });
+    yield* batch;
+    if (batch.length < BATCH) return;
+    afterSeq = batch[batch.length - 1]!.seq;
+  }
+}
+
+export async function auditCommand(io: CliIo, args: ParsedArgs): Promise<number> {
+  const [sub, ...extra] = args.positionals;
+  if (args.flags.has('help') || sub === undefined) {
+    io.out(AUDIT_USAGE);
+    return sub === undefined && !args.flags.has('help') ? 2 : 0;
+  }
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, AUDIT_USAGE);
+  if (sub === 'verify') {
+    checkFlags(args, [], AUDIT_USAGE);
+    return withContext(io, async ({ store }) => verify(io, store), { needsPolicy: false });
+  }
+  if (sub !== 'export') throw new UsageError(`unknown audit command "${sub}"`, AUDIT_USAGE);
+  checkFlags(args, ['format', 'since', 'output'], AUDIT_USAGE);
+  const format = flagString(args, 'format') ?? 'jsonl';
+  if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv (got "${format}")`, AUDIT_USAGE);
+  const sinceText = flagString(args, 'since');
+  const since = sinceText ? new Date(sinceText) : undefined;
+  if (since && Number.isNaN(since.getTime()))
+    throw new UsageError(`--since "${sinceText}" is not a date (e.g. 2026-11-01 or 2026-11-01T00:00:00Z)`, AUDIT_USAGE);
+  const output = flagString(args, 'output');
+  return withContext(
+    io,
+    async ({ store }) => {
+      const file = output ? createWriteStream(resolve(io.cwd, output)) : undefined;
+      const write = (line: string) => (file ? file.write(`${line}\n`) : io.out(line));
+      if (format === 'csv') write('seq,at,actor,action,request_id,details,prev_hash,hash');
+      let count = 0;
+      for await (const e of events(store, since)) {
+        count += 1;
+        if (format === 'jsonl') {
+          write(
+            JSON.stringify({
+              seq: e.seq,
+              at: e.at.toISOString(),
+              actor: e.actor,
+              action: e.action,
+              requestId: e.requestId,
+              details: e.details,
+              prevHash: e.prevHash,
+              hash: e.hash,
+            }),
+          );
+        } else {
+          write(
+            [e.seq, e.at.toISOString(), e.actor, e.action, e.requestId ?? '', JSON.stringify(e.details), e.prevHash, e.hash]
+              .map(csvField)
+              .join(','),
+          );
+        }
+      }
+      if (file) {
+        await new Promise<void>((done, fail) => file.end((error?: Error | null) => (error ? fail(error) : done())));
+        io.err(`wrote ${count} audit event(s) to ${output}`);
+      }
+      return 0;
+    },
+    { needsPolicy: false },
+  );
+}
+
+async function verify(io: CliIo, store: Store): Promise<number> {
+  let prevHash = GENESIS_HASH;
+  let expectSeq = 1;
+  let total = 0;
+  for (;;) {
+    const batch = await store.readAudit({ afterSeq: expectSeq - 1, limit: BATCH });
+    if (batch.length === 0) break;
+    const check = verifyChain(batch, prevHash, expectSeq);
+    if (!check.ok) {
+      io.err(`audit chain BROKEN at event #${check.brokenSeq}: ${check.problem} (${total + check.checked} event(s) before it are intact)`);
+      return 1;
+    }
+    total += check.checked;
+    prevHash = check.lastHash;
+    expectSeq = batch[batch.length - 1]!.seq + 1;
+    if (batch.length < BATCH) break;
+  }
+  io.out(
+    total === 0 ? 'audit log is empty: nothing to verify' : `audit chain intact: ${total} event(s), last hash ${prevHash.slice(0, 16)}…`,
+  );
+  return 0;
+}
+
+/** RFC 4180 quoting; also defuses spreadsheet formula injection (=, +, -, @ at the start). */
+function csvField(value: unknown): string {
+  let text = String(value);
+  if (/^[=+\-@]/.test(text)) text = `'${text}`;
+  return /[",\n\r]/.test(text) || text !== String(value) ? `"${text.replace(/"/g, '""')}"` : text;
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { StartupError } from '../main.js';
+import { parseArgs, UsageError } from './args.js';
+import { AUDIT_USAGE, auditCommand } from './audit-command.js';
+import { type CliIo, processIo } from './io.js';
+import { migrateCommand } from './migrate-command.js';
+import { POLICY_USAGE, policyCommand } from './policy-command.js';
+import { RISK_USAGE, riskCommand } from './risk-command.js';
+import { startCommand } from './start-command.js';
+
+export const MAIN_USAGE = `keycard — risk-based temporary production access from Slack, Teams and the terminal
+
+Usage: keycard <command> [options]
+
+Commands:
+  start                 run Keycard: Slack/Teams when configured, otherwise the terminal console
+  console               the terminal console only (no HTTP server)
+  migrate               apply database migrations and exit
+  policy check [FILE]   validate a policy file
+  policy schema         print the policy JSON Schema
+  risk explain …        score a hypothetical request and show every factor
+  audit verify          check the tamper-evident audit chain
+  audit export …        export the audit log as JSONL or CSV
+
+Run "keycard <command> --help" for a command's options. Configuration comes from the environment
+(and a .env file): DATABASE_URL, KEYCARD_DATA_DIR, KEYCARD_POLICY, PORT, LOG_LEVEL, SLACK_*, MICROSOFT_APP_*.`;
+
+const BOOLEAN_FLAGS = new Set(['help', 'json', 'break-glass', 'dry-run']);
+
+const USAGES: Record<string, string> = {
+  policy: POLICY_USAGE,
+  risk: RISK_USAGE,
+  audit: AUDIT_USAGE,
+  start:
+    'Usage: keycard start\n  Runs Keycard. With SLACK_* or MICROSOFT_APP_* set it serves those platforms over HTTP;\n  without, it runs the terminal console on embedded Postgres with the policy from KEYCARD_POLICY.',
+  console:
+    'Usage: keycard console\n  The terminal console: "as <email>" picks who you are; then /access commands.\n  Reads commands line by line from stdin when it is not a terminal (plus "sleep <duration>").',
+  migrate: 'Usage: keycard migrate\n  Applies pending migrations (under an advisory lock, safe with several instances) and exits.',
+};
+
+export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    io.out(MAIN_USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === 'version') {
+    io.out('keycard 0.1.0');
+    return 0;
+  }
+  const args = parseArgs(rest, BOOLEAN_FLAGS);
+  try {
+    if (args.flags.has('help') && USAGES[command] && !['policy', 'risk', 'audit'].includes(command)) {
+      io.out(USAGES[command]!);
+      return 0;
+    }
+    switch (command) {
+      case 'start':
+        return await startCommand(io, args, { http: true });
+      case 'console':
+        return await startCommand(io, args, { http: false, consoleOnly: true });
+      case 'migrate':
+        return await migrateCommand(io, args);
+      case 'policy':
+        return await policyCommand(io, args);
+      case 'risk':
+        return await riskCommand(io, args);
+      case 'audit':
+        return await auditCommand(io, args);
+      default:
+        io.err(`keycard: unknown command "${command}"\n\n${MAIN_USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`keycard ${command}: ${error.message}\n\n${error.usage}`);
+      return 2;
+    }
+    if (error instanceof StartupError) {
+      io.err(error.message);
+      return 1;
+    }
+    io.err(`keycard ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`keycard: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

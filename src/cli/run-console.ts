@@ -1,0 +1,84 @@
+import { createInterface } from 'node:readline';
+import { createConsoleChat } from '../chat/console/console-chat.js';
+import { runConsoleSession } from '../chat/console/console-session.js';
+import { createHttpServer, type HttpServer } from '../http/server.js';
+import { bootKeycard } from '../main.js';
+import { startScheduler } from '../scheduler/start-scheduler.js';
+import type { CliIo } from './io.js';
+
+/**
+ * `keycard start` without chat credentials, and `keycard console`: the terminal is the chat surface.
+ * The scheduler runs in-process, so expiry notices and revocations appear while you type.
+ */
+export async function runConsole(io: CliIo, options: { http: boolean }): Promise<number> {
+  const interactive = Boolean(io.stdin.isTTY);
+  let redraw = () => {};
+  const write = (line: string) => {
+    io.out(line);
+    redraw();
+  };
+  const clock = { now: () => new Date() };
+  const chat = createConsoleChat({ write, clock });
+  const keycard = await bootKeycard({ env: io.env, cwd: io.cwd, chat: [chat], clock, quietByDefault: true });
+  const scheduler = startScheduler(keycard.deps);
+  let http: HttpServer | undefined;
+  if (options.http) {
+    http = createHttpServer({
+      log: keycard.log,
+      ready: async () => {
+        await keycard.store.listRequests({ limit: 1 });
+        return { ok: true, checks: { database: 'ok', chat: 'console' } };
+      },
+    });
+    try {
+      const port = await http.listen(keycard.config.port);
+      keycard.log.info({ port }, 'health endpoints listening');
+    } catch (error) {
+      io.err(
+        `(health endpoints not started: port ${keycard.config.port} is unavailable: ${error instanceof Error ? error.message : error}; set PORT to change it)`,
+      );
+      http = undefined;
+    }
+  }
+  const policy = keycard.policy;
+  io.out(
+    `Keycard console · policy ${keycard.config.policyPath} · ${keycard.config.databaseUrl ? 'Postgres' : `embedded Postgres in ${keycard.config.dataDir}`}`,
+  );
+  io.out(`Resources: ${Object.keys(policy.resources).join(', ')} · type "help" for commands, "as <email>" to pick who you are.`);
+
+  const rl = createInterface({ input: io.stdin, terminal: interactive, ...(interactive ? { output: process.stdout } : {}) });
+  let user: string | undefined;
+  if (interactive) {
+    redraw = () => rl.prompt(true);
+  }
+  const shutdown = async () => {
+    rl.close();
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  try {
+    await runConsoleSession({
+      deps: keycard.deps,
+      lines: rl,
+      write,
+      echo: !interactive,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      onIdle: (current) => {
+        user = current;
+        if (interactive) {
+          rl.setPrompt(`${user ?? 'nobody'}> `);
+          rl.prompt();
+        }
+      },
+    });
+  } finally {
+    redraw = () => {};
+    process.off('SIGINT', shutdown);
+    process.off('SIGTERM', shutdown);
+    rl.close();
+    await scheduler.stop();
+    await http?.close();
+    await keycard.close();
+  }
+  return 0;
+}

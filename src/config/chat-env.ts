@@ -1,0 +1,147 @@
+import type { Env } from './load-dot-env.js';
+
+export interface SlackConfig {
+  botToken: string;
+  /** Verifies HTTP event deliveries; not needed in Socket Mode. */
+  signingSecret?: string;
+  /** xapp- token; when set Keycard connects over Socket Mode and needs no public URL. */
+  appToken?: string;
+  /** Overrides https://slack.com/api/ (tests, Slack-compatible gateways). */
+  apiUrl?: string;
+  socketMode: boolean;
+}
+
+export const TEAMS_APP_TYPES = ['SingleTenant', 'MultiTenant', 'UserAssignedMSI'] as const;
+export type TeamsAppType = (typeof TEAMS_APP_TYPES)[number];
+
+export interface TeamsConfig {
+  appId: string;
+  /** Client secret; absent for a user-assigned managed identity. */
+  appPassword?: string;
+  tenantId?: string;
+  appType: TeamsAppType;
+  /** Skip Bot Framework token checks on inbound requests: local emulators only, never production. */
+  allowUnauthenticated: boolean;
+}
+
+export interface ChatEnv<T> {
+  config?: T;
+  errors: string[];
+  warnings: string[];
+}
+
+const URL_FIX = 'must be an http(s) URL such as https://slack.com/api/';
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Slack is on when a bot token and a way to receive events (signing secret for HTTP, app token for
+ * Socket Mode) are set. Some but not all of them is a mistake worth stopping for: silently running
+ * without Slack would look like "the bot ignores me".
+ */
+export function readSlackEnv(env: Env): ChatEnv<SlackConfig> {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const botToken = env.SLACK_BOT_TOKEN;
+  const signingSecret = env.SLACK_SIGNING_SECRET;
+  const appToken = env.SLACK_APP_TOKEN;
+  const apiUrl = env.SLACK_API_URL;
+
+  if (apiUrl !== undefined && !isHttpUrl(apiUrl)) errors.push(`SLACK_API_URL ${URL_FIX}`);
+  if (botToken === undefined && signingSecret === undefined && appToken === undefined) {
+    if (apiUrl !== undefined)
+      warnings.push('SLACK_API_URL is set but Slack is not configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)');
+    return { errors, warnings };
+  }
+  if (botToken === undefined) {
+    const present = [signingSecret && 'SLACK_SIGNING_SECRET', appToken && 'SLACK_APP_TOKEN'].filter(Boolean).join(' and ');
+    errors.push(
+      `Slack is partially configured: set SLACK_BOT_TOKEN (the xoxb- Bot User OAuth Token), or unset ${present} to run without Slack`,
+    );
+  } else if (signingSecret === undefined && appToken === undefined) {
+    errors.push('Slack is partially configured: set SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)');
+  }
+  if (botToken !== undefined && !botToken.startsWith('xoxb-')) {
+    warnings.push('SLACK_BOT_TOKEN does not start with xoxb-; use the Bot User OAuth Token from "OAuth & Permissions"');
+  }
+  if (appToken !== undefined && !appToken.startsWith('xapp-')) {
+    warnings.push('SLACK_APP_TOKEN does not start with xapp-; use an app-level token with the connections:write scope');
+  }
+  if (appToken !== undefined && signingSecret !== undefined) {
+    warnings.push(
+      'SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are both set: Keycard uses Socket Mode (unset SLACK_APP_TOKEN to receive events over HTTP)',
+    );
+  }
+  if (errors.length > 0 || botToken === undefined) return { errors, warnings };
+  return { config: { botToken, signingSecret, appToken, apiUrl, socketMode: appToken !== undefined }, errors, warnings };
+}
+
+function parseAppType(value: string | undefined, tenantId: string | undefined): TeamsAppType | undefined {
+  // A tenant id without an explicit type almost always means a single-tenant bot, Azure's default for new bots.
+  if (value === undefined) return tenantId === undefined ? 'MultiTenant' : 'SingleTenant';
+  return TEAMS_APP_TYPES.find((type) => type.toLowerCase() === value.toLowerCase());
+}
+
+function parseBoolean(value: string | undefined): boolean | undefined {
+  if (value === undefined) return false;
+  const lower = value.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
+  if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+  return undefined;
+}
+
+/** Teams is on when the bot's Microsoft App ID and its password (or a managed identity) are set. */
+export function readTeamsEnv(env: Env): ChatEnv<TeamsConfig> {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const appId = env.MICROSOFT_APP_ID;
+  const appPassword = env.MICROSOFT_APP_PASSWORD;
+  const tenantId = env.MICROSOFT_APP_TENANT_ID;
+  const appType = parseAppType(env.MICROSOFT_APP_TYPE, tenantId);
+  const allowUnauthenticated = parseBoolean(env.KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED);
+
+  if (appType === undefined) {
+    errors.push(`MICROSOFT_APP_TYPE must be one of ${TEAMS_APP_TYPES.join(', ')} (got "${env.MICROSOFT_APP_TYPE}")`);
+  }
+  if (allowUnauthenticated === undefined) {
+    errors.push(`KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED must be true or false (got "${env.KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED}")`);
+  }
+  const anySet = [appId, appPassword, tenantId, env.MICROSOFT_APP_TYPE].some((value) => value !== undefined);
+  if (!anySet) {
+    if (allowUnauthenticated === true)
+      warnings.push('KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED has no effect: Teams is not configured (set MICROSOFT_APP_ID)');
+    return { errors, warnings };
+  }
+
+  const isMsi = appType === 'UserAssignedMSI';
+  if (appId === undefined) {
+    const present = ['MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID', 'MICROSOFT_APP_TYPE'].filter((name) => env[name] !== undefined);
+    errors.push(
+      `Teams is partially configured: set MICROSOFT_APP_ID (the bot's Microsoft App ID), or unset ${present.join(' and ')} to run without Teams`,
+    );
+  } else if (appPassword === undefined && !isMsi) {
+    errors.push('Teams is partially configured: set MICROSOFT_APP_PASSWORD (or MICROSOFT_APP_TYPE=UserAssignedMSI for a managed identity)');
+  }
+  if (appId !== undefined && appType !== undefined && appType !== 'MultiTenant' && tenantId === undefined) {
+    errors.push(`Teams is partially configured: set MICROSOFT_APP_TENANT_ID (your Microsoft Entra tenant id; required for ${appType})`);
+  }
+  if (isMsi && appPassword !== undefined) {
+    warnings.push('MICROSOFT_APP_PASSWORD is ignored with MICROSOFT_APP_TYPE=UserAssignedMSI (the managed identity authenticates)');
+  }
+  if (allowUnauthenticated === true) {
+    warnings.push('KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED is on: Teams requests are not authenticated; use it only with a local emulator');
+  }
+  if (errors.length > 0 || appId === undefined || appType === undefined || allowUnauthenticated === undefined) return { errors, warnings };
+  return {
+    config: { appId, appPassword: isMsi ? undefined : appPassword, tenantId, appType, allowUnauthenticated },
+    errors,
+    warnings,
+  };
+}

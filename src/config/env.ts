@@ -1,0 +1,147 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { findBundledPolicy, MODULE_DIR } from './bundled-policy.js';
+import { readSlackEnv, readTeamsEnv, type SlackConfig, type TeamsConfig } from './chat-env.js';
+import type { Env } from './load-dot-env.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Where the policy path came from, so startup can say "using the bundled example policy". */
+export type PolicySource = 'env' | 'cwd' | 'bundled';
+
+export interface KeycardConfig {
+  /** `console` when neither Slack nor Teams is configured: the terminal is the chat surface. */
+  mode: 'console' | 'chat';
+  /** A Postgres server; absent means embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  /** Absolute path of the data folder (PGlite files, lock file). */
+  dataDir: string;
+  /** Absolute path of the policy file. */
+  policyPath: string;
+  policySource: PolicySource;
+  port: number;
+  logLevel: LogLevel;
+  slack?: SlackConfig;
+  teams?: TeamsConfig;
+}
+
+export type ConfigResult = { ok: true; config: KeycardConfig; warnings: string[] } | { ok: false; errors: string[] };
+
+export interface ReadConfigOptions {
+  /** Base for relative paths and for finding ./keycard.yaml. Default: process.cwd(). */
+  cwd?: string;
+  fileExists?: (path: string) => boolean;
+  /** Where the search for the bundled example policy starts. Default: this module's folder. */
+  moduleDir?: string;
+}
+
+export const DEFAULT_DATA_DIR = './.keycard';
+export const DEFAULT_POLICY_FILE = 'keycard.yaml';
+export const DEFAULT_PORT = 3000;
+
+/**
+ * Scheme check only: pg's own parser accepts forms WHATWG URL rejects, such as a Unix socket
+ * (postgres://keycard@/keycard?host=/var/run/postgresql), and reports the rest when connecting.
+ */
+function isPostgresUrl(value: string): boolean {
+  return /^postgres(?:ql)?:\/\/\S+$/i.test(value);
+}
+
+function portError(issue: { input?: unknown }): string {
+  return `PORT must be a whole number from 0 to 65535, e.g. PORT=3000 (got "${String(issue.input)}")`;
+}
+
+// Each message names the variable and the fix. DATABASE_URL holds a password, so its value is never repeated.
+const coreEnvSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .refine(isPostgresUrl, {
+      error:
+        'DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://keycard:PASSWORD@db.internal:5432/keycard (unset it to use the embedded database in KEYCARD_DATA_DIR)',
+    })
+    .optional(),
+  KEYCARD_DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
+  KEYCARD_POLICY: z.string().optional(),
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, { error: portError })
+    .transform(Number)
+    .refine((port) => port <= 65_535, { error: portError })
+    .optional(),
+  LOG_LEVEL: z
+    .string()
+    .transform((level) => level.toLowerCase())
+    .pipe(z.enum(LOG_LEVELS, { error: (issue) => `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${String(issue.input)}")` }))
+    .optional(),
+});
+
+/** Trims values and treats blank ones as unset, so `PORT=` in a .env file means "use the default". */
+function normalise(env: Env): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const trimmed = value?.trim();
+    out[name] = trimmed === '' ? undefined : trimmed;
+  }
+  return out;
+}
+
+function defaultPolicy(
+  cwd: string,
+  fileExists: (path: string) => boolean,
+  moduleDir: string,
+): { path: string; source: PolicySource } | undefined {
+  const local = resolve(cwd, DEFAULT_POLICY_FILE);
+  if (fileExists(local)) return { path: local, source: 'cwd' };
+  const bundled = findBundledPolicy(moduleDir, fileExists);
+  return bundled === undefined ? undefined : { path: bundled, source: 'bundled' };
+}
+
+/**
+ * Reads Keycard's settings from an environment. A pure function of its inputs apart from the
+ * file-existence probe for the default policy (injectable); never throws for bad input: every
+ * problem comes back as a message naming the variable and how to fix it.
+ */
+export function readConfig(env: Env = process.env, options: ReadConfigOptions = {}): ConfigResult {
+  const cwd = options.cwd ?? process.cwd();
+  const fileExists = options.fileExists ?? existsSync;
+  const vars = normalise(env);
+  const errors: string[] = [];
+  const warnings: string[] = [];
+
+  const core = coreEnvSchema.safeParse(vars);
+  if (!core.success) errors.push(...core.error.issues.map((issue) => issue.message));
+
+  const slack = readSlackEnv(vars);
+  const teams = readTeamsEnv(vars);
+  errors.push(...slack.errors, ...teams.errors);
+  warnings.push(...slack.warnings, ...teams.warnings);
+
+  let policy: { path: string; source: PolicySource } | undefined;
+  if (vars.KEYCARD_POLICY !== undefined) policy = { path: resolve(cwd, vars.KEYCARD_POLICY), source: 'env' };
+  else {
+    policy = defaultPolicy(cwd, fileExists, options.moduleDir ?? MODULE_DIR);
+    if (policy === undefined) {
+      errors.push(`KEYCARD_POLICY is not set and there is no ./${DEFAULT_POLICY_FILE}: set KEYCARD_POLICY=/path/to/policy.yaml`);
+    }
+  }
+
+  if (!core.success || errors.length > 0 || policy === undefined) return { ok: false, errors };
+  const { DATABASE_URL, KEYCARD_DATA_DIR, PORT, LOG_LEVEL } = core.data;
+  return {
+    ok: true,
+    warnings,
+    config: {
+      mode: slack.config === undefined && teams.config === undefined ? 'console' : 'chat',
+      databaseUrl: DATABASE_URL,
+      dataDir: resolve(cwd, KEYCARD_DATA_DIR),
+      policyPath: policy.path,
+      policySource: policy.source,
+      port: PORT ?? DEFAULT_PORT,
+      logLevel: LOG_LEVEL ?? 'info',
+      slack: slack.config,
+      teams: teams.config,
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { Document, LineCounter } from 'yaml';
+import { type Policy, TIER_NAMES } from '../core/policy/schema.js';
+import { formatPath, type PolicyError } from './policy-errors.js';
+import { locatePath } from './yaml-locate.js';
+
+/**
+ * Things that parse but are probably not what the author meant. They do not stop Keycard from
+ * starting, because each has a safe reading; they are printed so the author can fix them.
+ */
+export function policyWarnings(policy: Policy, file: string, doc: Document, lineCounter: LineCounter): PolicyError[] {
+  const warnings: PolicyError[] = [];
+  const warn = (path: PropertyKey[], message: string): void => {
+    const position = locatePath(doc, lineCounter, path);
+    warnings.push({ file, line: position?.line, column: position?.column, path: formatPath(path), message });
+  };
+
+  if (policy.tiers.critical.upTo !== undefined) {
+    warn(['tiers', 'critical', 'upTo'], 'is ignored: the critical tier covers every score above tiers.high.upTo');
+  }
+  for (const name of TIER_NAMES) {
+    const tier = policy.tiers[name];
+    if (tier.approvals === 0) continue;
+    if (tier.remindBefore >= tier.approvalTtl) {
+      warn(['tiers', name, 'remindBefore'], 'is not shorter than approvalTtl, so approvers are reminded as soon as a request arrives');
+    }
+    const approvers = new Set(tier.approvers.flatMap((group) => policy.groups[group] ?? []));
+    if (approvers.size < tier.approvals) {
+      warn(
+        ['tiers', name, 'approvers'],
+        `these groups have ${approvers.size} member(s) but ${tier.approvals} distinct approval(s) are needed, so requests in this tier can never be approved`,
+      );
+    }
+  }
+  return warnings;
+}

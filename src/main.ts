@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger as PinoLogger } from 'pino';
+import { createChatFanout } from './chat/fanout.js';
+import { type KeycardConfig, readConfig } from './config/env.js';
+import { loadDotEnv } from './config/load-dot-env.js';
+import { formatPolicyErrors } from './config/policy-errors.js';
+import { loadPolicyFile } from './config/policy-loader.js';
+import { type CoreDeps, DEFAULT_SETTINGS, type LifecycleSettings } from './core/lifecycle/deps.js';
+import type { Policy } from './core/policy/schema.js';
+import type { ChatPort } from './core/ports/chat.js';
+import type { Clock } from './core/ports/runtime.js';
+import type { Store } from './core/ports/store.js';
+import { createLogger } from './logging/create-logger.js';
+import { builtinProviderFactories } from './providers/builtin.js';
+import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
+import { createStore, openDatabase, runMigrations } from './store/index.js';
+
+/** A configuration or policy problem the user must fix; printed without a stack trace. */
+export class StartupError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'StartupError';
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** process.env plus a .env file in cwd (the real environment wins). */
+export function loadEnvironment(cwd: string, env: Env = process.env): Env {
+  const result = loadDotEnv(`${cwd}/.env`, env);
+  return { ...result.env };
+}
+
+export interface LoadedSettings {
+  config: KeycardConfig;
+  warnings: string[];
+  env: Env;
+}
+
+export function loadSettings(env: Env, cwd: string): LoadedSettings {
+  const result = readConfig(env, { cwd });
+  if (!result.ok)
+    throw new StartupError(['Keycard cannot start: the configuration has problems.', ...result.errors.map((e) => `  - ${e}`)]);
+  return { config: result.config, warnings: result.warnings, env };
+}
+
+export function createProviders(): ProviderRegistry {
+  return createProviderRegistry(builtinProviderFactories);
+}
+
+export async function loadPolicy(path: string, registry: ProviderRegistry): Promise<{ policy: Policy; warnings: string[] }> {
+  const result = await loadPolicyFile(path, registry.schemas());
+  if (!result.ok)
+    throw new StartupError([
+      `The policy file has ${result.errors.length} problem(s):`,
+      ...formatPolicyErrors(result.errors).map((l) => `  ${l}`),
+    ]);
+  return { policy: result.policy, warnings: result.warnings };
+}
+
+export async function openStore(config: KeycardConfig, log: PinoLogger, clock: Clock): Promise<Store> {
+  const handle = await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : {}), dataDir: config.dataDir, log });
+  try {
+    await runMigrations(handle);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return createStore(handle, { clock });
+}
+
+export interface Keycard {
+  deps: CoreDeps;
+  config: KeycardConfig;
+  policy: Policy;
+  store: Store;
+  registry: ProviderRegistry;
+  log: PinoLogger;
+  close(): Promise<void>;
+}
+
+export interface BootOptions {
+  env: Env;
+  cwd: string;
+  chat: ChatPort[];
+  log?: PinoLogger;
+  clock?: Clock;
+  settings?: Partial<LifecycleSettings>;
+  /** Default log level when LOG_LEVEL is unset (the console keeps the terminal quiet). */
+  quietByDefault?: boolean;
+}
+
+/** The composition root: the only place that wires config, policy, store, providers and chat together. */
+export async function bootKeycard(options: BootOptions): Promise<Keycard> {
+  const { config, warnings } = loadSettings(options.env, options.cwd);
+  const level = options.env.LOG_LEVEL ? config.logLevel : options.quietByDefault ? 'warn' : config.logLevel;
+  const log = options.log ?? createLogger({ level, pretty: process.stderr.isTTY });
+  for (const warning of warnings) log.warn(warning);
+  const clock = options.clock ?? { now: () => new Date() };
+  const registry = createProviders();
+  const { policy, warnings: policyWarnings } = await loadPolicy(config.policyPath, registry);
+  for (const warning of policyWarnings) log.warn({ policy: config.policyPath }, warning);
+  const store = await openStore(config, log, clock);
+  const providerDeps = { state: store.state, log, clock, env: options.env };
+  const deps: CoreDeps = {
+    store,
+    policy: () => policy,
+    providers: { get: (kind) => (registry.get(kind) ? registry.instance(kind, providerDeps) : undefined) },
+    chat: createChatFanout(options.chat),
+    clock,
+    ids: { uuid: randomUUID },
+    random: Math.random,
+    log,
+    resolveSecret: (ref) => (ref.startsWith('env:') ? options.env[ref.slice(4)] : undefined),
+    settings: { ...DEFAULT_SETTINGS, ...options.settings },
+  };
+  log.info({ policy: config.policyPath, database: config.databaseUrl ? 'postgres' : 'pglite', mode: config.mode }, 'keycard ready');
+  return {
+    deps,
+    config,
+    policy,
+    store,
+    registry,
+    log,
+    async close() {
+      await registry.closeAll().catch((error: unknown) => log.warn({ err: String(error) }, 'closing providers failed'));
+      await store.close();
+    },
+  };
+}

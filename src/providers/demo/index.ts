@@ -1,0 +1,99 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type {
+  GrantOutcome,
+  ManagedGrant,
+  Provider,
+  ProviderDeps,
+  ProviderFactory,
+  ProviderRevokeInput,
+  ProviderSchemas,
+} from '../../core/ports/provider.js';
+
+/**
+ * The zero-setup default: issues a made-up credential for no real target and records the grant in
+ * Keycard's own database (namespace `provider:demo`), so the whole request → grant → revoke flow can be
+ * tried without touching any system. Only a SHA-256 fingerprint of the secret is stored.
+ */
+export const DEMO_NAMESPACE = 'provider:demo';
+
+export const demoSchemas: ProviderSchemas = {
+  resourceConfig: z.object({}).strict(),
+  levelConfig: z.object({ note: z.string().max(500).optional().describe('Free-form text shown with the demo credential') }).strict(),
+  requiresConnection: false,
+};
+
+const recordSchema = z.object({
+  grantId: z.string(),
+  resource: z.string(),
+  level: z.string(),
+  requester: z.string(),
+  username: z.string(),
+  expiresAt: z.string(),
+});
+
+/** `kc_demo_<grantId>`, lower-cased, anything outside [a-z0-9_] replaced by `_`. */
+export function demoUsername(grantId: string): string {
+  return `kc_demo_${grantId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+}
+
+/** Creates the demo provider over Keycard's state store. */
+export function createDemoProvider(deps: Pick<ProviderDeps, 'state' | 'log'>): Provider {
+  const { state, log } = deps;
+
+  const isGone = async (input: ProviderRevokeInput) => (await state.get(DEMO_NAMESPACE, input.grantId)) === undefined;
+
+  return {
+    kind: 'demo',
+    async grant(input): Promise<GrantOutcome> {
+      const username = demoUsername(input.grantId);
+      const secret = randomBytes(18).toString('base64url');
+      // put() replaces an existing record, so a retried grant after a crash leaves exactly one.
+      await state.put(DEMO_NAMESPACE, input.grantId, {
+        grantId: input.grantId,
+        resource: input.resource,
+        level: input.level,
+        requester: input.requester,
+        username,
+        expiresAt: input.expiresAt.toISOString(),
+        grantedAt: input.now.toISOString(),
+        secretSha256: createHash('sha256').update(secret).digest('hex'),
+      });
+      log.info({ grantId: input.grantId, resource: input.resource }, 'demo grant recorded');
+      const note = typeof input.levelConfig.note === 'string' ? ` (${input.levelConfig.note})` : '';
+      const fields: Record<string, string> = { username, expiresAt: input.expiresAt.toISOString(), demo: 'true' };
+      return {
+        ref: { username },
+        credential: {
+          summary: `DEMO credential, not real access: user ${username} for ${input.resource} (${input.level})${note}, expires ${input.expiresAt.toISOString()}`,
+          secret,
+          fields,
+        },
+      };
+    },
+    async revoke(input) {
+      // Absent is success: revoke is idempotent.
+      const deleted = await state.delete(DEMO_NAMESPACE, input.grantId);
+      log.info({ grantId: input.grantId, deleted }, 'demo grant revoked');
+    },
+    async list(input): Promise<ManagedGrant[]> {
+      const rows = await state.list(DEMO_NAMESPACE);
+      const grants: ManagedGrant[] = [];
+      for (const row of rows) {
+        const parsed = recordSchema.safeParse(row.value);
+        if (!parsed.success || parsed.data.resource !== input.resource) continue;
+        const { grantId, username, expiresAt } = parsed.data;
+        grants.push({ grantId, ref: { username }, principal: username, expiresAt: new Date(expiresAt) });
+      }
+      return grants;
+    },
+    verifyRevoked: isGone,
+  };
+}
+
+export const demoProvider: ProviderFactory = {
+  kind: 'demo',
+  description: 'Demo provider: issues a made-up credential for no real system (for trying Keycard out)',
+  schemas: demoSchemas,
+  create: (deps) => createDemoProvider(deps),
+};

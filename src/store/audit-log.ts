@@ -1,0 +1,61 @@
+import { and, asc, desc, gt, gte, type SQL, sql } from 'drizzle-orm';
+import { GENESIS_HASH, hashAuditEvent } from '../core/audit/hash-chain.js';
+import type { AuditQuery } from '../core/ports/store.js';
+import { KeycardError } from '../core/result.js';
+import type { AuditEvent, AuditInput } from '../core/types.js';
+import type { Database } from './database.js';
+import { toAuditEvent } from './row-mapping.js';
+import { auditEvents as t } from './schema.js';
+
+/** Transaction advisory lock key serialising audit writers ("KCAU"). */
+export const AUDIT_LOCK_KEY = 0x4b434155;
+
+/**
+ * Appends one event to the hash chain. Must run inside a transaction: the advisory lock is held until
+ * commit, so the next writer reads this event as its predecessor and the chain never forks.
+ * Writers of audit events therefore queue behind each other; keep those transactions short.
+ */
+export async function appendAudit(tx: Database, event: AuditInput): Promise<AuditEvent> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(AUDIT_LOCK_KEY))})`);
+  const [last] = await tx.select({ seq: t.seq, hash: t.hash }).from(t).orderBy(desc(t.seq)).limit(1);
+  const seq = last ? last.seq + 1 : 1;
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const content: AuditInput = {
+    at: event.at,
+    actor: event.actor,
+    action: event.action,
+    requestId: event.requestId,
+    // Hash exactly what jsonb will give back (Dates as strings, undefined dropped), or verification would fail later.
+    details: asStoredJson(event.details),
+  };
+  const hash = hashAuditEvent(prevHash, seq, content);
+  const [row] = await tx
+    .insert(t)
+    .values({ ...content, seq, prevHash, hash })
+    .returning();
+  // The primary key on seq is the backstop: a writer that somehow skipped the lock fails instead of forking.
+  if (!row) throw new KeycardError('store_insert', 'audit insert returned no row');
+  return toAuditEvent(row);
+}
+
+function asStoredJson(details: Record<string, unknown>): Record<string, unknown> {
+  const copy: unknown = JSON.parse(JSON.stringify(details));
+  if (typeof copy !== 'object' || copy === null || Array.isArray(copy)) {
+    throw new KeycardError('audit_details', 'audit details must be a JSON object');
+  }
+  return copy as Record<string, unknown>;
+}
+
+/** Events in chain order. No default limit: callers page with `afterSeq`. */
+export async function readAudit(db: Database, query: AuditQuery): Promise<AuditEvent[]> {
+  const conditions: SQL[] = [];
+  if (query.since !== undefined) conditions.push(gte(t.at, query.since));
+  if (query.afterSeq !== undefined) conditions.push(gt(t.seq, query.afterSeq));
+  const select = db
+    .select()
+    .from(t)
+    .where(and(...conditions))
+    .orderBy(asc(t.seq));
+  const rows = query.limit === undefined ? await select : await select.limit(query.limit);
+  return rows.map(toAuditEvent);
+}

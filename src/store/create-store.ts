@@ -1,0 +1,87 @@
+import type { Clock } from '../core/ports/runtime.js';
+import type { Store, StoreTx } from '../core/ports/store.js';
+import { insertApproval, listApprovals } from './approval-repository.js';
+import { appendAudit, readAudit } from './audit-log.js';
+import { claimDue } from './claims.js';
+import type { Database, DatabaseHandle } from './database.js';
+import { readHistory } from './history.js';
+import {
+  findActiveGrant,
+  findPending,
+  getRequest,
+  getRequestByNumber,
+  insertRequest,
+  listRequests,
+  nextRequestNumber,
+  transition,
+  updateRequest,
+} from './request-repository.js';
+import { createStateStore } from './state-store.js';
+import { createTransactionGuard } from './transaction-guard.js';
+
+export interface StoreOptions {
+  /** Source of `updated_at` stamps; the system clock by default. */
+  clock?: Clock;
+}
+
+const systemClock: Clock = { now: () => new Date() };
+
+/** The Store port on drizzle, for either driver. The store owns the handle: `close()` closes it. */
+export function createStore(handle: DatabaseHandle, options: StoreOptions = {}): Store {
+  const clock = options.clock ?? systemClock;
+  const guard = createTransactionGuard();
+  const db = handle.db;
+  return {
+    async transaction(fn) {
+      guard.assertOutside('transaction');
+      return guard.enclose(() => db.transaction((tx) => fn(createStoreTx(tx, clock))));
+    },
+    getRequest(id) {
+      guard.assertOutside('getRequest');
+      return getRequest(db, id);
+    },
+    getRequestByNumber(number) {
+      guard.assertOutside('getRequestByNumber');
+      return getRequestByNumber(db, number);
+    },
+    listRequests(filter) {
+      guard.assertOutside('listRequests');
+      return listRequests(db, filter);
+    },
+    listApprovals(requestId) {
+      guard.assertOutside('listApprovals');
+      return listApprovals(db, requestId);
+    },
+    history(query) {
+      guard.assertOutside('history');
+      return readHistory(db, query);
+    },
+    readAudit(query) {
+      guard.assertOutside('readAudit');
+      return readAudit(db, query);
+    },
+    state: createStateStore(db, clock, guard.assertOutside),
+    close: () => handle.close(),
+  };
+}
+
+/** Repositories bound to one drizzle transaction. */
+function createStoreTx(tx: Database, clock: Clock): StoreTx {
+  return {
+    nextRequestNumber: () => nextRequestNumber(tx),
+    insertRequest: (request) => insertRequest(tx, request),
+    getRequest: (id) => getRequest(tx, id),
+    getRequestByNumber: (number) => getRequestByNumber(tx, number),
+    lockRequest: (id) => getRequest(tx, id, true),
+    transition: (id, from, patch) => transition(tx, id, from, patch, clock.now()),
+    update: (id, patch) => updateRequest(tx, id, patch, clock.now()),
+    listRequests: (filter) => listRequests(tx, filter),
+    findActiveGrant: (requester, resource, level) => findActiveGrant(tx, requester, resource, level),
+    findPending: (requester, resource, level) => findPending(tx, requester, resource, level),
+    claimDue: (kind, now, limit) => claimDue(tx, kind, now, limit),
+    insertApproval: (approval) => insertApproval(tx, approval),
+    listApprovals: (requestId) => listApprovals(tx, requestId),
+    appendAudit: (event) => appendAudit(tx, event),
+    history: (query) => readHistory(tx, query),
+  };
+}

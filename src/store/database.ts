@@ -1,0 +1,112 @@
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+import type { Logger } from '../core/ports/runtime.js';
+import { KeycardError } from '../core/result.js';
+import { acquireDataDirLock } from './lock-file.js';
+import { redactSecrets, redactUrl } from './redact-url.js';
+
+/** The drizzle database both drivers provide; a transaction is one too. */
+export type Database = PgDatabase<PgQueryResultHKT>;
+
+interface HandleBase {
+  readonly db: Database;
+  /** Where the data lives, without credentials (safe to log). */
+  readonly target: string;
+  close(): Promise<void>;
+}
+
+export interface PgHandle extends HandleBase {
+  readonly driver: 'pg';
+  readonly pool: pg.Pool;
+}
+
+export interface PgliteHandle extends HandleBase {
+  readonly driver: 'pglite';
+  readonly client: PGlite;
+}
+
+export type DatabaseHandle = PgHandle | PgliteHandle;
+
+/** `dataDir` value for a throw-away in-memory PGlite (tests, demos). */
+export const MEMORY_DATA_DIR = 'memory://';
+
+export interface OpenDatabaseOptions {
+  /** A Postgres server (DATABASE_URL). Without it Keycard uses embedded PGlite in `dataDir`. */
+  url?: string;
+  /** PGlite data folder (created if missing, locked to one process), or `memory://`. Ignored with `url`. */
+  dataDir: string;
+  log: Logger;
+  /** In-memory PGlite only: start from a `dumpDataDir()` tarball (tests clone a migrated template this way). */
+  loadDataDir?: Blob;
+  /** node-postgres pool size; default 10. */
+  poolMax?: number;
+}
+
+/** Opens the database Keycard runs on: a node-postgres pool for `url`, otherwise PGlite. */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  return options.url ? openPool(options.url, options) : openPglite(options);
+}
+
+async function openPool(url: string, options: OpenDatabaseOptions): Promise<PgHandle> {
+  const target = redactUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: options.poolMax ?? 10, application_name: 'keycard' });
+  // An idle client losing its connection emits 'error' on the pool; unhandled, that would kill the process.
+  pool.on('error', (error) => options.log.error({ target, error: redactSecrets(error.message, url) }, 'idle database connection failed'));
+  try {
+    await pool.query('select 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    const detail = redactSecrets(describeError(error), url);
+    throw new KeycardError('database_unreachable', `cannot connect to Postgres at ${target}: ${detail}`);
+  }
+  options.log.info({ driver: 'pg', target }, 'database opened');
+  let closed: Promise<void> | undefined;
+  return {
+    driver: 'pg',
+    pool,
+    db: drizzleNodePg(pool),
+    target,
+    close: () => {
+      closed ??= pool.end();
+      return closed;
+    },
+  };
+}
+
+async function openPglite(options: OpenDatabaseOptions): Promise<PgliteHandle> {
+  const inMemory = options.dataDir === MEMORY_DATA_DIR;
+  if (options.loadDataDir && !inMemory) {
+    throw new KeycardError('database_options', `loadDataDir is only for an in-memory database (dataDir ${MEMORY_DATA_DIR})`);
+  }
+  const releaseLock = inMemory ? () => {} : acquireDataDirLock(options.dataDir, options.log);
+  let client: PGlite;
+  try {
+    client = inMemory ? await PGlite.create({ loadDataDir: options.loadDataDir }) : await PGlite.create(resolve(options.dataDir));
+  } catch (error) {
+    releaseLock();
+    throw new KeycardError('database_open_failed', `cannot open the embedded database in ${options.dataDir}`, { cause: error });
+  }
+  options.log.info({ driver: 'pglite', target: options.dataDir }, 'database opened');
+  let closed: Promise<void> | undefined;
+  return {
+    driver: 'pglite',
+    client,
+    db: drizzlePglite(client),
+    target: options.dataDir,
+    close: () => {
+      closed ??= client.close().finally(releaseLock);
+      return closed;
+    },
+  };
+}
+
+/** Node reports a refused connection to a dual-stack host as an AggregateError with an empty message. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  return error.message || code || error.name;
+}

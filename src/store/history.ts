@@ -1,0 +1,48 @@
+import { sql } from 'drizzle-orm';
+import type { HistoryQuery, RequesterHistory } from '../core/types.js';
+import type { Database } from './database.js';
+import { intColumn, queryRows } from './raw-query.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The risk engine's view of a requester's past, in one round trip. Every subquery starts from the
+ * requester (and resource), so the (requester, resource, created_at) and (requester, created_at)
+ * indexes and the partial anomaly index bound the work to this person's own rows.
+ */
+export async function readHistory(db: Database, q: HistoryQuery): Promise<RequesterHistory> {
+  const at = (msAgo: number) => sql`${new Date(q.now.getTime() - msAgo).toISOString()}::timestamptz`;
+  const historySince = at(q.historyWindowMs);
+  const daySince = at(DAY_MS);
+  const [row] = await queryRows(
+    db,
+    sql`select
+      (select count(*)::int from access_requests
+        where requester = ${q.requester} and resource = ${q.resource} and kind = 'access'
+          and activated_at is not null and created_at >= ${historySince}
+          and status in ('expired', 'revoked') and end_reason in ('expired', 'released')) as clean_grants,
+      (select count(*)::int from access_requests
+        where requester = ${q.requester} and resource = ${q.resource} and kind = 'access'
+          and activated_at is not null) as prior_grants,
+      (select count(*)::int from access_requests
+        where requester = ${q.requester} and status = 'denied' and created_at >= ${at(q.denialWindowMs)}) as denials,
+      (select count(*)::int from audit_events
+        where action = 'anomaly.detected' and (details->>'requester') = ${q.requester}
+          and at >= ${historySince}) as anomalies,
+      (select count(*)::int from access_requests
+        where requester = ${q.requester} and kind = 'access' and created_at >= ${at(q.velocityWindowMs)}) as velocity,
+      (select count(distinct recent.resource)::int from access_requests recent
+        where recent.requester = ${q.requester} and recent.created_at >= ${daySince}
+          and not exists (select 1 from access_requests earlier
+            where earlier.requester = ${q.requester} and earlier.resource = recent.resource
+              and earlier.activated_at < ${daySince})) as new_resources`,
+  );
+  return {
+    cleanGrantsOnResource: intColumn(row, 'clean_grants'),
+    priorGrantsOnResource: intColumn(row, 'prior_grants'),
+    recentDenials: intColumn(row, 'denials'),
+    recentAnomalies: intColumn(row, 'anomalies'),
+    requestsInVelocityWindow: intColumn(row, 'velocity'),
+    newResourcesLastDay: intColumn(row, 'new_resources'),
+  };
+}

@@ -1,0 +1,122 @@
+import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { RequestFilter, RequestPatch } from '../core/ports/store.js';
+import { KeycardError } from '../core/result.js';
+import type { AccessRequest, NewAccessRequest, RequestStatus } from '../core/types.js';
+import type { Database } from './database.js';
+import { intColumn, queryRows } from './raw-query.js';
+import { toAccessRequest } from './row-mapping.js';
+import { accessRequests as t } from './schema.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Ids may come from chat input; a malformed one is simply "not found". Querying it would raise
+ * `invalid input syntax for type uuid`, which also aborts the surrounding transaction.
+ */
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
+}
+
+export async function nextRequestNumber(db: Database): Promise<number> {
+  const [row] = await queryRows(db, sql`select nextval('request_number_seq')::int as n`);
+  return intColumn(row, 'n');
+}
+
+export async function insertRequest(db: Database, request: NewAccessRequest & { number: number }): Promise<AccessRequest> {
+  const [row] = await db
+    .insert(t)
+    .values({ ...request, updatedAt: request.createdAt })
+    .returning();
+  if (!row) throw new KeycardError('store_insert', 'insert returned no row');
+  return toAccessRequest(row);
+}
+
+export async function getRequest(db: Database, id: string, forUpdate = false): Promise<AccessRequest | undefined> {
+  if (!isUuid(id)) return undefined;
+  const query = db.select().from(t).where(eq(t.id, id));
+  const [row] = forUpdate ? await query.for('update') : await query;
+  return row && toAccessRequest(row);
+}
+
+export async function getRequestByNumber(db: Database, number: number): Promise<AccessRequest | undefined> {
+  if (!Number.isSafeInteger(number)) return undefined;
+  const [row] = await db.select().from(t).where(eq(t.number, number));
+  return row && toAccessRequest(row);
+}
+
+/** One conditional UPDATE: a concurrent transition that got there first makes this match nothing. */
+export async function transition(
+  db: Database,
+  id: string,
+  from: readonly RequestStatus[],
+  patch: RequestPatch,
+  now: Date,
+): Promise<AccessRequest | undefined> {
+  if (!isUuid(id) || from.length === 0) return undefined;
+  const [row] = await db
+    .update(t)
+    .set({ ...patch, updatedAt: now })
+    .where(and(eq(t.id, id), inArray(t.status, [...from])))
+    .returning();
+  return row && toAccessRequest(row);
+}
+
+/** Bookkeeping update; a status change here would bypass the conditional transition, so it is refused. */
+export async function updateRequest(db: Database, id: string, patch: RequestPatch, now: Date): Promise<AccessRequest> {
+  if (patch.status !== undefined) {
+    throw new KeycardError('store_update_status', 'update() cannot change status; use transition()');
+  }
+  const [row] = isUuid(id)
+    ? await db
+        .update(t)
+        .set({ ...patch, updatedAt: now })
+        .where(eq(t.id, id))
+        .returning()
+    : [];
+  if (!row) throw new KeycardError('request_not_found', `request ${id} does not exist`);
+  return toAccessRequest(row);
+}
+
+/** Newest first. */
+export async function listRequests(db: Database, filter: RequestFilter): Promise<AccessRequest[]> {
+  const conditions: SQL[] = [];
+  if (filter.requester !== undefined) conditions.push(eq(t.requester, filter.requester));
+  if (filter.resource !== undefined) conditions.push(eq(t.resource, filter.resource));
+  if (filter.statuses !== undefined) conditions.push(inArray(t.status, [...filter.statuses]));
+  if (filter.parentId !== undefined) {
+    if (!isUuid(filter.parentId)) return [];
+    conditions.push(eq(t.parentId, filter.parentId));
+  }
+  const query = db
+    .select()
+    .from(t)
+    .where(and(...conditions))
+    .orderBy(desc(t.createdAt), desc(t.number));
+  const rows = filter.limit === undefined ? await query : await query.limit(filter.limit);
+  return rows.map(toAccessRequest);
+}
+
+export async function findActiveGrant(
+  db: Database,
+  requester: string,
+  resource: string,
+  level: string,
+): Promise<AccessRequest | undefined> {
+  const [row] = await db
+    .select()
+    .from(t)
+    .where(and(eq(t.requester, requester), eq(t.resource, resource), eq(t.level, level), eq(t.status, 'active')))
+    .orderBy(desc(t.expiresAt))
+    .limit(1);
+  return row && toAccessRequest(row);
+}
+
+export async function findPending(db: Database, requester: string, resource: string, level: string): Promise<AccessRequest | undefined> {
+  const [row] = await db
+    .select()
+    .from(t)
+    .where(and(eq(t.requester, requester), eq(t.resource, resource), eq(t.level, level), eq(t.kind, 'access'), eq(t.status, 'pending')))
+    .orderBy(desc(t.createdAt))
+    .limit(1);
+  return row && toAccessRequest(row);
+}

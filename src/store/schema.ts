@@ -1,0 +1,151 @@
+import { sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSequence,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { TIER_NAMES } from '../core/policy/schema.js';
+import { REQUEST_STATUSES, type RequestOrigin, type RiskFactor } from '../core/types.js';
+
+// One schema serves node-postgres (PG 15+) and PGlite (PG 18): keep to SQL both understand.
+// Statuses are text + CHECK rather than a pg enum, so adding a status is a plain constraint swap in a migration.
+
+const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const sqlList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+
+/** The human request number (KC-<n>); drawn explicitly so the number is known before the insert. */
+export const requestNumberSeq = pgSequence('request_number_seq', { startWith: 1 });
+
+export const accessRequests = pgTable(
+  'access_requests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    // Normally drawn first with nextRequestNumber(); the default keeps the column tied to its sequence.
+    number: integer('number').notNull().unique('access_requests_number_key').default(sql`nextval('request_number_seq')`),
+    kind: text('kind', { enum: ['access', 'extension'] }).notNull(),
+    parentId: uuid('parent_id').references((): AnyPgColumn => accessRequests.id),
+    requester: text('requester').notNull(),
+    resource: text('resource').notNull(),
+    level: text('level').notNull(),
+    // bigint: a policy may allow windows longer than int4's 24.8 days of milliseconds.
+    durationMs: bigint('duration_ms', { mode: 'number' }).notNull(),
+    reason: text('reason').notNull(),
+    incidentKey: text('incident_key'),
+    breakGlass: boolean('break_glass').notNull(),
+    status: text('status', { enum: REQUEST_STATUSES }).notNull(),
+    score: integer('score').notNull(),
+    tier: text('tier', { enum: TIER_NAMES }).notNull(),
+    factors: jsonb('factors').$type<RiskFactor[]>().notNull(),
+    approvalsRequired: integer('approvals_required').notNull(),
+    approverGroups: jsonb('approver_groups').$type<string[]>().notNull(),
+    distinctGroups: boolean('distinct_groups').notNull(),
+    approvalExpiresAt: tz('approval_expires_at'),
+    remindAt: tz('remind_at'),
+    remindedAt: tz('reminded_at'),
+    createdAt: tz('created_at').notNull(),
+    updatedAt: tz('updated_at').notNull(),
+    decidedAt: tz('decided_at'),
+    decisionNote: text('decision_note'),
+    activatedAt: tz('activated_at'),
+    expiresAt: tz('expires_at'),
+    endedAt: tz('ended_at'),
+    endReason: text('end_reason', { enum: ['expired', 'released', 'revoked'] }),
+    endedBy: text('ended_by'),
+    provider: text('provider').notNull(),
+    grantRef: jsonb('grant_ref').$type<Record<string, unknown>>(),
+    credentialFingerprint: text('credential_fingerprint'),
+    attempts: integer('attempts').notNull(),
+    nextAttemptAt: tz('next_attempt_at'),
+    lastError: text('last_error'),
+    noticesSent: jsonb('notices_sent').$type<number[]>().notNull(),
+    nextNoticeAt: tz('next_notice_at'),
+    reviewRequired: boolean('review_required').notNull(),
+    reviewedBy: text('reviewed_by'),
+    reviewedAt: tz('reviewed_at'),
+    origin: jsonb('origin').$type<RequestOrigin>().notNull(),
+  },
+  (t) => [
+    check('access_requests_status_check', sql`status in (${sqlList(REQUEST_STATUSES)})`),
+    check('access_requests_kind_check', sql`kind in ('access', 'extension')`),
+    check('access_requests_end_reason_check', sql`end_reason in ('expired', 'released', 'revoked')`),
+    // Scheduler claims: partial indexes hold only open rows, so a sweep costs what is due, not the table size.
+    // Their predicates must match the literal predicates in claims.ts for the planner to use them.
+    index('access_requests_expires_idx').on(t.expiresAt).where(sql`status = 'active'`),
+    index('access_requests_next_attempt_idx').on(t.nextAttemptAt).where(sql`status in ('approved', 'revoking', 'revoke_failed')`),
+    index('access_requests_approval_expires_idx').on(t.approvalExpiresAt).where(sql`status = 'pending'`),
+    index('access_requests_remind_idx').on(t.remindAt).where(sql`status = 'pending' and reminded_at is null`),
+    index('access_requests_next_notice_idx').on(t.nextNoticeAt).where(sql`status = 'active'`),
+    // Requester history for the risk engine, and listings by person.
+    index('access_requests_requester_resource_idx').on(t.requester, t.resource, t.createdAt),
+    index('access_requests_requester_created_idx').on(t.requester, t.createdAt),
+    index('access_requests_parent_idx').on(t.parentId),
+  ],
+);
+
+export const approvals = pgTable(
+  'approvals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => accessRequests.id),
+    approver: text('approver').notNull(),
+    decision: text('decision', { enum: ['approve', 'deny'] }).notNull(),
+    groups: jsonb('groups').$type<string[]>().notNull(),
+    comment: text('comment'),
+    createdAt: tz('created_at').notNull(),
+  },
+  (t) => [
+    // One decision per approver per request: a double click or a redelivered action is a no-op.
+    unique('approvals_request_approver_key').on(t.requestId, t.approver),
+    check('approvals_decision_check', sql`decision in ('approve', 'deny')`),
+  ],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    // Assigned by the writer under an advisory lock (not a sequence), so the chain has no gaps.
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    at: tz('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    // No foreign key: the audit log must outlive and never block on the rows it describes.
+    requestId: uuid('request_id'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_events_at_idx').on(t.at),
+    index('audit_events_request_idx').on(t.requestId),
+    // Requester history counts recent anomalies by the requester named in the event details.
+    index('audit_events_anomaly_requester_idx').on(sql`(${t.details}->>'requester')`, t.at).where(sql`action = 'anomaly.detected'`),
+  ],
+);
+
+export const kvState = pgTable(
+  'kv_state',
+  {
+    namespace: text('namespace').notNull(),
+    key: text('key').notNull(),
+    value: jsonb('value').$type<Record<string, unknown>>().notNull(),
+    updatedAt: tz('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'kv_state_pkey', columns: [t.namespace, t.key] })],
+);
+
+export type AccessRequestRow = typeof accessRequests.$inferSelect;
+export type ApprovalRow = typeof approvals.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;

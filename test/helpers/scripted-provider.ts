@@ -1,0 +1,76 @@
+import type { GrantOutcome, ManagedGrant, Provider, ProviderGrantInput, ProviderRevokeInput } from '../../src/core/ports/provider.js';
+import { ProviderError } from '../../src/core/ports/provider.js';
+
+/**
+ * A provider whose target is an in-memory map and whose failures are scripted: fail the next N
+ * grants or revokes (retryably or not), or hang until released. Used for lifecycle and fault tests.
+ */
+export interface ScriptedProvider extends Provider {
+  live: Map<string, { requester: string; expiresAt: Date }>;
+  calls: Array<{ op: 'grant' | 'revoke' | 'extend'; grantId: string }>;
+  failGrants(count: number, retryable?: boolean): void;
+  failRevokes(count: number): void;
+  hangGrants(): () => void;
+}
+
+export function createScriptedProvider(kind: string): ScriptedProvider {
+  const live = new Map<string, { requester: string; expiresAt: Date }>();
+  const calls: ScriptedProvider['calls'] = [];
+  let grantFailures = 0;
+  let grantRetryable = false;
+  let revokeFailures = 0;
+  let hang: Promise<void> | undefined;
+  return {
+    kind,
+    live,
+    calls,
+    failGrants(count, retryable = false) {
+      grantFailures = count;
+      grantRetryable = retryable;
+    },
+    failRevokes(count) {
+      revokeFailures = count;
+    },
+    hangGrants() {
+      let release = () => {};
+      hang = new Promise((resolve) => {
+        release = resolve;
+      });
+      return () => {
+        hang = undefined;
+        release();
+      };
+    },
+    async grant(input: ProviderGrantInput): Promise<GrantOutcome> {
+      calls.push({ op: 'grant', grantId: input.grantId });
+      if (hang) await hang;
+      if (grantFailures > 0) {
+        grantFailures -= 1;
+        throw new ProviderError(grantRetryable ? 'unavailable' : 'invalid_config', 'target refused the grant', {
+          retryable: grantRetryable,
+        });
+      }
+      live.set(input.grantId, { requester: input.requester, expiresAt: input.expiresAt });
+      return { ref: { user: `u_${input.grantId}` }, credential: { summary: `user u_${input.grantId}`, secret: `s3cret-${input.grantId}` } };
+    },
+    async revoke(input: ProviderRevokeInput): Promise<void> {
+      calls.push({ op: 'revoke', grantId: input.grantId });
+      if (revokeFailures > 0) {
+        revokeFailures -= 1;
+        throw new ProviderError('unavailable', 'target unreachable');
+      }
+      live.delete(input.grantId);
+    },
+    async extend(input) {
+      calls.push({ op: 'extend', grantId: input.grantId });
+      const entry = live.get(input.grantId);
+      if (entry) entry.expiresAt = input.expiresAt;
+    },
+    async list(): Promise<ManagedGrant[]> {
+      return [...live].map(([grantId, v]) => ({ grantId, ref: {}, principal: v.requester, expiresAt: v.expiresAt }));
+    },
+    async verifyRevoked(input) {
+      return !live.has(input.grantId);
+    },
+  };
+}
