@@ -30,7 +30,7 @@ export async function withContext<T>(io: CliIo, fn: (ctx: CliContext) => Promise
         if (!policy) throw new Error('policy not loaded');
         return policy;
       },
-      providers: { get: () => undefined },
+      providers: { get: (kind) => (registry.get(kind) ? registry.instance(kind, { state: store.state, log, clock, env }) : undefined) },
       chat: { publishCard: async () => {}, postThread: async () => {}, sendDirect: async () => {}, postAlert: async () => {} },
       clock,
       ids: { uuid: randomUUID },
@@ -41,6 +41,7 @@ export async function withContext<T>(io: CliIo, fn: (ctx: CliContext) => Promise
     };
     return await fn({ config, policy: policy as Policy, store, deps });
   } finally {
+    await registry.closeAll().catch(() => undefined);
     await store.close();
   }
 }

@@ -7,6 +7,7 @@ import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { type CliIo, processIo } from './io.js';
 import { migrateCommand } from './migrate-command.js';
 import { POLICY_USAGE, policyCommand } from './policy-command.js';
+import { RECONCILE_USAGE, reconcileCommand } from './reconcile-command.js';
 import { RISK_USAGE, riskCommand } from './risk-command.js';
 import { startCommand } from './start-command.js';
 
@@ -23,6 +24,7 @@ Commands:
   risk explain …        score a hypothetical request and show every factor
   audit verify          check the tamper-evident audit chain
   audit export …        export the audit log as JSONL or CSV
+  reconcile [--dry-run] compare providers' targets with Keycard's records; revoke orphans, flag missing grants
 
 Run "keycard <command> --help" for a command's options. Configuration comes from the environment
 (and a .env file): DATABASE_URL, KEYCARD_DATA_DIR, KEYCARD_POLICY, PORT, LOG_LEVEL, SLACK_*, MICROSOFT_APP_*.`;
@@ -33,6 +35,7 @@ const USAGES: Record<string, string> = {
   policy: POLICY_USAGE,
   risk: RISK_USAGE,
   audit: AUDIT_USAGE,
+  reconcile: RECONCILE_USAGE,
   start:
     'Usage: keycard start\n  Runs Keycard. With SLACK_* or MICROSOFT_APP_* set it serves those platforms over HTTP;\n  without, it runs the terminal console on embedded Postgres with the policy from KEYCARD_POLICY.',
   console:
@@ -69,6 +72,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         return await riskCommand(io, args);
       case 'audit':
         return await auditCommand(io, args);
+      case 'reconcile':
+        return await reconcileCommand(io, args);
       default:
         io.err(`keycard: unknown command "${command}"\n\n${MAIN_USAGE}`);
         return 2;

@@ -16,7 +16,7 @@ export type StoreKind = 'pglite' | 'pg';
 export interface TestStore {
   store: Store;
   handle: DatabaseHandle;
-  /** Closes the store and, for pg, drops its database. */
+  /** Closes the store; drops the pg database, or empties the PGlite one for the next caller. */
   close(): Promise<void>;
 }
 
@@ -73,9 +73,17 @@ export async function freshPostgresDatabase(): Promise<{ url: string; dispose():
 
 async function freshPostgres(): Promise<{ handle: DatabaseHandle; dispose(): Promise<void> }> {
   const database = await freshPostgresDatabase();
-  const handle = await openDatabase({ url: database.url, dataDir: MEMORY_DATA_DIR, log: silentLogger, poolMax: 5 });
-  await runMigrations(handle);
-  return { handle, dispose: database.dispose };
+  try {
+    const handle = await openDatabase({ url: database.url, dataDir: MEMORY_DATA_DIR, log: silentLogger, poolMax: 5 });
+    await runMigrations(handle).catch(async (error: unknown) => {
+      await handle.close();
+      throw error;
+    });
+    return { handle, dispose: database.dispose };
+  } catch (error) {
+    await database.dispose();
+    throw error;
+  }
 }
 
 async function withAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -88,24 +96,28 @@ async function withAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>):
   }
 }
 
-// A new PGlite runs initdb (about 2 s and 700 MB); loading a dump of a migrated one takes about 0.5 s,
-// and emptying a used one takes milliseconds. So: the migrated dump is cached on disk (keyed by the
-// migrations and the PGlite version) for every test file and run, and within a test file a closed
-// store's PGlite is emptied and handed to the next caller instead of being thrown away.
-let template: Promise<Blob> | undefined;
+// A new PGlite runs initdb (about 2 s and 700 MB); loading a dump takes about 0.5 s, and emptying a
+// used database takes milliseconds. So the empty and the migrated databases are dumped once and cached
+// in the temp folder (keyed by the PGlite version and the migrations) for every test file and run, and
+// within a test file a closed store's PGlite is emptied and handed to the next caller.
+const dumps = new Map<string, Promise<Blob>>();
 const idle: PgliteHandle[] = [];
 
 async function freshPglite(): Promise<{ handle: DatabaseHandle; dispose(): Promise<void> }> {
-  let handle = idle.pop();
-  if (!handle) {
-    template ??= loadOrBuildTemplate();
-    const opened = await openDatabase({ dataDir: MEMORY_DATA_DIR, loadDataDir: await template, log: silentLogger });
-    if (opened.driver !== 'pglite') throw new Error('expected PGlite');
-    handle = opened;
-  }
-  const kept = handle;
+  const kept = idle.pop() ?? (await pgliteFrom(migratedDump()));
   // The store's close() must not close the PGlite we mean to reuse.
   return { handle: { ...kept, close: async () => {} }, dispose: () => recycle(kept) };
+}
+
+/** An in-memory PGlite as initdb leaves it, not migrated (without paying for initdb on every call). */
+export function emptyPglite(): Promise<PgliteHandle> {
+  return pgliteFrom(emptyDump());
+}
+
+async function pgliteFrom(dump: Promise<Blob>): Promise<PgliteHandle> {
+  const handle = await openDatabase({ dataDir: MEMORY_DATA_DIR, loadDataDir: await dump, log: silentLogger });
+  if (handle.driver !== 'pglite') throw new Error('expected PGlite');
+  return handle;
 }
 
 async function recycle(handle: PgliteHandle): Promise<void> {
@@ -133,34 +145,57 @@ begin
   end loop;
 end $$;`;
 
-async function loadOrBuildTemplate(): Promise<Blob> {
-  const path = join(tmpdir(), `keycard-pglite-template-${templateKey()}.tar.gz`);
-  if (existsSync(path)) return new Blob([await readFile(path)]);
-  const handle = await openDatabase({ dataDir: MEMORY_DATA_DIR, log: silentLogger });
-  try {
-    await runMigrations(handle);
-    if (handle.driver !== 'pglite') throw new Error('expected PGlite');
-    const dump = await handle.client.dumpDataDir('gzip');
-    // Write then rename, so a parallel worker never reads a half-written template.
-    const partial = `${path}.${process.pid}.partial`;
-    await writeFile(partial, new Uint8Array(await dump.arrayBuffer()));
-    await rename(partial, path);
-    return dump;
-  } finally {
-    await handle.close();
-  }
+function emptyDump(): Promise<Blob> {
+  return cachedDump('empty', pgliteManifest(), () => openDatabase({ dataDir: MEMORY_DATA_DIR, log: silentLogger }));
 }
 
-function templateKey(): string {
-  const hash = createHash('sha256');
-  const folder = findMigrationsFolder();
+function migratedDump(): Promise<Blob> {
+  return cachedDump('migrated', pgliteManifest() + migrationsDigest(), async () => {
+    const handle = await emptyPglite();
+    await runMigrations(handle);
+    return handle;
+  });
+}
+
+/** A dumpDataDir() tarball, built once per key and kept in memory and in the temp folder. */
+function cachedDump(name: string, key: string, build: () => Promise<DatabaseHandle>): Promise<Blob> {
+  const digest = createHash('sha256').update(key).digest('hex').slice(0, 16);
+  const path = join(tmpdir(), `keycard-pglite-${name}-${digest}.tar.gz`);
+  let dump = dumps.get(path);
+  if (!dump) {
+    dump = (async () => {
+      if (existsSync(path)) return new Blob([await readFile(path)]);
+      const handle = await build();
+      try {
+        if (handle.driver !== 'pglite') throw new Error('expected PGlite');
+        const blob = await handle.client.dumpDataDir('gzip');
+        // Write then rename, so a parallel worker never reads a half-written dump.
+        const partial = `${path}.${process.pid}.partial`;
+        await writeFile(partial, new Uint8Array(await blob.arrayBuffer()));
+        await rename(partial, path);
+        return blob;
+      } finally {
+        await handle.close();
+      }
+    })();
+    dumps.set(path, dump);
+  }
+  return dump;
+}
+
+function pgliteManifest(): string {
   // The package does not export its package.json; its manifest sits one level above the entry file.
-  const pgliteEntry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  hash.update(readFileSync(join(dirname(pgliteEntry), '..', 'package.json')));
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  return readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8');
+}
+
+function migrationsDigest(): string {
+  const folder = findMigrationsFolder();
+  const hash = createHash('sha256');
   for (const file of readdirSync(folder)
     .filter((name) => name.endsWith('.sql'))
     .sort()) {
     hash.update(file).update(readFileSync(join(folder, file)));
   }
-  return hash.digest('hex').slice(0, 16);
+  return hash.digest('hex');
 }

@@ -6,7 +6,7 @@ import { ProviderError } from '../../src/core/ports/provider.js';
  * grants or revokes (retryably or not), or hang until released. Used for lifecycle and fault tests.
  */
 export interface ScriptedProvider extends Provider {
-  live: Map<string, { requester: string; expiresAt: Date }>;
+  live: Map<string, { requester: string; expiresAt: Date; resource?: string }>;
   calls: Array<{ op: 'grant' | 'revoke' | 'extend'; grantId: string }>;
   failGrants(count: number, retryable?: boolean): void;
   failRevokes(count: number): void;
@@ -14,7 +14,7 @@ export interface ScriptedProvider extends Provider {
 }
 
 export function createScriptedProvider(kind: string): ScriptedProvider {
-  const live = new Map<string, { requester: string; expiresAt: Date }>();
+  const live = new Map<string, { requester: string; expiresAt: Date; resource?: string }>();
   const calls: ScriptedProvider['calls'] = [];
   let grantFailures = 0;
   let grantRetryable = false;
@@ -50,7 +50,7 @@ export function createScriptedProvider(kind: string): ScriptedProvider {
           retryable: grantRetryable,
         });
       }
-      live.set(input.grantId, { requester: input.requester, expiresAt: input.expiresAt });
+      live.set(input.grantId, { requester: input.requester, expiresAt: input.expiresAt, resource: input.resource });
       return { ref: { user: `u_${input.grantId}` }, credential: { summary: `user u_${input.grantId}`, secret: `s3cret-${input.grantId}` } };
     },
     async revoke(input: ProviderRevokeInput): Promise<void> {
@@ -66,8 +66,11 @@ export function createScriptedProvider(kind: string): ScriptedProvider {
       const entry = live.get(input.grantId);
       if (entry) entry.expiresAt = input.expiresAt;
     },
-    async list(): Promise<ManagedGrant[]> {
-      return [...live].map(([grantId, v]) => ({ grantId, ref: {}, principal: v.requester, expiresAt: v.expiresAt }));
+    async list(input): Promise<ManagedGrant[]> {
+      // Entries planted by a test without a resource belong to every resource's target (shared server).
+      return [...live]
+        .filter(([, v]) => v.resource === undefined || v.resource === input.resource)
+        .map(([grantId, v]) => ({ grantId, ref: {}, principal: v.requester, expiresAt: v.expiresAt }));
     },
     async verifyRevoked(input) {
       return !live.has(input.grantId);
