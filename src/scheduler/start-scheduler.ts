@@ -1,34 +1,101 @@
+import { randomUUID } from 'node:crypto';
 import cron from 'node-cron';
 import type { CoreDeps } from '../core/lifecycle/deps.js';
-import { tick } from '../core/scheduler/jobs.js';
+import { reconcile } from '../core/lifecycle/reconcile.js';
+import { sweepExpired, tick } from '../core/scheduler/jobs.js';
 
 export interface SchedulerHandle {
-  /** Stops firing new runs and waits for the one in flight. */
+  /** Stops firing new runs, cancels timers, waits for the runs in flight and gives leases back. */
   stop(): Promise<void>;
 }
 
+export interface SchedulerOptions {
+  /** Cron expression for the main pass (default: every second). */
+  tickExpression?: string;
+  /** Cron expression for reconciliation (default: every 5 minutes). */
+  reconcileExpression?: string;
+  /** Arm a timer for each grant expiring within this window, so revocation lands on the second. */
+  preciseWindowMs?: number;
+  /** Identifies this replica as a lease holder. */
+  holder?: string;
+}
+
+const RECONCILE_LEASE = 'reconcile';
+
 /**
- * node-cron is only the trigger: every second it runs one pass of the core jobs at `now`.
- * The jobs claim their rows in the database, so several replicas can run this safely.
+ * node-cron is only the trigger: every second it runs one pass of the core jobs at `now`, and every few
+ * minutes one replica (holding a lease) reconciles the providers. The jobs claim rows in the database, so
+ * several replicas can run this safely. Grants expiring within the next minute also get a timer, so
+ * revocation does not wait for the next pass.
  */
-export function startScheduler(deps: CoreDeps, options: { expression?: string } = {}): SchedulerHandle {
-  let running: Promise<unknown> = Promise.resolve();
-  const task = cron.schedule(
-    options.expression ?? '* * * * * *',
-    async () => {
-      const run = tick(deps, deps.clock.now()).catch((error: unknown) => {
-        deps.log.error({ err: error instanceof Error ? error.message : String(error) }, 'scheduler pass failed');
-      });
-      running = run;
-      await run;
-    },
+export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): SchedulerHandle {
+  const holder = options.holder ?? `replica-${randomUUID()}`;
+  const windowMs = options.preciseWindowMs ?? 60_000;
+  const inFlight = new Set<Promise<unknown>>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  let stopping = false;
+  const track = (what: string, work: () => Promise<unknown>) => {
+    if (stopping) return Promise.resolve();
+    const run = work().catch((error: unknown) => {
+      deps.log.error({ job: what, err: error instanceof Error ? error.message : String(error) }, 'scheduled job failed');
+    });
+    inFlight.add(run);
+    void run.finally(() => inFlight.delete(run));
+    return run;
+  };
+
+  const armPreciseTimers = async (now: Date) => {
+    const soon = await deps.store.listRequests({ statuses: ['active'], expiresBefore: new Date(now.getTime() + windowMs), limit: 1000 });
+    for (const grant of soon) {
+      if (!grant.expiresAt || timers.has(grant.id)) continue;
+      const delay = Math.max(0, grant.expiresAt.getTime() - deps.clock.now().getTime());
+      const timer = setTimeout(() => {
+        timers.delete(grant.id);
+        void track('precise-expiry', () => sweepExpired(deps, deps.clock.now()));
+      }, delay);
+      timer.unref?.();
+      timers.set(grant.id, timer);
+    }
+  };
+
+  const tickTask = cron.schedule(
+    options.tickExpression ?? '* * * * * *',
+    () =>
+      track('tick', async () => {
+        const now = deps.clock.now();
+        await tick(deps, now);
+        await armPreciseTimers(now);
+      }),
     { name: 'keycard-tick', noOverlap: true },
   );
+  const reconcileTask = cron.schedule(
+    options.reconcileExpression ?? '0 */5 * * * *',
+    () =>
+      track('reconcile', async () => {
+        const now = deps.clock.now();
+        if (!(await deps.store.state.acquireLease(RECONCILE_LEASE, holder, now, 4 * 60_000))) return;
+        const report = await reconcile(deps, now);
+        if (report.orphans.length || report.missing.length || report.errors.length) {
+          deps.log.warn(
+            { orphans: report.orphans.length, missing: report.missing.length, errors: report.errors.length },
+            'reconciliation found drift',
+          );
+        }
+      }),
+    { name: 'keycard-reconcile', noOverlap: true },
+  );
+
   return {
     async stop() {
-      await task.stop();
-      await task.destroy();
-      await running;
+      stopping = true;
+      await tickTask.stop();
+      await reconcileTask.stop();
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+      await Promise.allSettled([...inFlight]);
+      await tickTask.destroy();
+      await reconcileTask.destroy();
+      await deps.store.state.releaseLease(RECONCILE_LEASE, holder).catch(() => undefined);
     },
   };
 }

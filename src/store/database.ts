@@ -53,7 +53,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 async function openPool(url: string, options: OpenDatabaseOptions): Promise<PgHandle> {
   const target = redactUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max: options.poolMax ?? 10, application_name: 'keycard' });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolMax ?? 10,
+    application_name: 'keycard',
+    // Without a timeout an unreachable server (dropped packets, no RST) hangs start-up and every request.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+  });
   // An idle client losing its connection emits 'error' on the pool; unhandled, that would kill the process.
   pool.on('error', (error) => options.log.error({ target, error: redactSecrets(error.message, url) }, 'idle database connection failed'));
   try {

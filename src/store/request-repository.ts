@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { RequestFilter, RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { AccessRequest, NewAccessRequest, RequestStatus } from '../core/types.js';
@@ -7,6 +7,7 @@ import { intColumn, queryRows } from './raw-query.js';
 import { toAccessRequest } from './row-mapping.js';
 import { accessRequests as t } from './schema.js';
 
+const INT4_MAX = 2_147_483_647;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -39,7 +40,8 @@ export async function getRequest(db: Database, id: string, forUpdate = false): P
 }
 
 export async function getRequestByNumber(db: Database, number: number): Promise<AccessRequest | undefined> {
-  if (!Number.isSafeInteger(number)) return undefined;
+  // Typed by people (KC-<n>): a number outside int4 would be a query error, not "no such request".
+  if (!Number.isInteger(number) || number < 1 || number > INT4_MAX) return undefined;
   const [row] = await db.select().from(t).where(eq(t.number, number));
   return row && toAccessRequest(row);
 }
@@ -83,6 +85,7 @@ export async function listRequests(db: Database, filter: RequestFilter): Promise
   if (filter.requester !== undefined) conditions.push(eq(t.requester, filter.requester));
   if (filter.resource !== undefined) conditions.push(eq(t.resource, filter.resource));
   if (filter.statuses !== undefined) conditions.push(inArray(t.status, [...filter.statuses]));
+  if (filter.expiresBefore !== undefined) conditions.push(lte(t.expiresAt, filter.expiresBefore));
   if (filter.parentId !== undefined) {
     if (!isUuid(filter.parentId)) return [];
     conditions.push(eq(t.parentId, filter.parentId));

@@ -26,6 +26,16 @@ export function createFakeState(): StateStore & { dump(): Record<string, Record<
     async list(namespace) {
       return [...(data.get(namespace) ?? new Map<string, Record<string, unknown>>())].map(([key, value]) => ({ key, value: copy(value) }));
     },
+    async acquireLease(name, holder, now, ttlMs) {
+      const leases = bucket('lease');
+      const current = leases.get(name);
+      if (current && current.holder !== holder && new Date(String(current.expiresAt)) > now) return false;
+      leases.set(name, { holder, expiresAt: new Date(now.getTime() + ttlMs).toISOString() });
+      return true;
+    },
+    async releaseLease(name, holder) {
+      if (data.get('lease')?.get(name)?.holder === holder) data.get('lease')?.delete(name);
+    },
     dump() {
       return Object.fromEntries([...data].map(([ns, b]) => [ns, Object.fromEntries(b)]));
     },

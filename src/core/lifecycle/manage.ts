@@ -4,7 +4,7 @@ import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
-import { beginRevoke, performRevoke } from './revoke.js';
+import { beginRevoke, claimRevokeRetry, performRevoke } from './revoke.js';
 
 /** May this person end someone else's grant? The tier's approvers and the policy's alert reviewers may. */
 export function canRevokeOthers(deps: CoreDeps, request: AccessRequest, actor: string): boolean {
@@ -107,4 +107,41 @@ export async function review(deps: CoreDeps, input: { number: number; actor: str
   if (!reviewed) return refuse('already_reviewed', `KC-${input.number} was just reviewed by someone else.`);
   await announce(deps, reviewed, 'reviewed', { actor });
   return ok(reviewed);
+}
+
+/** The alert's Retry button: an approver or security reviewer retries a failing revoke now instead of waiting. */
+export async function retryRevokeNow(deps: CoreDeps, input: { number: number; actor: string }): Promise<Result<AccessRequest>> {
+  const actor = input.actor.toLowerCase();
+  const request = await deps.store.getRequestByNumber(input.number);
+  if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
+  if (!canRevokeOthers(deps, request, actor))
+    return refuse('not_allowed', `Only KC-${input.number}'s approvers or the security reviewers can retry its revocation.`);
+  if (request.status !== 'revoking' && request.status !== 'revoke_failed') {
+    return refuse('not_revoking', `KC-${input.number} is ${request.status.replace('_', ' ')}; there is no revocation to retry.`);
+  }
+  const now = deps.clock.now();
+  const claimed = await deps.store.transaction(async (tx) => {
+    const locked = await tx.lockRequest(request.id);
+    if (!locked || (locked.status !== 'revoking' && locked.status !== 'revoke_failed')) return undefined;
+    // A live claim by another worker means a retry is already running.
+    if (
+      locked.status === 'revoking' &&
+      locked.nextAttemptAt &&
+      locked.nextAttemptAt > now &&
+      locked.attempts > 0 &&
+      locked.lastError === null
+    )
+      return undefined;
+    await tx.appendAudit({
+      at: now,
+      actor,
+      action: 'grant.revoke_retry_requested',
+      requestId: request.id,
+      details: { ref: `KC-${request.number}` },
+    });
+    return claimRevokeRetry(deps, tx, locked, now);
+  });
+  if (!claimed) return refuse('busy', `KC-${input.number} is being revoked right now.`);
+  const done = await performRevoke(deps, claimed);
+  return ok(done ?? claimed);
 }

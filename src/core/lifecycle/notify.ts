@@ -41,7 +41,8 @@ export type LifecycleEvent =
   | 'ended'
   | 'revoke_failed'
   | 'revoke_retrying'
-  | 'reviewed';
+  | 'reviewed'
+  | 'reminded';
 
 /** Tells chat about a transition: the card is updated in place, a thread reply is posted, and DMs go out. */
 export async function announce(
@@ -128,5 +129,7 @@ function threadLine(view: RequestView, event: LifecycleEvent, actor: string | un
       return `Revoke attempt failed (${view.lastError ?? 'unknown error'}); retrying`;
     case 'reviewed':
       return `Break-glass grant reviewed by ${who}`;
+    case 'reminded':
+      return `Still waiting for approval from ${view.openGroups.join(', ')}; times out at ${view.approvalExpiresAt ? formatClock(view.approvalExpiresAt, view.timezone, now) : '?'}`;
   }
 }

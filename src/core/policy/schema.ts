@@ -49,6 +49,11 @@ const tierSchema = z
     approvalTtl: durationSchema.prefault('1h').describe('A pending request times out after this long'),
     remindBefore: durationSchema.prefault('15m').describe('Nudge approvers this long before the approval TTL ends'),
     breakGlass: z.boolean().default(false).describe('Allow --break-glass: grant at once, review afterwards'),
+    escalateTo: z
+      .string()
+      .regex(NAME_RE)
+      .optional()
+      .describe('Fallback approver group added (and notified) when a request reaches its reminder time unapproved'),
   })
   .strict();
 
@@ -200,6 +205,13 @@ export const policySchema = z
           });
         }
       });
+      if (tier.escalateTo !== undefined && !groupNames.has(tier.escalateTo)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tiers', name, 'escalateTo'],
+          message: `unknown group "${tier.escalateTo}" (define it under groups)`,
+        });
+      }
       if (tier.approvals > 0 && tier.approvers.length === 0) {
         ctx.addIssue({
           code: 'custom',

@@ -9,4 +9,11 @@ export interface StateStore {
   /** Returns true when something was deleted. */
   delete(namespace: string, key: string): Promise<boolean>;
   list(namespace: string): Promise<Array<{ key: string; value: Record<string, unknown> }>>;
+  /**
+   * Takes or renews a named lease for `holder` until now + ttlMs, atomically: succeeds when the lease is
+   * free, expired, or already held by `holder`. Replicas use it so a singleton job runs on one at a time.
+   */
+  acquireLease(name: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
+  /** Gives a lease back early (graceful shutdown). */
+  releaseLease(name: string, holder: string): Promise<void>;
 }

@@ -20,6 +20,8 @@ export interface RequestFilter {
   statuses?: readonly RequestStatus[];
   resource?: string;
   parentId?: string;
+  /** Only rows whose expires_at is at or before this instant (the precise-expiry timers use it). */
+  expiresBefore?: Date;
   limit?: number;
 }
 

@@ -88,7 +88,23 @@ export async function remindApprovers(deps: CoreDeps, now: Date): Promise<number
     const due = await tx.claimDue('approval_reminder', now, deps.settings.batchSize);
     const rows: Array<{ request: AccessRequest; decided: string[] }> = [];
     for (const request of due) {
-      const row = await tx.update(request.id, { remindedAt: now, remindAt: null });
+      // Escalation: the tier's fallback group joins the approvers when the request is still waiting.
+      const fallback = policy.tiers[request.tier].escalateTo;
+      const escalate = fallback !== undefined && !request.approverGroups.includes(fallback);
+      const row = await tx.update(request.id, {
+        remindedAt: now,
+        remindAt: null,
+        ...(escalate ? { approverGroups: [...request.approverGroups, fallback] } : {}),
+      });
+      if (escalate) {
+        await tx.appendAudit({
+          at: now,
+          actor: 'keycard',
+          action: 'request.escalated',
+          requestId: request.id,
+          details: { ref: `KC-${request.number}`, group: fallback },
+        });
+      }
       const approvals = await tx.listApprovals(request.id);
       await tx.appendAudit({
         at: now,
@@ -105,6 +121,7 @@ export async function remindApprovers(deps: CoreDeps, now: Date): Promise<number
     const view = await loadView(deps, request);
     const people = new Set<string>();
     for (const group of request.approverGroups) for (const member of policy.groups[group] ?? []) people.add(member);
+    await announce(deps, request, 'reminded');
     for (const person of people) {
       if (person === request.requester || decided.includes(person)) continue;
       await sendDirect(deps, person, { kind: 'approval_reminder', request: view });
