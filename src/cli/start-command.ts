@@ -1,7 +1,28 @@
-import { loadEnvironment, loadSettings } from '../main.js';
+import type { ChatAdapter } from '../chat/adapter.js';
+import { createSlackAdapter } from '../chat/slack/index.js';
+import { createTeamsAdapter } from '../chat/teams/index.js';
+import type { KeycardConfig } from '../config/env.js';
+import type { Logger } from '../core/ports/runtime.js';
+import { KeycardError } from '../core/result.js';
+import { createLogger } from '../logging/create-logger.js';
+import { loadEnvironment, loadSettings, StartupError } from '../main.js';
 import { checkFlags, type ParsedArgs } from './args.js';
 import type { CliIo } from './io.js';
 import { runConsole } from './run-console.js';
+import { runServer } from './run-server.js';
+
+/** Builds the chat adapters the environment configures (Slack, Teams, or both in one process). */
+export function createChatAdapters(config: KeycardConfig, log: Logger): ChatAdapter[] {
+  const adapters: ChatAdapter[] = [];
+  try {
+    if (config.slack) adapters.push(createSlackAdapter(config.slack, { log }));
+    if (config.teams) adapters.push(createTeamsAdapter(config.teams, { log }));
+  } catch (error) {
+    if (error instanceof KeycardError) throw new StartupError([`Keycard cannot start: ${error.message}`]);
+    throw error;
+  }
+  return adapters;
+}
 
 /** `keycard start` / `keycard console`. */
 export async function startCommand(io: CliIo, args: ParsedArgs, options: { http: boolean; consoleOnly?: boolean }): Promise<number> {
@@ -10,8 +31,8 @@ export async function startCommand(io: CliIo, args: ParsedArgs, options: { http:
   const { config } = loadSettings(env, io.cwd);
   const withEnv = { ...io, env };
   if (options.consoleOnly || config.mode === 'console') return runConsole(withEnv, { http: options.http });
-  io.err(
-    'Slack and Teams adapters are not part of this build yet; unset SLACK_* and MICROSOFT_APP_* to use the console, or run "keycard console".',
-  );
-  return 1;
+  const log = createLogger({ level: config.logLevel, pretty: process.stderr.isTTY });
+  const server = await runServer(withEnv, createChatAdapters(config, log), { log });
+  await server.closed;
+  return 0;
 }

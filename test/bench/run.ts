@@ -1,15 +1,27 @@
 import { hasTestPostgres } from '../helpers/db.js';
 import { benchLifecycle } from './lifecycle.bench.js';
+import { benchRevocationLag } from './revocation-lag.bench.js';
 import { benchRiskScoring } from './risk-scoring.bench.js';
 import { type BenchRow, printTable } from './stats.js';
+import { benchSweepCost } from './sweep-cost.bench.js';
 
 /** `npm run bench`: runs every benchmark and prints one table. Not a test: nothing here asserts a time. */
 async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   rows.push(benchRiskScoring());
   rows.push(await benchLifecycle('pglite'));
-  if (hasTestPostgres()) rows.push(await benchLifecycle('pg'));
-  else rows.push({ benchmark: 'lifecycle cycle (pg)', result: 'skipped', detail: 'set TEST_DATABASE_URL to include a Postgres server' });
+  if (hasTestPostgres()) {
+    rows.push(await benchLifecycle('pg'));
+    rows.push(await benchRevocationLag(1));
+    rows.push(await benchRevocationLag(3));
+    rows.push(...(await benchSweepCost()));
+  } else {
+    rows.push({
+      benchmark: 'Postgres benchmarks',
+      result: 'skipped',
+      detail: 'set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run them',
+    });
+  }
   printTable(rows);
 }
 

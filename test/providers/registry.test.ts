@@ -12,8 +12,8 @@ const deps = () => ({ state: createFakeState(), log: silentLogger, clock: { now:
 describe('provider registry', () => {
   it('lists the built-in kinds and their schemas', () => {
     const registry = createProviderRegistry([...builtinProviderFactories]);
-    expect(registry.kinds()).toEqual(['demo', 'postgres', 'webhook']);
-    expect(Object.keys(registry.schemas())).toEqual(['demo', 'postgres', 'webhook']);
+    expect(registry.kinds()).toEqual(['demo', 'postgres', 'kubernetes', 'aws-sso', 'webhook']);
+    expect(Object.keys(registry.schemas())).toEqual(['demo', 'postgres', 'kubernetes', 'aws-sso', 'webhook']);
     expect(registry.schemas().postgres?.requiresConnection).toBe(true);
     expect(registry.schemas().demo?.requiresConnection).toBe(false);
     expect(registry.get('demo')).toBe(demoProvider);

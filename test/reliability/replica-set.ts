@@ -33,6 +33,7 @@ export async function createReplicaSet(count: number, provider: ScriptedProvider
   }));
   return {
     replicas,
+    url: database.url,
     async close() {
       for (const store of stores) await store.close();
       await database.dispose();

@@ -24,11 +24,13 @@ function deadPid(): number {
 }
 
 describe('PGlite data folder lock', () => {
-  const dataDir = join(mkdtempSync(join(tmpdir(), 'keycard-data-')), 'nested', 'data');
+  const root = mkdtempSync(join(tmpdir(), 'keycard-data-'));
+  const dataDir = join(root, 'nested', 'data');
   const lockPath = join(dataDir, 'keycard.lock');
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('creates the folder, holds the lock while open, refuses a second open, and releases on close', async () => {
+  // The zero-setup first run: initdb into a new folder takes seconds, and much longer on a busy machine.
+  it('creates the folder, holds the lock while open, refuses a second open, and releases on close', { timeout: 120_000 }, async () => {
     const first = await openDatabase({ dataDir, log: silentLogger });
     try {
       expect(readFileSync(lockPath, 'utf8').trim()).toBe(String(process.pid));

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -7,13 +7,13 @@ import { silentLogger } from '../../src/core/ports/runtime.js';
 import { type DatabaseHandle, MEMORY_DATA_DIR, openDatabase } from '../../src/store/database.js';
 import { findMigrationsFolder, runMigrations } from '../../src/store/migrations.js';
 import { queryRows } from '../../src/store/raw-query.js';
-import { freshPostgresDatabase, hasTestPostgres, type StoreKind, storeKinds } from '../helpers/db.js';
+import { emptyPglite, freshPostgresDatabase, hasTestPostgres, type StoreKind, storeKinds } from '../helpers/db.js';
 
 const TABLES = ['access_requests', 'approvals', 'audit_events', 'kv_state'];
 
 async function openEmpty(kind: StoreKind): Promise<{ handle: DatabaseHandle; dispose(): Promise<void> }> {
   if (kind === 'pglite') {
-    const handle = await openDatabase({ dataDir: MEMORY_DATA_DIR, log: silentLogger });
+    const handle = await emptyPglite();
     return { handle, dispose: () => handle.close() };
   }
   const database = await freshPostgresDatabase();
@@ -79,6 +79,10 @@ describe('findMigrationsFolder', () => {
 
   it('names the missing journal when there is none above the start folder', () => {
     const empty = mkdtempSync(join(tmpdir(), 'keycard-no-migrations-'));
-    expect(() => findMigrationsFolder(empty)).toThrow(/migrations\/meta\/_journal\.json/);
+    try {
+      expect(() => findMigrationsFolder(empty)).toThrow(/migrations\/meta\/_journal\.json/);
+    } finally {
+      rmSync(empty, { recursive: true });
+    }
   });
 });

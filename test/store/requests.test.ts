@@ -40,6 +40,7 @@ describe.each(storeKinds())('requests on %s', (kind) => {
     expect((await t.store.getRequest(id))?.id).toBe(id);
     expect(await t.store.getRequest('KC-12')).toBeUndefined();
     expect(await t.store.getRequestByNumber(987_654)).toBeUndefined();
+    expect(await t.store.getRequestByNumber(99_999_999_999)).toBeUndefined();
     // A malformed id inside a transaction must not poison it.
     await t.store.transaction(async (tx) => {
       expect(await tx.lockRequest('not-a-uuid')).toBeUndefined();

@@ -1,8 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, storeKinds } from '../helpers/db.js';
 import { at, insert } from './fixtures.js';
 
 describe.each(storeKinds())('createTestStore on %s', (kind) => {
+  // The first PGlite store of a run may build the cached dumps (initdb); let that happen under the hook timeout.
+  beforeAll(async () => {
+    if (kind === 'pglite') await (await createTestStore(kind)).close();
+  });
+
   it('gives every caller an empty, migrated database with sequences from 1', async () => {
     for (let round = 0; round < 2; round += 1) {
       const t = await createTestStore(kind);

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
+import type { Clock, Logger } from '../../../core/ports/runtime.js';
+import { REPLAY_TTL_MS } from '../options.js';
+import { createTtlCache } from '../ttl-cache.js';
+import { parseSlackBody } from './parse-slack-body.js';
+import { BodyTooLargeError, readRawBody } from './read-raw-body.js';
+import { verifySlackSignature } from './verify-signature.js';
+
+/** Slack's largest payloads (view submissions with many inputs) stay far below this. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface SignedHttpReceiverOptions {
+  signingSecret: string;
+  clock: Clock;
+  log: Logger;
+  ackTimeoutMs: number;
+  /** Bodies remembered for replay detection (bounded so a flood cannot exhaust memory). */
+  maxRemembered?: number;
+}
+
+function reply(res: ServerResponse, status: number, body?: string | object): void {
+  if (res.headersSent) return;
+  if (body === undefined) {
+    res.writeHead(status, { 'content-length': '0' });
+    res.end();
+  } else if (typeof body === 'string') {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(body);
+  } else {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(body));
+  }
+}
+
+/** What a listener passed to ack(): text, a JSON body (modal errors, an ephemeral message), or nothing. */
+function ackBody(response: unknown): string | object | undefined {
+  if (typeof response === 'string') return response === '' ? undefined : response;
+  return typeof response === 'object' && response !== null ? response : undefined;
+}
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * A Bolt receiver for Keycard's own HTTP server. It checks every request itself (v0 signature over the
+ * raw bytes, timestamp within 300 s either way, each signed body processed once) before Bolt sees it,
+ * then answers Slack as soon as a listener calls ack() while the listener carries on.
+ */
+export class SignedHttpReceiver implements Receiver {
+  private app: App | undefined;
+  private started = false;
+  private readonly seen;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly options: SignedHttpReceiverOptions) {
+    this.seen = createTtlCache<true>({ ttlMs: REPLAY_TTL_MS, maxEntries: options.maxRemembered ?? 20_000, clock: options.clock });
+  }
+
+  init(app: App): void {
+    this.app = app;
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+  }
+
+  /** Stops taking requests and waits for listeners that are still working. */
+  async stop(): Promise<void> {
+    this.started = false;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** The `/slack/events` route handler. */
+  readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const { log } = this.options;
+    if (req.method !== 'POST') return reply(res, 405, 'method not allowed');
+    if (!this.app || !this.started) return reply(res, 503, 'Keycard is starting');
+    let rawBody: Buffer;
+    try {
+      rawBody = await readRawBody(req, MAX_BODY_BYTES);
+    } catch (error) {
+      return reply(res, error instanceof BodyTooLargeError ? 413 : 400, 'unreadable body');
+    }
+    const check = verifySlackSignature({
+      signingSecret: this.options.signingSecret,
+      rawBody,
+      signature: header(req, 'x-slack-signature'),
+      timestamp: header(req, 'x-slack-request-timestamp'),
+      nowMs: this.options.clock.now().getTime(),
+    });
+    if (!check.ok) {
+      log.warn({ reason: check.reason }, 'rejected a Slack request that failed signature verification');
+      return reply(res, 401, 'invalid request signature');
+    }
+    const parsed = parseSlackBody(rawBody, header(req, 'content-type'));
+    if (parsed.kind === 'ssl_check') return reply(res, 200);
+    if (parsed.kind === 'url_verification') return reply(res, 200, { challenge: parsed.challenge });
+    if (parsed.kind === 'invalid') {
+      log.warn({ reason: parsed.reason }, 'rejected a signed Slack request that could not be parsed');
+      return reply(res, 400, 'unparseable body');
+    }
+    // Only after the signature checked out, so forged requests cannot fill the set.
+    const key = createHash('sha256').update(rawBody).digest('hex');
+    if (!this.seen.add(key, true)) {
+      log.info({ retryNum: header(req, 'x-slack-retry-num') ?? null }, 'ignored a Slack delivery that was already processed');
+      return reply(res, 200);
+    }
+    this.dispatch(this.app, req, res, parsed.body);
+  };
+
+  private dispatch(app: App, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {
+    const { log } = this.options;
+    let acked = false;
+    const ack = async (response?: unknown): Promise<void> => {
+      if (acked) return;
+      acked = true;
+      clearTimeout(timer);
+      reply(res, 200, ackBody(response));
+    };
+    // A listener that forgets to ack must not leave Slack waiting into its 3 s timeout.
+    const timer = setTimeout(() => {
+      if (acked) return;
+      log.warn({ type: body.type ?? body.command ?? null }, 'a Slack request was not acknowledged in time; answered it empty');
+      void ack();
+    }, this.options.ackTimeoutMs);
+    timer.unref();
+    const retry = header(req, 'x-slack-retry-num');
+    const event: ReceiverEvent = {
+      body,
+      ack,
+      ...(retry !== undefined ? { retryNum: Number(retry), retryReason: header(req, 'x-slack-retry-reason') ?? '' } : {}),
+    };
+    const work = app
+      .processEvent(event)
+      .catch((error: unknown) => {
+        log.error({ err: error instanceof Error ? error.message : String(error) }, 'a Slack listener failed');
+      })
+      // Nothing matched (an event or button Keycard does not handle): Slack still wants its 200.
+      .finally(() => ack());
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+}

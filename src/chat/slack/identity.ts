@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import type { Clock, Logger } from '../../core/ports/runtime.js';
+import { KeycardError } from '../../core/result.js';
+import { describeSlackError, isRateLimited, slackErrorCode } from './slack-errors.js';
+import { createTtlCache } from './ttl-cache.js';
+import type { WebClient } from './web-clients.js';
+
+export type SlackIdentity = { ok: true; email: string } | { ok: false; message: string };
+
+const usersInfoSchema = z.object({
+  user: z.object({
+    id: z.string(),
+    deleted: z.boolean().optional(),
+    is_bot: z.boolean().optional(),
+    profile: z.object({ email: z.string().optional() }).optional(),
+  }),
+});
+const lookupSchema = z.object({ user: z.object({ id: z.string() }) });
+const openSchema = z.object({ channel: z.object({ id: z.string() }) });
+
+export interface Identity {
+  /** The verified Slack user's email (how policy groups name people), or why they cannot act. */
+  emailOf(userId: string): Promise<SlackIdentity>;
+  /** The DM channel with the person who has this email; throws a KeycardError naming the problem. */
+  directChannelOf(email: string): Promise<string>;
+}
+
+/**
+ * Slack user ids to emails (users.info, scope users:read.email) and emails to DM channels
+ * (users.lookupByEmail + conversations.open), cached with a TTL so a busy approver costs one lookup.
+ * Refusals are not cached: a fixed profile works on the next click.
+ */
+export function createIdentity(deps: { interactive: WebClient; outbound: WebClient; clock: Clock; log: Logger; ttlMs: number }): Identity {
+  const emails = createTtlCache<string>({ ttlMs: deps.ttlMs, maxEntries: 10_000, clock: deps.clock });
+  const channels = createTtlCache<string>({ ttlMs: deps.ttlMs, maxEntries: 10_000, clock: deps.clock });
+  const pending = new Map<string, Promise<SlackIdentity>>();
+
+  async function lookup(userId: string): Promise<SlackIdentity> {
+    let response: unknown;
+    try {
+      response = await deps.interactive.users.info({ user: userId });
+    } catch (error) {
+      if (isRateLimited(error)) return { ok: false, message: 'Slack is rate-limiting Keycard right now; try again in a few seconds.' };
+      if (slackErrorCode(error) === 'user_not_found')
+        return { ok: false, message: 'Slack does not know your account, so Keycard cannot act for it.' };
+      deps.log.warn({ userId, err: describeSlackError(error) }, 'users.info failed');
+      return { ok: false, message: `Keycard could not look up your Slack profile (${describeSlackError(error)}); try again.` };
+    }
+    const parsed = usersInfoSchema.safeParse(response);
+    if (!parsed.success) return { ok: false, message: 'Slack returned an unexpected profile, so Keycard cannot tell who you are.' };
+    const user = parsed.data.user;
+    if (user.deleted) return { ok: false, message: 'Your Slack account is deactivated, so it cannot request or approve access.' };
+    if (user.is_bot || user.id === 'USLACKBOT') return { ok: false, message: 'Bots and apps cannot request or approve access.' };
+    const email = user.profile?.email?.trim().toLowerCase();
+    if (!email) {
+      deps.log.warn({ userId }, 'Slack user has no visible email; the app needs the users:read.email scope');
+      return {
+        ok: false,
+        message:
+          'Keycard could not read an email address from your Slack profile, and it matches people by email. Ask your Slack admin to check that the Keycard app has the users:read.email scope and that your profile has an email.',
+      };
+    }
+    emails.set(userId, email);
+    return { ok: true, email };
+  }
+
+  return {
+    async emailOf(userId) {
+      const cached = emails.get(userId);
+      if (cached) return { ok: true, email: cached };
+      // Two quick clicks by the same person share one users.info call.
+      let inFlight = pending.get(userId);
+      if (!inFlight) {
+        inFlight = lookup(userId).finally(() => pending.delete(userId));
+        pending.set(userId, inFlight);
+      }
+      return inFlight;
+    },
+    async directChannelOf(email) {
+      const key = email.toLowerCase();
+      const cached = channels.get(key);
+      if (cached) return cached;
+      let userId: string;
+      try {
+        userId = lookupSchema.parse(await deps.outbound.users.lookupByEmail({ email: key })).user.id;
+      } catch (error) {
+        if (slackErrorCode(error) === 'users_not_found') {
+          throw new KeycardError(
+            'slack_user_not_found',
+            `No Slack user has the email ${key}; the policy must use the same addresses as Slack profiles.`,
+          );
+        }
+        throw new KeycardError('slack_lookup_failed', `Could not find ${key} in Slack: ${describeSlackError(error)}`);
+      }
+      try {
+        const channel = openSchema.parse(await deps.outbound.conversations.open({ users: userId })).channel.id;
+        channels.set(key, channel);
+        return channel;
+      } catch (error) {
+        throw new KeycardError('slack_dm_failed', `Could not open a DM with ${key}: ${describeSlackError(error)}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export type { SlackAdapterConfig, SlackAdapterOptions, SlackRetryPolicy } from './options.js';
+export { createSlackAdapter } from './slack-adapter.js';

@@ -1,0 +1,73 @@
+import { formatDuration } from '../../../core/duration.js';
+import { approvalsLine, formatClock, formatFactors, statusLine } from '../../../core/views/format.js';
+import type { RequestView } from '../../../core/views/request-view.js';
+import { ACTION } from '../action-ids.js';
+import {
+  actions,
+  type Block,
+  button,
+  context,
+  escapeText,
+  fields,
+  header,
+  LIMITS,
+  type SlackMessage,
+  section,
+  truncate,
+} from './block-kit.js';
+
+/** Longest reason shown on a card; the full text stays in the audit log and `/access status`. */
+const CARD_REASON_MAX = 1500;
+
+const STATUS_ICON: Record<RequestView['status'], string> = {
+  pending: ':hourglass_flowing_sand:',
+  approved: ':white_check_mark:',
+  active: ':large_green_circle:',
+  denied: ':no_entry:',
+  cancelled: ':heavy_minus_sign:',
+  timed_out: ':alarm_clock:',
+  failed: ':x:',
+  revoking: ':arrows_counterclockwise:',
+  revoke_failed: ':rotating_light:',
+  revoked: ':lock:',
+  expired: ':lock:',
+  merged: ':twisted_rightwards_arrows:',
+};
+
+/** The approval card, first posted to the tier's channel and then updated in place on every transition. */
+export function renderCard(view: RequestView, now: Date): SlackMessage {
+  const title = view.kind === 'extension' ? `${view.ref} · extension of ${view.parentRef ?? 'a grant'}` : `${view.ref} · access request`;
+  const blocks: Block[] = [
+    header(`${title}${view.breakGlass ? ' · BREAK-GLASS' : ''}`),
+    fields([
+      ['Requester', escapeText(view.requester)],
+      ['Resource', escapeText(view.resourceDescription ? `${view.resource} (${view.resourceDescription})` : view.resource)],
+      ['Level', escapeText(view.level)],
+      ['Duration', view.kind === 'extension' ? `+${formatDuration(view.durationMs)}` : formatDuration(view.durationMs)],
+      ...(view.incidentKey ? ([['Incident', escapeText(view.incidentKey)]] as Array<[string, string]>) : []),
+    ]),
+    section(`*Reason*\n${escapeText(truncate(view.reason, CARD_REASON_MAX))}`),
+    context(`*Risk ${view.score} (${view.tier})*${view.topFactors.length ? ` · ${escapeText(formatFactors(view.topFactors))}` : ''}`),
+    section(`${STATUS_ICON[view.status]} *${escapeText(view.status === 'pending' ? approvalsLine(view) : statusLine(view, now))}*`),
+  ];
+  if (view.approvals.length > 0) {
+    const who = view.approvals.map(
+      (a) =>
+        `${escapeText(a.approver)} at ${formatClock(a.at, view.timezone, now)}${a.comment ? ` (“${escapeText(truncate(a.comment, 200))}”)` : ''}`,
+    );
+    blocks.push(context(`Approved by ${who.join(', ')}`));
+  }
+  if (view.status === 'pending' && view.approvalExpiresAt) {
+    blocks.push(context(`Times out at ${formatClock(view.approvalExpiresAt, view.timezone, now)} if not decided.`));
+  }
+  const buttons = [];
+  if (view.actions.includes('approve')) buttons.push(button(ACTION.approve, 'Approve', String(view.number), 'primary'));
+  if (view.actions.includes('deny')) buttons.push(button(ACTION.deny, 'Deny', String(view.number), 'danger'));
+  if (buttons.length > 0) blocks.push(actions(`kc_card_${view.number}`, buttons));
+  return { text: truncate(cardText(view, now), LIMITS.fallbackText), blocks };
+}
+
+/** Notification / fallback text for the card. */
+export function cardText(view: RequestView, now: Date): string {
+  return `${view.ref}: ${view.requester} requests ${view.resource} (${view.level}) for ${formatDuration(view.durationMs)} · risk ${view.score} (${view.tier}) · ${view.status === 'pending' ? approvalsLine(view) : statusLine(view, now)}`;
+}

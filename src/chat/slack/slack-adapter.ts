@@ -1,0 +1,110 @@
+import { App } from '@slack/bolt';
+import type { CoreDeps } from '../../core/lifecycle/deps.js';
+import { silentLogger } from '../../core/ports/runtime.js';
+import { KeycardError } from '../../core/result.js';
+import type { ChatAdapter } from '../adapter.js';
+import { createBoltLogger } from './bolt-logger.js';
+import { verifyBotToken } from './bot-auth.js';
+import { SignedHttpReceiver } from './http/http-receiver.js';
+import { createIdentity } from './identity.js';
+import { publishHome, registerAppHome } from './listeners/app-home.js';
+import { registerCardActions } from './listeners/card-actions.js';
+import { registerCommand } from './listeners/command.js';
+import type { ListenerContext } from './listeners/context.js';
+import { registerGrantActions } from './listeners/grant-actions.js';
+import { registerRequestModal } from './listeners/request-modal.js';
+import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_IDENTITY_TTL_MS, type SlackAdapterConfig, type SlackAdapterOptions } from './options.js';
+import { createSerialQueue } from './serial-queue.js';
+import { createSlackChat } from './slack-chat.js';
+import { createSocketConnection, dropRedeliveries } from './socket-mode.js';
+import { createSlackClients } from './web-clients.js';
+
+/** How long stop() waits for queued card updates and DMs before giving up on them. */
+const DRAIN_MS = 5000;
+
+/**
+ * Keycard on Slack. HTTP mode serves `/slack/events` on Keycard's own server (slash command,
+ * interactivity and events share it); with an app token it uses Socket Mode and serves no route.
+ */
+export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAdapterOptions = {}): ChatAdapter {
+  const log = options.log ?? silentLogger;
+  const clock = options.clock ?? { now: () => new Date() };
+  if (config.socketMode && !config.appToken)
+    throw new KeycardError('slack_config', 'Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write)');
+  if (!config.socketMode && !config.signingSecret)
+    throw new KeycardError('slack_config', 'set SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)');
+
+  const clients = createSlackClients(config, options, log);
+  const identity = createIdentity({ ...clients, clock, log, ttlMs: options.identityTtlMs ?? DEFAULT_IDENTITY_TTL_MS });
+  const queue = createSerialQueue();
+  let core: CoreDeps | undefined;
+  let bot: { userId: string; botId?: string } | undefined;
+  const chat = createSlackChat({ outbound: clients.outbound, identity, queue, log, core: () => core });
+
+  const http = config.socketMode
+    ? undefined
+    : new SignedHttpReceiver({
+        signingSecret: config.signingSecret ?? '',
+        clock,
+        log,
+        ackTimeoutMs: options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
+      });
+  const socket = config.socketMode ? createSocketConnection(config.appToken ?? '', clients.interactiveOptions, options, log) : undefined;
+  const app = new App({
+    receiver: socket?.receiver ?? http,
+    // Single workspace: the token is fixed, and the bot's ids come from one auth.test at start
+    // (Bolt would otherwise call auth.test on every request, on the ack path).
+    authorize: async () => ({
+      botToken: config.botToken,
+      ...(bot ? { botUserId: bot.userId } : {}),
+      ...(bot?.botId ? { botId: bot.botId } : {}),
+    }),
+    logger: createBoltLogger(log),
+    clientOptions: clients.interactiveOptions,
+    convoStore: false,
+  });
+  app.error(async (error) => {
+    log.error({ code: error.code, err: error.message }, 'a Slack listener failed');
+  });
+  if (socket) dropRedeliveries(app, clock, log);
+
+  const ctx: ListenerContext = {
+    core: () => {
+      if (!core) throw new KeycardError('slack_not_started', 'the Slack adapter has not started yet');
+      return core;
+    },
+    identity,
+    interactive: clients.interactive,
+    log,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    publishHome: (userId, notice) => publishHome(ctx, userId, notice),
+  };
+  registerCommand(app, ctx);
+  registerCardActions(app, ctx);
+  registerRequestModal(app, ctx);
+  registerGrantActions(app, ctx);
+  registerAppHome(app, ctx);
+
+  let started = false;
+  return {
+    platform: 'slack',
+    chat,
+    routes: () => (http ? [{ path: '/slack/events', handler: http.handle }] : []),
+    async start(deps: CoreDeps) {
+      core = deps;
+      bot = await verifyBotToken(clients.interactive);
+      await app.start();
+      started = true;
+      log.info({ mode: socket ? 'socket' : 'http', botUserId: bot.userId }, 'Slack adapter started');
+    },
+    async ready() {
+      return started && (socket ? socket.connected() : true);
+    },
+    async stop() {
+      started = false;
+      // Listeners still running (a provider that hangs) and queued card updates get a bounded grace period.
+      const drain = Promise.all([socket ? socket.disconnect() : app.stop(), queue.idle()]);
+      await Promise.race([drain, new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { formatDuration } from '../../../core/duration.js';
+import { formatPoints } from '../../../core/risk/assess.js';
+import { approvalsLine, formatClock, statusLine } from '../../../core/views/format.js';
+import type { RequestView } from '../../../core/views/request-view.js';
+import {
+  type AdaptiveCard,
+  CARD_BUDGET_BYTES,
+  type CardAction,
+  type CardElement,
+  card,
+  cardBytes,
+  container,
+  execute,
+  facts,
+  inline,
+  text,
+  truncate,
+} from './adaptive.js';
+
+const REASON_MAX = 500;
+const DENY_REASON_INPUT = 'denyReason';
+
+/** Card colour by state: pending asks for attention, live access is green, a failed revoke is an alarm. */
+function styleOf(view: RequestView): 'attention' | 'good' | 'warning' | 'emphasis' {
+  switch (view.status) {
+    case 'pending':
+      return view.tier === 'critical' || view.tier === 'high' ? 'attention' : 'warning';
+    case 'active':
+    case 'approved':
+      return 'good';
+    case 'revoke_failed':
+    case 'failed':
+      return 'attention';
+    default:
+      return 'emphasis';
+  }
+}
+
+function headline(view: RequestView): string {
+  const kind = view.kind === 'extension' ? ` · extension of ${view.parentRef ?? 'a grant'}` : '';
+  const glass = view.breakGlass ? ' · BREAK-GLASS' : '';
+  return `${view.ref} · ${view.resource} (${view.level})${kind}${glass}`;
+}
+
+function approvalFacts(view: RequestView): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  if (view.approvalsRequired > 0) rows.push(['Approvals', approvalsLine(view)]);
+  if (view.approvals.length > 0) rows.push(['Approved by', view.approvals.map((a) => a.approver).join(', ')]);
+  return rows;
+}
+
+function denyActions(view: RequestView): CardAction {
+  return {
+    type: 'Action.ShowCard',
+    title: 'Deny',
+    card: {
+      type: 'AdaptiveCard',
+      body: [
+        {
+          type: 'Input.Text',
+          id: DENY_REASON_INPUT,
+          label: 'Why? (the requester sees this)',
+          placeholder: 'e.g. use the read replica instead',
+          isMultiline: true,
+          isRequired: true,
+          maxLength: 1000,
+          errorMessage: 'A denial needs a reason, so the requester knows what to change.',
+        },
+      ],
+      actions: [execute('Deny request', { kc: 'deny', number: view.number }, 'destructive')],
+    },
+  };
+}
+
+/** The approval card: the same facts as the console and Slack cards; buttons only while it is pending. */
+export function approvalCard(view: RequestView, now: Date, options: { banner?: string } = {}): AdaptiveCard {
+  const build = (reasonMax: number, factorCount: number): AdaptiveCard => {
+    const header: CardElement[] = [];
+    if (options.banner) header.push(text(options.banner, { weight: 'Bolder', color: 'Attention' }));
+    header.push(text(headline(view), { weight: 'Bolder', size: 'Medium' }));
+    header.push(text(`**${view.requester}** asks for ${formatDuration(view.durationMs)}`, { spacing: 'None' }));
+    const rows: Array<[string, string]> = [];
+    if (view.resourceDescription) rows.push(['Resource', truncate(inline(view.resourceDescription), 200)]);
+    rows.push(['Reason', truncate(inline(view.reason), reasonMax)]);
+    if (view.incidentKey) rows.push(['Incident', view.incidentKey]);
+    rows.push(['Risk', `${view.score} (${view.tier})`]);
+    rows.push(...approvalFacts(view));
+    if (view.status === 'pending' && view.approvalExpiresAt) {
+      rows.push(['Times out', formatClock(view.approvalExpiresAt, view.timezone, now)]);
+    }
+    rows.push(['Status', truncate(statusLine(view, now), 300)]);
+    const body: CardElement[] = [container(header, styleOf(view)), facts(rows)];
+    const top = view.topFactors.slice(0, factorCount);
+    if (top.length > 0) {
+      body.push(text('Risk factors', { weight: 'Bolder', spacing: 'Medium' }));
+      body.push(facts(top.map((f) => [formatPoints(f.points), truncate(f.reason, 160)])));
+    }
+    const actions = view.actions.includes('approve')
+      ? [execute('Approve', { kc: 'approve', number: view.number }, 'positive'), denyActions(view)]
+      : [];
+    return card(body, actions);
+  };
+  const full = build(REASON_MAX, 4);
+  // Defence in depth: every field is already capped, but a card that still grows too large loses detail, not delivery.
+  return cardBytes(full) <= CARD_BUDGET_BYTES ? full : build(120, 0);
+}
+
+export { DENY_REASON_INPUT };

@@ -1,0 +1,112 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Activity, TurnContext } from 'botbuilder';
+import { z } from 'zod';
+import type { Logger } from '../../core/ports/runtime.js';
+import { tenantOf } from './activity.js';
+import { type AuthenticatedRequest, isAuthFailure, type KeycardCloudAdapter } from './auth.js';
+
+/** Bot Framework activities are a few KB; anything far larger is not one. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The fields the turn pipeline relies on; botbuilder reads the rest of the activity itself. */
+const activitySchema = z.looseObject({
+  type: z.string().min(1),
+  serviceUrl: z.string().min(1),
+  channelId: z.string().min(1),
+  conversation: z.looseObject({ id: z.string().min(1) }),
+  from: z.looseObject({ id: z.string().min(1) }).optional(),
+  recipient: z.looseObject({ id: z.string().min(1) }).optional(),
+});
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body?: unknown): void {
+  if (res.headersSent) return;
+  if (body === undefined) {
+    res.writeHead(status);
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'request body too large');
+    chunks.push(buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'request body is not JSON');
+  }
+}
+
+export interface MessagesRouteOptions {
+  adapter: KeycardCloudAdapter;
+  logic: (context: TurnContext) => Promise<void>;
+  log: Logger;
+  /** When set, activities from any other tenant are refused. */
+  tenantId?: string;
+  /** False until `start()`: Teams retries deliveries that get 503. */
+  isServing: () => boolean;
+}
+
+/**
+ * `POST /api/messages`: reads and parses the body (Keycard has no body-parsing middleware), validates
+ * the activity's JWT (401 for every bad token, before anything runs), then runs the turn and writes
+ * the invoke response, if any, as the HTTP answer.
+ */
+export function createMessagesRoute(options: MessagesRouteOptions) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
+    if (!options.isServing()) return send(res, 503, { error: 'Keycard is starting' });
+    let activity: Activity;
+    try {
+      const parsed = activitySchema.safeParse(await readJson(req));
+      if (!parsed.success) throw new HttpError(400, 'not a Bot Framework activity');
+      // Validated above for what Keycard and the pipeline read; the schema keeps every other field as sent.
+      activity = parsed.data as unknown as Activity;
+    } catch (error) {
+      const status = error instanceof HttpError ? error.status : 400;
+      return send(res, status, { error: error instanceof Error ? error.message : 'bad request' });
+    }
+    const header = req.headers.authorization ?? '';
+    let authenticated: AuthenticatedRequest;
+    try {
+      authenticated = await options.adapter.authentication.authenticateRequest(activity, header);
+    } catch (error) {
+      if (!isAuthFailure(error)) {
+        options.log.error({ err: error instanceof Error ? error.message : String(error) }, 'teams authentication could not run');
+        return send(res, 503, { error: 'authentication unavailable' });
+      }
+      // The reason helps operators; the token itself is never logged.
+      options.log.warn({ reason: error instanceof Error ? error.message : 'invalid token', type: activity.type }, 'teams request refused');
+      return send(res, 401, { error: 'unauthorized' });
+    }
+    const tenant = tenantOf(activity);
+    if (options.tenantId && tenant !== options.tenantId) {
+      options.log.warn({ tenant }, 'teams request from another tenant refused');
+      return send(res, 403, { error: 'tenant not allowed' });
+    }
+    try {
+      const response = await options.adapter.runAuthenticated(authenticated, activity, options.logic);
+      send(res, response?.status ?? 200, response?.body);
+    } catch (error) {
+      options.log.error({ type: activity.type, err: error instanceof Error ? error.message : String(error) }, 'teams turn failed');
+      send(res, 500, { error: 'internal error' });
+    }
+  };
+}

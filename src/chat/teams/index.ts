@@ -1,0 +1,143 @@
+import type { TurnContext } from 'botbuilder';
+import type { CoreDeps } from '../../core/lifecycle/deps.js';
+import { type Logger, silentLogger } from '../../core/ports/runtime.js';
+import { KeycardError } from '../../core/result.js';
+import type { ChatAdapter } from '../adapter.js';
+import { createAuthentication, KeycardCloudAdapter } from './auth.js';
+import { KeycardTeamsBot } from './bot.js';
+import { allowedTenant, type TeamsAdapterConfig } from './config.js';
+import { createMessagesRoute } from './http.js';
+import { createDirectory } from './identity.js';
+import { type TeamsApi, teamsInfoApi } from './install.js';
+import { createReferenceStore } from './references.js';
+import { type RetryOptions, withRetry } from './retry.js';
+import { createTeamsChat } from './teams-chat.js';
+import { createRateLimiter, createSerialQueue } from './throttle.js';
+import { createCloudTransport, type TeamsTransport } from './transport.js';
+
+export type { TeamsAdapterConfig } from './config.js';
+export type { TeamsApi } from './install.js';
+export type { StoredReference } from './references.js';
+export type { OutboundMessage, TeamsTransport } from './transport.js';
+
+export interface TeamsAdapterOptions {
+  log?: Logger;
+  /** Test seam: where proactive messages go (default: the Bot Connector through CloudAdapter). */
+  transport?: TeamsTransport;
+  /** Test seam: TeamsInfo lookups (TestAdapter has no connector to answer them). */
+  api?: TeamsApi;
+  /** Budget for answering a card click before the work is finished (default 500 ms; Teams gives up after a few seconds). */
+  invokeDeadlineMs?: number;
+  /** Test seams for rate limiting and retry backoff. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  retry?: Pick<RetryOptions, 'retries' | 'minDelayMs' | 'maxDelayMs'>;
+}
+
+export interface TeamsAdapter extends ChatAdapter {
+  /** The bot; `run(context)` handles one turn (TestAdapter flows drive it directly). */
+  readonly bot: { run(context: TurnContext): Promise<void> };
+  /** Resolves once work that outlived an invoke's answer (grants, late messages) has finished. */
+  idle(): Promise<void>;
+}
+
+const DEFAULT_INVOKE_DEADLINE_MS = 500;
+const STOP_WAIT_MS = 10_000;
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The Microsoft Teams chat adapter: `POST /api/messages` on Keycard's HTTP server, commands and
+ * Adaptive Card approvals in, proactive cards and DMs out. All botbuilder code stays in this folder.
+ */
+export function createTeamsAdapter(config: TeamsAdapterConfig, options: TeamsAdapterOptions = {}): TeamsAdapter {
+  const log = options.log ?? silentLogger;
+  if (!config.appId && !config.allowUnauthenticated) {
+    throw new KeycardError(
+      'teams_app_id_missing',
+      'Teams cannot start without MICROSOFT_APP_ID (the bot’s Microsoft App ID): every request must be authenticated. For a local emulator only, set KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED=true.',
+    );
+  }
+  let deps: CoreDeps | undefined;
+  let serving = false;
+  const requireDeps = (): CoreDeps => {
+    if (!deps) throw new KeycardError('teams_not_started', 'the Teams adapter has not been started');
+    return deps;
+  };
+  const pending = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    const settled = work.catch(() => undefined);
+    pending.add(settled);
+    void settled.then(() => pending.delete(settled));
+  };
+  const idle = async () => {
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+  };
+
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? realSleep;
+  const random = options.random ?? Math.random;
+  const limiter = createRateLimiter({ now, sleep });
+  const retry: RetryOptions = { sleep, random, ...options.retry };
+  const cloud = new KeycardCloudAdapter(createAuthentication(config));
+  // In emulator mode the authentication has no app id, so proactive calls must not claim one either.
+  const transport = options.transport ?? createCloudTransport(cloud, config.allowUnauthenticated ? '' : config.appId);
+  const refs = createReferenceStore(() => requireDeps().store.state);
+  const directory = createDirectory({ state: () => requireDeps().store.state, now, log });
+  const chat = createTeamsChat({
+    refs,
+    directory,
+    transport,
+    deliver: (conversationId, operation) =>
+      withRetry(async () => {
+        await limiter.acquire(conversationId);
+        return operation();
+      }, retry),
+    serial: createSerialQueue(),
+    now: () => requireDeps().clock.now(),
+  });
+  const bot = new KeycardTeamsBot({
+    deps: requireDeps,
+    refs,
+    directory,
+    api: options.api ?? teamsInfoApi,
+    chat,
+    log,
+    invokeDeadlineMs: options.invokeDeadlineMs ?? DEFAULT_INVOKE_DEADLINE_MS,
+    track,
+  });
+  const tenantId = allowedTenant(config);
+  const route = createMessagesRoute({
+    adapter: cloud,
+    logic: (context) => bot.run(context),
+    log,
+    ...(tenantId ? { tenantId } : {}),
+    isServing: () => serving,
+  });
+
+  return {
+    platform: 'teams',
+    chat,
+    bot,
+    idle,
+    routes: () => [{ path: '/api/messages', handler: route }],
+    async start(core) {
+      deps = core;
+      if (config.allowUnauthenticated) {
+        log.warn(
+          'KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED=true: Teams requests to /api/messages are NOT authenticated and anyone who can reach this server can act as any user. Use it only with a local Bot Framework emulator.',
+        );
+      }
+      serving = true;
+      log.info({ appType: config.appType, tenantRestricted: Boolean(tenantId) }, 'teams adapter serving /api/messages');
+    },
+    async ready() {
+      return serving;
+    },
+    async stop() {
+      serving = false;
+      await Promise.race([idle(), realSleep(STOP_WAIT_MS)]);
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { Logger as PinoLogger } from 'pino';
+import type { ChatAdapter } from '../chat/adapter.js';
+import { createHttpServer } from '../http/server.js';
+import { bootKeycard } from '../main.js';
+import { startScheduler } from '../scheduler/start-scheduler.js';
+import type { CliIo } from './io.js';
+
+export interface ServerHandle {
+  port: number;
+  /** Graceful shutdown: stop taking new work, let in-flight jobs finish, close HTTP and the database. */
+  shutdown(reason: string): Promise<void>;
+  closed: Promise<void>;
+}
+
+/**
+ * `keycard start` with Slack and/or Teams configured: one HTTP server (platform routes, /healthz,
+ * /readyz), the scheduler, and graceful shutdown on SIGTERM/SIGINT. Claims left by a shutdown that could
+ * not finish are retried by another replica after their lease.
+ */
+export async function runServer(
+  io: CliIo,
+  adapters: ChatAdapter[],
+  options: { handleSignals?: boolean; shutdownGraceMs?: number; log?: PinoLogger } = {},
+): Promise<ServerHandle> {
+  const keycard = await bootKeycard({
+    env: io.env,
+    cwd: io.cwd,
+    chat: adapters.map((a) => a.chat),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const log = keycard.log;
+  let acceptingWork = true;
+  const http = createHttpServer({
+    log,
+    ready: async () => {
+      const checks: Record<string, string> = {};
+      try {
+        await keycard.store.listRequests({ limit: 1 });
+        checks.database = 'ok';
+      } catch (error) {
+        checks.database = error instanceof Error ? error.message : 'unreachable';
+      }
+      for (const adapter of adapters) checks[adapter.platform] = (await adapter.ready().catch(() => false)) ? 'ok' : 'not connected';
+      if (!acceptingWork) checks.shutdown = 'in progress';
+      return { ok: acceptingWork && Object.values(checks).every((v) => v === 'ok'), checks };
+    },
+  });
+  for (const adapter of adapters) for (const route of adapter.routes()) http.route(route.path, route.handler);
+  for (const adapter of adapters) await adapter.start(keycard.deps);
+  const scheduler = startScheduler(keycard.deps);
+  const port = await http.listen(keycard.config.port);
+  log.info({ port, platforms: adapters.map((a) => a.platform) }, 'keycard serving');
+  io.err(`Keycard is serving ${adapters.map((a) => a.platform).join(' and ')} on port ${port} (health: /healthz, /readyz).`);
+
+  let resolveClosed = () => {};
+  const closed = new Promise<void>((resolve) => {
+    resolveClosed = resolve;
+  });
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (reason: string) => {
+    shuttingDown ??= (async () => {
+      acceptingWork = false;
+      log.info({ reason }, 'shutting down');
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs ?? 20_000).unref());
+      await Promise.race([
+        (async () => {
+          await http.close();
+          for (const adapter of adapters) await adapter.stop().catch(() => undefined);
+          await scheduler.stop();
+        })(),
+        grace,
+      ]);
+      await keycard.close();
+      log.info('stopped');
+      resolveClosed();
+    })();
+    return shuttingDown;
+  };
+  if (options.handleSignals !== false) {
+    const onSignal = (signal: NodeJS.Signals) => void shutdown(signal);
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    void closed.then(() => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    });
+  }
+  return { port, shutdown, closed };
+}

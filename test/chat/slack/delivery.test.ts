@@ -1,0 +1,93 @@
+import nock from 'nock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { blockAction, slashCommand } from './helpers/payloads.js';
+import { CHANNELS, createSlackFixture, type SlackFixture, slackPolicyInput, U } from './helpers/slack-fixture.js';
+import { cardOf, eventually, waitForCalls, waitForResponses, waitForStatus } from './helpers/wait.js';
+
+describe('Slack delivery problems', () => {
+  let f: SlackFixture;
+  afterEach(async () => {
+    await f?.close();
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('names the channel and the fix, in the log and to the requester, when the bot is not in the tier channel', async () => {
+    f = await createSlackFixture('pglite', { joined: [CHANNELS.high] });
+    await f.signed(slashCommand(U.alice.id, 'demo-db 15m read checking replication lag INC-42'));
+    const [attempt] = await waitForCalls(f, 'chat.postMessage', 1, (c) => c.args.channel === CHANNELS.medium);
+    expect(attempt!.args.channel).toBe(CHANNELS.medium);
+    const [dm] = await waitForCalls(f, 'chat.postMessage', 1, (c) => c.args.channel === `D${U.alice.id}`);
+    expect(dm!.args.text).toBe(
+      `Keycard could not post the approval card for KC-1 to ${CHANNELS.medium} (not_in_channel). Invite the Keycard bot to ${CHANNELS.medium} (type /invite @Keycard in that channel) or correct tiers.medium.channel.slack in the policy. Until then approvers can decide from the Keycard App Home or with /access approve KC-1.`,
+    );
+    const logged = f.logs.find((l) => l.level === 'error' && l.message.startsWith('cannot post the approval card'));
+    expect(logged).toMatchObject({ fields: { ref: 'KC-1', channel: CHANNELS.medium, slackError: 'not_in_channel' } });
+    expect(logged!.message).toContain(`Invite the Keycard bot to ${CHANNELS.medium}`);
+    // The request itself is fine and can be approved by command.
+    expect((await f.h.deps.store.getRequestByNumber(1))?.status).toBe('pending');
+  });
+
+  it('says on the confirmation when a tier has no Slack channel at all', async () => {
+    f = await createSlackFixture('pglite', {
+      policy: { ...slackPolicyInput, tiers: { ...slackPolicyInput.tiers, medium: { upTo: 49, approvals: 1, approvers: ['sre'] } } },
+    });
+    await f.signed(slashCommand(U.alice.id, 'demo-db 15m read checking replication lag INC-42'));
+    const [reply] = await waitForResponses(f, 1);
+    expect(reply!.body.text).toContain('The medium tier has no Slack channel in the policy, so no approval card was posted');
+    expect(f.slack.called('chat.postMessage').filter((c) => c.args.channel !== `D${U.alice.id}`)).toEqual([]);
+  });
+
+  it('waits out a 429 on a card update (Retry-After) and the card still ends in the latest state', async () => {
+    f = await createSlackFixture('pglite');
+    await f.signed(slashCommand(U.alice.id, 'demo-db 15m read checking replication lag INC-42'));
+    const card = await cardOf(f, 1);
+    f.slack.failNext('chat.update', { status: 429, headers: { 'retry-after': '0' }, body: { ok: false, error: 'ratelimited' } });
+    await f.signed(blockAction(U.bob.id, 'kc_approve', '1', card));
+    await waitForStatus(f, 1, 'active');
+    await eventually(() => expect(f.slack.textOf(f.slack.called('chat.update').at(-1)!)).toContain('active until'));
+    const updates = f.slack.called('chat.update');
+    // The rate-limited attempt was retried, not dropped; no update ran ahead of an earlier one.
+    expect(updates.length).toBeGreaterThanOrEqual(2);
+    const states = updates.map((u) => (f.slack.textOf(u).includes('active until') ? 'active' : 'approved'));
+    expect(states.indexOf('active')).toBe(states.length - states.filter((s) => s === 'active').length);
+    const thread = f.slack
+      .called('chat.postMessage')
+      .filter((c) => c.args.thread_ts === card.ts)
+      .map((c) => c.args.text);
+    await eventually(() => expect(f.slack.called('chat.postMessage').filter((c) => c.args.thread_ts === card.ts)).toHaveLength(2));
+    expect(thread[0]).toBe('Approved by bob@example.com · granting access');
+  });
+
+  it('does not wait on a rate-limited call while someone waits: the form failure is reported at once', async () => {
+    f = await createSlackFixture('pglite');
+    f.slack.failNext('views.open', { status: 429, headers: { 'retry-after': '30' }, body: { ok: false, error: 'ratelimited' } });
+    const ack = await f.signed(slashCommand(U.alice.id, ''));
+    expect(ack.status).toBe(200);
+    const [reply] = await waitForResponses(f, 1);
+    expect(reply!.body.text).toBe(
+      'Could not open the request form (rate limited by Slack); type the request instead: /access <resource> [duration] [level] <reason>',
+    );
+    expect(f.slack.called('views.open')).toHaveLength(1);
+  });
+});
+
+describe('Slack alerts', () => {
+  let f: SlackFixture;
+  afterEach(async () => {
+    await f?.close();
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('broadcasts a break-glass grant to the alerts channel and asks security to review it by DM', async () => {
+    f = await createSlackFixture('pglite');
+    await f.signed(slashCommand(U.alice.id, 'demo-admin 30m admin --break-glass orders are failing INC-77'));
+    await waitForStatus(f, 1, 'active');
+    const [alert] = await waitForCalls(f, 'chat.postMessage', 1, (c) => c.args.channel === CHANNELS.alerts);
+    expect(String(alert!.args.text)).toContain('KC-1');
+    expect(String(alert!.args.text)).toContain('alice@example.com');
+    const [review] = await waitForCalls(f, 'chat.postMessage', 1, (c) => c.args.channel === `D${U.dave.id}`);
+    expect(String(review!.args.text)).toContain('/access review KC-1');
+    // No approval card: nobody had to approve it.
+    expect(await f.h.deps.store.state.get('slack:card', (await f.h.deps.store.getRequestByNumber(1))!.id)).toBeUndefined();
+  });
+});

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { escapeText, LIMITS } from '../../../src/chat/slack/render/block-kit.js';
+import { renderCard } from '../../../src/chat/slack/render/card.js';
+import { renderCredential } from '../../../src/chat/slack/render/credential.js';
+import { renderHome } from '../../../src/chat/slack/render/home.js';
+import { renderRequestModal } from '../../../src/chat/slack/render/modals.js';
+import type { RequestView } from '../../../src/core/views/request-view.js';
+import { makePolicy } from '../../fixtures/policy.js';
+
+const now = new Date('2026-11-24T09:00:00Z');
+
+function view(overrides: Partial<RequestView> = {}): RequestView {
+  return {
+    id: 'id-1',
+    ref: 'KC-1',
+    number: 1,
+    kind: 'access',
+    parentRef: null,
+    requester: 'alice@example.com',
+    resource: 'demo-db',
+    resourceDescription: 'Demo orders database',
+    level: 'read',
+    durationMs: 30 * 60_000,
+    reason: 'checking replication lag',
+    incidentKey: null,
+    breakGlass: false,
+    status: 'pending',
+    score: 25,
+    tier: 'medium',
+    factors: [],
+    topFactors: [{ id: 'sensitivity', points: 20, reason: 'high sensitivity (demo-db)' }],
+    approvals: [],
+    approvalsCounted: 0,
+    approvalsRequired: 1,
+    approverGroups: ['sre'],
+    openGroups: ['sre'],
+    distinctGroups: false,
+    deniedBy: null,
+    decisionNote: null,
+    approvalExpiresAt: new Date('2026-11-24T10:00:00Z'),
+    activatedAt: null,
+    expiresAt: null,
+    endedAt: null,
+    endReason: null,
+    endedBy: null,
+    lastError: null,
+    reviewRequired: false,
+    reviewedBy: null,
+    actions: ['approve', 'deny'],
+    timezone: 'Europe/Berlin',
+    createdAt: now,
+    ...overrides,
+  };
+}
+
+type AnyBlock = {
+  type: string;
+  text?: { text: string };
+  fields?: Array<{ text: string }>;
+  elements?: Array<{ text?: string | { text: string } }>;
+};
+const texts = (blocks: unknown[]) =>
+  (blocks as AnyBlock[]).flatMap((b) =>
+    [b.text?.text, ...(b.fields ?? []).map((x) => x.text)].filter((t): t is string => typeof t === 'string'),
+  );
+
+describe('Slack Block Kit rendering', () => {
+  it('keeps a card within Block Kit limits and truncates a long reason gracefully', () => {
+    const card = renderCard(
+      view({
+        reason: 'x'.repeat(5000),
+        approvals: Array.from({ length: 3 }, (_, i) => ({
+          approver: `a${i}@example.com`,
+          groups: ['sre'],
+          at: now,
+          comment: 'y'.repeat(900),
+        })),
+      }),
+      now,
+    );
+    expect(card.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
+    for (const text of texts(card.blocks)) expect(text.length).toBeLessThanOrEqual(LIMITS.sectionText);
+    const reason = texts(card.blocks).find((t) => t.startsWith('*Reason*'))!;
+    expect(reason).toMatch(/x … \(truncated\)$/);
+    expect(card.text.length).toBeLessThanOrEqual(LIMITS.fallbackText);
+  });
+
+  it('escapes user text so it cannot mention or link', () => {
+    expect(escapeText('<!here> & <https://evil|click>')).toBe('&lt;!here&gt; &amp; &lt;https://evil|click&gt;');
+    const card = renderCard(view({ reason: 'ping <!channel>' }), now);
+    expect(JSON.stringify(card.blocks)).not.toContain('<!channel>');
+  });
+
+  it('splits a long credential over code blocks and messages without losing a character, and keeps it out of the notification text', () => {
+    const secret = Array.from({ length: 20_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+    const messages = renderCredential(
+      view({ status: 'active', expiresAt: new Date('2026-11-24T09:30:00Z') }),
+      { summary: 'login kc_alice', secret },
+      now,
+    );
+    expect(messages).toHaveLength(3);
+    const secretText = messages
+      .flatMap((m) => texts(m.blocks))
+      .filter((t) => t.startsWith('```'))
+      .map((t) => t.slice(3, -3))
+      .join('');
+    expect(secretText).toBe(secret);
+    for (const m of messages) {
+      expect(m.text).not.toContain(secret.slice(0, 20));
+      expect(m.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
+      for (const text of texts(m.blocks)) expect(text.length).toBeLessThanOrEqual(LIMITS.sectionText);
+    }
+    expect(messages[0]!.text).toBe('KC-1: your access to demo-db (read) is active until 10:30:00. Your credential is in this message.');
+  });
+
+  it('caps the App Home at 100 blocks however much is waiting', () => {
+    const waiting = Array.from({ length: 80 }, (_, i) => view({ id: `w${i}`, number: i + 2, ref: `KC-${i + 2}` }));
+    const home = renderHome({ mine: [], waitingForMe: waiting, toReview: [] }, now, 'Europe/Berlin');
+    expect(home.blocks.length).toBeLessThanOrEqual(LIMITS.viewBlocks);
+    expect(JSON.stringify(home.blocks)).toContain('… and 65 more: /access list');
+  });
+
+  it('builds a modal whose titles and options respect Slack limits', () => {
+    const modal = renderRequestModal(makePolicy(), {}, '{}');
+    expect(modal.title.text.length).toBeLessThanOrEqual(24);
+    expect(modal.blocks.length).toBeLessThanOrEqual(LIMITS.viewBlocks);
+  });
+});

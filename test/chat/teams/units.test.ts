@@ -1,0 +1,182 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { actionOfInvoke } from '../../../src/chat/teams/action-data.js';
+import { commandText, referenceOf } from '../../../src/chat/teams/activity.js';
+import { CARD_BUDGET_BYTES, cardBytes } from '../../../src/chat/teams/cards/adaptive.js';
+import { approvalCard } from '../../../src/chat/teams/cards/approval-card.js';
+import { alertCard, directCard, textCard } from '../../../src/chat/teams/cards/direct-cards.js';
+import { validateForm } from '../../../src/chat/teams/cards/request-form.js';
+import { wantsForm } from '../../../src/chat/teams/commands.js';
+import type { TeamsAdapterConfig } from '../../../src/chat/teams/config.js';
+import { emailOfMember } from '../../../src/chat/teams/identity.js';
+import { withRetry } from '../../../src/chat/teams/retry.js';
+import { createRateLimiter, createSerialQueue } from '../../../src/chat/teams/throttle.js';
+import type { TeamsConfig } from '../../../src/config/chat-env.js';
+import type { NewAccessRequest } from '../../../src/core/types.js';
+import { toRequestView } from '../../../src/core/views/request-view.js';
+import { newRequest } from '../../store/fixtures.js';
+import { activityFrom, cardText, PEOPLE, teamsPolicy, verbsOf } from './fixtures.js';
+
+const NOW = new Date('2026-11-24T09:00:00Z');
+const view = (overrides: Partial<NewAccessRequest> = {}) =>
+  toRequestView(
+    { ...newRequest({ approvalExpiresAt: new Date('2026-11-24T10:00:00Z'), ...overrides }), id: 'r-42', number: 42, updatedAt: NOW },
+    [],
+    { timezone: 'Europe/Berlin' },
+  );
+
+describe('Teams cards', () => {
+  it('offers Approve and Deny (with a required reason) only while pending', () => {
+    const pending = approvalCard(view(), NOW);
+    expect(verbsOf(pending)).toEqual(['approve', 'deny']);
+    expect(JSON.stringify(pending)).toContain('"isRequired":true');
+    expect(cardText(pending)).toMatch(/0 of \d+ approvals/);
+    expect(verbsOf(approvalCard(view({ status: 'active', expiresAt: new Date('2026-11-24T09:30:00Z') }), NOW))).toEqual([]);
+  });
+
+  it('stays under the size budget with the longest reason and keeps user text from becoming links', () => {
+    const long = approvalCard(view({ reason: `[click](https://evil.example) ${'x'.repeat(5000)}` }), NOW);
+    expect(cardBytes(long)).toBeLessThan(CARD_BUDGET_BYTES);
+    expect(cardText(long)).toContain('[click] (https://evil.example)');
+    expect(cardText(long)).toContain('…');
+    const many = textCard(Array.from({ length: 500 }, (_, i) => `line ${i} ${'y'.repeat(200)}`).join('\n'));
+    expect(cardBytes(many)).toBeLessThan(CARD_BUDGET_BYTES);
+    expect(cardText(many)).toContain('… and 460 more lines');
+  });
+
+  it('puts the credential in the card body only and offers Extend / I am done on notices', () => {
+    const active = view({ status: 'active', expiresAt: new Date('2026-11-24T09:30:00Z') });
+    const credential = directCard({ kind: 'credential', request: active, credential: { summary: 'user u1', secret: 'pa55' } }, NOW);
+    expect(cardText(credential)).toContain('pa55');
+    const notice = directCard({ kind: 'expiry_notice', request: active, remainingMs: 600_000, extendBy: 1_800_000 }, NOW);
+    expect(verbsOf(notice)).toEqual(['extend', 'release']);
+    expect(JSON.stringify(notice)).toContain('"durationMs":1800000');
+    expect(verbsOf(alertCard({ kind: 'revoke_failed', text: 'KC-42 keeps failing', request: active, retry: true }))).toEqual([
+      'retryRevoke',
+    ]);
+    expect(verbsOf(alertCard({ kind: 'break_glass', text: 'BREAK-GLASS' }))).toEqual([]);
+  });
+});
+
+describe('Teams input parsing', () => {
+  it('reads the verb from Action.Execute or from the data, and rejects unknown ones', () => {
+    expect(actionOfInvoke({ action: { type: 'Action.Execute', verb: 'approve', data: { number: '42' } } })).toMatchObject({
+      kc: 'approve',
+      number: 42,
+    });
+    expect(actionOfInvoke({ action: { type: 'Action.Execute', data: { kc: 'deny', number: 3, denyReason: 'no' } } })).toMatchObject({
+      kc: 'deny',
+      denyReason: 'no',
+    });
+    expect(actionOfInvoke({ action: { type: 'Action.Execute', verb: 'rm -rf' } })).toBeUndefined();
+    expect(actionOfInvoke('nonsense')).toBeUndefined();
+  });
+
+  it('strips mentions and Teams HTML from commands and spots a bare "access"', () => {
+    expect(commandText('<at>Keycard</at>&nbsp;access <p>list</p>')).toBe('access list');
+    expect(wantsForm('access')).toBe(true);
+    expect(wantsForm('')).toBe(true);
+    expect(wantsForm('access list')).toBe(false);
+  });
+
+  it('stores channel references without the thread suffix and personal ones by AAD id', () => {
+    expect(referenceOf(activityFrom(PEOPLE.bob, { where: 'channel', type: 'message' }))).toMatchObject({
+      key: 'channel:19:medium@thread.tacv2',
+      reference: { conversation: { id: '19:medium@thread.tacv2', conversationType: 'channel' }, teamId: '19:general@thread.tacv2' },
+    });
+    expect(referenceOf(activityFrom(PEOPLE.alice, { type: 'message' }))?.key).toBe('user:aad-alice');
+  });
+
+  it('validates the form field by field', () => {
+    const policy = teamsPolicy();
+    expect(validateForm(policy, { resource: 'demo-logs', level: 'write', duration: 'soon', incident: 'a b' })).toEqual({
+      ok: false,
+      errors: {
+        duration: '"soon" is not a duration (use e.g. 90s, 30m, 1h30m, 2h).',
+        level: 'demo-logs has no "write" level (levels: read).',
+        reason: 'Say why you need access.',
+        incident: 'Use an incident key such as INC-4211.',
+      },
+    });
+  });
+
+  it('takes the email, or an email-like UPN, as the identity', () => {
+    expect(emailOfMember({ id: '29:x', email: 'A@Example.com' })).toBe('a@example.com');
+    expect(emailOfMember({ id: '29:x', userPrincipalName: 'b@example.com' })).toBe('b@example.com');
+    expect(emailOfMember({ id: '29:x', userPrincipalName: 'guest#EXT' })).toBeUndefined();
+  });
+
+  it('accepts the TeamsConfig main.ts reads from the environment', () => {
+    expectTypeOf<TeamsConfig>().toExtend<TeamsAdapterConfig>();
+  });
+});
+
+describe('Teams delivery', () => {
+  const statusError = (statusCode: number) => Object.assign(new Error(`status ${statusCode}`), { statusCode });
+
+  it('retries 429/412/502/504 with growing, jittered backoff and gives up on other errors', async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const result = await withRetry(
+      async () => {
+        calls += 1;
+        if (calls <= 3) throw statusError([429, 502, 504][calls - 1]!);
+        return 'ok';
+      },
+      { sleep: async (ms) => void delays.push(ms), random: () => 1 },
+    );
+    expect(result).toBe('ok');
+    expect(delays).toEqual([2400, 4800, 9600]);
+    await expect(withRetry(async () => Promise.reject(statusError(403)), { sleep: async () => {}, random: () => 0 })).rejects.toThrow(
+      '403',
+    );
+    let attempts = 0;
+    const always = withRetry(
+      async () => {
+        attempts += 1;
+        throw statusError(412);
+      },
+      { sleep: async () => {}, random: () => 0 },
+    );
+    await expect(always).rejects.toThrow('412');
+    expect(attempts).toBe(4);
+  });
+
+  it('keeps each conversation within Teams’ per-second limits', async () => {
+    let now = 0;
+    const limiter = createRateLimiter({
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    });
+    const times: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      await limiter.acquire('19:a@thread.tacv2');
+      times.push(now);
+    }
+    for (let i = 7; i < times.length; i += 1) expect(times[i]! - times[i - 7]!).toBeGreaterThanOrEqual(1_000);
+    for (let i = 8; i < times.length; i += 1) expect(times[i]! - times[i - 8]!).toBeGreaterThanOrEqual(2_000);
+    const before = now;
+    await limiter.acquire('19:b@thread.tacv2');
+    expect(now).toBe(before);
+  });
+
+  it('serialises work per key', async () => {
+    const serial = createSerialQueue();
+    const order: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = serial('KC-1', async () => {
+      await gate;
+      order.push('first');
+    });
+    const second = serial('KC-1', async () => void order.push('second'));
+    const other = serial('KC-2', async () => void order.push('other'));
+    await other;
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['other', 'first', 'second']);
+  });
+});
