@@ -11,6 +11,8 @@ export interface ScriptedProvider extends Provider {
   failGrants(count: number, retryable?: boolean): void;
   failRevokes(count: number): void;
   hangGrants(): () => void;
+  /** Makes revokes wait until the returned release function is called; `started` resolves when one is waiting. */
+  hangRevokes(): { release: () => void; started: Promise<void> };
 }
 
 export function createScriptedProvider(kind: string): ScriptedProvider {
@@ -20,6 +22,8 @@ export function createScriptedProvider(kind: string): ScriptedProvider {
   let grantRetryable = false;
   let revokeFailures = 0;
   let hang: Promise<void> | undefined;
+  let revokeHang: Promise<void> | undefined;
+  let revokeStarted = () => {};
   return {
     kind,
     live,
@@ -41,6 +45,22 @@ export function createScriptedProvider(kind: string): ScriptedProvider {
         release();
       };
     },
+    hangRevokes() {
+      let release = () => {};
+      revokeHang = new Promise((resolve) => {
+        release = resolve;
+      });
+      const started = new Promise<void>((resolve) => {
+        revokeStarted = resolve;
+      });
+      return {
+        started,
+        release: () => {
+          revokeHang = undefined;
+          release();
+        },
+      };
+    },
     async grant(input: ProviderGrantInput): Promise<GrantOutcome> {
       calls.push({ op: 'grant', grantId: input.grantId });
       if (hang) await hang;
@@ -55,6 +75,10 @@ export function createScriptedProvider(kind: string): ScriptedProvider {
     },
     async revoke(input: ProviderRevokeInput): Promise<void> {
       calls.push({ op: 'revoke', grantId: input.grantId });
+      if (revokeHang) {
+        revokeStarted();
+        await revokeHang;
+      }
       if (revokeFailures > 0) {
         revokeFailures -= 1;
         throw new ProviderError('unavailable', 'target unreachable');
