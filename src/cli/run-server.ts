@@ -1,7 +1,8 @@
 import type { Logger as PinoLogger } from 'pino';
 import type { ChatAdapter } from '../chat/adapter.js';
 import { createHttpServer } from '../http/server.js';
-import { bootKeycard } from '../main.js';
+import { KeycardError } from '../core/result.js';
+import { bootKeycard, StartupError } from '../main.js';
 import { startScheduler } from '../scheduler/start-scheduler.js';
 import type { CliIo } from './io.js';
 
@@ -46,7 +47,13 @@ export async function runServer(
     },
   });
   for (const adapter of adapters) for (const route of adapter.routes()) http.route(route.path, route.handler);
-  for (const adapter of adapters) await adapter.start(keycard.deps);
+  try {
+    for (const adapter of adapters) await adapter.start(keycard.deps);
+  } catch (error) {
+    await keycard.close();
+    if (error instanceof KeycardError) throw new StartupError([`Keycard cannot start: ${error.message}`]);
+    throw error;
+  }
   const scheduler = startScheduler(keycard.deps);
   const port = await http.listen(keycard.config.port);
   log.info({ port, platforms: adapters.map((a) => a.platform) }, 'keycard serving');

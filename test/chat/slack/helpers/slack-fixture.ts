@@ -128,7 +128,6 @@ export async function createSlackFixture(
     },
     async close() {
       await adapter.stop();
-      for (const l of logs) if (l.level !== 'debug') console.log('LOG', l.level, l.message, JSON.stringify(l.fields));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await h.close();
       nock.cleanAll();
