@@ -8,9 +8,11 @@ import { loadPolicyFile } from './config/policy-loader.js';
 import { type CoreDeps, DEFAULT_SETTINGS, type LifecycleSettings } from './core/lifecycle/deps.js';
 import type { Policy } from './core/policy/schema.js';
 import type { ChatPort } from './core/ports/chat.js';
+import type { Provider } from './core/ports/provider.js';
 import type { Clock } from './core/ports/runtime.js';
 import type { Store } from './core/ports/store.js';
 import { createLogger } from './logging/create-logger.js';
+import { createKeycardMetrics, instrumentProvider, instrumentStore, type KeycardMetrics } from './metrics/index.js';
 import { builtinProviderFactories } from './providers/builtin.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { createStore, openDatabase, runMigrations } from './store/index.js';
@@ -76,6 +78,7 @@ export interface Keycard {
   store: Store;
   registry: ProviderRegistry;
   log: PinoLogger;
+  metrics: KeycardMetrics;
   close(): Promise<void>;
 }
 
@@ -88,6 +91,8 @@ export interface BootOptions {
   settings?: Partial<LifecycleSettings>;
   /** Default log level when LOG_LEVEL is unset (the console keeps the terminal quiet). */
   quietByDefault?: boolean;
+  /** Prometheus metrics; created here when the caller has none (the chat server creates them first to wrap its adapters). */
+  metrics?: KeycardMetrics;
 }
 
 /** The composition root: the only place that wires config, policy, store, providers and chat together. */
@@ -100,12 +105,27 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
   const registry = createProviders();
   const { policy, warnings: policyWarnings } = await loadPolicy(config.policyPath, registry);
   for (const warning of policyWarnings) log.warn({ policy: config.policyPath }, warning);
-  const store = await openStore(config, log, clock);
+  const metrics = options.metrics ?? createKeycardMetrics({ log });
+  const database = await openStore(config, log, clock);
+  metrics.readGrantsFrom(database, clock);
+  metrics.preset({ providers: [...new Set(Object.values(policy.resources).map((resource) => resource.provider))] });
+  // Lifecycle metrics come from the audit events each transaction commits; the core is not touched.
+  const store = instrumentStore(database, metrics.onCommitted, log);
   const providerDeps = { state: store.state, log, clock, env: options.env };
+  const instrumented = new Map<string, Provider>();
+  const provider = (kind: string): Provider | undefined => {
+    if (!registry.get(kind)) return undefined;
+    let wrapped = instrumented.get(kind);
+    if (!wrapped) {
+      wrapped = instrumentProvider(registry.instance(kind, providerDeps), metrics.onProviderCall);
+      instrumented.set(kind, wrapped);
+    }
+    return wrapped;
+  };
   const deps: CoreDeps = {
     store,
     policy: () => policy,
-    providers: { get: (kind) => (registry.get(kind) ? registry.instance(kind, providerDeps) : undefined) },
+    providers: { get: provider },
     chat: createChatFanout(options.chat),
     clock,
     ids: { uuid: randomUUID },
@@ -122,6 +142,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     store,
     registry,
     log,
+    metrics,
     async close() {
       await registry.closeAll().catch((error: unknown) => log.warn({ err: String(error) }, 'closing providers failed'));
       await store.close();

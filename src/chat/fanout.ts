@@ -1,5 +1,5 @@
 import type { ChannelRef } from '../core/policy/schema.js';
-import type { ChannelAlert, ChatPort, DirectMessage } from '../core/ports/chat.js';
+import type { AnomalyAlert, ChannelAlert, ChatPort, DirectMessage, IncidentRef } from '../core/ports/chat.js';
 import type { RequestView } from '../core/views/request-view.js';
 
 /**
@@ -18,5 +18,17 @@ export function createChatFanout(ports: ChatPort[]): ChatPort {
     postThread: (view: RequestView, text: string) => all((p) => p.postThread(view, text)),
     sendDirect: (to: string, message: DirectMessage) => all((p) => p.sendDirect(to, message)),
     postAlert: (channel: ChannelRef | undefined, alert: ChannelAlert) => all((p) => p.postAlert(channel, alert)),
+    // Platforms without the capability get the plain-text fallback from core instead.
+    sendAnomaly: (to: string, alert: AnomalyAlert) =>
+      all((p) =>
+        p.sendAnomaly
+          ? p.sendAnomaly(to, alert)
+          : p.sendDirect(to, {
+              kind: 'info',
+              request: alert.request,
+              text: `${alert.severity.toUpperCase()} on ${alert.request.ref}: ${alert.summary}`,
+            }),
+      ),
+    postIncident: (incident: IncidentRef, view: RequestView, text: string) => all(async (p) => p.postIncident?.(incident, view, text)),
   };
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { StartupError } from '../main.js';
 import { parseArgs, UsageError } from './args.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
+import { INVENTORY_USAGE, inventoryCommand } from './inventory-command.js';
 import { type CliIo, processIo } from './io.js';
 import { migrateCommand } from './migrate-command.js';
 import { POLICY_USAGE, policyCommand } from './policy-command.js';
@@ -19,23 +20,26 @@ Commands:
   start                 run Keycard: Slack/Teams when configured, otherwise the terminal console
   console               the terminal console only (no HTTP server)
   migrate               apply database migrations and exit
-  policy check [FILE]   validate a policy file
+  policy check [FILE]   validate a policy file (and warn about standing access; --offline skips that)
+  policy replay FILE    what a candidate policy would have done to the recorded requests (--since 30d)
   policy schema         print the policy JSON Schema
   risk explain …        score a hypothetical request and show every factor
   audit verify          check the tamper-evident audit chain
   audit export …        export the audit log as JSONL or CSV
   reconcile [--dry-run] compare providers' targets with Keycard's records; revoke orphans, flag missing grants
+  inventory             who holds standing access to each resource outside Keycard (read-only)
 
 Run "keycard <command> --help" for a command's options. Configuration comes from the environment
 (and a .env file): DATABASE_URL, KEYCARD_DATA_DIR, KEYCARD_POLICY, PORT, LOG_LEVEL, SLACK_*, MICROSOFT_APP_*.`;
 
-const BOOLEAN_FLAGS = new Set(['help', 'json', 'break-glass', 'dry-run']);
+const BOOLEAN_FLAGS = new Set(['help', 'json', 'break-glass', 'dry-run', 'offline']);
 
 const USAGES: Record<string, string> = {
   policy: POLICY_USAGE,
   risk: RISK_USAGE,
   audit: AUDIT_USAGE,
   reconcile: RECONCILE_USAGE,
+  inventory: INVENTORY_USAGE,
   start:
     'Usage: keycard start\n  Runs Keycard. With SLACK_* or MICROSOFT_APP_* set it serves those platforms over HTTP;\n  without, it runs the terminal console on embedded Postgres with the policy from KEYCARD_POLICY.',
   console:
@@ -74,6 +78,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         return await auditCommand(io, args);
       case 'reconcile':
         return await reconcileCommand(io, args);
+      case 'inventory':
+        return await inventoryCommand(io, args);
       default:
         io.err(`keycard: unknown command "${command}"\n\n${MAIN_USAGE}`);
         return 2;

@@ -7,11 +7,17 @@ import { TIER_NAMES } from '../core/policy/schema.js';
 import { createProviders } from '../main.js';
 import { checkFlags, type ParsedArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
+import { policyReplayCommand, REPLAY_USAGE } from './policy-replay.js';
+import { standingAccessWarnings } from './standing-check.js';
 
 export const POLICY_USAGE = `Usage:
-  keycard policy check [FILE]   validate a policy file (default: KEYCARD_POLICY, ./keycard.yaml, or the bundled example);
-                                lists every problem with file:line and exits 1 when there is any
-  keycard policy schema         print the policy's JSON Schema (for editor completion and CI checks)`;
+  keycard policy check [FILE] [--offline]
+                                validate a policy file (default: KEYCARD_POLICY, ./keycard.yaml, or the bundled example);
+                                lists every problem with file:line and exits 1 when there is any. Resources whose
+                                connection secret is in the environment are also asked for standing access
+                                (a warning, never a failure; at most a few seconds); --offline skips that
+  keycard policy schema         print the policy's JSON Schema (for editor completion and CI checks)
+${REPLAY_USAGE.replace('Usage:\n', '')}`;
 
 export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   const [sub, file, ...extra] = args.positionals;
@@ -19,7 +25,8 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
     io.out(POLICY_USAGE);
     return sub === undefined && !args.flags.has('help') ? 2 : 0;
   }
-  checkFlags(args, [], POLICY_USAGE);
+  if (sub === 'replay') return policyReplayCommand(io, args, args.positionals.slice(1));
+  checkFlags(args, sub === 'check' ? ['offline'] : [], POLICY_USAGE);
   const registry = createProviders();
   if (sub === 'schema') {
     io.out(JSON.stringify(policyJsonSchema(registry.schemas()), null, 2));
@@ -48,5 +55,8 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
     `${path} is valid: ${Object.keys(p.resources).length} resources, ${Object.keys(p.groups).length} groups, tiers ${TIER_NAMES.map((t) => `${t}${t === 'critical' ? '' : ` ≤${p.tiers[t].upTo}`}`).join(' / ')}`,
   );
   for (const warning of result.warnings) io.out(`  warning: ${warning}`);
+  const pilots = Object.entries(p.resources).filter(([, r]) => r.mode === 'pilot');
+  if (pilots.length > 0) io.out(`  pilot mode (nothing is granted): ${pilots.map(([name]) => name).join(', ')}`);
+  if (!args.flags.has('offline')) for (const warning of await standingAccessWarnings(io, p, registry)) io.out(`  warning: ${warning}`);
   return 0;
 }

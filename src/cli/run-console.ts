@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { createConsoleChat } from '../chat/console/console-chat.js';
 import { runConsoleSession } from '../chat/console/console-session.js';
+import { createReadinessCheck } from '../http/readiness.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import { bootKeycard } from '../main.js';
 import { startScheduler } from '../scheduler/start-scheduler.js';
@@ -23,12 +24,11 @@ export async function runConsole(io: CliIo, options: { http: boolean }): Promise
   const scheduler = startScheduler(keycard.deps);
   let http: HttpServer | undefined;
   if (options.http) {
+    // The terminal is always "connected"; readiness is the database alone.
     http = createHttpServer({
       log: keycard.log,
-      ready: async () => {
-        await keycard.store.listRequests({ limit: 1 });
-        return { ok: true, checks: { database: 'ok', chat: 'console' } };
-      },
+      ready: createReadinessCheck({ store: keycard.store, dependencies: [], log: keycard.log }),
+      metrics: () => keycard.metrics.render(),
     });
     try {
       const port = await http.listen(keycard.config.port);

@@ -1,8 +1,10 @@
 import type { Logger as PinoLogger } from 'pino';
 import type { ChatAdapter } from '../chat/adapter.js';
+import { createReadinessCheck } from '../http/readiness.js';
 import { createHttpServer } from '../http/server.js';
 import { KeycardError } from '../core/result.js';
 import { bootKeycard, StartupError } from '../main.js';
+import { createKeycardMetrics, instrumentChat } from '../metrics/index.js';
 import { startScheduler } from '../scheduler/start-scheduler.js';
 import type { CliIo } from './io.js';
 
@@ -15,7 +17,7 @@ export interface ServerHandle {
 
 /**
  * `keycard start` with Slack and/or Teams configured: one HTTP server (platform routes, /healthz,
- * /readyz), the scheduler, and graceful shutdown on SIGTERM/SIGINT. Claims left by a shutdown that could
+ * /readyz, /metrics), the scheduler, and graceful shutdown on SIGTERM/SIGINT. Claims left by a shutdown that could
  * not finish are retried by another replica after their lease.
  */
 export async function runServer(
@@ -23,28 +25,27 @@ export async function runServer(
   adapters: ChatAdapter[],
   options: { handleSignals?: boolean; shutdownGraceMs?: number; log?: PinoLogger } = {},
 ): Promise<ServerHandle> {
+  // Created before the core so each platform's chat port is wrapped before the fan-out (errors by platform).
+  const metrics = createKeycardMetrics(options.log ? { log: options.log } : {});
+  metrics.preset({ platforms: adapters.map((a) => a.platform) });
   const keycard = await bootKeycard({
     env: io.env,
     cwd: io.cwd,
-    chat: adapters.map((a) => a.chat),
+    chat: adapters.map((a) => instrumentChat(a.chat, a.platform, metrics.onChatFailure)),
+    metrics,
     ...(options.log ? { log: options.log } : {}),
   });
   const log = keycard.log;
   let acceptingWork = true;
   const http = createHttpServer({
     log,
-    ready: async () => {
-      const checks: Record<string, string> = {};
-      try {
-        await keycard.store.listRequests({ limit: 1 });
-        checks.database = 'ok';
-      } catch (error) {
-        checks.database = error instanceof Error ? error.message : 'unreachable';
-      }
-      for (const adapter of adapters) checks[adapter.platform] = (await adapter.ready().catch(() => false)) ? 'ok' : 'not connected';
-      if (!acceptingWork) checks.shutdown = 'in progress';
-      return { ok: acceptingWork && Object.values(checks).every((v) => v === 'ok'), checks };
-    },
+    ready: createReadinessCheck({
+      store: keycard.store,
+      dependencies: adapters.map((adapter) => ({ name: adapter.platform, ready: () => adapter.ready() })),
+      log,
+      acceptingWork: () => acceptingWork,
+    }),
+    metrics: () => metrics.render(),
   });
   for (const adapter of adapters) for (const route of adapter.routes()) http.route(route.path, route.handler);
   try {
@@ -57,7 +58,7 @@ export async function runServer(
   const scheduler = startScheduler(keycard.deps);
   const port = await http.listen(keycard.config.port);
   log.info({ port, platforms: adapters.map((a) => a.platform) }, 'keycard serving');
-  io.err(`Keycard is serving ${adapters.map((a) => a.platform).join(' and ')} on port ${port} (health: /healthz, /readyz).`);
+  io.err(`Keycard is serving ${adapters.map((a) => a.platform).join(' and ')} on port ${port} (health: /healthz, /readyz; metrics: /metrics).`);
 
   let resolveClosed = () => {};
   const closed = new Promise<void>((resolve) => {

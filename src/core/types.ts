@@ -35,11 +35,19 @@ export interface RiskAssessment {
   factors: RiskFactor[];
 }
 
-/** Where a request came from, so replies and threads can find their way back. */
+/** Where a request came from, so replies and threads can find their way back, and under which mode it was made. */
 export interface RequestOrigin {
   platform: Platform;
   channel?: string;
+  /** The channel's name (Slack channel_name, Teams channel name), for incident-channel linking. */
+  channelName?: string;
   user?: string;
+  /**
+   * Set by submit (never by a chat adapter) when the resource was in pilot mode: the request runs the whole
+   * workflow but no provider is ever called for it. Fixed for the request's life, so a policy change cannot
+   * turn a recorded "would grant" into a revoke of something that was never granted, or the reverse.
+   */
+  pilot?: true;
 }
 
 export interface AccessRequest {
@@ -138,4 +146,31 @@ export interface HistoryQuery {
   historyWindowMs: number;
   denialWindowMs: number;
   velocityWindowMs: number;
+}
+
+/** One normalised activity event from a source (ingest, Kubernetes audit, Postgres poller), tied to a grant. */
+export interface ActivityInput {
+  at: Date;
+  source: 'ingest' | 'k8s-audit' | 'pg-poller';
+  /** The grant it belongs to (KC-<n>) when the source knows it. */
+  grantRef?: string;
+  /** Who acted at the target: a Postgres role, a Kubernetes user, an email. */
+  principal?: string;
+  resource?: string;
+  /** SQL text, when the activity is a statement. */
+  statement?: string;
+  /** Kubernetes-style action: verb plus resource/subresource and namespace. */
+  verb?: string;
+  target?: string;
+  namespace?: string;
+  sourceAddress?: string;
+  /** Rows, bytes or calls this event stands for (volume detection). */
+  volume?: number;
+  details?: Record<string, unknown>;
+}
+
+export interface ActivityRecord extends ActivityInput {
+  id: string;
+  requestId: string | null;
+  receivedAt: Date;
 }

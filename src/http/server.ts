@@ -7,6 +7,8 @@ export interface HttpServerOptions {
   log: Logger;
   /** Readiness: database reachable, migrations applied, chat adapters connected. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  /** Prometheus exposition for GET /metrics; without it /metrics is 404. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export interface HttpServer {
@@ -22,7 +24,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** Keycard's single HTTP server: health probes plus whatever the chat adapters mount. */
+/** Keycard's single HTTP server: health probes, metrics, and whatever the chat adapters mount. */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const routes: Array<{ prefix: string; handler: RouteHandler }> = [];
   const server = createServer((req, res) => {
@@ -33,6 +35,19 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         .ready()
         .then((r) => json(res, r.ok ? 200 : 503, r))
         .catch((error: unknown) => json(res, 503, { ok: false, checks: { error: error instanceof Error ? error.message : 'unknown' } }));
+      return;
+    }
+    if (path === '/metrics' && options.metrics) {
+      options
+        .metrics()
+        .then(({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+          res.end(body);
+        })
+        .catch((error: unknown) => {
+          options.log.error({ err: error instanceof Error ? error.message : String(error) }, 'rendering metrics failed');
+          json(res, 500, { error: 'metrics unavailable' });
+        });
       return;
     }
     const route = routes.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`));

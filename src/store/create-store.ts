@@ -1,5 +1,6 @@
 import type { Clock } from '../core/ports/runtime.js';
 import type { Store, StoreTx } from '../core/ports/store.js';
+import { listActivity, recordActivity } from './activity-repository.js';
 import { insertApproval, listApprovals } from './approval-repository.js';
 import { appendAudit, readAudit } from './audit-log.js';
 import { claimDue } from './claims.js';
@@ -59,6 +60,14 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
     readAudit(query) {
       guard.assertOutside('readAudit');
       return readAudit(db, query);
+    },
+    recordActivity(event) {
+      guard.assertOutside('recordActivity');
+      return recordActivity(db, event);
+    },
+    listActivity(requestId, limit) {
+      guard.assertOutside('listActivity');
+      return listActivity(db, requestId, limit);
     },
     state: createStateStore(db, clock, guard.assertOutside),
     close: () => handle.close(),

@@ -146,6 +146,20 @@ export const kvState = pgTable(
   (t) => [primaryKey({ name: 'kv_state_pkey', columns: [t.namespace, t.key] })],
 );
 
+/** Normalised activity during grants (ingest, Kubernetes audit, Postgres poller); detectors read it. */
+export const activityEvents = pgTable(
+  'activity_events',
+  {
+    id: uuid('id').defaultRandom().primaryKey(),
+    requestId: uuid('request_id'),
+    at: tz('at').notNull(),
+    receivedAt: tz('received_at').notNull(),
+    source: text('source').notNull(),
+    event: jsonb('event').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index('activity_events_request_at_idx').on(t.requestId, t.at)],
+);
+
 export type AccessRequestRow = typeof accessRequests.$inferSelect;
 export type ApprovalRow = typeof approvals.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CoreDeps, DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/core/lifecycle/deps.js';
 import type { Policy } from '../../src/core/policy/schema.js';
-import type { ChannelAlert, ChatPort, DirectMessage } from '../../src/core/ports/chat.js';
+import type { AnomalyAlert, ChannelAlert, ChatPort, DirectMessage, IncidentRef } from '../../src/core/ports/chat.js';
 import type { Provider } from '../../src/core/ports/provider.js';
 import { silentLogger } from '../../src/core/ports/runtime.js';
 import type { RequestView } from '../../src/core/views/request-view.js';
@@ -33,7 +33,9 @@ export type ChatEvent =
   | { type: 'card'; view: RequestView; channel: string | undefined }
   | { type: 'thread'; view: RequestView; text: string }
   | { type: 'dm'; to: string; message: DirectMessage }
-  | { type: 'alert'; channel: string | undefined; alert: ChannelAlert };
+  | { type: 'alert'; channel: string | undefined; alert: ChannelAlert }
+  | { type: 'anomaly'; to: string; alert: AnomalyAlert }
+  | { type: 'incident'; incident: IncidentRef; view: RequestView; text: string };
 
 export interface RecordingChat extends ChatPort {
   events: ChatEvent[];
@@ -57,6 +59,12 @@ export function createRecordingChat(): RecordingChat {
     },
     async postAlert(channel, alert) {
       events.push({ type: 'alert', channel: channel?.console, alert });
+    },
+    async sendAnomaly(to, alert) {
+      events.push({ type: 'anomaly', to, alert });
+    },
+    async postIncident(incident, view, text) {
+      events.push({ type: 'incident', incident, view, text });
     },
     dms(to, kind) {
       return events

@@ -7,7 +7,7 @@ import type { RequestView } from '../../core/views/request-view.js';
 export function renderCard(view: RequestView, now: Date, update: boolean): string[] {
   const head = `${view.ref}${view.kind === 'extension' ? ` extension of ${view.parentRef}` : ''}`;
   const lines = [
-    `${update ? 'card updated' : 'approval card'} ${head}: ${view.requester} → ${view.resource} (${view.level}) for ${formatDuration(view.durationMs)}${view.breakGlass ? ' · BREAK-GLASS' : ''}`,
+    `${update ? 'card updated' : 'approval card'} ${head}: ${view.requester} → ${view.resource} (${view.level}) for ${formatDuration(view.durationMs)}${view.breakGlass ? ' · BREAK-GLASS' : ''}${view.pilot ? ' · PILOT (nothing is granted)' : ''}`,
     `  reason: ${view.reason}${view.incidentKey ? ` · incident ${view.incidentKey}` : ''}`,
     `  risk ${view.score} (${view.tier}) · ${formatFactors(view.topFactors)}`,
   ];
@@ -32,7 +32,9 @@ export function renderDirect(message: DirectMessage, now: Date): string[] {
       ];
     case 'expiry_notice':
       return [
-        `${message.request.ref}: your access to ${message.request.resource} ends in ${formatDuration(message.remainingMs)}.`,
+        message.request.pilot
+          ? `${message.request.ref}: your pilot window on ${message.request.resource} ends in ${formatDuration(message.remainingMs)} (pilot: no real access).`
+          : `${message.request.ref}: your access to ${message.request.resource} ends in ${formatDuration(message.remainingMs)}.`,
         `  [Extend ${formatDuration(message.extendBy)}] [I'm done]  → type: extend ${message.request.ref} ${formatDuration(message.extendBy)}  |  release ${message.request.ref}`,
       ];
     case 'denied':

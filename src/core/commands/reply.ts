@@ -43,7 +43,11 @@ function requestText(reply: Extract<Reply, { kind: 'request' }>, now: Date): str
     lines.push(`${view.ref} ${statusLine(view, now)}`);
   }
   if (view.status === 'active' && reply.event !== 'status' && view.kind === 'access')
-    lines[lines.length - 1] += ` · credential delivered to ${view.requester}`;
+    lines[lines.length - 1] += view.pilot ? ' · no credential (pilot)' : ` · credential delivered to ${view.requester}`;
+  if (view.pilot && reply.event === 'submitted')
+    lines.push(
+      `PILOT: ${view.resource} is in pilot mode. Your request is scored and approved as usual, but Keycard grants nothing; keep using your usual access.`,
+    );
   if (reply.note) lines.push(reply.note);
   return lines.join('\n');
 }

@@ -4,6 +4,8 @@ import type { StoreTx } from '../ports/store.js';
 import type { AccessRequest } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
+import { isPilot, pilotDetail } from './pilot.js';
+import { activatePilot } from './pilot-grant.js';
 import { mergedExpiry, nextNoticeAt } from './plan.js';
 import { describeError, grantInput, providerInput } from './provider-input.js';
 
@@ -34,6 +36,7 @@ export async function runActivation(deps: CoreDeps, request: AccessRequest): Pro
       return fail(deps, request, `KC-${parent?.number ?? '?'} ended before the extension was approved`);
     }
   }
+  if (isPilot(request)) return activatePilot(deps, request);
   const common = providerInput(deps, request);
   if (!common.ok) return fail(deps, request, common.message);
   const provider = deps.providers.get(request.provider);
@@ -99,7 +102,8 @@ async function mergeIntoParent(deps: CoreDeps, request: AccessRequest, parent: A
   const expiresAt = mergedExpiry(parent, request, resource?.maxTotal ?? request.durationMs, now);
   const provider = deps.providers.get(parent.provider);
   const common = providerInput(deps, parent);
-  if (provider?.extend && common.ok && expiresAt.getTime() !== parent.expiresAt?.getTime()) {
+  // A pilot grant exists only in Keycard's records: moving its expiry needs no provider.
+  if (!isPilot(parent) && provider?.extend && common.ok && expiresAt.getTime() !== parent.expiresAt?.getTime()) {
     try {
       await provider.extend({ ...common.value, ref: parent.grantRef, now, expiresAt });
     } catch (error) {
@@ -132,6 +136,7 @@ async function mergeIntoParent(deps: CoreDeps, request: AccessRequest, parent: A
         by: `KC-${request.number}`,
         from: parent.expiresAt?.toISOString() ?? null,
         to: expiresAt.toISOString(),
+        ...pilotDetail(parent),
       },
     });
     return { parent: updatedParent, child };
@@ -181,7 +186,7 @@ async function fail(deps: CoreDeps, request: AccessRequest, message: string): Pr
         actor: 'keycard',
         action: 'grant.failed',
         requestId: request.id,
-        details: { ref: `KC-${request.number}`, error: message },
+        details: { ref: `KC-${request.number}`, error: message, ...pilotDetail(request) },
       });
     return row;
   });

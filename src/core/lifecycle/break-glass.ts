@@ -1,12 +1,14 @@
 import type { AccessRequest } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { loadView, sendDirect } from './notify.js';
+import { isPilot } from './pilot.js';
 
 /** Break-glass grants are broadcast to the alerts channel and every reviewer at once (post-hoc review). */
 export async function announceBreakGlass(deps: CoreDeps, request: AccessRequest): Promise<void> {
   const policy = deps.policy();
   const view = await loadView(deps, request);
-  const text = `BREAK-GLASS: ${request.requester} took ${request.resource} (${request.level}) without approval · KC-${request.number} · risk ${request.score} (${request.tier}) · reason: ${request.reason}. Review it with: /access review KC-${request.number}`;
+  const pilot = isPilot(request) ? ' (PILOT: nothing was granted)' : '';
+  const text = `BREAK-GLASS${pilot}: ${request.requester} took ${request.resource} (${request.level}) without approval · KC-${request.number} · risk ${request.score} (${request.tier}) · reason: ${request.reason}. Review it with: /access review KC-${request.number}`;
   try {
     await deps.chat.postAlert(policy.alerts.channel, { kind: 'break_glass', text, request: view });
   } catch (error) {

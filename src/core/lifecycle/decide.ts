@@ -4,6 +4,7 @@ import type { AccessRequest, Decision } from '../types.js';
 import { activate } from './activate.js';
 import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
+import { pilotDetail } from './pilot.js';
 
 export interface DecideInput {
   number: number;
@@ -81,7 +82,7 @@ export async function decide(deps: CoreDeps, input: DecideInput): Promise<Result
         actor,
         action: 'request.denied',
         requestId: request.id,
-        details: { ref: `KC-${request.number}`, reason: input.comment, groups: check.value },
+        details: { ref: `KC-${request.number}`, reason: input.comment, groups: check.value, ...pilotDetail(request) },
       });
       return ok({ request: denied, final: true, counted: 0, required: request.approvalsRequired });
     }
@@ -97,6 +98,7 @@ export async function decide(deps: CoreDeps, input: DecideInput): Promise<Result
         counted: progress.counted,
         required: progress.required,
         comment: input.comment || null,
+        ...pilotDetail(request),
       },
     });
     if (!progress.satisfied) return ok({ request, final: false, counted: progress.counted, required: progress.required });
@@ -113,7 +115,7 @@ export async function decide(deps: CoreDeps, input: DecideInput): Promise<Result
       actor,
       action: 'request.approved',
       requestId: request.id,
-      details: { ref: `KC-${request.number}`, approvers: [...approvals.map((a) => a.approver), actor] },
+      details: { ref: `KC-${request.number}`, approvers: [...approvals.map((a) => a.approver), actor], ...pilotDetail(request) },
     });
     return ok({ request: approved, final: true, counted: progress.counted, required: progress.required });
   });

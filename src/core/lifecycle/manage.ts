@@ -4,6 +4,7 @@ import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
+import { pilotDetail } from './pilot.js';
 import { beginRevoke, claimRevokeRetry, performRevoke } from './revoke.js';
 
 /** May this person end someone else's grant? The tier's approvers and the policy's alert reviewers may. */
@@ -67,7 +68,7 @@ export async function cancel(deps: CoreDeps, input: { number: number; actor: str
         actor,
         action: 'request.cancelled',
         requestId: request.id,
-        details: { ref: `KC-${request.number}` },
+        details: { ref: `KC-${request.number}`, ...pilotDetail(request) },
       });
     return row;
   });

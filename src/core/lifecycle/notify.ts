@@ -63,7 +63,8 @@ export async function announce(
     deliver(deps, `dm:${message.kind}`, request.id, () => deps.chat.sendDirect(to, message));
   switch (event) {
     case 'activated':
-      if (extra.credential) await dm(request.requester, { kind: 'credential', request: view, credential: extra.credential });
+      if (view.pilot) await dm(request.requester, { kind: 'info', request: view, text: pilotGrantText(view, now) });
+      else if (extra.credential) await dm(request.requester, { kind: 'credential', request: view, credential: extra.credential });
       else await dm(request.requester, { kind: 'info', request: view, text: `${view.ref} is active: ${statusLine(view, now)}` });
       break;
     case 'denied':
@@ -98,7 +99,30 @@ export async function sendDirect(deps: CoreDeps, to: string, message: DirectMess
   await deliver(deps, `dm:${message.kind}`, message.request?.id ?? null, () => deps.chat.sendDirect(to, message));
 }
 
+/** The DM a pilot requester gets instead of a credential. */
+export function pilotGrantText(view: RequestView, now: Date): string {
+  const until = view.expiresAt ? formatClock(view.expiresAt, view.timezone, now) : '?';
+  return (
+    `${view.ref} was approved, but ${view.resource} is in PILOT mode: Keycard granted nothing and there is no credential. ` +
+    `In enforce mode you would now have ${view.level} access until ${until}. Use your usual access meanwhile.`
+  );
+}
+
 function threadLine(view: RequestView, event: LifecycleEvent, actor: string | undefined, now: Date): string {
+  const line = eventLine(view, event, actor, now);
+  if (!view.pilot) return line;
+  if (event === 'approved')
+    return view.breakGlass
+      ? 'Break-glass (PILOT): would be granted at once, post-hoc review required · nothing is granted'
+      : `Approved by ${actor ?? 'Keycard'} · PILOT: nothing will be granted`;
+  if (event === 'activated')
+    return `PILOT: would grant access until ${view.expiresAt ? formatClock(view.expiresAt, view.timezone, now) : '?'} · nothing was granted`;
+  if (event === 'ended')
+    return `PILOT: window ended (${view.status === 'expired' ? 'expired' : `ended by ${view.endedBy ?? actor ?? 'Keycard'}`}) · nothing to revoke`;
+  return `${line} · PILOT`;
+}
+
+function eventLine(view: RequestView, event: LifecycleEvent, actor: string | undefined, now: Date): string {
   const who = actor ?? 'Keycard';
   switch (event) {
     case 'submitted':

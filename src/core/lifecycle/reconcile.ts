@@ -3,6 +3,7 @@ import { resolveResource } from '../policy/access.js';
 import type { ManagedGrant } from '../ports/provider.js';
 import type { AccessRequest } from '../types.js';
 import type { CoreDeps } from './deps.js';
+import { isPilot } from './pilot.js';
 import { describeError } from './provider-input.js';
 
 /** States in which a grant may legitimately exist at the target (being granted, live, or being revoked). */
@@ -72,13 +73,14 @@ export async function reconcile(
       const number = parseRequestId(grant.grantId);
       const known = number === undefined ? undefined : await deps.store.getRequestByNumber(number);
       const matches = known && known.resource === name;
-      if (matches && LIVE.has(known.status)) continue;
+      // A pilot request never made anything at the target, so a grant carrying its id is not one of its own.
+      if (matches && LIVE.has(known.status) && !isPilot(known)) continue;
       report.orphans.push(await revokeOrphan(deps, now, dryRun, name, grant, matches ? known : undefined));
     }
     const active = await deps.store.listRequests({ resource: name, statuses: ['active'] });
     for (const request of active) {
       const grantId = `KC-${request.number}`;
-      if (atTarget.has(grantId)) continue;
+      if (atTarget.has(grantId) || isPilot(request)) continue;
       report.missing.push({ resource: name, grantId, principal: request.requester, known: 'active', action: 'flagged' });
       if (!dryRun) await audit(deps, now, 'reconcile.missing_at_target', request, { ref: grantId, resource: name });
     }

@@ -2,6 +2,7 @@ import type { StoreTx } from '../ports/store.js';
 import type { AccessRequest, EndReason } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
+import { isPilot, pilotDetail } from './pilot.js';
 import { describeError, providerInput } from './provider-input.js';
 
 /** Moves an active grant to `revoking` (one conditional update + audit) and holds the revoke lease. */
@@ -30,7 +31,7 @@ export async function beginRevoke(
       actor,
       action: 'grant.revoking',
       requestId: request.id,
-      details: { ref: `KC-${request.number}`, endReason, ...(note ? { note } : {}) },
+      details: { ref: `KC-${request.number}`, endReason, ...(note ? { note } : {}), ...pilotDetail(request) },
     });
   }
   return row;
@@ -53,6 +54,8 @@ export function revokeBackoffMs(deps: CoreDeps, attempt: number): number {
  * marked revoked unless the provider confirmed it.
  */
 export async function performRevoke(deps: CoreDeps, request: AccessRequest): Promise<AccessRequest | undefined> {
+  // A pilot grant was never made at the target, so ending it is only bookkeeping.
+  if (isPilot(request)) return recordRevoked(deps, request, deps.clock.now());
   const provider = deps.providers.get(request.provider);
   const common = providerInput(deps, request);
   let failure: string | undefined;
@@ -89,7 +92,13 @@ async function recordRevoked(deps: CoreDeps, request: AccessRequest, now: Date):
         actor: 'keycard',
         action: status === 'expired' ? 'grant.expired' : 'grant.revoked',
         requestId: request.id,
-        details: { ref: `KC-${request.number}`, endReason: request.endReason, endedBy: request.endedBy, attempts: request.attempts },
+        details: {
+          ref: `KC-${request.number}`,
+          endReason: request.endReason,
+          endedBy: request.endedBy,
+          attempts: request.attempts,
+          ...pilotDetail(request),
+        },
       });
     }
     return row;

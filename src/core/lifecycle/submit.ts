@@ -7,6 +7,7 @@ import { activate } from './activate.js';
 import { announceBreakGlass } from './break-glass.js';
 import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
+import { isPilot, originWithMode, pilotDetail } from './pilot.js';
 import { checkDuration, planApproval } from './plan.js';
 
 export interface SubmitInput {
@@ -40,6 +41,8 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
     if (!bounds.ok) return bounds;
   }
   const incidentKey = findIncidentKey(input.reason, policy.incidents.keyPattern, input.incidentKey);
+  // An extension follows the grant it extends; a new request follows the resource's current mode.
+  const pilot = kind === 'extension' && input.parent ? isPilot(input.parent) : resource.mode === 'pilot';
 
   let parent = input.parent;
   if (kind === 'access') {
@@ -52,7 +55,9 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
       );
     }
     const active = await deps.store.listRequests({ requester, resource: resource.name, statuses: ['active'] });
-    parent = active.find((r) => r.level === level && r.kind === 'access');
+    // Only a grant of the same mode can absorb the request: merging a pilot request into a real grant would
+    // extend real access, and merging a real request into a pilot grant would leave the requester without it.
+    parent = active.find((r) => r.level === level && r.kind === 'access' && isPilot(r) === pilot);
     if (parent?.expiresAt && parent.activatedAt && parent.expiresAt.getTime() >= parent.activatedAt.getTime() + resource.maxTotal) {
       return refuse(
         'at_max_total',
@@ -129,7 +134,7 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
       reviewRequired: plan.value.breakGlass,
       reviewedBy: null,
       reviewedAt: null,
-      origin: input.origin,
+      origin: originWithMode(input.origin, pilot),
     });
     await tx.appendAudit({
       at: now,
@@ -148,6 +153,8 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
         factors: assessment.factors,
         parent: parent ? `KC-${parent.number}` : null,
         platform: input.origin.platform,
+        breakGlass: plan.value.breakGlass,
+        ...pilotDetail(request),
       },
     });
     if (plan.value.status === 'approved') {
@@ -156,14 +163,21 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
         actor: plan.value.breakGlass ? requester : 'keycard',
         action: plan.value.breakGlass ? 'request.break_glass' : 'request.auto_approved',
         requestId: request.id,
-        details: { ref: `KC-${number}`, tier: assessment.tier, score: assessment.score },
+        details: { ref: `KC-${number}`, tier: assessment.tier, score: assessment.score, ...pilotDetail(request) },
       });
     }
     return request;
   });
 
   deps.log.info(
-    { requestId: created.id, ref: `KC-${created.number}`, tier: created.tier, score: created.score, status: created.status },
+    {
+      requestId: created.id,
+      ref: `KC-${created.number}`,
+      tier: created.tier,
+      score: created.score,
+      status: created.status,
+      ...pilotDetail(created),
+    },
     'request submitted',
   );
   if (created.status === 'pending') {

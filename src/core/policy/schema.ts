@@ -7,6 +7,9 @@ export const SENSITIVITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Sensitivity = (typeof SENSITIVITIES)[number];
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
+/** enforce: grants are real. pilot: the same workflow runs on real requests, but nothing is granted. */
+export const RESOURCE_MODES = ['enforce', 'pilot'] as const;
+export type ResourceMode = (typeof RESOURCE_MODES)[number];
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/;
 
@@ -22,6 +25,11 @@ export const durationSchema = z
     }
     return ms;
   });
+
+export const SEVERITIES = ['info', 'warning', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+/** A detector's severity, or off. */
+const severitySetting = z.enum([...SEVERITIES, 'off']);
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a 24h time like "08:00"' });
 const email = z
@@ -80,6 +88,11 @@ const resourceSchema = z
     connection: envRef.optional().describe('env:VAR holding the provider connection secret'),
     config: z.record(z.string(), z.unknown()).default({}).describe('Provider-specific settings'),
     notices: z.array(durationSchema).optional().describe('Expiry notice offsets for this resource (overrides notices.beforeExpiry)'),
+    minTier: z.enum(TIER_NAMES).default('low').describe('Floor for on-call incident relief: requests never route below this tier'),
+    mode: z
+      .enum(RESOURCE_MODES)
+      .default('enforce')
+      .describe('pilot: score, route and approve requests as usual but grant nothing and call no provider (a rollout step)'),
   })
   .strict();
 
@@ -112,6 +125,7 @@ const riskSchema = z
         weakReason: z.number().default(10),
         breakGlass: z.number().default(10),
         extension: z.number().default(0),
+        onCall: z.number().default(-5),
       })
       .strict()
       .prefault({}),
@@ -156,6 +170,73 @@ export const policySchema = z
       .object({
         channelPattern: z.string().default('^inc-'),
         keyPattern: z.string().default('INC-[0-9]+'),
+        onCallRelief: z
+          .number()
+          .int()
+          .min(0)
+          .max(3)
+          .default(1)
+          .describe(
+            'Tiers to lower a request by when it is linked to an incident and the requester is on call (never below the resource minTier)',
+          ),
+      })
+      .strict()
+      .prefault({}),
+    onCall: z
+      .object({
+        rotations: z
+          .record(
+            z.string().regex(NAME_RE),
+            z
+              .object({
+                members: z.array(email).min(1),
+                start: z.string().datetime({ offset: true, message: 'must be an ISO time with offset, e.g. 2026-11-02T09:00:00+01:00' }),
+                shift: durationSchema.prefault('7d'),
+              })
+              .strict(),
+          )
+          .default({})
+          .describe('Simple rotations: member i is on call during shift i after start, cycling'),
+        overrides: z
+          .array(z.object({ email, from: z.string().datetime({ offset: true }), to: z.string().datetime({ offset: true }) }).strict())
+          .default([])
+          .describe('Explicit on-call shifts that add to the rotations'),
+        pagerduty: z
+          .object({
+            tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/),
+            scheduleIds: z.array(z.string().min(1)).min(1),
+            apiUrl: z.string().url().optional(),
+          })
+          .strict()
+          .optional()
+          .describe('Ask PagerDuty who is on call (REST API v2) instead of, or as well as, the rotations'),
+      })
+      .strict()
+      .prefault({}),
+    monitoring: z
+      .object({
+        detectors: z
+          .object({
+            'destructive-sql': severitySetting.default('high'),
+            'write-under-read': severitySetting.default('high'),
+            'k8s-sensitive': severitySetting.default('high'),
+            'outside-window': severitySetting.default('critical'),
+            'volume-spike': severitySetting.default('warning'),
+            'new-source': severitySetting.default('warning'),
+            'off-hours': severitySetting.default('info'),
+          })
+          .strict()
+          .prefault({}),
+        alertAtOrAbove: z.enum(SEVERITIES).default('warning').describe('Findings at or above this severity DM the requester and approvers'),
+        autoRevoke: z.array(z.enum(SEVERITIES)).default(['critical']).describe('Severities that revoke the grant automatically'),
+        dedupeWindow: durationSchema.prefault('10m').describe('At most one alert per grant and detector in this window'),
+        volumeSpikeFactor: z
+          .number()
+          .min(1)
+          .default(5)
+          .describe('Alert when an event is this many times the grant’s running average volume'),
+        readLevels: z.array(z.string()).default(['read']).describe('Levels under which any write is an anomaly'),
+        pollInterval: durationSchema.prefault('5s').describe('How often the Postgres session poller looks at active grants'),
       })
       .strict()
       .prefault({}),

@@ -1,4 +1,5 @@
-import type { ChannelRef } from '../policy/schema.js';
+import type { ChannelRef, Severity } from '../policy/schema.js';
+import type { Platform } from '../types.js';
 import type { RequestView } from '../views/request-view.js';
 import type { Credential } from './provider.js';
 
@@ -23,6 +24,28 @@ export interface ChannelAlert {
   retry?: boolean;
 }
 
+/** An anomaly during a grant, sent to the requester and the approvers with one-click responses. */
+export interface AnomalyAlert {
+  request: RequestView;
+  detector: string;
+  severity: Severity;
+  summary: string;
+  at: Date;
+  /** Keycard already revoked the grant (the policy auto-revokes this severity). */
+  autoRevoked: boolean;
+  /** Buttons this recipient gets: Revoke now only for approvers and security. */
+  actions: Array<'revoke' | 'acknowledge' | 'extend'>;
+}
+
+/** The incident a request is linked to; the adapter finds or opens the one thread for it. */
+export interface IncidentRef {
+  key: string;
+  /** Where the request was made, when that was the incident channel itself. */
+  platform?: Platform;
+  channel?: string;
+  channelName?: string;
+}
+
 /**
  * The chat port. Every method must swallow nothing and throw only on delivery failure;
  * core catches and logs delivery failures so chat never blocks the lifecycle.
@@ -34,4 +57,8 @@ export interface ChatPort {
   postThread(request: RequestView, text: string): Promise<void>;
   sendDirect(to: string, message: DirectMessage): Promise<void>;
   postAlert(channel: ChannelRef | undefined, alert: ChannelAlert): Promise<void>;
+  /** Optional: an anomaly DM with Revoke now / Acknowledge / Extend. Without it core sends a plain DM. */
+  sendAnomaly?(to: string, alert: AnomalyAlert): Promise<void>;
+  /** Optional: a lifecycle event in the incident's one thread (opened on first use, reused after). */
+  postIncident?(incident: IncidentRef, request: RequestView, text: string): Promise<void>;
 }

@@ -61,6 +61,19 @@ export interface ProviderListInput {
   connection?: string;
 }
 
+/**
+ * Someone who can reach a level of a resource today without Keycard (standing access), found by the
+ * optional `inventory` capability. Provider-neutral: `via` says in the target's own terms how.
+ */
+export interface StandingAccess {
+  level: string;
+  /** The target's name for them: a login role, a user or group name, an Identity Center user id, an email. */
+  principal: string;
+  /** How they got access, e.g. "member of orders_readonly", "RoleBinding payments/oncall", "account assignment". */
+  via: string;
+  kind?: 'user' | 'group' | 'role' | 'serviceaccount';
+}
+
 /** The port every provider implements. Optional members are capabilities. */
 export interface Provider {
   readonly kind: string;
@@ -72,6 +85,11 @@ export interface Provider {
   extend?(input: ProviderRevokeInput & { expiresAt: Date }): Promise<void>;
   terminateSessions?(input: ProviderRevokeInput): Promise<number>;
   verifyRevoked?(input: ProviderRevokeInput): Promise<boolean>;
+  /**
+   * Read-only: who can reach each level outside Keycard (Keycard's own grants excluded). Throws a
+   * ProviderError with code `unsupported` when the target turns out not to offer it (a webhook answering 404).
+   */
+  inventory?(input: ProviderListInput): Promise<StandingAccess[]>;
   close?(): Promise<void>;
 }
 
@@ -93,6 +111,8 @@ export const PROVIDER_ERROR_CODES = [
   'unavailable',
   'invalid_config',
   'conflict',
+  /** The target does not offer an optional capability (never retried). */
+  'unsupported',
   'unknown',
 ] as const;
 export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];

@@ -1,5 +1,7 @@
 import type {
   AccessRequest,
+  ActivityInput,
+  ActivityRecord,
   Approval,
   AuditEvent,
   AuditInput,
@@ -77,6 +79,10 @@ export interface Store extends Pick<StoreTx, 'getRequest' | 'getRequestByNumber'
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Audit events in chain order. */
   readAudit(query: AuditQuery): Promise<AuditEvent[]>;
+  /** Stores one activity event (already mapped to its grant, or not). */
+  recordActivity(event: ActivityInput & { requestId: string | null; receivedAt: Date }): Promise<ActivityRecord>;
+  /** A grant's recent activity, newest first. */
+  listActivity(requestId: string, limit: number): Promise<ActivityRecord[]>;
   /** Key/value state for providers and chat adapters. */
   readonly state: StateStore;
   close(): Promise<void>;

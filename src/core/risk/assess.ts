@@ -1,6 +1,6 @@
 import { formatDuration } from '../duration.js';
 import { tierForScore } from '../policy/access.js';
-import type { Policy, ResourcePolicy } from '../policy/schema.js';
+import { type Policy, type ResourcePolicy, TIER_NAMES, type TierName } from '../policy/schema.js';
 import type { RequesterHistory, RequestKind, RiskAssessment, RiskFactor } from '../types.js';
 import { clockToMinutes, localTime } from './local-time.js';
 
@@ -15,6 +15,8 @@ export interface RiskInput {
   kind: RequestKind;
   at: Date;
   history: RequesterHistory;
+  /** Rotations through which the requester is on call now (empty or absent: not on call). */
+  onCallVia?: string[];
 }
 
 /**
@@ -80,6 +82,7 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
   if (!input.incidentKey && !ticket && (words < t.minReasonWords || input.reason.trim().length < t.minReasonLength)) {
     add('weak-reason', w.weakReason, `vague reason ("${truncate(input.reason, 40)}")`);
   }
+  if (input.onCallVia && input.onCallVia.length > 0) add('on-call', w.onCall, `on call (${input.onCallVia.join(', ')})`);
   if (input.breakGlass) add('break-glass', w.breakGlass, 'break-glass requested');
   if (input.kind === 'extension' && w.extension !== 0) add('extension', w.extension, 'extension of an active grant');
 
@@ -110,4 +113,31 @@ export function topFactors(factors: RiskFactor[], count = 4): RiskFactor[] {
 
 export function formatPoints(points: number): string {
   return points > 0 ? `+${points}` : String(points);
+}
+
+/**
+ * Incident relief: a request linked to an incident by someone on call routes `relief` tiers lower,
+ * never below the resource's floor. Returns the tier to use and, when it changed, a zero-point factor
+ * that explains why (so cards and `risk explain` show it).
+ */
+export function applyIncidentRelief(
+  assessment: RiskAssessment,
+  input: { incidentKey: string | null; onCallVia?: string[]; relief: number; floor: TierName },
+): RiskAssessment {
+  if (!input.incidentKey || !input.onCallVia?.length || input.relief === 0) return assessment;
+  const index = TIER_NAMES.indexOf(assessment.tier);
+  const lowered = TIER_NAMES[Math.max(TIER_NAMES.indexOf(input.floor), index - input.relief)]!;
+  if (lowered === assessment.tier) return assessment;
+  return {
+    ...assessment,
+    tier: lowered,
+    factors: [
+      ...assessment.factors,
+      {
+        id: 'incident-relief',
+        points: 0,
+        reason: `on call for ${input.incidentKey}: routed as ${lowered} instead of ${assessment.tier} (floor ${input.floor})`,
+      },
+    ],
+  };
 }

@@ -23,11 +23,39 @@ export function formatFactors(factors: RiskFactor[]): string {
 
 export function approvalsLine(view: RequestView): string {
   const groups = view.openGroups.length > 0 ? view.openGroups : view.approverGroups;
-  return `${view.approvalsCounted} of ${view.approvalsRequired} approvals: ${groups.join(', ')}`;
+  return `${view.approvalsCounted} of ${view.approvalsRequired} approvals: ${groups.join(', ')}${view.pilot ? ` · ${PILOT_NOTE}` : ''}`;
 }
+
+/** How every surface says that a request is a pilot: plainly, so nobody waits for access that will not come. */
+export const PILOT_NOTE = 'PILOT: approval runs as usual, but no access is granted';
 
 /** One-line human status, shared by every surface. */
 export function statusLine(view: RequestView, now: Date): string {
+  return view.pilot ? pilotStatusLine(view, now) : enforceStatusLine(view, now);
+}
+
+/** A pilot request's status: the same states, worded so it is clear nothing was (or will be) granted. */
+function pilotStatusLine(view: RequestView, now: Date): string {
+  const tz = view.timezone;
+  switch (view.status) {
+    case 'approved':
+      return 'approved · PILOT: recording what would be granted (nothing is)';
+    case 'active':
+      return view.expiresAt
+        ? `PILOT: would be active until ${formatClock(view.expiresAt, tz, now)} (${formatDuration(view.expiresAt.getTime() - now.getTime())} left) · no access was granted`
+        : 'PILOT: would be active · no access was granted';
+    case 'revoked':
+      return `PILOT: ended${view.endedBy ? ` by ${view.endedBy}` : ''}${view.endedAt ? ` at ${formatClock(view.endedAt, tz, now)}` : ''} · no access had been granted`;
+    case 'expired':
+      return `PILOT: window ended${view.endedAt ? ` at ${formatClock(view.endedAt, tz, now)}` : ''} · no access had been granted`;
+    case 'pending':
+      return enforceStatusLine(view, now);
+    default:
+      return `${enforceStatusLine(view, now)} · PILOT`;
+  }
+}
+
+function enforceStatusLine(view: RequestView, now: Date): string {
   const tz = view.timezone;
   switch (view.status) {
     case 'pending':

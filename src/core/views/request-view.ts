@@ -1,4 +1,5 @@
 import { approvalProgress } from '../approval/rules.js';
+import { isPilot } from '../lifecycle/pilot.js';
 import type { TierName } from '../policy/schema.js';
 import { topFactors } from '../risk/assess.js';
 import type { AccessRequest, Approval, EndReason, RequestKind, RequestStatus, RiskFactor } from '../types.js';
@@ -18,6 +19,11 @@ export interface RequestView {
   reason: string;
   incidentKey: string | null;
   breakGlass: boolean;
+  /**
+   * Pilot mode: the workflow runs, but nothing is granted at the target (say so on every surface).
+   * Optional so views built by hand (tests, previews) need not name it; absent means enforce.
+   */
+  pilot?: boolean;
   status: RequestStatus;
   score: number;
   tier: TierName;
@@ -71,6 +77,7 @@ export function toRequestView(
     reason: request.reason,
     incidentKey: request.incidentKey,
     breakGlass: request.breakGlass,
+    pilot: isPilot(request),
     status: request.status,
     score: request.score,
     tier: request.tier,

@@ -29,7 +29,17 @@ export async function assignedUsers(
   target: Pick<Assignment, 'instanceArn' | 'accountId' | 'permissionSetArn'>,
   call: Call,
 ): Promise<Set<string>> {
-  const users = new Set<string>();
+  const all = await assignedPrincipals(client, target, call);
+  return new Set(all.filter((p) => p.type === 'USER').map((p) => p.id));
+}
+
+/** Every principal (users and groups) assigned the permission set in the account, across all pages. */
+export async function assignedPrincipals(
+  client: SSOAdminClient,
+  target: Pick<Assignment, 'instanceArn' | 'accountId' | 'permissionSetArn'>,
+  call: Call,
+): Promise<Array<{ type: 'USER' | 'GROUP'; id: string }>> {
+  const principals: Array<{ type: 'USER' | 'GROUP'; id: string }> = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const res = await call('ListAccountAssignments', () =>
@@ -43,11 +53,14 @@ export async function assignedUsers(
         }),
       ),
     );
-    for (const a of res.AccountAssignments ?? []) if (a.PrincipalType === 'USER' && a.PrincipalId) users.add(a.PrincipalId);
+    for (const a of res.AccountAssignments ?? []) {
+      if ((a.PrincipalType === 'USER' || a.PrincipalType === 'GROUP') && a.PrincipalId)
+        principals.push({ type: a.PrincipalType, id: a.PrincipalId });
+    }
     nextToken = res.NextToken;
     if (!nextToken) break;
   }
-  return users;
+  return principals;
 }
 
 export async function isAssigned(client: SSOAdminClient, a: Assignment, call: Call): Promise<boolean> {

@@ -2,7 +2,7 @@ import { ProviderError, type ProviderErrorCode } from '../../core/ports/provider
 import { redactUrls } from '../redact-url.js';
 
 export interface AwsErrorContext {
-  action: 'grant' | 'revoke' | 'list' | 'extend';
+  action: 'grant' | 'revoke' | 'list' | 'extend' | 'inventory';
   resource: string;
   region: string;
   /** The API operation, e.g. `CreateAccountAssignment`. */

@@ -5,6 +5,7 @@ import { isAssigned, type PollOptions } from './assignments.js';
 import { type AwsErrorContext, toProviderError } from './errors.js';
 import { type AssignmentContext, ensureAssignment } from './grant.js';
 import { resolvePrincipalId } from './identity-store.js';
+import { standingAssignments } from './inventory.js';
 import { listAssignments } from './list.js';
 import { createRecords, refOf } from './records.js';
 import { assignmentOf, removeAssignment } from './revoke.js';
@@ -125,6 +126,9 @@ export function createAwsSsoProvider(deps: Pick<ProviderDeps, 'state' | 'log'>, 
     },
     async list(input: ProviderListInput): Promise<ManagedGrant[]> {
       return run('list', input, (ctx) => listAssignments(input.resource, ctx));
+    },
+    async inventory(input: ProviderListInput) {
+      return run('inventory', input, (ctx) => standingAssignments(input, ctx.config, ctx));
     },
     async verifyRevoked(input) {
       return run('revoke', input, async (ctx) => {

@@ -8,6 +8,7 @@ import type {
   ProviderFactory,
   ProviderRevokeInput,
   ProviderSchemas,
+  StandingAccess,
 } from '../../core/ports/provider.js';
 
 /**
@@ -17,9 +18,20 @@ import type {
  */
 export const DEMO_NAMESPACE = 'provider:demo';
 
+const demoLevelConfigSchema = z
+  .object({
+    note: z.string().max(500).optional().describe('Free-form text shown with the demo credential'),
+    standing: z
+      .array(z.string().min(1).max(200))
+      .max(100)
+      .optional()
+      .describe('Made-up principals with standing access to this level, reported by keycard inventory (to try the rollout steps)'),
+  })
+  .strict();
+
 export const demoSchemas: ProviderSchemas = {
   resourceConfig: z.object({}).strict(),
-  levelConfig: z.object({ note: z.string().max(500).optional().describe('Free-form text shown with the demo credential') }).strict(),
+  levelConfig: demoLevelConfigSchema,
   requiresConnection: false,
 };
 
@@ -88,6 +100,19 @@ export function createDemoProvider(deps: Pick<ProviderDeps, 'state' | 'log'>): P
       return grants;
     },
     verifyRevoked: isGone,
+    async inventory(input): Promise<StandingAccess[]> {
+      // The demo target is imaginary, so its standing access is whatever the policy says it is.
+      return Object.entries(input.levels).flatMap(([level, config]) => {
+        const parsed = demoLevelConfigSchema.safeParse(config);
+        const names = parsed.success ? (parsed.data.standing ?? []) : [];
+        return names.map((principal) => ({
+          level,
+          principal,
+          via: 'standing demo access (levels.<level>.standing)',
+          kind: 'user' as const,
+        }));
+      });
+    },
   };
 }
 

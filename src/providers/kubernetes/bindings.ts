@@ -50,17 +50,20 @@ export async function replaceBinding(rbac: RbacAuthorizationV1Api, ref: BindingR
   else await rbac.replaceClusterRoleBinding({ name: ref.name, body });
 }
 
-/** Bindings matching `labelSelector`, in one namespace or cluster-wide (ClusterRoleBindings). */
+/** Bindings matching `labelSelector` (all of them without one), in one namespace or cluster-wide (ClusterRoleBindings). */
 export async function listBindings(
   rbac: RbacAuthorizationV1Api,
   scope: { namespace: string } | 'cluster',
-  labelSelector: string,
+  labelSelector?: string,
 ): Promise<Array<{ ref: BindingRef; binding: Binding }>> {
   if (scope === 'cluster') {
-    const list = await rbac.listClusterRoleBinding({ labelSelector });
+    const list = await rbac.listClusterRoleBinding(labelSelector === undefined ? {} : { labelSelector });
     return list.items.map((binding) => ({ ref: { kind: 'ClusterRoleBinding', name: binding.metadata?.name ?? '' }, binding }));
   }
-  const list = await rbac.listNamespacedRoleBinding({ namespace: scope.namespace, labelSelector });
+  const list = await rbac.listNamespacedRoleBinding({
+    namespace: scope.namespace,
+    ...(labelSelector === undefined ? {} : { labelSelector }),
+  });
   return list.items.map((binding) => ({
     ref: { kind: 'RoleBinding', name: binding.metadata?.name ?? '', namespace: binding.metadata?.namespace ?? scope.namespace },
     binding,

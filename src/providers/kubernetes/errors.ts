@@ -3,7 +3,7 @@ import { ProviderError, type ProviderErrorCode } from '../../core/ports/provider
 import { redactUrls } from '../redact-url.js';
 
 export interface K8sErrorContext {
-  action: 'grant' | 'revoke' | 'list' | 'extend';
+  action: 'grant' | 'revoke' | 'list' | 'extend' | 'inventory';
   resource: string;
   /** `https://host:port`, safe for messages. */
   server: string;

@@ -12,6 +12,7 @@ import { ProviderError } from '../../core/ports/provider.js';
 import { type ClusterHandle, createClusterCache } from './cluster.js';
 import { type K8sErrorContext, toProviderError } from './errors.js';
 import { grantAccess, type Step } from './grant.js';
+import { standingBindings } from './inventory.js';
 import { listGrants } from './list.js';
 import { type GrantPlan, planFor, targetsFromRef } from './plan.js';
 import { extendExpiry, isRevoked, revokeAccess } from './revoke.js';
@@ -110,6 +111,9 @@ export function createKubernetesProvider(deps: Pick<ProviderDeps, 'log' | 'env'>
     },
     async list(input: ProviderListInput): Promise<ManagedGrant[]> {
       return run('list', input, ({ cluster, config, step }) => listGrants(cluster, input, config, step));
+    },
+    async inventory(input: ProviderListInput) {
+      return run('inventory', input, ({ cluster, config, step }) => standingBindings(cluster, input, config, step));
     },
     async verifyRevoked(input) {
       return run('revoke', input, ({ cluster, config, step }) => isRevoked(cluster, targetsOf(input, config), step));

@@ -6,11 +6,13 @@ import type {
   ProviderGrantInput,
   ProviderListInput,
   ProviderRevokeInput,
+  StandingAccess,
 } from '../../core/ports/provider.js';
 import { ProviderError } from '../../core/ports/provider.js';
 import { createPoolCache, parseAdminUrl, withClient } from './connection.js';
 import { type PgErrorContext, toProviderError } from './errors.js';
 import { grantRole } from './grant.js';
+import { standingAccess } from './inventory.js';
 import { listRoles, type PgSession, roleActivity } from './list.js';
 import { isRevoked, RevokeIncompleteError, revokeRole, terminateSessions } from './revoke.js';
 import { ROLE_NAME_RE, roleNameFor } from './role-name.js';
@@ -23,6 +25,7 @@ export { postgresSchemas } from './schemas.js';
 export interface PostgresProvider extends Provider {
   terminateSessions(input: ProviderRevokeInput): Promise<number>;
   verifyRevoked(input: ProviderRevokeInput): Promise<boolean>;
+  inventory(input: ProviderListInput): Promise<StandingAccess[]>;
   /** Current sessions and statements of the grant's role, from pg_stat_activity. */
   activity(input: ProviderRevokeInput): Promise<PgSession[]>;
   close(): Promise<void>;
@@ -98,6 +101,9 @@ export function createPostgresProvider(deps: Pick<ProviderDeps, 'log'>): Postgre
     },
     async list(input: ProviderListInput): Promise<ManagedGrant[]> {
       return run({ action: 'list', resource: input.resource }, input, ({ pool, target }) => listRoles(pool, input.resource, target.label));
+    },
+    async inventory(input: ProviderListInput) {
+      return run({ action: 'inventory', resource: input.resource }, input, ({ pool }) => standingAccess(pool, input.levels));
     },
     async terminateSessions(input) {
       const { role, oid } = roleOf(input);

@@ -6,11 +6,13 @@ import type {
   ProviderFactory,
   ProviderListInput,
   ProviderRevokeInput,
+  StandingAccess,
 } from '../../core/ports/provider.js';
 import { ProviderError } from '../../core/ports/provider.js';
 import { type HttpDeps, postSigned, type Sleep } from './http.js';
 import {
   grantResponseSchema,
+  inventoryResponseSchema,
   listResponseSchema,
   type WebhookResourceConfig,
   webhookResourceConfigSchema,
@@ -46,7 +48,7 @@ export function createWebhookProvider(deps: Pick<ProviderDeps, 'log' | 'clock'>,
     return { ...parsed.data, secret: scope.connection };
   };
 
-  const post = (scope: Scope, action: 'grant' | 'revoke' | 'list', body: Record<string, unknown>, alsoOk?: number[]) => {
+  const post = (scope: Scope, action: 'grant' | 'revoke' | 'list' | 'inventory', body: Record<string, unknown>, alsoOk?: number[]) => {
     const s = settings(scope);
     return postSigned({ url: s.url, secret: s.secret, action, body, timeoutMs: s.timeoutMs, retries: s.retries, alsoOk }, http);
   };
@@ -107,6 +109,23 @@ export function createWebhookProvider(deps: Pick<ProviderDeps, 'log' | 'clock'>,
       deps.log.info({ grantId: input.grantId, resource: input.resource, status }, 'webhook grant revoked');
     },
     list,
+    async inventory(input: ProviderListInput): Promise<StandingAccess[]> {
+      // 404: the receiver does not implement the optional call (the contract says so), not a failure.
+      const { status, json } = await post(
+        input,
+        'inventory',
+        { action: 'inventory', resource: input.resource, levels: input.levels },
+        [404],
+      );
+      if (status === 404) {
+        throw new ProviderError('unsupported', `webhook for ${input.resource} does not implement inventory (answered 404)`, {
+          retryable: false,
+        });
+      }
+      const parsed = inventoryResponseSchema.safeParse(json);
+      if (!parsed.success) throw invalidResponse(input, 'inventory', parsed.error.message);
+      return parsed.data.standing.map((s) => ({ level: s.level, principal: s.principal, via: s.via, ...(s.kind ? { kind: s.kind } : {}) }));
+    },
     async verifyRevoked(input) {
       const levels = { [input.level]: input.levelConfig };
       const grants = await list({ resource: input.resource, resourceConfig: input.resourceConfig, levels, connection: input.connection });

@@ -51,3 +51,15 @@ export const listResponseSchema = z.object({
     }),
   ),
 });
+
+/** The optional `inventory` call: who holds each level at the target outside Keycard. */
+export const inventoryResponseSchema = z.object({
+  standing: z.array(
+    z.object({
+      level: z.string().min(1),
+      principal: z.string().min(1),
+      via: z.string().min(1).max(500),
+      kind: z.enum(['user', 'group', 'role', 'serviceaccount']).optional(),
+    }),
+  ),
+});

@@ -1,0 +1,77 @@
+import { type InventoryEntry, type ResourceInventory, takeInventory } from '../core/rollout/inventory.js';
+import { checkFlags, flagString, type ParsedArgs } from './args.js';
+import { withContext } from './context.js';
+import type { CliIo } from './io.js';
+
+export const INVENTORY_USAGE = `Usage:
+  keycard inventory [--resource NAME] [--json]
+
+Asks each resource's provider who can reach it today outside Keycard (standing access): Postgres login
+roles in the level's group role or holding privileges on its objects, Kubernetes bindings to the level's
+role, AWS account assignments of its permission set, or a webhook's inventory answer. For each standing
+principal it shows how they got access and when they last requested the resource through Keycard.
+Read-only: nothing is changed at any target or in Keycard. Exit code 1 when a provider could not be read.`;
+
+export async function inventoryCommand(io: CliIo, args: ParsedArgs): Promise<number> {
+  if (args.flags.has('help')) {
+    io.out(INVENTORY_USAGE);
+    return 0;
+  }
+  checkFlags(args, ['resource', 'json'], INVENTORY_USAGE);
+  const resource = flagString(args, 'resource');
+  return withContext(io, async ({ deps, policy }) => {
+    if (resource !== undefined && !policy.resources[resource]) {
+      io.err(`Unknown resource "${resource}" (known: ${Object.keys(policy.resources).join(', ')}).`);
+      return 2;
+    }
+    const report = await takeInventory(deps, resource === undefined ? {} : { resource });
+    if (args.flags.has('json')) io.out(JSON.stringify({ at: deps.clock.now(), resources: report }, null, 2));
+    else for (const line of inventoryText(report)) io.out(line);
+    return report.some((r) => r.status === 'error' || r.status === 'no_secret') ? 1 : 0;
+  });
+}
+
+/** The human-readable report: a summary line per resource, then its standing principals by level. */
+export function inventoryText(report: readonly ResourceInventory[]): string[] {
+  const lines: string[] = [];
+  for (const r of report) {
+    lines.push(summaryLine(r));
+    if (r.status !== 'ok') continue;
+    const levels = [...new Set(r.standing.map((s) => s.level))];
+    for (const level of levels) {
+      lines.push(`  ${level}:`);
+      const entries = r.standing.filter((s) => s.level === level);
+      const width = Math.min(40, Math.max(...entries.map((e) => who(e).length)));
+      for (const entry of entries) lines.push(`    ${who(entry).padEnd(width)}  ${entry.via}  · ${lastRequestText(entry)}`);
+    }
+  }
+  return lines;
+}
+
+function summaryLine(r: ResourceInventory): string {
+  const grants = `${r.activeGrants} active Keycard grant${r.activeGrants === 1 ? '' : 's'}${r.pilotGrants > 0 ? ` (+${r.pilotGrants} pilot)` : ''}`;
+  const mode = r.mode === 'pilot' ? ' [pilot mode]' : '';
+  switch (r.status) {
+    case 'ok':
+      return `${r.resource}${mode}: ${r.standingPrincipals} standing principal${r.standingPrincipals === 1 ? '' : 's'}, ${grants}`;
+    case 'unsupported':
+      return `${r.resource}${mode}: inventory not supported (${r.message ?? r.provider}), ${grants}`;
+    case 'no_secret':
+      return `${r.resource}${mode}: standing access unknown: ${r.message ?? 'connection secret not set'}, ${grants}`;
+    case 'error':
+      return `${r.resource}${mode}: could not read standing access: ${r.message ?? 'unknown error'}, ${grants}`;
+  }
+}
+
+function who(entry: InventoryEntry): string {
+  const kind = entry.kind && entry.kind !== 'user' && entry.kind !== 'role' ? ` (${entry.kind})` : '';
+  const person = entry.requester && entry.requester !== entry.principal.toLowerCase() ? ` = ${entry.requester}` : '';
+  return `${entry.principal}${kind}${person}`;
+}
+
+function lastRequestText(entry: InventoryEntry): string {
+  const last = entry.lastRequest;
+  if (last) return `last asked via Keycard ${last.at.toISOString().slice(0, 10)} (${last.ref}, ${last.status.replace('_', ' ')}${last.pilot ? ', pilot' : ''})`;
+  if (entry.requester) return 'never asked via Keycard';
+  return entry.kind === 'group' || entry.kind === 'serviceaccount' ? 'not a person' : 'never asked via Keycard (no matching requester)';
+}

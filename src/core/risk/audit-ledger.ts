@@ -1,0 +1,255 @@
+import type { TierName } from '../policy/schema.js';
+import { TIER_NAMES } from '../policy/schema.js';
+import type { AuditInput, EndReason, RequesterHistory, RequestKind, RiskFactor } from '../types.js';
+import { createHistoryTracker, type HistoryWindows } from './history-tracker.js';
+
+export type LedgerOutcome = 'pending' | 'auto_approved' | 'break_glass' | 'approved' | 'denied' | 'timed_out' | 'cancelled';
+
+export interface LedgerAnomaly {
+  at: Date;
+  detector: string;
+  severity: string;
+  summary: string;
+}
+
+/** One request as the audit log tells it: what was asked, how it was scored and routed, and what came of it. */
+export interface LedgerRequest {
+  id: string;
+  ref: string;
+  requester: string;
+  resource: string;
+  level: string;
+  durationMs: number;
+  reason: string;
+  incidentKey: string | null;
+  kind: RequestKind;
+  breakGlass: boolean;
+  createdAt: Date;
+  /** Score, tier and factors recorded at submission (under the policy in force then). */
+  recorded: { score: number; tier: TierName; factors: RiskFactor[] };
+  /** The requester history the store would have returned at submission. */
+  history: RequesterHistory;
+  outcome: LedgerOutcome;
+  decidedAt: Date | null;
+  approvers: string[];
+  deniedBy: string | null;
+  activatedAt: Date | null;
+  endedAt: Date | null;
+  endReason: EndReason | null;
+  endedBy: string | null;
+  failed: boolean;
+  /** Anomaly alerts raised during this grant. */
+  anomalies: LedgerAnomaly[];
+}
+
+export interface AuditLedger {
+  /** Feeds the next audit event (in chain order). */
+  apply(event: AuditInput): void;
+  /** Requester history as the store would answer it now (before the next submission is recorded). */
+  historyFor(requester: string, resource: string, now: Date): RequesterHistory;
+  /** Requests in submission order. */
+  requests(): LedgerRequest[];
+  get(id: string): LedgerRequest | undefined;
+}
+
+/** Was this grant ended for cause: revoked by someone other than its requester? */
+export function revokedForCause(request: LedgerRequest): boolean {
+  return request.endReason === 'revoked' && request.endedBy !== null && request.endedBy !== request.requester;
+}
+
+/** A "bad outcome" the calibration routes towards review: denied, an anomaly during the grant, or revoked for cause. */
+export function hadBadOutcome(request: LedgerRequest): boolean {
+  return request.outcome === 'denied' || request.anomalies.length > 0 || revokedForCause(request);
+}
+
+/**
+ * Rebuilds requests and their outcomes from audit events alone (the log is the complete record), and
+ * keeps the requester-history counts up to date as it goes, so every request carries the history
+ * Keycard saw when it scored it. Unknown actions are ignored, so newer logs replay too.
+ */
+export function createAuditLedger(windows: HistoryWindows): AuditLedger {
+  const tracker = createHistoryTracker(windows);
+  const list: LedgerRequest[] = [];
+  const byId = new Map<string, LedgerRequest>();
+  const byRef = new Map<string, LedgerRequest>();
+  const activeByRequester = new Map<string, Set<LedgerRequest>>();
+
+  const find = (event: AuditInput): LedgerRequest | undefined => {
+    const direct = event.requestId ? byId.get(event.requestId) : undefined;
+    if (direct) return direct;
+    const id = text(event.details.requestId);
+    if (id && byId.has(id)) return byId.get(id);
+    const ref = text(event.details.ref);
+    return ref ? byRef.get(ref) : undefined;
+  };
+  const activate = (request: LedgerRequest, at: Date) => {
+    request.activatedAt ??= at;
+    tracker.activated(request.id, at);
+    let set = activeByRequester.get(request.requester);
+    if (!set) {
+      set = new Set();
+      activeByRequester.set(request.requester, set);
+    }
+    set.add(request);
+  };
+  const end = (request: LedgerRequest, at: Date, status: 'expired' | 'revoked', reason: EndReason | null, by: string | null) => {
+    request.endedAt = at;
+    request.endReason = reason;
+    request.endedBy = by ?? request.endedBy;
+    tracker.ended(request.id, status, reason);
+    activeByRequester.get(request.requester)?.delete(request);
+  };
+
+  return {
+    apply(event) {
+      const d = event.details;
+      if (event.action === 'request.submitted' || event.action === 'extension.submitted') {
+        const request = submittedRequest(event, (requester, resource) => tracker.history(requester, resource, event.at));
+        if (!request || byId.has(request.id)) return;
+        list.push(request);
+        byId.set(request.id, request);
+        byRef.set(request.ref, request);
+        tracker.submitted({ id: request.id, requester: request.requester, resource: request.resource, kind: request.kind, at: event.at });
+        return;
+      }
+      if (event.action === 'anomaly.detected') {
+        // The store counts anomalies by details.requester only; do the same.
+        const requester = text(d.requester);
+        if (requester) tracker.anomaly(requester.toLowerCase(), event.at);
+        const anomaly: LedgerAnomaly = {
+          at: event.at,
+          detector: text(d.detector) ?? text(d.rule) ?? 'anomaly',
+          severity: text(d.severity) ?? 'unknown',
+          summary: text(d.summary) ?? text(d.message) ?? '',
+        };
+        const linked = find(event);
+        if (linked) linked.anomalies.push(anomaly);
+        else if (requester) for (const grant of activeByRequester.get(requester.toLowerCase()) ?? []) grant.anomalies.push(anomaly);
+        return;
+      }
+      const request = find(event);
+      if (!request) return;
+      switch (event.action) {
+        case 'request.auto_approved':
+          request.outcome = 'auto_approved';
+          request.decidedAt = event.at;
+          break;
+        case 'request.break_glass':
+          request.outcome = 'break_glass';
+          request.breakGlass = true;
+          request.decidedAt = event.at;
+          break;
+        case 'approval.recorded':
+          if (!request.approvers.includes(event.actor)) request.approvers.push(event.actor);
+          break;
+        case 'request.approved': {
+          request.outcome = 'approved';
+          request.decidedAt = event.at;
+          const approvers = Array.isArray(d.approvers) ? d.approvers.filter((a): a is string => typeof a === 'string') : [];
+          if (approvers.length > 0) request.approvers = approvers;
+          break;
+        }
+        case 'request.denied':
+          request.outcome = 'denied';
+          request.decidedAt = event.at;
+          request.deniedBy = event.actor;
+          tracker.denied(request.id);
+          break;
+        case 'request.timed_out':
+          request.outcome = 'timed_out';
+          request.decidedAt = event.at;
+          break;
+        case 'request.cancelled':
+          request.outcome = 'cancelled';
+          request.decidedAt = event.at;
+          break;
+        case 'grant.activated':
+          activate(request, event.at);
+          break;
+        case 'grant.extended': {
+          // The extension (or overlapping request) folded into this grant was activated by being merged.
+          const child = byRef.get(text(d.by) ?? '');
+          if (child) activate(child, event.at);
+          break;
+        }
+        case 'grant.failed':
+          request.failed = true;
+          break;
+        case 'grant.revoking':
+          request.endedBy = event.actor;
+          request.endReason = endReason(d.endReason);
+          break;
+        case 'grant.expired':
+          end(request, event.at, 'expired', endReason(d.endReason) ?? 'expired', text(d.endedBy) ?? null);
+          break;
+        case 'grant.revoked':
+          end(request, event.at, 'revoked', endReason(d.endReason) ?? request.endReason, text(d.endedBy) ?? null);
+          break;
+      }
+    },
+    historyFor: (requester, resource, now) => tracker.history(requester, resource, now),
+    requests: () => list,
+    get: (id) => byId.get(id),
+  };
+}
+
+/** Replays a whole audit log (in chain order) into a ledger. */
+export function replayAudit(events: Iterable<AuditInput>, windows: HistoryWindows): AuditLedger {
+  const ledger = createAuditLedger(windows);
+  for (const event of events) ledger.apply(event);
+  return ledger;
+}
+
+function submittedRequest(
+  event: AuditInput,
+  history: (requester: string, resource: string) => RequesterHistory,
+): LedgerRequest | undefined {
+  const d = event.details;
+  const resource = text(d.resource);
+  const level = text(d.level);
+  if (!event.requestId || !resource || !level) return undefined;
+  const requester = event.actor.toLowerCase();
+  const tier = TIER_NAMES.find((name) => name === d.tier) ?? 'critical';
+  return {
+    id: event.requestId,
+    ref: text(d.ref) ?? event.requestId,
+    requester,
+    resource,
+    level,
+    durationMs: typeof d.durationMs === 'number' ? d.durationMs : 0,
+    reason: text(d.reason) ?? '',
+    incidentKey: text(d.incidentKey) ?? null,
+    kind: event.action === 'extension.submitted' ? 'extension' : 'access',
+    breakGlass: false,
+    createdAt: event.at,
+    recorded: { score: typeof d.score === 'number' ? d.score : 0, tier, factors: factorsOf(d.factors) },
+    history: history(requester, resource),
+    outcome: 'pending',
+    decidedAt: null,
+    approvers: [],
+    deniedBy: null,
+    activatedAt: null,
+    endedAt: null,
+    endReason: null,
+    endedBy: null,
+    failed: false,
+    anomalies: [],
+  };
+}
+
+function factorsOf(value: unknown): RiskFactor[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((f: unknown) => {
+    if (typeof f !== 'object' || f === null) return [];
+    const { id, points, reason } = f as Record<string, unknown>;
+    return typeof id === 'string' && typeof points === 'number' ? [{ id, points, reason: typeof reason === 'string' ? reason : '' }] : [];
+  });
+}
+
+function endReason(value: unknown): EndReason | null {
+  return value === 'expired' || value === 'released' || value === 'revoked' ? value : null;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -1,0 +1,128 @@
+import { resolveResource } from '../policy/access.js';
+import type { Policy } from '../policy/schema.js';
+import { SENSITIVITIES } from '../policy/schema.js';
+import { assessRisk, type RiskInput } from './assess.js';
+import type { LedgerRequest } from './audit-ledger.js';
+import { clockToMinutes, localTime } from './local-time.js';
+
+/**
+ * A policy weight, named by its path under `risk`: `sensitivity.critical`, `levels.write`,
+ * `factors.firstAccess`. Calibration reads and proposes weights by these names, so every proposal
+ * maps to one line of the policy file.
+ */
+export type WeightKey = string;
+
+/** How many times each weight counts towards a request's score (most are 0/1; denials and anomalies count up to their caps). */
+export type FeatureVector = ReadonlyArray<readonly [WeightKey, number]>;
+
+type FactorName = keyof Policy['risk']['factors'];
+
+// assessRisk's factor ids, and the weight each one is the product of.
+const FACTOR_WEIGHT: Record<string, FactorName> = {
+  'first-access': 'firstAccess',
+  'clean-history': 'cleanHistory',
+  velocity: 'velocity',
+  'new-resource-burst': 'newResourceBurst',
+  incident: 'incidentKey',
+  ticket: 'ticketKey',
+  'weak-reason': 'weakReason',
+  'break-glass': 'breakGlass',
+};
+
+/**
+ * The weights a request's score is made of, with their multiplicities: score = Σ weight × count,
+ * rounded and kept within 0–100. The conditions come from assessRisk itself (a factor it reports
+ * fired), so the two cannot drift apart; test/risk/risk-features.test.ts checks the sum.
+ */
+export function riskFeatures(policy: Policy, input: RiskInput): FeatureVector {
+  const t = policy.risk.thresholds;
+  const features: Array<[WeightKey, number]> = [[`sensitivity.${input.resourcePolicy.sensitivity}`, 1]];
+  if (policy.risk.levels[input.level] !== undefined) features.push([`levels.${input.level}`, 1]);
+  const share = input.durationMs / input.resourcePolicy.maxDuration;
+  if (share > 0.75) features.push(['factors.durationOverThreeQuarters', 1]);
+  else if (share > 0.5) features.push(['factors.durationOverHalf', 1]);
+  const local = localTime(input.at, policy.timezone);
+  const { days, start, end } = policy.businessHours;
+  if (!days.includes(local.weekday)) features.push(['factors.weekend', 1]);
+  else if (local.minutes < clockToMinutes(start) || local.minutes >= clockToMinutes(end)) features.push(['factors.offHours', 1]);
+  for (const factor of assessRisk(policy, input).factors) {
+    const weight = FACTOR_WEIGHT[factor.id];
+    if (weight) features.push([`factors.${weight}`, 1]);
+    else if (factor.id === 'recent-denials') features.push(['factors.recentDenial', Math.min(input.history.recentDenials, t.maxDenials)]);
+    else if (factor.id === 'recent-anomalies')
+      features.push(['factors.recentAnomaly', Math.min(input.history.recentAnomalies, t.maxAnomalies)]);
+  }
+  if (input.kind === 'extension') features.push(['factors.extension', 1]);
+  return features;
+}
+
+/** Every weight the policy defines, by key. */
+export function weightsOf(policy: Policy): Record<WeightKey, number> {
+  const weights: Record<WeightKey, number> = {};
+  for (const s of SENSITIVITIES) weights[`sensitivity.${s}`] = policy.risk.sensitivity[s];
+  for (const [level, points] of Object.entries(policy.risk.levels)) weights[`levels.${level}`] = points;
+  for (const [name, points] of Object.entries(policy.risk.factors)) weights[`factors.${name}`] = points;
+  return weights;
+}
+
+/** A copy of the policy with some weights (and optionally tier bounds) replaced; unknown keys are ignored. */
+export function withWeights(
+  policy: Policy,
+  weights: Readonly<Record<WeightKey, number>>,
+  upTo?: { low: number; medium: number; high: number },
+): Policy {
+  const sensitivity = { ...policy.risk.sensitivity };
+  const levels = { ...policy.risk.levels };
+  const factors = { ...policy.risk.factors };
+  for (const [key, value] of Object.entries(weights)) {
+    const [group, name] = splitKey(key);
+    if (group === 'sensitivity' && (SENSITIVITIES as readonly string[]).includes(name))
+      sensitivity[name as keyof typeof sensitivity] = value;
+    else if (group === 'levels' && name in levels) levels[name] = value;
+    else if (group === 'factors' && name in factors) factors[name as FactorName] = value;
+  }
+  const tiers = upTo
+    ? {
+        ...policy.tiers,
+        low: { ...policy.tiers.low, upTo: upTo.low },
+        medium: { ...policy.tiers.medium, upTo: upTo.medium },
+        high: { ...policy.tiers.high, upTo: upTo.high },
+      }
+    : policy.tiers;
+  return { ...policy, tiers, risk: { ...policy.risk, sensitivity, levels, factors } };
+}
+
+/** Σ weight × count, rounded and clamped exactly as assessRisk does. */
+export function scoreFeatures(features: FeatureVector, weights: Readonly<Record<WeightKey, number>>): number {
+  return Math.max(0, Math.min(100, Math.round(linearScore(features, weights))));
+}
+
+/** The unrounded, unclamped sum (what the calibration fits against). */
+export function linearScore(features: FeatureVector, weights: Readonly<Record<WeightKey, number>>): number {
+  let total = 0;
+  for (const [key, count] of features) total += (weights[key] ?? 0) * count;
+  return total;
+}
+
+/** The scorer's input for a request rebuilt from the audit log, or undefined when the policy no longer has its resource. */
+export function riskInputFor(policy: Policy, request: LedgerRequest): RiskInput | undefined {
+  const resource = resolveResource(policy, request.resource);
+  if (!resource) return undefined;
+  return {
+    resource: request.resource,
+    resourcePolicy: resource,
+    level: request.level,
+    durationMs: request.durationMs,
+    reason: request.reason,
+    incidentKey: request.incidentKey,
+    breakGlass: request.breakGlass,
+    kind: request.kind,
+    at: request.createdAt,
+    history: request.history,
+  };
+}
+
+export function splitKey(key: WeightKey): [string, string] {
+  const dot = key.indexOf('.');
+  return [key.slice(0, dot), key.slice(dot + 1)];
+}

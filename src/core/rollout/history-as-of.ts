@@ -1,0 +1,58 @@
+import type { AccessRequest, HistoryQuery, RequesterHistory } from '../types.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Everything Keycard recorded about one requester that the risk engine's history reads. */
+export interface RequesterPast {
+  /** All their requests, any resource and status. */
+  requests: readonly AccessRequest[];
+  /** When anomalies were detected on their grants. */
+  anomalies: readonly Date[];
+}
+
+/**
+ * The requester's history as it stood at `query.now`, for replaying a past request. Same counts and
+ * windows as the store's history query (src/store/history.ts), with one difference the store does not
+ * need: nothing that happened after `now` counts (a grant that ended later was not yet clean; a denial
+ * decided later was not yet a denial), because rows carry their current status, not the one they had.
+ * `self` (the request being replayed) is left out, as it was not yet recorded when it was scored.
+ */
+export function historyAsOf(past: RequesterPast, query: HistoryQuery, self?: string): RequesterHistory {
+  const now = query.now.getTime();
+  const before = (at: Date | null) => at !== null && at.getTime() <= now;
+  const within = (at: Date, windowMs: number) => at.getTime() >= now - windowMs && at.getTime() <= now;
+  const earlier = past.requests.filter((r) => r.id !== self && r.createdAt.getTime() <= now);
+  const onResource = earlier.filter((r) => r.resource === query.resource && r.kind === 'access');
+
+  const cleanGrantsOnResource = onResource.filter(
+    (r) =>
+      before(r.activatedAt) &&
+      within(r.createdAt, query.historyWindowMs) &&
+      (r.status === 'expired' || r.status === 'revoked') &&
+      (r.endReason === 'expired' || r.endReason === 'released') &&
+      before(r.endedAt),
+  ).length;
+  const priorGrantsOnResource = onResource.filter((r) => before(r.activatedAt)).length;
+  const recentDenials = earlier.filter(
+    (r) => r.status === 'denied' && before(r.decidedAt) && within(r.createdAt, query.denialWindowMs),
+  ).length;
+  const recentAnomalies = past.anomalies.filter((at) => within(at, query.historyWindowMs)).length;
+  const requestsInVelocityWindow = earlier.filter((r) => r.kind === 'access' && within(r.createdAt, query.velocityWindowMs)).length;
+
+  const dayStart = now - DAY_MS;
+  const grantedBeforeDay = new Set(
+    earlier.filter((r) => r.activatedAt !== null && r.activatedAt.getTime() < dayStart).map((r) => r.resource),
+  );
+  const newResourcesLastDay = new Set(
+    earlier.filter((r) => within(r.createdAt, DAY_MS) && !grantedBeforeDay.has(r.resource)).map((r) => r.resource),
+  ).size;
+
+  return {
+    cleanGrantsOnResource,
+    priorGrantsOnResource,
+    recentDenials,
+    recentAnomalies,
+    requestsInVelocityWindow,
+    newResourcesLastDay,
+  };
+}

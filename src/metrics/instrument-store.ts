@@ -1,0 +1,68 @@
+import type { Logger } from '../core/ports/runtime.js';
+import type { Store, StoreTx } from '../core/ports/store.js';
+import type { AccessRequest, AuditInput } from '../core/types.js';
+
+/** Called once per audit event, after the transaction that wrote it committed. */
+export type CommittedEventListener = (event: AuditInput, request: AccessRequest | undefined) => void;
+
+interface Collected {
+  events: Array<{ event: AuditInput; request: AccessRequest | undefined }>;
+}
+
+function watchTx(tx: StoreTx, collected: Collected): StoreTx {
+  // The latest version of each request row this transaction has read or written, so an audit event can
+  // be labelled (resource, tier, provider, timestamps) without another query.
+  const rows = new Map<string, AccessRequest>();
+  const seen = <T extends AccessRequest | undefined>(row: T): T => {
+    if (row) rows.set(row.id, row);
+    return row;
+  };
+  // Store ports are plain objects (see src/store/create-store.ts), so spreading keeps every method.
+  return {
+    ...tx,
+    insertRequest: async (request) => seen(await tx.insertRequest(request)),
+    getRequest: async (id) => seen(await tx.getRequest(id)),
+    getRequestByNumber: async (number) => seen(await tx.getRequestByNumber(number)),
+    lockRequest: async (id) => seen(await tx.lockRequest(id)),
+    transition: async (id, from, patch) => seen(await tx.transition(id, from, patch)),
+    update: async (id, patch) => seen(await tx.update(id, patch)),
+    claimDue: async (kind, now, limit) => {
+      const due = await tx.claimDue(kind, now, limit);
+      for (const row of due) seen(row);
+      return due;
+    },
+    appendAudit: async (event) => {
+      const written = await tx.appendAudit(event);
+      collected.events.push({ event, request: event.requestId ? rows.get(event.requestId) : undefined });
+      return written;
+    },
+  };
+}
+
+/**
+ * Derives lifecycle metrics without touching the core: every transition writes exactly one audit event
+ * in its transaction (DESIGN.md §2), so watching `appendAudit` sees every transition. Events are handed
+ * on only after the commit, so a rolled-back transaction (or a retried body) is never counted twice.
+ * A listener failure is logged and swallowed: metrics must never break the lifecycle.
+ */
+export function instrumentStore(store: Store, onCommitted: CommittedEventListener, log: Logger): Store {
+  return {
+    ...store,
+    async transaction(fn) {
+      let collected: Collected | undefined;
+      const result = await store.transaction((tx) => {
+        const current: Collected = { events: [] };
+        collected = current;
+        return fn(watchTx(tx, current));
+      });
+      for (const { event, request } of collected?.events ?? []) {
+        try {
+          onCommitted(event, request);
+        } catch (error) {
+          log.warn({ action: event.action, err: error instanceof Error ? error.message : String(error) }, 'recording a metric failed');
+        }
+      }
+      return result;
+    },
+  };
+}
