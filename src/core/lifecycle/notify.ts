@@ -1,3 +1,4 @@
+import { formatDuration } from '../duration.js';
 import { resolveResource } from '../policy/access.js';
 import type { DirectMessage } from '../ports/chat.js';
 import type { Credential } from '../ports/provider.js';
@@ -5,6 +6,7 @@ import type { AccessRequest } from '../types.js';
 import { formatClock, statusLine } from '../views/format.js';
 import { type RequestView, toRequestView } from '../views/request-view.js';
 import type { CoreDeps } from './deps.js';
+import { announceIncidentEvent } from './incident.js';
 
 /** Builds the platform-neutral view of a request from the store. */
 export async function loadView(deps: CoreDeps, request: AccessRequest): Promise<RequestView> {
@@ -58,6 +60,8 @@ export async function announce(
   const threadText = threadLine(view, event, extra.actor, now);
   await deliver(deps, 'card', request.id, () => deps.chat.publishCard(view, channel));
   if (event !== 'submitted') await deliver(deps, 'thread', request.id, () => deps.chat.postThread(view, threadText));
+  // Every lifecycle event of every request linked to an incident also goes into the incident's one thread.
+  await announceIncidentEvent(deps, request, view, event === 'submitted' ? incidentRequestLine(view) : `${view.ref}: ${threadText}`);
 
   const dm = (to: string, message: DirectMessage) =>
     deliver(deps, `dm:${message.kind}`, request.id, () => deps.chat.sendDirect(to, message));
@@ -156,4 +160,13 @@ function eventLine(view: RequestView, event: LifecycleEvent, actor: string | und
     case 'reminded':
       return `Still waiting for approval from ${view.openGroups.join(', ')}; times out at ${view.approvalExpiresAt ? formatClock(view.approvalExpiresAt, view.timezone, now) : '?'}`;
   }
+}
+
+/** The incident thread's line for a new request: who, what, risk and route. */
+function incidentRequestLine(view: RequestView): string {
+  const route =
+    view.status === 'pending'
+      ? `needs ${view.approvalsRequired} approval(s) from ${view.approverGroups.join(', ')}`
+      : view.status.replace('_', ' ');
+  return `${view.ref}: ${view.requester} requested ${view.resource} (${view.level}) for ${formatDuration(view.durationMs)} · risk ${view.score} (${view.tier}) · ${route} · "${view.reason}"`;
 }

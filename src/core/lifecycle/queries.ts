@@ -1,13 +1,14 @@
 import { eligibleGroups } from '../approval/rules.js';
 import { resolveResource } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
-import { assessRisk } from '../risk/assess.js';
+import { applyIncidentRelief, assessRisk } from '../risk/assess.js';
 import { findIncidentKey } from '../risk/incident.js';
 import type { RequesterHistory, RiskAssessment } from '../types.js';
 import { OPEN_STATUSES } from '../types.js';
 import type { RequestView } from '../views/request-view.js';
 import type { CoreDeps } from './deps.js';
 import { loadView } from './notify.js';
+import { onCallOf } from './on-call.js';
 
 export async function requestStatus(deps: CoreDeps, number: number): Promise<Result<RequestView>> {
   const request = await deps.store.getRequestByNumber(number);
@@ -86,17 +87,26 @@ export async function explainRisk(
     denialWindowMs: t.denialWindow,
     velocityWindowMs: t.velocityWindow,
   });
-  const assessment = assessRisk(policy, {
+  const incidentKey = findIncidentKey(reason, policy.incidents.keyPattern);
+  const onCallVia = await onCallOf(deps, input.requester, at);
+  const scored = assessRisk(policy, {
     resource: resource.name,
     resourcePolicy: resource,
     level,
     durationMs,
     reason,
-    incidentKey: findIncidentKey(reason, policy.incidents.keyPattern),
+    incidentKey,
     breakGlass: input.breakGlass ?? false,
     kind: 'access',
     at,
     history,
+    onCallVia,
+  });
+  const assessment = applyIncidentRelief(scored, {
+    incidentKey,
+    onCallVia,
+    relief: policy.incidents.onCallRelief,
+    floor: resource.minTier,
   });
   const tier = policy.tiers[assessment.tier];
   return ok({

@@ -1,12 +1,14 @@
 import { resolveResource } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
-import { assessRisk } from '../risk/assess.js';
+import { applyIncidentRelief, assessRisk } from '../risk/assess.js';
 import { findIncidentKey } from '../risk/incident.js';
 import type { AccessRequest, RequestKind, RequestOrigin } from '../types.js';
 import { activate } from './activate.js';
 import { announceBreakGlass } from './break-glass.js';
 import type { CoreDeps } from './deps.js';
+import { incidentKeyFromChannel } from './incident.js';
 import { announce } from './notify.js';
+import { onCallOf } from './on-call.js';
 import { isPilot, originWithMode, pilotDetail } from './pilot.js';
 import { checkDuration, planApproval } from './plan.js';
 
@@ -40,7 +42,13 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
     const bounds = checkDuration(resource.name, durationMs, resource);
     if (!bounds.ok) return bounds;
   }
-  const incidentKey = findIncidentKey(input.reason, policy.incidents.keyPattern, input.incidentKey);
+  // Incident link: an explicit --incident wins, then the incident channel the request was made in, then a key in the reason.
+  const incidentKey = findIncidentKey(
+    input.reason,
+    policy.incidents.keyPattern,
+    input.incidentKey ?? incidentKeyFromChannel(input.origin.channelName, policy.incidents.channelPattern, policy.incidents.keyPattern),
+  );
+  const onCallVia = await onCallOf(deps, requester, now);
   // An extension follows the grant it extends; a new request follows the resource's current mode.
   const pilot = kind === 'extension' && input.parent ? isPilot(input.parent) : resource.mode === 'pilot';
 
@@ -75,7 +83,7 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
     denialWindowMs: t.denialWindow,
     velocityWindowMs: t.velocityWindow,
   });
-  const assessment = assessRisk(policy, {
+  const scored = assessRisk(policy, {
     resource: resource.name,
     resourcePolicy: resource,
     level,
@@ -86,6 +94,13 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
     kind,
     at: now,
     history,
+    onCallVia,
+  });
+  const assessment = applyIncidentRelief(scored, {
+    incidentKey,
+    onCallVia,
+    relief: policy.incidents.onCallRelief,
+    floor: resource.minTier,
   });
   const tier = policy.tiers[assessment.tier];
   const plan = planApproval(policy, tier, assessment, input.breakGlass ?? false, now);

@@ -1,7 +1,7 @@
 import type { TierName } from '../policy/schema.js';
 import type { RiskFactor } from '../types.js';
-import { type LedgerAnomaly, type LedgerOutcome, type LedgerRequest, revokedForCause } from './audit-ledger.js';
 import { topFactors } from './assess.js';
+import { type LedgerAnomaly, type LedgerOutcome, type LedgerRequest, revokedForCause } from './audit-ledger.js';
 
 export interface IncidentGrant {
   ref: string;

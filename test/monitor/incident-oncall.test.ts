@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { handleCommand } from '../../src/core/commands/handle.js';
+import { onCallFromPolicy } from '../../src/core/oncall/policy-schedule.js';
+import { basePolicyInput, makePolicy } from '../fixtures/policy.js';
+import { createHarness, type Harness } from '../helpers/harness.js';
+
+const policy = makePolicy({
+  onCall: {
+    rotations: { sre: { members: ['alice@example.com', 'erin@example.com'], start: '2026-11-23T00:00:00Z', shift: '7d' } },
+    overrides: [{ email: 'zoe@example.com', from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00Z' }],
+  },
+  resources: {
+    ...basePolicyInput.resources,
+    'demo-admin': {
+      provider: 'demo',
+      sensitivity: 'critical',
+      levels: { admin: {} },
+      minDuration: '10s',
+      maxDuration: '1h',
+      minTier: 'high',
+    },
+  },
+});
+
+describe('incidents and on-call', () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+  const run = (actor: string, text: string, origin: Record<string, string> = {}) =>
+    handleCommand(h.deps, { actor, text, origin: { platform: 'slack', ...origin } });
+
+  it('computes rotations and overrides', () => {
+    expect(onCallFromPolicy(policy, 'alice@example.com', new Date('2026-11-24T12:00:00Z'))).toEqual(['sre']);
+    expect(onCallFromPolicy(policy, 'erin@example.com', new Date('2026-11-24T12:00:00Z'))).toEqual([]);
+    expect(onCallFromPolicy(policy, 'erin@example.com', new Date('2026-12-01T12:00:00Z'))).toEqual(['sre']);
+    expect(onCallFromPolicy(policy, 'zoe@example.com', new Date('2026-11-24T12:00:00Z'))).toEqual(['override']);
+  });
+
+  it('links a request by incident channel, by key in the reason, and by flag; every event goes to the incident thread', async () => {
+    h = await createHarness('pglite', { policy });
+    await run('erin@example.com', '/access demo-db 15m read checking replication lag', { channel: 'C1', channelName: 'inc-4211' });
+    await run('erin@example.com', '/access demo-logs 15m read rotate the nightly logs INC-4211');
+    await run('erin@example.com', '/access demo-admin 15m admin restart the primary --incident INC-4211');
+    const keys = [1, 2, 3].map(async (n) => (await h.deps.store.getRequestByNumber(n))?.incidentKey);
+    expect(await Promise.all(keys)).toEqual(['INC-4211', 'INC-4211', 'INC-4211']);
+    await run('bob@example.com', 'approve KC-1');
+    await run('erin@example.com', 'release KC-1');
+    const lines = h.chat.events.filter((e) => e.type === 'incident');
+    expect(lines.every((e) => e.type === 'incident' && e.incident.key === 'INC-4211')).toBe(true);
+    const kc1 = lines.filter((e) => e.type === 'incident' && e.view.ref === 'KC-1').map((e) => (e.type === 'incident' ? e.text : ''));
+    expect(kc1[0]).toMatch(
+      /^KC-1: erin@example.com requested demo-db \(read\) for 15m · risk \d+ \(medium\) · needs 1 approval\(s\) from sre/,
+    );
+    expect(kc1.some((t) => t.includes('Approved by bob@example.com'))).toBe(true);
+    expect(kc1.some((t) => t.includes('Access active until'))).toBe(true);
+    expect(kc1.some((t) => t.includes('Revoked by erin@example.com'))).toBe(true);
+    const first = lines.find((e) => e.type === 'incident' && e.view.ref === 'KC-1');
+    expect(first).toMatchObject({ incident: { channel: 'C1', channelName: 'inc-4211' } });
+  });
+
+  it('lowers friction for an on-call requester during an incident, never below the resource floor', async () => {
+    h = await createHarness('pglite', { policy, start: new Date('2026-11-24T20:00:00Z') });
+    // alice is on call this week (sre rotation); off-hours first read of demo-db scores medium, relief makes it low.
+    const relieved = await run('alice@example.com', '/access demo-db 15m read replication broken INC-9');
+    expect(relieved).toMatchObject({ request: { tier: 'low', status: 'active' } });
+    if (relieved.kind === 'request') {
+      expect(relieved.request.factors.map((f) => f.id)).toEqual(expect.arrayContaining(['on-call', 'incident-relief']));
+    }
+    // Without an incident, no relief (only the on-call factor).
+    expect(await run('alice@example.com', '/access demo-logs 15m read rotate the logs please')).toMatchObject({
+      request: { tier: expect.any(String) },
+    });
+    // demo-admin is critical; relief lowers one tier at most, and never below its minTier (high).
+    const floored = await run('alice@example.com', '/access demo-admin 30m admin primary down INC-9');
+    expect(floored).toMatchObject({ request: { tier: 'high' } });
+    // Someone not on call gets no relief.
+    expect(await run('erin@example.com', '/access demo-db 15m read replication broken INC-9')).toMatchObject({
+      request: { tier: 'medium' },
+    });
+  });
+});
