@@ -1,14 +1,13 @@
 import { eligibleGroups } from '../approval/rules.js';
 import { resolveResource } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
-import { applyIncidentRelief, assessRisk } from '../risk/assess.js';
 import { findIncidentKey } from '../risk/incident.js';
 import type { RequesterHistory, RiskAssessment } from '../types.js';
 import { OPEN_STATUSES } from '../types.js';
 import type { RequestView } from '../views/request-view.js';
 import type { CoreDeps } from './deps.js';
 import { loadView } from './notify.js';
-import { onCallOf } from './on-call.js';
+import { scoreRequest } from './score.js';
 
 export async function requestStatus(deps: CoreDeps, number: number): Promise<Result<RequestView>> {
   const request = await deps.store.getRequestByNumber(number);
@@ -78,35 +77,16 @@ export async function explainRisk(
   const durationMs = input.durationMs ?? resource.defaultDuration;
   const at = input.at ?? deps.clock.now();
   const reason = input.reason ?? '';
-  const t = policy.risk.thresholds;
-  const history = await deps.store.history({
+  const { assessment, history } = await scoreRequest(deps, {
     requester: input.requester.toLowerCase(),
-    resource: resource.name,
-    now: at,
-    historyWindowMs: t.historyWindow,
-    denialWindowMs: t.denialWindow,
-    velocityWindowMs: t.velocityWindow,
-  });
-  const incidentKey = findIncidentKey(reason, policy.incidents.keyPattern);
-  const onCallVia = await onCallOf(deps, input.requester, at);
-  const scored = assessRisk(policy, {
-    resource: resource.name,
-    resourcePolicy: resource,
+    resource,
     level,
     durationMs,
     reason,
-    incidentKey,
+    incidentKey: findIncidentKey(reason, policy.incidents.keyPattern),
     breakGlass: input.breakGlass ?? false,
     kind: 'access',
     at,
-    history,
-    onCallVia,
-  });
-  const assessment = applyIncidentRelief(scored, {
-    incidentKey,
-    onCallVia,
-    relief: policy.incidents.onCallRelief,
-    floor: resource.minTier,
   });
   const tier = policy.tiers[assessment.tier];
   return ok({

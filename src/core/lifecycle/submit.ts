@@ -1,6 +1,5 @@
 import { resolveResource } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
-import { applyIncidentRelief, assessRisk } from '../risk/assess.js';
 import { findIncidentKey } from '../risk/incident.js';
 import type { AccessRequest, RequestKind, RequestOrigin } from '../types.js';
 import { activate } from './activate.js';
@@ -8,9 +7,9 @@ import { announceBreakGlass } from './break-glass.js';
 import type { CoreDeps } from './deps.js';
 import { incidentKeyFromChannel } from './incident.js';
 import { announce } from './notify.js';
-import { onCallOf } from './on-call.js';
 import { isPilot, originWithMode, pilotDetail } from './pilot.js';
 import { checkDuration, planApproval } from './plan.js';
+import { scoreRequest } from './score.js';
 
 export interface SubmitInput {
   requester: string;
@@ -48,7 +47,6 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
     policy.incidents.keyPattern,
     input.incidentKey ?? incidentKeyFromChannel(input.origin.channelName, policy.incidents.channelPattern, policy.incidents.keyPattern),
   );
-  const onCallVia = await onCallOf(deps, requester, now);
   // An extension follows the grant it extends; a new request follows the resource's current mode.
   const pilot = kind === 'extension' && input.parent ? isPilot(input.parent) : resource.mode === 'pilot';
 
@@ -74,18 +72,9 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
     }
   }
 
-  const t = policy.risk.thresholds;
-  const history = await deps.store.history({
+  const { assessment } = await scoreRequest(deps, {
     requester,
-    resource: resource.name,
-    now,
-    historyWindowMs: t.historyWindow,
-    denialWindowMs: t.denialWindow,
-    velocityWindowMs: t.velocityWindow,
-  });
-  const scored = assessRisk(policy, {
-    resource: resource.name,
-    resourcePolicy: resource,
+    resource,
     level,
     durationMs,
     reason: input.reason,
@@ -93,14 +82,6 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
     breakGlass: input.breakGlass ?? false,
     kind,
     at: now,
-    history,
-    onCallVia,
-  });
-  const assessment = applyIncidentRelief(scored, {
-    incidentKey,
-    onCallVia,
-    relief: policy.incidents.onCallRelief,
-    floor: resource.minTier,
   });
   const tier = policy.tiers[assessment.tier];
   const plan = planApproval(policy, tier, assessment, input.breakGlass ?? false, now);

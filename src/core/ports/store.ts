@@ -53,8 +53,8 @@ export interface StoreTx {
   lockRequest(id: string): Promise<AccessRequest | undefined>;
   /** Conditional update: applies only when the current status is one of `from`; returns the updated row or undefined. */
   transition(id: string, from: readonly RequestStatus[], patch: RequestPatch): Promise<AccessRequest | undefined>;
-  /** Unconditional update of non-status bookkeeping fields (reminders, notices, attempts). */
-  update(id: string, patch: RequestPatch): Promise<AccessRequest>;
+  /** Unconditional update of non-status bookkeeping fields (reminders, notices, attempts); status only moves by `transition`. */
+  update(id: string, patch: Omit<RequestPatch, 'status'>): Promise<AccessRequest>;
   listRequests(filter: RequestFilter): Promise<AccessRequest[]>;
   /** The requester's open grant (active) on resource+level, if any. */
   findActiveGrant(requester: string, resource: string, level: string): Promise<AccessRequest | undefined>;
