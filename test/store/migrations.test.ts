@@ -11,7 +11,8 @@ import { emptyPglite, freshPostgresDatabase, hasTestPostgres, type StoreKind, st
 
 const TABLES = ['access_requests', 'activity_events', 'approvals', 'audit_events', 'kv_state'];
 /** However many migrations the journal lists; each must be applied exactly once. */
-const MIGRATION_COUNT = (JSON.parse(readFileSync(join(findMigrationsFolder(), 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
+const MIGRATION_COUNT = (JSON.parse(readFileSync(join(findMigrationsFolder(), 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] })
+  .entries.length;
 
 async function openEmpty(kind: StoreKind): Promise<{ handle: DatabaseHandle; dispose(): Promise<void> }> {
   if (kind === 'pglite') {
