@@ -71,7 +71,8 @@ function who(entry: InventoryEntry): string {
 
 function lastRequestText(entry: InventoryEntry): string {
   const last = entry.lastRequest;
-  if (last) return `last asked via Keycard ${last.at.toISOString().slice(0, 10)} (${last.ref}, ${last.status.replace('_', ' ')}${last.pilot ? ', pilot' : ''})`;
+  if (last)
+    return `last asked via Keycard ${last.at.toISOString().slice(0, 10)} (${last.ref}, ${last.status.replace('_', ' ')}${last.pilot ? ', pilot' : ''})`;
   if (entry.requester) return 'never asked via Keycard';
   return entry.kind === 'group' || entry.kind === 'serviceaccount' ? 'not a person' : 'never asked via Keycard (no matching requester)';
 }

@@ -56,7 +56,9 @@ export async function policyReplayCommand(io: CliIo, args: ParsedArgs, positiona
       until,
     });
     if (args.flags.has('json')) io.out(JSON.stringify({ candidate: path, current: config.policyPath, ...report }, null, 2));
-    else for (const line of replayText(report, { candidate: path, current: config.policyPath, window: formatDuration(windowMs) })) io.out(line);
+    else
+      for (const line of replayText(report, { candidate: path, current: config.policyPath, window: formatDuration(windowMs) }))
+        io.out(line);
     return 0;
   });
 }
@@ -90,8 +92,10 @@ function changeLine(change: ReplayChange): string {
   if (current.outcome === 'refused') return `${head} · refused today (${current.message}), accepted by the candidate: ${route(candidate)}`;
   const parts: string[] = [];
   if (current.outcome === 'routed' && candidate.outcome === 'routed') {
-    if (change.changes.includes('tier')) parts.push(`tier ${current.tier} → ${candidate.tier} (score ${current.score} → ${candidate.score})`);
-    if (change.changes.includes('approvers') || change.changes.includes('auto_approval')) parts.push(`${route(current)} → ${route(candidate)}`);
+    if (change.changes.includes('tier'))
+      parts.push(`tier ${current.tier} → ${candidate.tier} (score ${current.score} → ${candidate.score})`);
+    if (change.changes.includes('approvers') || change.changes.includes('auto_approval'))
+      parts.push(`${route(current)} → ${route(candidate)}`);
   }
   return `${head} · ${parts.join(' · ')}`;
 }

@@ -48,7 +48,7 @@ function warningFor(name: string, result: StandingResult | undefined): string[] 
   const sample = principals.slice(0, 3).join(', ') + (principals.length > 3 ? ', …' : '');
   const count = countPrincipals(result.standing);
   return [
-    `${path}: ${count} principal${count === 1 ? '' : 's'} hold standing access outside Keycard (${sample}); see keycard inventory --resource ${name}`,
+    `${path}: ${count} principal${count === 1 ? ' holds' : 's hold'} standing access outside Keycard (${sample}); see keycard inventory --resource ${name}`,
   ];
 }
 

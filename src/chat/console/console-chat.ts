@@ -1,8 +1,8 @@
 import type { ChannelRef } from '../../core/policy/schema.js';
-import type { ChannelAlert, ChatPort, DirectMessage } from '../../core/ports/chat.js';
+import type { AnomalyAlert, ChannelAlert, ChatPort, DirectMessage, IncidentRef } from '../../core/ports/chat.js';
 import type { Clock } from '../../core/ports/runtime.js';
 import type { RequestView } from '../../core/views/request-view.js';
-import { renderAlert, renderCard, renderDirect } from './render.js';
+import { renderAlert, renderAnomaly, renderCard, renderDirect } from './render.js';
 
 export interface ConsoleChatConfig {
   /** Writes one line of output (the console prints it; tests collect it). */
@@ -11,11 +11,13 @@ export interface ConsoleChatConfig {
 }
 
 /**
- * The console's chat port: cards, thread replies, DMs and alerts are printed, each addressed to
- * the channel or person it is for, so one terminal can play every participant.
+ * The console's chat port: cards, thread replies, incident threads, DMs (anomaly DMs with their typed
+ * equivalents) and alerts are printed, each addressed to the channel or person it is for, so one
+ * terminal can play every participant.
  */
 export function createConsoleChat(config: ConsoleChatConfig): ChatPort {
   const cardChannels = new Map<string, string>();
+  const openedIncidents = new Set<string>();
   const channelName = (channel: ChannelRef | undefined, fallback: string) => channel?.console ?? fallback;
   const emit = (prefix: string, lines: string[]) => {
     for (const [i, line] of lines.entries()) config.write(i === 0 ? `${prefix} ${line}` : `${' '.repeat(prefix.length)} ${line}`);
@@ -39,6 +41,19 @@ export function createConsoleChat(config: ConsoleChatConfig): ChatPort {
     },
     async postAlert(channel: ChannelRef | undefined, alert: ChannelAlert) {
       emit(`[${channelName(channel, '#keycard-alerts')}]`, renderAlert(alert));
+    },
+    async sendAnomaly(to: string, alert: AnomalyAlert) {
+      // Extend suggests the grant's own duration; core checks it against the resource's limits when it is typed.
+      emit(`[DM → ${to}]`, renderAnomaly(alert, config.clock.now(), alert.request.durationMs));
+    },
+    async postIncident(incident: IncidentRef, view: RequestView, text: string) {
+      // The console has no channel list: the incident's channel is the one the request came from, or its key in lower case.
+      const channel = `#${incident.channelName ?? incident.key.toLowerCase()}`;
+      if (!openedIncidents.has(incident.key)) {
+        openedIncidents.add(incident.key);
+        config.write(`[${channel}] Production access for ${incident.key}`);
+      }
+      config.write(`[${channel} › ${incident.key}] ${text.startsWith(`${view.ref}:`) ? text : `${view.ref}: ${text}`}`);
     },
   };
 }

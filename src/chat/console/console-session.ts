@@ -1,6 +1,8 @@
 import { handleCommand } from '../../core/commands/handle.js';
+import { parseRequestId } from '../../core/commands/parse.js';
 import { replyText } from '../../core/commands/reply.js';
 import { parseDuration } from '../../core/duration.js';
+import { acknowledgeAnomaly } from '../../core/lifecycle/activity.js';
 import type { CoreDeps } from '../../core/lifecycle/deps.js';
 
 export interface ConsoleSessionOptions {
@@ -23,6 +25,7 @@ const CONSOLE_HELP = [
   '  as <email>          act as this person (every message below is addressed to someone)',
   '  whoami              who you are acting as',
   '  sleep <duration>    wait, e.g. sleep 20s (scripts use it to let grants expire)',
+  '  ack KC-12 [detector] acknowledge an anomaly alert (the Acknowledge button in Slack and Teams)',
   '  quit                leave the console',
   'Everything else is the /access grammar (the leading /access is optional):',
 ].join('\n');
@@ -60,6 +63,8 @@ export async function runConsoleSession(options: ConsoleSessionOptions): Promise
       else await options.sleep(ms);
     } else if (!user) {
       say('Say who you are first, e.g.: as alice@example.com');
+    } else if (lower === 'ack') {
+      say(await acknowledge(deps, user, rest));
     } else {
       const reply = await handleCommand(deps, { actor: user, text: line, origin: { platform: 'console', user } });
       if (reply.kind === 'help') say(`${CONSOLE_HELP}\n${reply.text}`);
@@ -67,4 +72,20 @@ export async function runConsoleSession(options: ConsoleSessionOptions): Promise
     }
     options.onIdle?.(user);
   }
+}
+
+/**
+ * `ack KC-12 [detector]`: the console's Acknowledge button. It is not part of the shared /access grammar
+ * (Slack and Teams acknowledge with a button), so the console parses it itself and calls the same use case.
+ */
+async function acknowledge(deps: CoreDeps, actor: string, args: string[]): Promise<string> {
+  const number = parseRequestId(args[0]);
+  const detector = args[1]?.toLowerCase() ?? 'all';
+  if (number === undefined || args.length > 2 || !/^[a-z][a-z0-9-]{0,63}$/.test(detector)) {
+    return 'Usage: ack KC-12 [detector], e.g. ack KC-12 destructive-sql';
+  }
+  const result = await acknowledgeAnomaly(deps, { number, actor, detector });
+  return result.ok
+    ? `Acknowledged KC-${number}'s ${detector === 'all' ? '' : `${detector} `}alert; recorded in the audit log.`
+    : result.message;
 }

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../core/duration.js';
-import type { ChannelAlert, DirectMessage } from '../../core/ports/chat.js';
+import type { AnomalyAlert, ChannelAlert, DirectMessage } from '../../core/ports/chat.js';
 import { approvalsLine, formatClock, formatFactors, statusLine } from '../../core/views/format.js';
 import type { RequestView } from '../../core/views/request-view.js';
 
@@ -62,4 +62,30 @@ export function renderAlert(alert: ChannelAlert): string[] {
   return [
     `${alert.kind === 'revoke_failed' ? 'ALERT ' : ''}${alert.text}${alert.retry && alert.request ? ` [Retry] → (retries run automatically)` : ''}`,
   ];
+}
+
+/** Terminal text for an anomaly DM, with the typed equivalent of each button this recipient has. */
+export function renderAnomaly(alert: AnomalyAlert, now: Date, extendByMs: number): string[] {
+  const view = alert.request;
+  const lines = [
+    `${alert.severity.toUpperCase()} activity on ${view.ref} at ${formatClock(alert.at, view.timezone, now)}: ${alert.summary}`,
+    `  grant: ${view.resource} (${view.level}) for ${view.requester} · risk ${view.score} (${view.tier}) · detector ${alert.detector} · ${statusLine(view, now)}`,
+  ];
+  if (alert.autoRevoked) lines.push(`  Keycard revoked ${view.ref} automatically (the policy revokes on ${alert.severity} findings).`);
+  const buttons: string[] = [];
+  const typed: string[] = [];
+  if (alert.actions.includes('revoke')) {
+    buttons.push('[Revoke now]');
+    typed.push(`revoke ${view.ref} <reason>`);
+  }
+  if (alert.actions.includes('acknowledge')) {
+    buttons.push('[Acknowledge]');
+    typed.push(`ack ${view.ref} ${alert.detector}`);
+  }
+  if (alert.actions.includes('extend')) {
+    buttons.push(`[Extend ${formatDuration(extendByMs)}]`);
+    typed.push(`extend ${view.ref} ${formatDuration(extendByMs)}`);
+  }
+  if (buttons.length > 0) lines.push(`  ${buttons.join(' ')}  → type: ${typed.join('  |  ')}`);
+  return lines;
 }

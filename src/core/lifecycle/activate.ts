@@ -8,6 +8,7 @@ import { isPilot, pilotDetail } from './pilot.js';
 import { activatePilot } from './pilot-grant.js';
 import { mergedExpiry, nextNoticeAt } from './plan.js';
 import { describeError, grantInput, providerInput } from './provider-input.js';
+import { recordActivation } from './record-activation.js';
 
 /** Takes the activation lease on an approved request inside a transaction; undefined if not ours to take. */
 export async function claimActivation(deps: CoreDeps, tx: StoreTx, request: AccessRequest, now: Date): Promise<AccessRequest | undefined> {
@@ -50,37 +51,8 @@ export async function runActivation(deps: CoreDeps, request: AccessRequest): Pro
   } catch (error) {
     return grantFailed(deps, request, error);
   }
-  const resource = resolveResource(deps.policy(), request.resource);
   const fingerprint = outcome.credential ? createHash('sha256').update(outcome.credential.secret).digest('hex') : null;
-  const activated = await deps.store.transaction(async (tx) => {
-    const row = await tx.transition(request.id, ['approved'], {
-      status: 'active',
-      activatedAt: now,
-      expiresAt,
-      grantRef: outcome.ref,
-      credentialFingerprint: fingerprint,
-      attempts: 0,
-      nextAttemptAt: null,
-      lastError: null,
-      noticesSent: [],
-      nextNoticeAt: nextNoticeAt(expiresAt, resource?.noticeOffsets ?? [], [], now),
-    });
-    if (row) {
-      await tx.appendAudit({
-        at: now,
-        actor: 'keycard',
-        action: 'grant.activated',
-        requestId: request.id,
-        details: {
-          ref: `KC-${request.number}`,
-          provider: request.provider,
-          expiresAt: expiresAt.toISOString(),
-          fingerprint: fingerprint?.slice(0, 16) ?? null,
-        },
-      });
-    }
-    return row;
-  });
+  const activated = await recordActivation(deps, request, { now, expiresAt, grantRef: outcome.ref, fingerprint });
   if (!activated) {
     // The request moved on while we granted (cancelled, or already handled elsewhere): leave nothing behind.
     const current = await deps.store.getRequest(request.id);

@@ -24,6 +24,8 @@ export interface LedgerRequest {
   incidentKey: string | null;
   kind: RequestKind;
   breakGlass: boolean;
+  /** Where it was asked (slack, teams, console), if recorded. */
+  platform: string | null;
   createdAt: Date;
   /** Score, tier and factors recorded at submission (under the policy in force then). */
   recorded: { score: number; tier: TierName; factors: RiskFactor[] };
@@ -221,6 +223,7 @@ function submittedRequest(
     incidentKey: text(d.incidentKey) ?? null,
     kind: event.action === 'extension.submitted' ? 'extension' : 'access',
     breakGlass: false,
+    platform: text(d.platform) ?? null,
     createdAt: event.at,
     recorded: { score: typeof d.score === 'number' ? d.score : 0, tier, factors: factorsOf(d.factors) },
     history: history(requester, resource),

@@ -1,7 +1,6 @@
 import { tierForScore } from '../policy/access.js';
 import type { Policy, TierName } from '../policy/schema.js';
 import { TIER_NAMES } from '../policy/schema.js';
-import { assessRisk } from './assess.js';
 import { hadBadOutcome, type LedgerRequest } from './audit-ledger.js';
 import { DEFAULT_FIT_OPTIONS, type FitOptions, fitWeights, type WeightFit } from './fit-weights.js';
 import { countOutcomes, type OutcomeCounts, rate } from './outcome-stats.js';
@@ -75,6 +74,7 @@ export function calibrate(policy: Policy, requests: readonly LedgerRequest[], op
   const inWindow = requests.filter(
     (r) => r.kind === 'access' && r.createdAt.getTime() >= options.since.getTime() && r.createdAt.getTime() <= options.until.getTime(),
   );
+  const current = weightsOf(policy);
   const rows: Row[] = [];
   let unknownResource = 0;
   let rescoredDifferently = 0;
@@ -84,8 +84,9 @@ export function calibrate(policy: Policy, requests: readonly LedgerRequest[], op
       unknownResource += 1;
       continue;
     }
-    if (assessRisk(policy, input).score !== request.recorded.score) rescoredDifferently += 1;
-    rows.push({ request, features: riskFeatures(policy, input), bad: hadBadOutcome(request) });
+    const features = riskFeatures(policy, input);
+    if (scoreFeatures(features, current) !== request.recorded.score) rescoredDifferently += 1;
+    rows.push({ request, features, bad: hadBadOutcome(request) });
   }
   if (unknownResource > 0) notes.push(`${unknownResource} request(s) name resources no longer in the policy and were left out`);
   if (rescoredDifferently > 0) {
@@ -94,7 +95,6 @@ export function calibrate(policy: Policy, requests: readonly LedgerRequest[], op
     );
   }
 
-  const current = weightsOf(policy);
   const ledgerRows = rows.map((r) => r.request);
   const tiers = TIER_NAMES.map((tier) => ({ tier, ...countOutcomes(ledgerRows.filter((r) => r.recorded.tier === tier)) }));
   const factors = Object.keys(current)

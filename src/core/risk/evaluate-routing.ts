@@ -72,7 +72,8 @@ export function summariseRouting(cases: readonly LabelledCase[], reviewed: Revie
     if (c.misuse !== null) {
       misuseTotal += 1;
       misuseRouted += p;
-      const t = (byType[c.misuse] ??= { routed: 0, total: 0, recall: 0 });
+      const t = byType[c.misuse] ?? { routed: 0, total: 0, recall: 0 };
+      byType[c.misuse] = t;
       t.total += 1;
       t.routed += p;
     } else {

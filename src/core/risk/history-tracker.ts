@@ -93,7 +93,7 @@ export function createHistoryTracker(windows: HistoryWindows): HistoryTracker {
     },
     ended(id, status, endReason) {
       const request = requests.get(id);
-      if (!request || request.kind !== 'access' || !request.activated) return;
+      if (request?.kind !== 'access' || !request.activated) return;
       const clean = (status === 'expired' || status === 'revoked') && (endReason === 'expired' || endReason === 'released');
       if (clean) pair(request.requester, request.resource).cleanCreatedAt.push(request.createdAt);
     },

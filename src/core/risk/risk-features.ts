@@ -3,7 +3,7 @@ import type { Policy } from '../policy/schema.js';
 import { SENSITIVITIES } from '../policy/schema.js';
 import { assessRisk, type RiskInput } from './assess.js';
 import type { LedgerRequest } from './audit-ledger.js';
-import { clockToMinutes, localTime } from './local-time.js';
+import { timeClass } from './time-class.js';
 
 /**
  * A policy weight, named by its path under `risk`: `sensitivity.critical`, `levels.write`,
@@ -41,10 +41,9 @@ export function riskFeatures(policy: Policy, input: RiskInput): FeatureVector {
   const share = input.durationMs / input.resourcePolicy.maxDuration;
   if (share > 0.75) features.push(['factors.durationOverThreeQuarters', 1]);
   else if (share > 0.5) features.push(['factors.durationOverHalf', 1]);
-  const local = localTime(input.at, policy.timezone);
-  const { days, start, end } = policy.businessHours;
-  if (!days.includes(local.weekday)) features.push(['factors.weekend', 1]);
-  else if (local.minutes < clockToMinutes(start) || local.minutes >= clockToMinutes(end)) features.push(['factors.offHours', 1]);
+  const when = timeClass(policy, input.at);
+  if (when === 'weekend') features.push(['factors.weekend', 1]);
+  else if (when === 'off-hours') features.push(['factors.offHours', 1]);
   for (const factor of assessRisk(policy, input).factors) {
     const weight = FACTOR_WEIGHT[factor.id];
     if (weight) features.push([`factors.${weight}`, 1]);

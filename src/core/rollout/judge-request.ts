@@ -1,8 +1,8 @@
 import { checkDuration, planApproval } from '../lifecycle/plan.js';
 import { resolveResource } from '../policy/access.js';
 import type { Policy, TierName } from '../policy/schema.js';
-import { assessRisk } from '../risk/assess.js';
-import type { RequestKind } from '../types.js';
+import { applyIncidentRelief, assessRisk } from '../risk/assess.js';
+import type { RequestKind, RiskFactor } from '../types.js';
 import { historyAsOf, type RequesterPast } from './history-as-of.js';
 
 /** A request as it was asked, which is all a replay needs to decide it again. */
@@ -18,6 +18,23 @@ export interface RecordedRequest {
   incidentKey: string | null;
   breakGlass: boolean;
   createdAt: Date;
+  /**
+   * The rotations through which the requester was on call when they asked, as recorded in the request's
+   * factors. On-call is a fact of that moment (and may come from PagerDuty), not something a policy replays.
+   */
+  onCallVia: string[];
+}
+
+/** Reads the on-call rotations back from a recorded `on-call` factor ("on call (sre-primary, dba)"). */
+export function onCallFromFactors(factors: readonly RiskFactor[] | undefined): string[] {
+  const factor = factors?.find((f) => f.id === 'on-call');
+  if (!factor) return [];
+  const listed = /\((.*)\)\s*$/.exec(factor.reason)?.[1];
+  const via = (listed ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return via.length > 0 ? via : ['on call'];
 }
 
 export type RefusalCode = 'unknown_resource' | 'level_not_allowed' | 'duration_over_max' | 'duration_under_min' | 'break_glass_not_allowed';
@@ -40,7 +57,8 @@ export type Verdict =
 /**
  * Decides a recorded request under `policy` exactly as submit would have at the time it was made: the
  * same resource/level/duration checks, the real risk engine with the requester's history as it stood
- * then, and the tier's route. Pure: nothing is read or written.
+ * then (and the same steps as scoreRequest in lifecycle/score.ts: factors, then incident relief bounded
+ * by the resource floor), and the tier's route. Pure: nothing is read or written.
  */
 export function judgeRequest(policy: Policy, request: RecordedRequest, past: RequesterPast): Verdict {
   const resource = resolveResource(policy, request.resource);
@@ -75,7 +93,7 @@ export function judgeRequest(policy: Policy, request: RecordedRequest, past: Req
     },
     request.id,
   );
-  const assessment = assessRisk(policy, {
+  const scored = assessRisk(policy, {
     resource: request.resource,
     resourcePolicy: resource,
     level: request.level,
@@ -86,6 +104,13 @@ export function judgeRequest(policy: Policy, request: RecordedRequest, past: Req
     kind: request.kind,
     at: request.createdAt,
     history,
+    onCallVia: request.onCallVia,
+  });
+  const assessment = applyIncidentRelief(scored, {
+    incidentKey: request.incidentKey,
+    onCallVia: request.onCallVia,
+    relief: policy.incidents.onCallRelief,
+    floor: resource.minTier,
   });
   const tier = policy.tiers[assessment.tier];
   const plan = planApproval(policy, tier, assessment, request.breakGlass, request.createdAt);

@@ -1,6 +1,6 @@
-import type { AccessRequest, AuditEvent } from '../types.js';
+import type { AccessRequest, AuditEvent, RiskFactor } from '../types.js';
 import type { RequesterPast } from './history-as-of.js';
-import type { RecordedRequest } from './judge-request.js';
+import { onCallFromFactors, type RecordedRequest } from './judge-request.js';
 
 const SUBMITTED = new Set(['request.submitted', 'extension.submitted']);
 
@@ -31,6 +31,7 @@ export function recordedRequests(
       incidentKey: row.incidentKey,
       breakGlass: row.breakGlass,
       createdAt: row.createdAt,
+      onCallVia: onCallFromFactors(row.factors),
     });
   }
   for (const event of events) {
@@ -60,6 +61,7 @@ function fromAudit(event: AuditEvent): RecordedRequest | undefined {
     incidentKey: text('incidentKey') ?? null,
     breakGlass: d.breakGlass === true,
     createdAt: event.at,
+    onCallVia: onCallFromFactors(Array.isArray(d.factors) ? d.factors.filter(isFactor) : undefined),
   };
 }
 
@@ -80,4 +82,13 @@ export function pastsByRequester(rows: readonly AccessRequest[], events: readonl
     else anomalies.set(requester, [event.at]);
   }
   return (requester) => ({ requests: requests.get(requester) ?? [], anomalies: anomalies.get(requester) ?? [] });
+}
+
+function isFactor(value: unknown): value is RiskFactor {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as RiskFactor).id === 'string' &&
+    typeof (value as RiskFactor).reason === 'string'
+  );
 }

@@ -21,13 +21,13 @@ export function formatFactors(factors: RiskFactor[]): string {
   return factors.map((f) => `${formatPoints(f.points)} ${f.reason}`).join(', ');
 }
 
+/** How every surface says that a request is a pilot: plainly, so nobody waits for access that will not come. */
+export const PILOT_NOTE = 'PILOT: approval runs as usual, but no access is granted';
+
 export function approvalsLine(view: RequestView): string {
   const groups = view.openGroups.length > 0 ? view.openGroups : view.approverGroups;
   return `${view.approvalsCounted} of ${view.approvalsRequired} approvals: ${groups.join(', ')}${view.pilot ? ` · ${PILOT_NOTE}` : ''}`;
 }
-
-/** How every surface says that a request is a pilot: plainly, so nobody waits for access that will not come. */
-export const PILOT_NOTE = 'PILOT: approval runs as usual, but no access is granted';
 
 /** One-line human status, shared by every surface. */
 export function statusLine(view: RequestView, now: Date): string {

@@ -1,0 +1,107 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { recordActivity } from '../core/lifecycle/activity.js';
+import type { CoreDeps } from '../core/lifecycle/deps.js';
+import type { Clock, Logger } from '../core/ports/runtime.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyActivitySignature } from './activity-signature.js';
+import { header, replyJson } from './http-reply.js';
+import { parseIngestBody } from './ingest-schema.js';
+import { BodyTooLargeError, readBody } from './read-body.js';
+
+export const INGEST_BODY_LIMIT = 1_048_576;
+
+export interface IngestOptions {
+  deps: () => CoreDeps;
+  secret: string;
+  log: Logger;
+  clock?: Clock;
+  bodyLimit?: number;
+}
+
+/** What the sender gets back for each event, in order. */
+export type IngestResult =
+  | { index: number; ok: true; grant: string; findings: number; alerted: string[]; autoRevoked: boolean }
+  | { index: number; ok: false; error: string; message: string };
+
+/**
+ * POST /activity: signed events from any log shipper. Authentication and validation happen before
+ * anything is stored, so a rejected request leaves no trace but a log line.
+ */
+export function createIngestHandler(options: IngestOptions) {
+  const limit = options.bodyLimit ?? INGEST_BODY_LIMIT;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') return replyJson(res, 405, { error: 'method_not_allowed', message: 'use POST' }, { allow: 'POST' });
+    let body: Buffer;
+    try {
+      body = await readBody(req, limit);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      return replyJson(
+        res,
+        413,
+        { error: 'too_large', message: `the body exceeds ${limit} bytes; send fewer events per request` },
+        {
+          connection: 'close',
+        },
+      );
+    }
+    const now = (options.clock ?? options.deps().clock).now();
+    const check = verifyActivitySignature({
+      secret: options.secret,
+      body,
+      timestamp: header(req, TIMESTAMP_HEADER),
+      signature: header(req, SIGNATURE_HEADER),
+      nowSec: Math.floor(now.getTime() / 1000),
+    });
+    if (!check.ok) {
+      options.log.warn({ route: '/activity', reason: check.reason }, 'activity ingest rejected: not authenticated');
+      return replyJson(res, 401, { error: 'unauthorized', message: check.reason });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      return replyJson(res, 400, { error: 'invalid_json', message: 'the body is not valid JSON', issues: ['body: is not valid JSON'] });
+    }
+    const parsed = parseIngestBody(json);
+    if (!parsed.ok) return replyJson(res, 400, { error: 'invalid_body', message: parsed.issues.join('; '), issues: parsed.issues });
+
+    const deps = options.deps();
+    const results: IngestResult[] = [];
+    for (const [index, event] of parsed.events.entries()) {
+      let outcome: Awaited<ReturnType<typeof recordActivity>>;
+      try {
+        outcome = await recordActivity(deps, event);
+      } catch (error) {
+        // A technical failure (database down): the events before this one are stored, so say where to resume.
+        options.log.error(
+          { route: '/activity', index, err: error instanceof Error ? error.message : String(error) },
+          'activity ingest failed',
+        );
+        return replyJson(res, 500, {
+          error: 'internal',
+          message: `recording failed at event ${index}; events before it were stored, resend from index ${index}`,
+          processed: index,
+          results,
+        });
+      }
+      results.push(
+        outcome.ok
+          ? {
+              index,
+              ok: true,
+              grant: outcome.value.grant,
+              findings: outcome.value.findings.length,
+              alerted: outcome.value.alerted.map((f) => f.detector),
+              autoRevoked: outcome.value.autoRevoked,
+            }
+          : { index, ok: false, error: outcome.code, message: outcome.message },
+      );
+    }
+    const recorded = results.filter((r) => r.ok).length;
+    options.log.info({ route: '/activity', events: results.length, recorded }, 'activity ingested');
+    if (recorded === 0) {
+      return replyJson(res, 404, { error: 'unknown_grant', message: 'no event matched a Keycard grant; nothing was stored', results });
+    }
+    replyJson(res, 202, { recorded, results });
+  };
+}

@@ -1,0 +1,3 @@
+export { listOnCalls, type OnCallShift, PAGERDUTY_API_URL } from './pagerduty-api.js';
+export { type OnCallErrorCode, PagerDutyError } from './pagerduty-error.js';
+export { createPagerDutyOnCall, type PagerDutyOnCallConfig } from './pagerduty-oncall.js';
