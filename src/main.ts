@@ -6,13 +6,16 @@ import { loadDotEnv } from './config/load-dot-env.js';
 import { formatPolicyErrors } from './config/policy-errors.js';
 import { loadPolicyFile } from './config/policy-loader.js';
 import { type CoreDeps, DEFAULT_SETTINGS, type LifecycleSettings } from './core/lifecycle/deps.js';
+import { combineOnCall, createPolicyOnCall } from './core/oncall/policy-schedule.js';
 import type { Policy } from './core/policy/schema.js';
 import type { ChatPort } from './core/ports/chat.js';
+import type { OnCallSource } from './core/ports/oncall.js';
 import type { Provider } from './core/ports/provider.js';
 import type { Clock } from './core/ports/runtime.js';
 import type { Store } from './core/ports/store.js';
 import { createLogger } from './logging/create-logger.js';
 import { createKeycardMetrics, instrumentProvider, instrumentStore, type KeycardMetrics } from './metrics/index.js';
+import { createPagerDutyOnCall } from './oncall/index.js';
 import { builtinProviderFactories } from './providers/builtin.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { createStore, openDatabase, runMigrations } from './store/index.js';
@@ -122,6 +125,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     }
     return wrapped;
   };
+  const onCall = createOnCall(policy, options.env, log);
   const deps: CoreDeps = {
     store,
     policy: () => policy,
@@ -133,6 +137,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     log,
     resolveSecret: (ref) => (ref.startsWith('env:') ? options.env[ref.slice(4)] : undefined),
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
+    ...(onCall ? { onCall } : {}),
   };
   log.info({ policy: config.policyPath, database: config.databaseUrl ? 'postgres' : 'pglite', mode: config.mode }, 'keycard ready');
   return {
@@ -148,4 +153,28 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
       await store.close();
     },
   };
+}
+
+/** Policy rotations plus PagerDuty when the policy names it; a missing token is a startup error. */
+export function createOnCall(policy: Policy, env: Env, log: PinoLogger): OnCallSource | undefined {
+  const pd = policy.onCall.pagerduty;
+  if (!pd) return undefined;
+  const token = env[pd.tokenEnv];
+  if (!token)
+    throw new StartupError([
+      `The policy asks PagerDuty who is on call (onCall.pagerduty) but ${pd.tokenEnv} is not set: set it to a PagerDuty REST API token.`,
+    ]);
+  return combineOnCall(
+    [
+      createPolicyOnCall(() => policy),
+      createPagerDutyOnCall({
+        token,
+        tokenEnv: pd.tokenEnv,
+        scheduleIds: pd.scheduleIds,
+        ...(pd.apiUrl ? { apiUrl: pd.apiUrl } : {}),
+        log,
+      }),
+    ],
+    (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'on-call source failed'),
+  );
 }

@@ -1,27 +1,81 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { explainRisk, type RiskExplanation } from '../core/lifecycle/queries.js';
 import type { Policy } from '../core/policy/schema.js';
-import { TIER_NAMES } from '../core/policy/schema.js';
+import { policySchema, TIER_NAMES } from '../core/policy/schema.js';
 import { formatPoints } from '../core/risk/assess.js';
+import { replayAudit } from '../core/risk/audit-ledger.js';
+import { calibrate } from '../core/risk/calibrate.js';
+import { reviewIncident } from '../core/risk/incident-review.js';
+import { renderPolicyPatch } from '../core/risk/policy-patch.js';
+import { weightsOf } from '../core/risk/risk-features.js';
+import type { AuditInput } from '../core/types.js';
 import { formatClock } from '../core/views/format.js';
+import { createProviders, loadEnvironment, loadPolicy, loadSettings } from '../main.js';
+import { evaluateHistory } from '../risk-lab/evaluate-history.js';
+import { historyPaths, readAuditFile, readTruthFile, writeHistoryDir } from '../risk-lab/history-files.js';
+import { renderCalibration } from '../risk-lab/render-calibration.js';
+import { renderEvaluation } from '../risk-lab/render-evaluation.js';
+import { renderReview } from '../risk-lab/render-review.js';
+import { isSampleOrg, SAMPLE_ORG_GROUP_TEAMS, SAMPLE_ORG_OWNERSHIP, SAMPLE_ORG_POLICY, samplePolicyYaml } from '../risk-lab/sample-org.js';
+import { DEFAULT_SIMULATION, describeWindow, type GroundTruth, type SimulationOptions, simulateHistory } from '../risk-lab/simulate.js';
+import { readStoreAudit, readStoreTruth, writeHistoryToStore } from '../risk-lab/store-history.js';
+import { parseCivilDate } from '../risk-lab/zoned-time.js';
 import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
 import { withContext } from './context.js';
 import type { CliIo } from './io.js';
 
 export const RISK_USAGE = `Usage:
   keycard risk explain --as EMAIL RESOURCE [DURATION] [LEVEL] [--at ISO-TIME] [--reason TEXT] [--break-glass] [--json]
+      Scores a hypothetical request exactly as Keycard would (including the requester's history in the
+      database) and prints every factor with the policy weight behind it, the tier and the route. Nothing is created.
+      e.g. keycard risk explain --as alice@example.com demo-db 30m write --at 2026-11-24T21:14:00+01:00
+  keycard risk calibrate [--since 90d] [--until TIME] [--max-review-share 0.2] [--from PATH] [--json] [--write FILE]
+      Outcomes per tier and per weight over the audit history, and tier bounds (and weights, where the data
+      supports it) that keep the share of requests needing a human under the target. Changes nothing;
+      --write FILE writes a commented policy patch to review and merge.
+  keycard risk simulate (--out DIR | --database) [--days 90] [--requests 50000] [--seed N] [--start YYYY-MM-DD]
+                        [--warmup DAYS] [--misuse-rate 0.01]
+      Generates an organisation's access history with planted misuse (labels kept in a separate file or
+      key/value namespace, never in the audit log). --database writes into the configured, empty database.
+  keycard risk evaluate [--seed N] [--days 90] [--requests 50000] [--from DIR | --database]
+                        [--max-review-share 0.2] [--holdout 30d] [--json]
+      Keycard's score-based routing against static per-resource tiers at the same review share, on a
+      generated history: misuse reaching a human, benign requests sent to one, approval wait.
+  keycard risk review --incident INC-4211 [--from PATH] [--json]
+      The requests and grants linked to an incident: scores and factors, who approved, anomalies that fired.
 
-Scores a hypothetical request exactly as Keycard would (including the requester's history in the
-database) and prints every factor, the tier and the approval route. Nothing is created.
-  e.g. keycard risk explain --as alice@example.com demo-db 30m write --at 2026-11-24T21:14:00+01:00`;
+--from PATH reads a directory written by "risk simulate --out" or an audit JSONL file ("keycard audit export");
+without it the configured database is read. --policy FILE (or --policy sample, the sample organisation)
+replaces the configured policy for calibrate, simulate, evaluate and review.`;
+
+const DAY_MS = 86_400_000;
 
 export async function riskCommand(io: CliIo, args: ParsedArgs): Promise<number> {
-  const [sub, resource, ...rest] = args.positionals;
+  const [sub] = args.positionals;
   if (args.flags.has('help') || sub === undefined) {
     io.out(RISK_USAGE);
     return sub === undefined && !args.flags.has('help') ? 2 : 0;
   }
-  if (sub !== 'explain') throw new UsageError(`unknown risk command "${sub}"`, RISK_USAGE);
+  switch (sub) {
+    case 'explain':
+      return explainCommand(io, args);
+    case 'calibrate':
+      return calibrateCommand(io, args);
+    case 'simulate':
+      return simulateCommand(io, args);
+    case 'evaluate':
+      return evaluateCommand(io, args);
+    case 'review':
+      return reviewCommand(io, args);
+    default:
+      throw new UsageError(`unknown risk command "${sub}"`, RISK_USAGE);
+  }
+}
+
+async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
+  const [, resource, ...rest] = args.positionals;
   checkFlags(args, ['as', 'at', 'json', 'reason', 'break-glass'], RISK_USAGE);
   const requester = flagString(args, 'as');
   if (!requester || !/^[^\s@]+@[^\s@]+$/.test(requester)) throw new UsageError('--as EMAIL is required (who would be asking)', RISK_USAGE);
@@ -54,7 +108,8 @@ export async function riskCommand(io: CliIo, args: ParsedArgs): Promise<number> 
       io.err(result.message);
       return 1;
     }
-    if (args.flags.has('json')) io.out(JSON.stringify({ requester: requester.toLowerCase(), resource, ...result.value }, null, 2));
+    if (args.flags.has('json'))
+      io.out(JSON.stringify({ requester: requester.toLowerCase(), resource, ...result.value, weights: weightsOf(policy) }, null, 2));
     else for (const line of explanationText(policy, requester.toLowerCase(), resource, result.value)) io.out(line);
     return 0;
   });
@@ -73,6 +128,17 @@ export function explanationText(policy: Policy, requester: string, resource: str
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   const h = e.history;
+  const w = policy.risk.factors;
+  // The policy weights behind the factors, so an operator sees calibrated values where they apply.
+  const weights = [
+    `sensitivity ${Object.entries(policy.risk.sensitivity)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('/')}`,
+    `levels ${Object.entries(policy.risk.levels)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('/')}`,
+    ...Object.entries(w).map(([k, v]) => `${k} ${formatPoints(v)}`),
+  ];
   return [
     `${requester} → ${resource} (${e.level}) for ${formatDuration(e.durationMs)} at ${formatClock(e.at, policy.timezone, new Date(0))} ${policy.timezone}`,
     '',
@@ -84,5 +150,238 @@ export function explanationText(policy: Policy, requester: string, resource: str
       ? 'Route: auto-approved by policy (no human approval needed)'
       : `Route: ${r.approvals} approval(s) from ${r.approvers.join(', ')}${r.distinctGroups ? ' (each from a different group)' : ''}${channels ? ` · card to ${channels}` : ''} · times out after ${formatDuration(r.approvalTtlMs)} · break-glass ${r.breakGlass ? 'allowed' : 'not allowed'}`,
     `History: ${h.priorGrantsOnResource} earlier grant(s) on ${resource} (${h.cleanGrantsOnResource} clean in the window), ${h.recentDenials} recent denial(s), ${h.recentAnomalies} anomaly alert(s), ${h.requestsInVelocityWindow} request(s) in the velocity window, ${h.newResourcesLastDay} new resource(s) in the last day`,
+    `Weights in use (policy risk.*): ${weights.join(', ')}`,
   ];
+}
+
+// ---- helpers shared by the risk-lab subcommands ----
+
+interface LoadedPolicy {
+  policy: Policy;
+  /** The policy file's text, copied next to a generated history. */
+  text: string;
+  sample: boolean;
+}
+
+/** --policy FILE|sample, else a history directory's policy.yaml, else the configured policy. */
+async function riskPolicy(io: CliIo, args: ParsedArgs, historyPolicy?: string): Promise<LoadedPolicy> {
+  const spec = flagString(args, 'policy');
+  if (spec === 'sample') return { policy: policySchema.parse(SAMPLE_ORG_POLICY), text: samplePolicyYaml(), sample: true };
+  let path = spec ? resolve(io.cwd, spec) : historyPolicy;
+  if (!path) path = loadSettings(loadEnvironment(io.cwd, io.env), io.cwd).config.policyPath;
+  const { policy } = await loadPolicy(path, createProviders());
+  return { policy, text: await readFile(path, 'utf8'), sample: isSampleOrg(policy) };
+}
+
+function numberFlag(args: ParsedArgs, name: string, fallback: number, check: (n: number) => boolean, hint: string): number {
+  const text = flagString(args, name);
+  if (text === undefined) {
+    if (args.flags.has(name)) throw new UsageError(`--${name} needs a value (${hint})`, RISK_USAGE);
+    return fallback;
+  }
+  const n = Number(text);
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${hint} (got "${text}")`, RISK_USAGE);
+  return n;
+}
+
+function shareFlag(args: ParsedArgs): number {
+  return numberFlag(args, 'max-review-share', 0.2, (n) => n > 0 && n <= 1, 'a share between 0 and 1, e.g. 0.2');
+}
+
+function simulationFlags(args: ParsedArgs, policy: LoadedPolicy): SimulationOptions {
+  const startText = flagString(args, 'start');
+  const start = startText ? parseCivilDate(startText) : DEFAULT_SIMULATION.start;
+  if (!start) throw new UsageError(`--start must be a date like 2026-01-05 (got "${startText}")`, RISK_USAGE);
+  const whole = (n: number) => Number.isInteger(n) && n > 0;
+  const warmup = flagString(args, 'warmup');
+  return {
+    seed: flagString(args, 'seed') ?? '1',
+    days: numberFlag(args, 'days', DEFAULT_SIMULATION.days, (n) => whole(n) && n <= 3650, 'a whole number of days'),
+    requests: numberFlag(args, 'requests', DEFAULT_SIMULATION.requests, (n) => whole(n) && n <= 5_000_000, 'a whole number'),
+    misuseRate: numberFlag(args, 'misuse-rate', DEFAULT_SIMULATION.misuseRate, (n) => n >= 0 && n < 0.5, 'a share such as 0.01'),
+    start,
+    ...(warmup !== undefined
+      ? { warmupDays: numberFlag(args, 'warmup', 0, (n) => Number.isInteger(n) && n >= 0, 'a whole number of days') }
+      : {}),
+    ...(policy.sample ? { ownership: SAMPLE_ORG_OWNERSHIP, groupTeams: SAMPLE_ORG_GROUP_TEAMS } : {}),
+  };
+}
+
+/** Audit events from --from PATH, or from the configured database. */
+async function historyEvents(io: CliIo, args: ParsedArgs): Promise<{ events: AuditInput[]; policy: LoadedPolicy; truthPath?: string }> {
+  const from = flagString(args, 'from');
+  if (from) {
+    const paths = historyPaths(resolve(io.cwd, from));
+    return {
+      events: await readAuditFile(paths.audit),
+      policy: await riskPolicy(io, args, paths.policy),
+      ...(paths.truth ? { truthPath: paths.truth } : {}),
+    };
+  }
+  const policy = flagString(args, 'policy') ? await riskPolicy(io, args) : undefined;
+  return withContext(io, async (ctx) => ({
+    events: await readStoreAudit(ctx.store),
+    policy: policy ?? { policy: ctx.policy, text: '', sample: false },
+  }));
+}
+
+const windows = (policy: Policy) => ({
+  historyWindowMs: policy.risk.thresholds.historyWindow,
+  denialWindowMs: policy.risk.thresholds.denialWindow,
+  velocityWindowMs: policy.risk.thresholds.velocityWindow,
+});
+
+// ---- calibrate ----
+
+async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
+  checkFlags(args, ['since', 'until', 'max-review-share', 'from', 'policy', 'json', 'write'], RISK_USAGE);
+  const maxReviewShare = shareFlag(args);
+  const sinceText = flagString(args, 'since') ?? '90d';
+  const untilText = flagString(args, 'until');
+  const until = untilText ? new Date(untilText) : undefined;
+  if (until && Number.isNaN(until.getTime())) throw new UsageError(`--until "${untilText}" is not a time`, RISK_USAGE);
+  const sinceMs = parseDuration(sinceText);
+  const sinceDate = sinceMs === undefined ? new Date(sinceText) : undefined;
+  if (sinceMs === undefined && Number.isNaN(sinceDate?.getTime())) {
+    throw new UsageError(`--since must be a duration (90d) or a date (2026-01-01) (got "${sinceText}")`, RISK_USAGE);
+  }
+  const { events, policy } = await historyEvents(io, args);
+  if (events.length === 0) {
+    io.err('The audit history is empty: there is nothing to calibrate from.');
+    return 1;
+  }
+  // The window ends at the last recorded event unless told otherwise, so a copied or generated history calibrates the same any day.
+  const end = until ?? events[events.length - 1]!.at;
+  const since = sinceDate ?? new Date(end.getTime() - sinceMs!);
+  const ledger = replayAudit(events, windows(policy.policy));
+  const report = calibrate(policy.policy, ledger.requests(), { since, until: end, maxReviewShare });
+  if (args.flags.has('json')) io.out(JSON.stringify(report, null, 2));
+  else for (const line of renderCalibration(report, policy.policy.timezone)) io.out(line);
+  const write = flagString(args, 'write');
+  if (write) {
+    await writeFile(resolve(io.cwd, write), renderPolicyPatch(policy.policy, report));
+    io.err(`wrote the proposed policy patch to ${write}; review it and merge it into the policy file yourself`);
+  }
+  return report.requests === 0 ? 1 : 0;
+}
+
+// ---- simulate ----
+
+async function simulateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
+  checkFlags(args, ['out', 'database', 'days', 'requests', 'seed', 'start', 'warmup', 'misuse-rate', 'policy', 'json'], RISK_USAGE);
+  const out = flagString(args, 'out');
+  const database = args.flags.has('database');
+  if (!out === !database) throw new UsageError('say where the history goes: --out DIR or --database', RISK_USAGE);
+  if (database && flagString(args, 'policy'))
+    throw new UsageError('--database uses the configured policy; --policy goes with --out', RISK_USAGE);
+
+  const run = async (policy: LoadedPolicy, write: (history: ReturnType<typeof simulateHistory>) => Promise<string>) => {
+    const options = simulationFlags(args, policy);
+    const started = performance.now();
+    const history = simulateHistory(policy.policy, options);
+    const generated = performance.now();
+    const where = await write(history);
+    const written = performance.now();
+    const timing = { generateMs: Math.round(generated - started), writeMs: Math.round(written - generated) };
+    if (args.flags.has('json')) io.out(JSON.stringify({ ...history.summary, window: history.window, where, ...timing }, null, 2));
+    else {
+      const s = history.summary;
+      for (const line of [
+        `Generated seed ${s.seed}: ${s.people} people in ${s.teams} teams (${s.newJoiners} joining during the period), ${s.incidents} incidents,`,
+        `  ${s.windowRequests.toLocaleString('en-US')} requests in the ${options.days}-day window ${describeWindow(history, policy.policy.timezone)} (+${s.warmupRequests.toLocaleString('en-US')} in the warm-up before it),`,
+        `  ${s.misuseRequests} planted misuse requests in the window (${s.misuseCampaigns} campaigns in all), ${s.events.toLocaleString('en-US')} audit events.`,
+        `Wrote ${where} (generated in ${(timing.generateMs / 1000).toFixed(1)} s, written in ${(timing.writeMs / 1000).toFixed(1)} s).`,
+      ])
+        io.out(line);
+    }
+    return 0;
+  };
+
+  if (out) {
+    const dir = resolve(io.cwd, out);
+    const policy = await riskPolicy(io, args);
+    return run(policy, async (history) => {
+      await writeHistoryDir(dir, history, policy.text);
+      return `${out}/ (audit.jsonl; labels in ground-truth.json)`;
+    });
+  }
+  return withContext(io, (ctx) =>
+    run({ policy: ctx.policy, text: '', sample: isSampleOrg(ctx.policy) }, async (history) => {
+      await writeHistoryToStore(ctx.store, ctx.policy, history.events, history.truth, (phase, done, total) => {
+        if (done === total || done % 20_000 < 500) io.err(`  ${phase}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`);
+      });
+      return 'the configured database (labels in the kv namespace risk-lab)';
+    }),
+  );
+}
+
+// ---- evaluate ----
+
+async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
+  checkFlags(
+    args,
+    ['seed', 'days', 'requests', 'start', 'warmup', 'misuse-rate', 'from', 'database', 'max-review-share', 'holdout', 'policy', 'json'],
+    RISK_USAGE,
+  );
+  const maxReviewShare = shareFlag(args);
+  const holdoutText = flagString(args, 'holdout');
+  const holdoutMs = holdoutText === undefined ? undefined : holdoutText === '0' ? 0 : parseDuration(holdoutText);
+  if (holdoutText !== undefined && holdoutMs === undefined)
+    throw new UsageError(`--holdout must be a duration such as 30d, or 0 (got "${holdoutText}")`, RISK_USAGE);
+
+  let events: readonly AuditInput[];
+  let truth: GroundTruth;
+  let policy: Policy;
+  let heading: string;
+  const from = flagString(args, 'from');
+  if (from) {
+    const loaded = await historyEvents(io, args);
+    if (!loaded.truthPath) throw new UsageError(`${from} has no ground-truth.json: evaluate needs a generated history`, RISK_USAGE);
+    events = loaded.events;
+    truth = await readTruthFile(loaded.truthPath);
+    policy = loaded.policy.policy;
+    heading = `Evaluation of ${from} (seed ${truth.seed})`;
+  } else if (args.flags.has('database')) {
+    const loaded = await withContext(io, async (ctx) => ({
+      events: await readStoreAudit(ctx.store),
+      truth: await readStoreTruth(ctx.store),
+      policy: ctx.policy,
+    }));
+    if (!loaded.truth)
+      throw new UsageError('the database holds no generated history (run keycard risk simulate --database first)', RISK_USAGE);
+    ({ events, policy } = loaded);
+    truth = loaded.truth;
+    heading = `Evaluation of the generated history in the database (seed ${truth.seed})`;
+  } else {
+    const loaded = await riskPolicy(io, args);
+    const options = simulationFlags(args, loaded);
+    const history = simulateHistory(loaded.policy, options);
+    ({ events, truth } = history);
+    policy = loaded.policy;
+    const s = history.summary;
+    heading = `Evaluation on a generated history: seed ${s.seed}, ${options.days} days, ${s.windowRequests.toLocaleString('en-US')} requests, ${s.people} people, ${s.misuseRequests} planted misuse requests`;
+  }
+  const window = { start: new Date(truth.window.start), end: new Date(truth.window.end) };
+  const days = Math.round((window.end.getTime() - window.start.getTime()) / DAY_MS);
+  const result = evaluateHistory(policy, events, truth.misuse, {
+    window,
+    holdoutMs: holdoutMs ?? Math.max(1, Math.round(days / 3)) * DAY_MS,
+    maxReviewShare,
+  });
+  if (args.flags.has('json')) io.out(JSON.stringify({ heading, ...result }, null, 2));
+  else for (const line of renderEvaluation(result, heading, policy.timezone)) io.out(line);
+  return 0;
+}
+
+// ---- review ----
+
+async function reviewCommand(io: CliIo, args: ParsedArgs): Promise<number> {
+  checkFlags(args, ['incident', 'from', 'policy', 'json'], RISK_USAGE);
+  const incident = flagString(args, 'incident');
+  if (!incident) throw new UsageError('--incident KEY is required (e.g. --incident INC-4211)', RISK_USAGE);
+  const { events, policy } = await historyEvents(io, args);
+  const review = reviewIncident(replayAudit(events, windows(policy.policy)).requests(), incident);
+  if (args.flags.has('json')) io.out(JSON.stringify(review, null, 2));
+  else for (const line of renderReview(review)) io.out(line);
+  return review.grants.length === 0 ? 1 : 0;
 }

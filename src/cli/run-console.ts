@@ -6,6 +6,7 @@ import { createHttpServer, type HttpServer } from '../http/server.js';
 import { bootKeycard } from '../main.js';
 import { startScheduler } from '../scheduler/start-scheduler.js';
 import type { CliIo } from './io.js';
+import { startMonitoring } from './start-monitoring.js';
 
 /**
  * `keycard start` without chat credentials, and `keycard console`: the terminal is the chat surface.
@@ -40,6 +41,7 @@ export async function runConsole(io: CliIo, options: { http: boolean }): Promise
       http = undefined;
     }
   }
+  const monitoring = startMonitoring(keycard, http);
   const policy = keycard.policy;
   io.out(
     `Keycard console · policy ${keycard.config.policyPath} · ${keycard.config.databaseUrl ? 'Postgres' : `embedded Postgres in ${keycard.config.dataDir}`}`,
@@ -77,6 +79,7 @@ export async function runConsole(io: CliIo, options: { http: boolean }): Promise
     process.off('SIGTERM', shutdown);
     rl.close();
     await scheduler.stop();
+    await monitoring.stop();
     await http?.close();
     await keycard.close();
   }

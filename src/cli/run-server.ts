@@ -1,12 +1,13 @@
 import type { Logger as PinoLogger } from 'pino';
 import type { ChatAdapter } from '../chat/adapter.js';
+import { KeycardError } from '../core/result.js';
 import { createReadinessCheck } from '../http/readiness.js';
 import { createHttpServer } from '../http/server.js';
-import { KeycardError } from '../core/result.js';
 import { bootKeycard, StartupError } from '../main.js';
 import { createKeycardMetrics, instrumentChat } from '../metrics/index.js';
 import { startScheduler } from '../scheduler/start-scheduler.js';
 import type { CliIo } from './io.js';
+import { startMonitoring } from './start-monitoring.js';
 
 export interface ServerHandle {
   port: number;
@@ -56,9 +57,12 @@ export async function runServer(
     throw error;
   }
   const scheduler = startScheduler(keycard.deps);
+  const monitoring = startMonitoring(keycard, http);
   const port = await http.listen(keycard.config.port);
   log.info({ port, platforms: adapters.map((a) => a.platform) }, 'keycard serving');
-  io.err(`Keycard is serving ${adapters.map((a) => a.platform).join(' and ')} on port ${port} (health: /healthz, /readyz; metrics: /metrics).`);
+  io.err(
+    `Keycard is serving ${adapters.map((a) => a.platform).join(' and ')} on port ${port} (health: /healthz, /readyz; metrics: /metrics).`,
+  );
 
   let resolveClosed = () => {};
   const closed = new Promise<void>((resolve) => {
@@ -75,6 +79,7 @@ export async function runServer(
           await http.close();
           for (const adapter of adapters) await adapter.stop().catch(() => undefined);
           await scheduler.stop();
+          await monitoring.stop();
         })(),
         grace,
       ]);

@@ -71,6 +71,7 @@ const READ_NOTHING: StateStore = {
   list: async () => [],
   acquireLease: async () => false,
   releaseLease: async () => undefined,
+  purgeExpiredLeases: async () => 0,
 };
 
 /** Each promise's value, or undefined for those still running when the budget ran out. */

@@ -16,6 +16,8 @@ export interface KeycardConfig {
   mode: 'console' | 'chat';
   /** A Postgres server; absent means embedded PGlite in `dataDir`. */
   databaseUrl?: string;
+  /** Signs /activity ingest and authenticates the Kubernetes audit webhook; the routes exist only when set. */
+  activitySecret?: string;
   /** Absolute path of the data folder (PGlite files, lock file). */
   dataDir: string;
   /** Absolute path of the policy file. */
@@ -69,6 +71,10 @@ const coreEnvSchema = z.object({
     .regex(/^\d{1,5}$/, { error: portError })
     .transform(Number)
     .refine((port) => port <= 65_535, { error: portError })
+    .optional(),
+  KEYCARD_ACTIVITY_SECRET: z
+    .string()
+    .min(16, { error: 'KEYCARD_ACTIVITY_SECRET must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)' })
     .optional(),
   LOG_LEVEL: z
     .string()
@@ -128,13 +134,14 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
   }
 
   if (!core.success || errors.length > 0 || policy === undefined) return { ok: false, errors };
-  const { DATABASE_URL, KEYCARD_DATA_DIR, PORT, LOG_LEVEL } = core.data;
+  const { DATABASE_URL, KEYCARD_DATA_DIR, PORT, LOG_LEVEL, KEYCARD_ACTIVITY_SECRET } = core.data;
   return {
     ok: true,
     warnings,
     config: {
       mode: slack.config === undefined && teams.config === undefined ? 'console' : 'chat',
       databaseUrl: DATABASE_URL,
+      activitySecret: KEYCARD_ACTIVITY_SECRET,
       dataDir: resolve(cwd, KEYCARD_DATA_DIR),
       policyPath: policy.path,
       policySource: policy.source,

@@ -36,11 +36,28 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** The driver's own error under drizzle's "Failed query: …" wrapper (which repeats the SQL). */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5; depth += 1) {
+    const cause = typeof current === 'object' && current !== null && 'cause' in current ? current.cause : undefined;
+    if (cause === undefined || cause === null) break;
+    current = cause;
+  }
+  return current;
+}
+
+function describeError(error: unknown): string {
+  const root = rootCause(error);
+  const message = root instanceof Error ? root.message : String(root);
+  return stripUrlCredentials(message).slice(0, 200);
+}
+
 function databaseProblem(error: unknown): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  const root = rootCause(error);
+  const code = typeof root === 'object' && root !== null && 'code' in root ? root.code : undefined;
   if (code === UNDEFINED_TABLE) return 'migrations not applied (run keycard migrate)';
-  const message = error instanceof Error ? error.message : String(error);
-  return `unreachable: ${stripUrlCredentials(message).slice(0, 200)}`;
+  return `unreachable: ${describeError(error)}`;
 }
 
 /**
@@ -59,7 +76,7 @@ export function createReadinessCheck(options: ReadinessOptions): () => Promise<R
     ).then(
       () => OK,
       (error: unknown) => {
-        options.log.warn({ err: stripUrlCredentials(error instanceof Error ? error.message : String(error)) }, 'readiness: database check failed');
+        options.log.warn({ err: describeError(error) }, 'readiness: database check failed');
         return databaseProblem(error);
       },
     );

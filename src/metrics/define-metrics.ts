@@ -132,8 +132,8 @@ export function defineMetrics(register: Registry, grantCounts: () => Promise<Gra
     }),
     anomalies: new Counter({
       name: 'keycard_anomalies_total',
-      help: 'Anomalies raised about a grant session, by detector',
-      labelNames: ['detector'] as const,
+      help: 'Anomalies alerted about a grant session, by detector and severity',
+      labelNames: ['detector', 'severity'] as const,
       registers,
     }),
     auditEvents: new Counter({

@@ -74,7 +74,7 @@ export function recordLifecycle(metrics: MetricSet, event: AuditInput, request: 
       metrics.approvalRefusals.inc({ code: label(details.code) });
       return;
     case 'anomaly.detected':
-      metrics.anomalies.inc({ detector: label(details.detector ?? details.kind) });
+      metrics.anomalies.inc({ detector: label(details.detector), severity: label(details.severity) });
       return;
     default:
       return;

@@ -49,12 +49,68 @@ export interface OrgOptions {
 
 const TEAM_NAMES = ['payments', 'orders', 'identity', 'search', 'data', 'platform', 'mobile', 'growth', 'billing', 'support'];
 const FIRST = [
-  'alex', 'ben', 'chloe', 'david', 'elena', 'finn', 'greta', 'hugo', 'ines', 'jan', 'kai', 'lara', 'marco', 'nora', 'oskar', 'paula',
-  'quinn', 'rosa', 'sven', 'tara', 'uma', 'vera', 'will', 'xena', 'yusuf', 'zoe', 'amir', 'bea', 'carl', 'dina', 'emil', 'fatima',
+  'alex',
+  'ben',
+  'chloe',
+  'david',
+  'elena',
+  'finn',
+  'greta',
+  'hugo',
+  'ines',
+  'jan',
+  'kai',
+  'lara',
+  'marco',
+  'nora',
+  'oskar',
+  'paula',
+  'quinn',
+  'rosa',
+  'sven',
+  'tara',
+  'uma',
+  'vera',
+  'will',
+  'xena',
+  'yusuf',
+  'zoe',
+  'amir',
+  'bea',
+  'carl',
+  'dina',
+  'emil',
+  'fatima',
 ];
 const LAST = [
-  'adler', 'bauer', 'costa', 'dahl', 'eriksen', 'ferreira', 'gruber', 'hansen', 'ito', 'jensen', 'keller', 'lopez', 'meyer', 'nagy',
-  'olsen', 'peters', 'quist', 'richter', 'schmidt', 'thomsen', 'urban', 'vogel', 'wolf', 'yilmaz', 'zimmer', 'brandt', 'kraus', 'lang',
+  'adler',
+  'bauer',
+  'costa',
+  'dahl',
+  'eriksen',
+  'ferreira',
+  'gruber',
+  'hansen',
+  'ito',
+  'jensen',
+  'keller',
+  'lopez',
+  'meyer',
+  'nagy',
+  'olsen',
+  'peters',
+  'quist',
+  'richter',
+  'schmidt',
+  'thomsen',
+  'urban',
+  'vogel',
+  'wolf',
+  'yilmaz',
+  'zimmer',
+  'brandt',
+  'kraus',
+  'lang',
 ];
 const WEEK_MS = 7 * 86_400_000;
 /** Share of people who join during the generated period (their first weeks are all first accesses). */
@@ -78,7 +134,14 @@ export function buildOrg(policy: Policy, rng: Rng, options: OrgOptions): Org {
   const addPerson = (email: string, team: Team, role: Role, joinedAt: number) => {
     if (taken.has(email)) return;
     taken.add(email);
-    const person: Person = { email, team: team.name, role, joinedAt, rate: rng.logNormal(1, 0.6) * (role === 'approver' ? 0.6 : 1), habits: [] };
+    const person: Person = {
+      email,
+      team: team.name,
+      role,
+      joinedAt,
+      rate: rng.logNormal(1, 0.6) * (role === 'approver' ? 0.6 : 1),
+      habits: [],
+    };
     person.habits = habitsFor(person, team, teams, shared, levelsOf, rng);
     team.members.push(person);
     people.push(person);
@@ -96,9 +159,14 @@ export function buildOrg(policy: Policy, rng: Rng, options: OrgOptions): Org {
     const last = LAST[Math.floor(n / FIRST.length) % LAST.length]!;
     const suffix = n >= FIRST.length * LAST.length ? String(Math.floor(n / (FIRST.length * LAST.length)) + 1) : '';
     n += 1;
-    const team = rng.weighted(teams, teams.map((t) => 1 + t.resources.length));
+    const team = rng.weighted(
+      teams,
+      teams.map((t) => 1 + t.resources.length),
+    );
     const role: Role = rng.chance(0.08) ? 'sre' : 'engineer';
-    const joinedAt = rng.chance(JOINER_SHARE) ? rng.between(options.start + 3 * 86_400_000, options.end - 5 * 86_400_000) : Number.NEGATIVE_INFINITY;
+    const joinedAt = rng.chance(JOINER_SHARE)
+      ? rng.between(options.start + 3 * 86_400_000, options.end - 5 * 86_400_000)
+      : Number.NEGATIVE_INFINITY;
     addPerson(`${first}.${last}${suffix}@example.com`, team, role, joinedAt);
   }
 
@@ -127,7 +195,9 @@ function teamsFor(options: OrgOptions, owned: string[], rng: Rng): Team[] {
   }
   const count = Math.max(2, Math.min(TEAM_NAMES.length, Math.round(options.people / 30), owned.length));
   const teams: Team[] = TEAM_NAMES.slice(0, count).map((name) => ({ name, resources: [], members: [] }));
-  rng.shuffle(owned).forEach((resource, i) => teams[i % count]!.resources.push(resource));
+  rng.shuffle(owned).forEach((resource, i) => {
+    teams[i % count]!.resources.push(resource);
+  });
   return teams;
 }
 

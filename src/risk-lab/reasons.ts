@@ -19,7 +19,21 @@ const WORK = [
   'pull numbers for the quarterly report',
 ];
 // What people really type when they are in a hurry: too short for a reviewer to judge.
-const WEAK = ['debug', 'check', 'fix', 'access', 'need access', 'prod issue', 'looking', 'quick check', 'testing', '.', 'work', 'pls', 'tmp'];
+const WEAK = [
+  'debug',
+  'check',
+  'fix',
+  'access',
+  'need access',
+  'prod issue',
+  'looking',
+  'quick check',
+  'testing',
+  '.',
+  'work',
+  'pls',
+  'tmp',
+];
 const INCIDENT_WORK = [
   'mitigating {i}: restart stuck consumers',
   '{i} checkout errors, checking {r}',

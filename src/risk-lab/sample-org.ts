@@ -1,3 +1,4 @@
+import { stringify } from 'yaml';
 import type { PolicyInput } from '../core/policy/schema.js';
 
 /**
@@ -19,7 +20,13 @@ export const SAMPLE_ORG_POLICY: PolicyInput = {
   timezone: 'Europe/Berlin',
   businessHours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '19:00' },
   groups: {
-    sre: ['mila.novak@example.com', 'jonas.weber@example.com', 'aisha.khan@example.com', 'tom.berg@example.com', 'lena.fischer@example.com'],
+    sre: [
+      'mila.novak@example.com',
+      'jonas.weber@example.com',
+      'aisha.khan@example.com',
+      'tom.berg@example.com',
+      'lena.fischer@example.com',
+    ],
     'db-owners': ['carla.rossi@example.com', 'pavel.horak@example.com', 'nina.larsen@example.com', 'omar.haddad@example.com'],
     security: ['dana.levi@example.com', 'felix.wagner@example.com', 'sara.lind@example.com'],
   },
@@ -72,3 +79,15 @@ export const SAMPLE_ORG_OWNERSHIP: Record<string, string[]> = {
 
 /** Teams of the approver groups' members in the sample organisation. */
 export const SAMPLE_ORG_GROUP_TEAMS: Record<string, string> = { sre: 'platform', 'db-owners': 'data', security: 'platform' };
+
+/** The sample organisation's policy as a policy file (written next to a generated history). */
+export function samplePolicyYaml(): string {
+  return `# The sample organisation of \`keycard risk simulate --policy sample\` (all resources use the demo provider).\n${stringify(SAMPLE_ORG_POLICY)}`;
+}
+
+/** Is this (configured) policy the sample organisation's? Then its team ownership applies to generated histories. */
+export function isSampleOrg(policy: { resources: Record<string, unknown> }): boolean {
+  const names = Object.keys(policy.resources).sort();
+  const sample = Object.keys(SAMPLE_ORG_POLICY.resources).sort();
+  return names.length === sample.length && names.every((n, i) => n === sample[i]);
+}

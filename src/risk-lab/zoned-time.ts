@@ -73,3 +73,10 @@ export function parseCivilDate(text: string): CivilDate | undefined {
 export function formatCivilDate(date: CivilDate): string {
   return `${date.year}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
 }
+
+/** Formats instants as local calendar days (an exclusive end shows as the day before it). */
+export function localDays(timeZone: string): { day(at: Date): string; lastDay(end: Date): string } {
+  const zone = createZone(timeZone);
+  const day = (at: Date) => formatCivilDate(zone.dateOf(at));
+  return { day, lastDay: (end) => day(new Date(end.getTime() - 1)) };
+}

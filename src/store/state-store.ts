@@ -53,6 +53,14 @@ export function createStateStore(db: Database, clock: Clock, beforeUse: (method:
       beforeUse('state.releaseLease');
       await db.delete(t).where(and(eq(t.namespace, LEASE_NAMESPACE), eq(t.key, name), sql`${t.value}->>'holder' = ${holder}`));
     },
+    async purgeExpiredLeases(now) {
+      beforeUse('state.purgeExpiredLeases');
+      const rows = await db
+        .delete(t)
+        .where(and(eq(t.namespace, LEASE_NAMESPACE), sql`(${t.value}->>'expiresAt')::timestamptz < ${now.toISOString()}::timestamptz`))
+        .returning({ key: t.key });
+      return rows.length;
+    },
     async list(namespace) {
       beforeUse('state.list');
       return db.select({ key: t.key, value: t.value }).from(t).where(eq(t.namespace, namespace)).orderBy(asc(t.key));

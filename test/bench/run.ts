@@ -1,7 +1,11 @@
 import { hasTestPostgres } from '../helpers/db.js';
 import { benchLifecycle } from './lifecycle.bench.js';
+import { benchMemory } from './memory.bench.js';
+import { benchRequestToCard } from './request-to-card.bench.js';
 import { benchRevocationLag } from './revocation-lag.bench.js';
 import { benchRiskScoring } from './risk-scoring.bench.js';
+import { benchSlackAck } from './slack-ack.bench.js';
+import { benchStartup } from './startup.bench.js';
 import { type BenchRow, printTable } from './stats.js';
 import { benchSweepCost } from './sweep-cost.bench.js';
 
@@ -22,6 +26,11 @@ async function main(): Promise<void> {
       detail: 'set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run them',
     });
   }
+  rows.push(await benchRequestToCard());
+  rows.push(...(await benchSlackAck()));
+  // Memory and start-up run in child processes of their own (each does the Postgres variant when it can).
+  rows.push(...(await benchMemory()));
+  rows.push(...(await benchStartup()));
   printTable(rows);
 }
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatPort } from '../../src/core/ports/chat.js';
 import { ProviderError } from '../../src/core/ports/provider.js';
+import { silentLogger } from '../../src/core/ports/runtime.js';
 import { KeycardError } from '../../src/core/result.js';
 import type { RequestView } from '../../src/core/views/request-view.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { createKeycardMetrics, instrumentChat, instrumentProvider, isRateLimitError } from '../../src/metrics/index.js';
-import { silentLogger } from '../../src/core/ports/runtime.js';
 import { createScriptedProvider } from '../helpers/scripted-provider.js';
 import { sampleOf } from './read-metric.js';
 
@@ -20,8 +20,14 @@ const view = { id: 'r1', ref: 'KC-1' } as RequestView;
 
 describe('chat delivery metrics', () => {
   it.each([
-    ['a Slack Web API rate-limit error', Object.assign(new Error('A rate limit was exceeded'), { code: 'slack_webapi_rate_limited_error' })],
-    ['a Slack platform error "ratelimited"', Object.assign(new Error('An API error occurred: ratelimited'), { data: { ok: false, error: 'ratelimited' } })],
+    [
+      'a Slack Web API rate-limit error',
+      Object.assign(new Error('A rate limit was exceeded'), { code: 'slack_webapi_rate_limited_error' }),
+    ],
+    [
+      'a Slack platform error "ratelimited"',
+      Object.assign(new Error('An API error occurred: ratelimited'), { data: { ok: false, error: 'ratelimited' } }),
+    ],
     ['a Teams connector 429', Object.assign(new Error('Too Many Requests'), { statusCode: 429 })],
     ['a Keycard error wrapping one', new KeycardError('slack_dm_failed', 'Slack refused a credential DM', { cause: { statusCode: 429 } })],
     ['a Keycard error naming it', new KeycardError('slack_dm_failed', 'Slack refused a denied DM to a@example.com: rate limited by Slack')],
@@ -39,7 +45,11 @@ describe('chat delivery metrics', () => {
     expect(isRateLimitError(error)).toBe(false);
     const metrics = createKeycardMetrics({ processMetrics: false });
     metrics.preset({ platforms: ['slack', 'teams'] });
-    const teams = instrumentChat(failingChat(Object.assign(new Error('Unauthorized'), { statusCode: 401 })), 'teams', metrics.onChatFailure);
+    const teams = instrumentChat(
+      failingChat(Object.assign(new Error('Unauthorized'), { statusCode: 401 })),
+      'teams',
+      metrics.onChatFailure,
+    );
     const slack = instrumentChat(failingChat(error), 'slack', metrics.onChatFailure);
     await expect(slack.publishCard(view, undefined)).rejects.toBe(error);
     await expect(teams.postThread(view, 'x')).rejects.toThrow('Unauthorized');

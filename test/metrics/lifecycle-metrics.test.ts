@@ -113,7 +113,7 @@ describe('lifecycle metrics derived from committed audit events', () => {
       actor: 'keycard',
       action: 'anomaly.detected',
       requestId: null,
-      details: { detector: 'write-on-read-level', requester: 'alice@example.com' },
+      details: { detector: 'write-under-read', severity: 'high', requester: 'alice@example.com' },
     };
     await expect(
       k.deps.store.transaction(async (tx) => {
@@ -121,8 +121,8 @@ describe('lifecycle metrics derived from committed audit events', () => {
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');
-    expect(await k.value('keycard_anomalies_total', { detector: 'write-on-read-level' })).toBeUndefined();
+    expect(await k.value('keycard_anomalies_total', { detector: 'write-under-read', severity: 'high' })).toBeUndefined();
     await k.deps.store.transaction((tx) => tx.appendAudit(anomaly));
-    expect(await k.value('keycard_anomalies_total', { detector: 'write-on-read-level' })).toBe(1);
+    expect(await k.value('keycard_anomalies_total', { detector: 'write-under-read', severity: 'high' })).toBe(1);
   });
 });

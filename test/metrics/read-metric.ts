@@ -9,7 +9,12 @@ type Labels = Record<string, string>;
 export async function sampleOf(registry: Registry, metric: string, labels: Labels = {}, sample = metric): Promise<number | undefined> {
   const found = registry.getSingleMetric(metric);
   if (!found) throw new Error(`no metric ${metric}`);
-  const { values } = await found.get();
+  // Histogram samples carry their own name (`…_bucket`, `…_sum`, `…_count`); the type omits it.
+  const values = (await found.get()).values as Array<{
+    value: number;
+    labels: Record<string, string | number | undefined>;
+    metricName?: string;
+  }>;
   const match = values.find(
     (v) =>
       (v.metricName ?? metric) === sample &&

@@ -36,6 +36,17 @@ export function createFakeState(): StateStore & { dump(): Record<string, Record<
     async releaseLease(name, holder) {
       if (data.get('lease')?.get(name)?.holder === holder) data.get('lease')?.delete(name);
     },
+    async purgeExpiredLeases(now) {
+      const leases = data.get('lease');
+      let purged = 0;
+      for (const [key, value] of leases ?? []) {
+        if (new Date(String(value.expiresAt)) < now) {
+          leases?.delete(key);
+          purged += 1;
+        }
+      }
+      return purged;
+    },
     dump() {
       return Object.fromEntries([...data].map(([ns, b]) => [ns, Object.fromEntries(b)]));
     },

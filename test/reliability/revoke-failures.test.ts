@@ -115,5 +115,8 @@ describe.each(storeKinds())('revocation you can trust on %s', (kind) => {
     expect(await state.acquireLease('reconcile', 'a', new Date(t0.getTime() + 62_000), 60_000)).toBe(false);
     await state.releaseLease('reconcile', 'b');
     expect(await state.acquireLease('reconcile', 'a', new Date(t0.getTime() + 62_000), 60_000)).toBe(true);
+    expect(await state.purgeExpiredLeases(new Date(t0.getTime() + 100_000))).toBe(0);
+    expect(await state.purgeExpiredLeases(new Date(t0.getTime() + 200_000))).toBe(1);
+    expect(await state.acquireLease('reconcile', 'b', new Date(t0.getTime() + 200_000), 60_000)).toBe(true);
   });
 });

@@ -5,10 +5,19 @@ import type { StateStore } from '../../core/ports/state.js';
 export interface CardRef {
   channel: string;
   ts: string;
+  /** chat.getPermalink of the card, fetched once for links from the incident thread. */
+  permalink?: string;
+  /** The incident thread link the card was last rendered with, so it is re-rendered once when the thread opens. */
+  incidentUrl?: string;
 }
 
 const NAMESPACE = 'slack:card';
-const cardRefSchema = z.object({ channel: z.string().min(1), ts: z.string().min(1) });
+const cardRefSchema = z.object({
+  channel: z.string().min(1),
+  ts: z.string().min(1),
+  permalink: z.string().optional(),
+  incidentUrl: z.string().optional(),
+});
 
 export interface CardStore {
   get(requestId: string): Promise<CardRef | undefined>;
@@ -22,7 +31,7 @@ export function createCardStore(state: StateStore): CardStore {
       return parsed.success ? parsed.data : undefined;
     },
     async put(requestId, ref) {
-      await state.put(NAMESPACE, requestId, { channel: ref.channel, ts: ref.ts });
+      await state.put(NAMESPACE, requestId, { ...ref });
     },
   };
 }

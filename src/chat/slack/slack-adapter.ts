@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { App } from '@slack/bolt';
 import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import { silentLogger } from '../../core/ports/runtime.js';
@@ -7,6 +8,8 @@ import { createBoltLogger } from './bolt-logger.js';
 import { verifyBotToken } from './bot-auth.js';
 import { SignedHttpReceiver } from './http/http-receiver.js';
 import { createIdentity } from './identity.js';
+import { createChannelDirectory } from './incident/channel-directory.js';
+import { registerAnomalyActions } from './listeners/anomaly-actions.js';
 import { publishHome, registerAppHome } from './listeners/app-home.js';
 import { registerCardActions } from './listeners/card-actions.js';
 import { registerCommand } from './listeners/command.js';
@@ -21,6 +24,8 @@ import { createSlackClients } from './web-clients.js';
 
 /** How long stop() waits for queued card updates and DMs before giving up on them. */
 const DRAIN_MS = 5000;
+/** How long the channel list used to find incident channels is reused (a new #inc- channel shows up after this). */
+const CHANNEL_LIST_TTL_MS = 60_000;
 
 /**
  * Keycard on Slack. HTTP mode serves `/slack/events` on Keycard's own server (slash command,
@@ -39,7 +44,8 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
   const queue = createSerialQueue();
   let core: CoreDeps | undefined;
   let bot: { userId: string; botId?: string } | undefined;
-  const chat = createSlackChat({ outbound: clients.outbound, identity, queue, log, core: () => core });
+  const channels = createChannelDirectory({ client: clients.outbound, clock, log, ttlMs: CHANNEL_LIST_TTL_MS });
+  const chat = createSlackChat({ outbound: clients.outbound, identity, queue, log, channels, holder: randomUUID(), core: () => core });
 
   const http = config.socketMode
     ? undefined
@@ -83,6 +89,7 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
   registerCardActions(app, ctx);
   registerRequestModal(app, ctx);
   registerGrantActions(app, ctx);
+  registerAnomalyActions(app, ctx);
   registerAppHome(app, ctx);
 
   let started = false;

@@ -1,35 +1,41 @@
-import { z } from 'zod';
 import type { CoreDeps } from '../../core/lifecycle/deps.js';
-import { loadView } from '../../core/lifecycle/notify.js';
 import type { ChannelRef } from '../../core/policy/schema.js';
-import type { ChannelAlert, ChatPort, DirectMessage } from '../../core/ports/chat.js';
+import type { AnomalyAlert, ChannelAlert, ChatPort, DirectMessage, IncidentRef } from '../../core/ports/chat.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import { KeycardError } from '../../core/result.js';
 import type { RequestView } from '../../core/views/request-view.js';
+import { createCardPublisher } from './card-publisher.js';
 import { createCardStore } from './card-store.js';
+import { suggestedExtensionMs } from './extension.js';
 import type { Identity } from './identity.js';
+import type { ChannelDirectory } from './incident/channel-directory.js';
+import { createIncidentThreads } from './incident/incident-thread.js';
+import { createPoster } from './post-message.js';
+import { renderAnomaly } from './render/anomaly.js';
 import type { SlackMessage } from './render/block-kit.js';
-import { renderCard } from './render/card.js';
 import { renderAlert, renderDirect, renderThreadLine } from './render/messages.js';
 import type { SerialQueue } from './serial-queue.js';
 import { CHANNEL_ACCESS_ERRORS, describeSlackError, slackErrorCode } from './slack-errors.js';
 import type { WebClient } from './web-clients.js';
-
-const postedSchema = z.object({ channel: z.string(), ts: z.string() });
 
 export interface SlackChatDeps {
   outbound: WebClient;
   identity: Identity;
   queue: SerialQueue;
   log: Logger;
+  /** Incident channels by name (conversations.list, cached). */
+  channels: ChannelDirectory;
+  /** This replica's id, for the lease that opens an incident thread once. */
+  holder: string;
   /** The built core, once the adapter has started. */
   core: () => CoreDeps | undefined;
 }
 
 /**
  * The chat port on Slack: approval cards in the tier's channel (posted once, then updated in place),
- * lifecycle lines in the card's thread, DMs by email, and alerts. Everything for one request runs
- * through one queue, so updates land in order; each call throws only when Slack refused it.
+ * lifecycle lines in the card's thread and in the incident's thread, DMs by email (anomaly DMs with
+ * buttons), and alerts. Everything for one request runs through one queue, so updates land in order;
+ * each call throws only when Slack refused it.
  */
 export function createSlackChat(deps: SlackChatDeps): ChatPort {
   const core = (): CoreDeps => {
@@ -37,30 +43,21 @@ export function createSlackChat(deps: SlackChatDeps): ChatPort {
     if (!built) throw new KeycardError('slack_not_started', 'the Slack adapter has not started yet');
     return built;
   };
-  const post = async (channel: string, message: SlackMessage, threadTs?: string) =>
-    postedSchema.parse(
-      await deps.outbound.chat.postMessage({
-        channel,
-        text: message.text,
-        blocks: message.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-      }),
-    );
+  const post = createPoster(deps.outbound);
 
-  async function sendDirect(to: string, message: DirectMessage): Promise<void> {
+  /** Posts to someone's DM; the message may hold a credential, so a failure reports the kind, never the content. */
+  async function direct(to: string, kind: string, parts: SlackMessage[]): Promise<void> {
     const channel = await deps.identity.directChannelOf(to);
-    const now = core().clock.now();
-    for (const part of renderDirect(message, now)) {
+    for (const part of parts) {
       try {
         await post(channel, part);
       } catch (error) {
-        // The message may hold a credential: report the failure, never the content.
-        throw new KeycardError('slack_dm_failed', `Slack refused a ${message.kind} DM to ${to}: ${describeSlackError(error)}`);
+        throw new KeycardError('slack_dm_failed', `Slack refused a ${kind} DM to ${to}: ${describeSlackError(error)}`);
       }
     }
   }
+
+  const sendDirect = (to: string, message: DirectMessage) => direct(to, message.kind, renderDirect(message, core().clock.now()));
 
   async function cannotPost(view: RequestView, target: string, code: string): Promise<never> {
     const fix = `Invite the Keycard bot to ${target} (type /invite @Keycard in that channel) or correct tiers.${view.tier}.channel.slack in the policy`;
@@ -72,40 +69,19 @@ export function createSlackChat(deps: SlackChatDeps): ChatPort {
     throw new KeycardError('slack_channel_unreachable', `cannot post to Slack channel ${target}: ${code}`);
   }
 
+  const cards = createCardPublisher({ outbound: deps.outbound, queue: deps.queue, log: deps.log, post, cannotPost });
+  const incidents = createIncidentThreads({
+    outbound: deps.outbound,
+    channels: deps.channels,
+    queue: deps.queue,
+    log: deps.log,
+    post,
+    holder: deps.holder,
+    linkCard: (built, view, url) => cards.linkIncident(built, view, url),
+  });
+
   return {
-    publishCard(view: RequestView, channel: ChannelRef | undefined) {
-      return deps.queue.run(view.id, async () => {
-        const built = core();
-        const cards = createCardStore(built.store.state);
-        const ref = await cards.get(view.id);
-        // Render the latest state, not the one captured when this update was queued.
-        const stored = await built.store.getRequest(view.id);
-        const latest = stored ? await loadView(built, stored) : view;
-        const message = renderCard(latest, built.clock.now());
-        if (ref) {
-          await deps.outbound.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
-          return;
-        }
-        // Auto-approved and break-glass grants never waited for anyone, so they get no card.
-        if (view.status !== 'pending') return;
-        const target = channel?.slack;
-        if (!target) {
-          deps.log.warn(
-            { ref: view.ref, tier: view.tier },
-            `no Slack channel for the ${view.tier} tier (tiers.${view.tier}.channel.slack); no card posted`,
-          );
-          return;
-        }
-        try {
-          const posted = await post(target, message);
-          await cards.put(view.id, { channel: posted.channel, ts: posted.ts });
-        } catch (error) {
-          const code = slackErrorCode(error);
-          if (code && CHANNEL_ACCESS_ERRORS.has(code)) return cannotPost(view, target, code);
-          throw error;
-        }
-      });
-    },
+    publishCard: (view: RequestView, channel: ChannelRef | undefined) => cards.publish(core(), view, channel),
     postThread(view: RequestView, text: string) {
       return deps.queue.run(view.id, async () => {
         const ref = await createCardStore(core().store.state).get(view.id);
@@ -130,5 +106,11 @@ export function createSlackChat(deps: SlackChatDeps): ChatPort {
         throw error;
       }
     },
+    async sendAnomaly(to: string, alert: AnomalyAlert) {
+      const built = core();
+      const extendBy = suggestedExtensionMs(built.policy(), alert.request);
+      await direct(to, 'anomaly', [renderAnomaly(alert, built.clock.now(), extendBy)]);
+    },
+    postIncident: (incident: IncidentRef, view: RequestView, text: string) => incidents.post(core(), incident, view, text),
   };
 }

@@ -9,6 +9,11 @@ export const ACTION_DATA_SCHEMA = z.looseObject({
   kc: z.enum(VERBS),
   number: z.coerce.number().int().positive().optional(),
   durationMs: z.coerce.number().int().positive().optional(),
+  /** Anomaly buttons: which detector's alert. */
+  detector: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,63}$/)
+    .optional(),
 });
 export type ActionInput = z.infer<typeof ACTION_DATA_SCHEMA>;
 

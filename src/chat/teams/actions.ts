@@ -10,6 +10,7 @@ import type { Result } from '../../core/result.js';
 import type { AccessRequest, RequestOrigin } from '../../core/types.js';
 import { statusLine } from '../../core/views/format.js';
 import type { ActionInput } from './action-data.js';
+import { runAnomalyAction } from './anomaly-actions.js';
 import type { AdaptiveCard } from './cards/adaptive.js';
 import { approvalCard, DENY_REASON_INPUT } from './cards/approval-card.js';
 import { textCard } from './cards/direct-cards.js';
@@ -22,6 +23,8 @@ export interface ActionContext {
   deps: CoreDeps;
   actor: string;
   origin: RequestOrigin;
+  /** The clicked card's message id (the invoke's replyToId), when Teams says. */
+  messageId?: string;
 }
 
 const message = (text: string): ActionOutcome => ({ kind: 'message', text });
@@ -85,6 +88,10 @@ export async function runAction(ctx: ActionContext, action: ActionInput): Promis
       return resultCard(deps, await review(deps, { number, actor, comment: '' }), 'reviewed');
     case 'retryRevoke':
       return resultCard(deps, await retryRevokeNow(deps, { number, actor }), 'ended');
+    case 'anomalyRevoke':
+    case 'anomalyAck':
+    case 'anomalyExtend':
+      return runAnomalyAction(ctx, { ...action, kc: action.kc });
   }
 }
 

@@ -5,8 +5,8 @@ import { baseConversationId, type StoredReference } from './references.js';
 
 const channelDataSchema = z.looseObject({
   tenant: z.object({ id: z.string() }).optional(),
-  team: z.looseObject({ id: z.string() }).optional(),
-  channel: z.looseObject({ id: z.string() }).optional(),
+  team: z.looseObject({ id: z.string(), name: z.string().optional(), aadGroupId: z.string().optional() }).optional(),
+  channel: z.looseObject({ id: z.string(), name: z.string().optional() }).optional(),
   eventType: z.string().optional(),
 });
 export type TeamsChannelData = z.infer<typeof channelDataSchema>;
@@ -68,4 +68,14 @@ export function commandText(withoutMention: string): string {
     .replace(/&gt;/gi, '>')
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/** The team's name and Entra group id as Teams sent them with this activity (deep links want both). */
+export function teamOf(activity: Partial<Activity>): { teamId?: string; teamName?: string; groupId?: string } {
+  const team = channelDataOf(activity).team;
+  return {
+    ...(team?.id ? { teamId: team.id } : {}),
+    ...(team?.name ? { teamName: team.name } : {}),
+    ...(team?.aadGroupId ? { groupId: team.aadGroupId } : {}),
+  };
 }

@@ -5,17 +5,19 @@ import type { Logger } from '../../core/ports/runtime.js';
 import type { RequestOrigin } from '../../core/types.js';
 import { actionOfInvoke } from './action-data.js';
 import { type ActionOutcome, interimOutcome, runAction } from './actions.js';
-import { referenceOf, submittedAction, tenantOf } from './activity.js';
+import { channelDataOf, referenceOf, submittedAction, tenantOf } from './activity.js';
+import type { ChannelDirectory } from './channels.js';
 import { type CommandReplier, handleMessage } from './commands.js';
 import type { Directory, MemberInfo } from './identity.js';
-import { onInstalled, type TeamsApi } from './install.js';
+import { onChannelChanged, onInstalled, type TeamsApi } from './install.js';
 import { createInvokeRunner, toInvokeResponse } from './invoke.js';
-import type { ReferenceStore } from './references.js';
+import { baseConversationId, type ReferenceStore } from './references.js';
 
 export interface BotParts {
   deps: () => CoreDeps;
   refs: ReferenceStore;
   directory: Directory;
+  channels: ChannelDirectory;
   api: TeamsApi;
   /** The Teams chat port, for telling a clicker about an outcome that arrived after the invoke was answered. */
   chat: ChatPort;
@@ -60,11 +62,20 @@ export class KeycardTeamsBot extends TeamsActivityHandler {
       await onInstalled(context, this.installParts());
       await next();
     });
+    this.onTeamsChannelCreatedEvent(async (channel, _team, context, next) => {
+      await onChannelChanged(context, channel, this.parts);
+      await next();
+    });
+    this.onTeamsChannelRenamedEvent(async (channel, _team, context, next) => {
+      await onChannelChanged(context, channel, this.parts);
+      await next();
+    });
   }
 
   private installParts() {
     return {
       refs: this.parts.refs,
+      channels: this.parts.channels,
       api: this.parts.api,
       directory: this.parts.directory,
       identify: (context: TurnContext) => this.actor(context),
@@ -82,9 +93,24 @@ export class KeycardTeamsBot extends TeamsActivityHandler {
     return this.parts.directory.emailOf(from, tenantOf(context.activity), lookup);
   }
 
-  private origin(context: TurnContext): RequestOrigin {
-    const user = context.activity.from?.aadObjectId;
-    return { platform: 'teams', channel: context.activity.conversation?.id, ...(user ? { user } : {}) };
+  /**
+   * Where a command or click came from. The channel's name lets core link a request made in an incident
+   * channel (#inc-4211): Teams sends it in some activities, otherwise it is the name learned on install.
+   */
+  private async origin(context: TurnContext): Promise<RequestOrigin> {
+    const { activity } = context;
+    const user = activity.from?.aadObjectId;
+    const conversation = activity.conversation;
+    let channelName = channelDataOf(activity).channel?.name;
+    if (!channelName && conversation?.conversationType === 'channel' && conversation.id) {
+      channelName = (await this.parts.channels.get(baseConversationId(conversation.id)))?.name;
+    }
+    return {
+      platform: 'teams',
+      channel: conversation?.id,
+      ...(channelName ? { channelName } : {}),
+      ...(user ? { user } : {}),
+    };
   }
 
   private async safely(run: () => Promise<ActionOutcome>): Promise<ActionOutcome> {
@@ -106,11 +132,13 @@ export class KeycardTeamsBot extends TeamsActivityHandler {
     const deps = this.parts.deps();
     if (submitted) {
       // Action.Submit fallback (clients without Universal Actions): the same handler, answered as a message.
-      const outcome = await this.safely(() => runAction({ deps, actor, origin: this.origin(context) }, submitted));
+      const origin = await this.origin(context);
+      const replyTo = context.activity.replyToId;
+      const outcome = await this.safely(() => runAction({ deps, actor, origin, ...(replyTo ? { messageId: replyTo } : {}) }, submitted));
       await replyWithOutcome(context, outcome);
       return;
     }
-    const replier: CommandReplier = { deps, actor, origin: this.origin(context) };
+    const replier: CommandReplier = { deps, actor, origin: await this.origin(context) };
     await handleMessage(context, TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '', replier);
   }
 
@@ -121,7 +149,8 @@ export class KeycardTeamsBot extends TeamsActivityHandler {
     const actor = await this.actor(context);
     if (!actor) return toInvokeResponse({ kind: 'message', text: UNKNOWN_USER });
     const deps = this.parts.deps();
-    const ctx = { deps, actor, origin: this.origin(context) };
+    const replyTo = context.activity.replyToId;
+    const ctx = { deps, actor, origin: await this.origin(context), ...(replyTo ? { messageId: replyTo } : {}) };
     return this.invokes.run({
       id: context.activity.id,
       work: () => this.safely(() => runAction(ctx, action)),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { TurnContext } from 'botbuilder';
 import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import { type Logger, silentLogger } from '../../core/ports/runtime.js';
@@ -5,6 +6,7 @@ import { KeycardError } from '../../core/result.js';
 import type { ChatAdapter } from '../adapter.js';
 import { createAuthentication, KeycardCloudAdapter } from './auth.js';
 import { KeycardTeamsBot } from './bot.js';
+import { createChannelDirectory } from './channels.js';
 import { allowedTenant, type TeamsAdapterConfig } from './config.js';
 import { createMessagesRoute } from './http.js';
 import { createDirectory } from './identity.js';
@@ -85,9 +87,11 @@ export function createTeamsAdapter(config: TeamsAdapterConfig, options: TeamsAda
   const transport = options.transport ?? createCloudTransport(cloud, config.allowUnauthenticated ? '' : config.appId);
   const refs = createReferenceStore(() => requireDeps().store.state);
   const directory = createDirectory({ state: () => requireDeps().store.state, now, log });
+  const channels = createChannelDirectory(() => requireDeps().store.state);
   const chat = createTeamsChat({
     refs,
     directory,
+    channels,
     transport,
     deliver: (conversationId, operation) =>
       withRetry(async () => {
@@ -95,12 +99,15 @@ export function createTeamsAdapter(config: TeamsAdapterConfig, options: TeamsAda
         return operation();
       }, retry),
     serial: createSerialQueue(),
-    now: () => requireDeps().clock.now(),
+    core: requireDeps,
+    log,
+    holder: randomUUID(),
   });
   const bot = new KeycardTeamsBot({
     deps: requireDeps,
     refs,
     directory,
+    channels,
     api: options.api ?? teamsInfoApi,
     chat,
     log,

@@ -1,14 +1,15 @@
 import { type TeamsChannelAccount, TeamsInfo, type TurnContext } from 'botbuilder';
 import type { Logger } from '../../core/ports/runtime.js';
-import { channelReference, referenceOf, tenantOf } from './activity.js';
+import { channelReference, referenceOf, teamOf, tenantOf } from './activity.js';
+import type { ChannelDirectory } from './channels.js';
 import type { Directory, MemberInfo } from './identity.js';
 import type { ReferenceStore } from './references.js';
 
 /** The Teams REST calls Keycard makes during a turn; a seam so TestAdapter flows (which have no connector) can fake them. */
 export interface TeamsApi {
   getMember(context: TurnContext, userId: string): Promise<MemberInfo>;
-  /** Channels of the team this turn happened in. */
-  getTeamChannels(context: TurnContext): Promise<Array<{ id: string }>>;
+  /** Channels of the team this turn happened in (the General channel has no name). */
+  getTeamChannels(context: TurnContext): Promise<Array<{ id: string; name?: string }>>;
   /** Members of that team, page by page. */
   getTeamMembers(context: TurnContext): AsyncIterable<MemberInfo[]>;
 }
@@ -30,7 +31,7 @@ export const teamsInfoApi: TeamsApi = {
   },
   async getTeamChannels(context) {
     const channels = await TeamsInfo.getTeamChannels(context);
-    return channels.flatMap((c) => (c.id ? [{ id: c.id }] : []));
+    return channels.flatMap((c) => (c.id ? [{ id: c.id, ...(c.name ? { name: c.name } : {}) }] : []));
   },
   async *getTeamMembers(context) {
     let token: string | undefined;
@@ -45,6 +46,7 @@ export const teamsInfoApi: TeamsApi = {
 
 export interface InstallParts {
   refs: ReferenceStore;
+  channels: ChannelDirectory;
   api: TeamsApi;
   directory: Directory;
   identify: (context: TurnContext) => Promise<string | undefined>;
@@ -57,9 +59,10 @@ export interface InstallParts {
 const RESCAN_MS = 10 * 60_000;
 
 /**
- * Keycard was added to a team, a group chat or a personal scope. In a team it stores a reference for
- * every channel (a tier's channel may be any of them) and learns who the members are, so approvers can
- * get DMs before they ever talk to the bot. Each step is best effort: an install must not fail.
+ * Keycard was added to a team, a group chat or a personal scope. In a team it stores a reference and the
+ * name of every channel (a tier's channel may be any of them, an incident channel is found by name) and
+ * learns who the members are, so approvers can get DMs before they ever talk to the bot. Each step is
+ * best effort: an install must not fail.
  */
 export async function onInstalled(context: TurnContext, parts: InstallParts): Promise<void> {
   const found = referenceOf(context.activity);
@@ -76,8 +79,11 @@ export async function onInstalled(context: TurnContext, parts: InstallParts): Pr
   if (last !== undefined && parts.now() - last < RESCAN_MS) return;
   parts.scanned.set(reference.teamId, parts.now());
   try {
+    const team = teamOf(context.activity);
     for (const channel of await parts.api.getTeamChannels(context)) {
       await parts.refs.save(`channel:${channel.id}`, channelReference(reference, channel.id));
+      // Names let Keycard find an incident channel (#inc-4211) by name.
+      if (channel.name) await parts.channels.remember(channel.id, { name: channel.name, ...team });
     }
   } catch (error) {
     parts.log.warn({ team: reference.teamId, err: error instanceof Error ? error.message : String(error) }, 'listing team channels failed');
@@ -88,4 +94,20 @@ export async function onInstalled(context: TurnContext, parts: InstallParts): Pr
   } catch (error) {
     parts.log.warn({ team: reference.teamId, err: error instanceof Error ? error.message : String(error) }, 'listing team members failed');
   }
+}
+
+/**
+ * A channel was created or renamed in a team where Keycard is installed (incident channels usually appear
+ * mid-incident): Keycard can post there from now on, and finds it by its name.
+ */
+export async function onChannelChanged(
+  context: TurnContext,
+  channel: { id?: string; name?: string },
+  parts: Pick<InstallParts, 'refs' | 'channels' | 'log'>,
+): Promise<void> {
+  const found = referenceOf(context.activity);
+  if (!found || !channel.id) return;
+  await parts.refs.save(`channel:${channel.id}`, channelReference(found.reference, channel.id));
+  if (channel.name) await parts.channels.remember(channel.id, { name: channel.name, ...teamOf(context.activity) });
+  parts.log.info({ channel: channel.id, team: found.reference.teamId }, 'teams channel learned');
 }

@@ -10,6 +10,8 @@ import type { StateStore } from '../../core/ports/state.js';
 export const CONVERSATIONS = 'teams:conversation';
 /** Where each request's approval card lives: `teams:card` keyed by request id. */
 export const CARDS = 'teams:card';
+/** Each incident's one thread: the root post in the incident channel, `teams:incident` keyed by incident key. */
+export const INCIDENTS = 'teams:incident';
 
 const account = z.object({ id: z.string().min(1), name: z.string().optional(), aadObjectId: z.string().optional() });
 
@@ -28,7 +30,12 @@ export const referenceSchema = z.object({
 });
 export type StoredReference = z.infer<typeof referenceSchema>;
 
-const placementSchema = z.object({ reference: referenceSchema, activityId: z.string().min(1) });
+const placementSchema = z.object({
+  reference: referenceSchema,
+  activityId: z.string().min(1),
+  /** The incident thread link the card was last rendered with (cards only). */
+  incidentLink: z.string().optional(),
+});
 export type CardPlacement = z.infer<typeof placementSchema>;
 
 /** Channel messages arrive with `;messageid=<root>` when they are in a thread; the channel itself is the part before. */
@@ -49,6 +56,8 @@ export interface ReferenceStore {
   any(): Promise<StoredReference | undefined>;
   saveCard(requestId: string, placement: CardPlacement): Promise<void>;
   card(requestId: string): Promise<CardPlacement | undefined>;
+  saveIncident(key: string, placement: CardPlacement): Promise<void>;
+  incident(key: string): Promise<CardPlacement | undefined>;
 }
 
 export function createReferenceStore(state: () => StateStore): ReferenceStore {
@@ -79,6 +88,13 @@ export function createReferenceStore(state: () => StateStore): ReferenceStore {
     },
     async card(requestId) {
       const parsed = placementSchema.safeParse(await state().get(CARDS, requestId));
+      return parsed.success ? parsed.data : undefined;
+    },
+    async saveIncident(key, placement) {
+      await state().put(INCIDENTS, key, { ...placement });
+    },
+    async incident(key) {
+      const parsed = placementSchema.safeParse(await state().get(INCIDENTS, key));
       return parsed.success ? parsed.data : undefined;
     },
   };

@@ -1,23 +1,35 @@
+import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import type { ChannelRef } from '../../core/policy/schema.js';
-import type { ChannelAlert, ChatPort, DirectMessage } from '../../core/ports/chat.js';
+import type { AnomalyAlert, ChannelAlert, ChatPort, DirectMessage, IncidentRef } from '../../core/ports/chat.js';
+import type { Logger } from '../../core/ports/runtime.js';
 import { KeycardError } from '../../core/result.js';
 import { statusLine } from '../../core/views/format.js';
 import type { RequestView } from '../../core/views/request-view.js';
+import { anomalyCard } from './cards/anomaly-card.js';
 import { approvalCard } from './cards/approval-card.js';
 import { alertCard, directCard } from './cards/direct-cards.js';
+import type { ChannelDirectory } from './channels.js';
+import { suggestedExtensionMs } from './extension.js';
 import type { Directory } from './identity.js';
+import { createIncidentThreads } from './incident-thread.js';
 import { baseConversationId, isChannel, type ReferenceStore, type StoredReference } from './references.js';
 import type { OutboundMessage, TeamsTransport } from './transport.js';
 
 export interface TeamsChatParts {
   refs: ReferenceStore;
   directory: Directory;
+  /** Channel names, for finding incident channels and for deep links. */
+  channels: ChannelDirectory;
   transport: TeamsTransport;
   /** Rate-limited, retried delivery to one conversation. */
   deliver<T>(conversationId: string, operation: () => Promise<T>): Promise<T>;
   /** Runs work for one request in order (card posts, updates and thread replies never overtake each other). */
   serial<T>(key: string, task: () => Promise<T>): Promise<T>;
-  now(): Date;
+  /** The built core (policy, store, clock). */
+  core(): CoreDeps;
+  log: Logger;
+  /** This replica's id, for the lease that opens an incident thread once. */
+  holder: string;
 }
 
 const INSTALL_HINT = 'add the Keycard app to the team that owns it (Teams → Apps → Keycard → Add to a team)';
@@ -37,9 +49,10 @@ function directSummary(message: DirectMessage): string {
   }
 }
 
-/** The Teams chat port: approval cards in the tier's channel, replies in their threads, DMs by email. */
+/** The Teams chat port: approval cards in the tier's channel, replies in their threads and the incident's, DMs by email. */
 export function createTeamsChat(parts: TeamsChatParts): ChatPort {
   const { refs, transport, deliver } = parts;
+  const now = () => parts.core().clock.now();
 
   const channelReference = async (id: string | undefined, setting: string): Promise<StoredReference> => {
     if (!id)
@@ -80,21 +93,48 @@ export function createTeamsChat(parts: TeamsChatParts): ChatPort {
   const post = async (reference: StoredReference, conversationId: string, message: OutboundMessage) =>
     deliver(baseConversationId(conversationId), () => transport.send(reference, conversationId, message));
 
+  const cardMessage = (view: RequestView, incident: { key: string; url: string } | undefined) => ({
+    text: `${view.ref} · ${statusLine(view, now())}`,
+    card: approvalCard(view, now(), incident ? { incident } : {}),
+  });
+
+  const incidents = createIncidentThreads({
+    refs,
+    channels: parts.channels,
+    post,
+    serial: parts.serial,
+    log: parts.log,
+    holder: parts.holder,
+    linkCard: (view, incident) =>
+      parts.serial(view.id, async () => {
+        const placed = await refs.card(view.id);
+        if (!placed || placed.incidentLink === incident.url) return;
+        const conversationId = placed.reference.conversation.id;
+        await deliver(conversationId, () =>
+          transport.update(placed.reference, conversationId, placed.activityId, cardMessage(view, incident)),
+        );
+        await refs.saveCard(view.id, { ...placed, incidentLink: incident.url });
+      }),
+  });
+
   return {
     publishCard(view: RequestView, channel: ChannelRef | undefined) {
       return parts.serial(view.id, async () => {
-        const message = { text: `${view.ref} · ${statusLine(view, parts.now())}`, card: approvalCard(view, parts.now()) };
+        const url = view.incidentKey ? await incidents.link(view.incidentKey) : undefined;
+        const incident = url && view.incidentKey ? { key: view.incidentKey, url } : undefined;
+        const message = cardMessage(view, incident);
         const placed = await refs.card(view.id);
         if (placed) {
           const conversationId = placed.reference.conversation.id;
           await deliver(conversationId, () => transport.update(placed.reference, conversationId, placed.activityId, message));
+          if (url && url !== placed.incidentLink) await refs.saveCard(view.id, { ...placed, incidentLink: url });
           return;
         }
         // Auto-approved and break-glass requests never waited for anyone, so they get no approval card.
         if (view.status !== 'pending') return;
         const reference = await channelReference(channel?.teams, `tiers.${view.tier}.channel.teams`);
         const activityId = await post(reference, reference.conversation.id, message);
-        await refs.saveCard(view.id, { reference, activityId });
+        await refs.saveCard(view.id, { reference, activityId, ...(url ? { incidentLink: url } : {}) });
       });
     },
 
@@ -111,12 +151,21 @@ export function createTeamsChat(parts: TeamsChatParts): ChatPort {
 
     async sendDirect(to: string, message: DirectMessage) {
       const reference = await personalReference(to.toLowerCase());
-      await post(reference, reference.conversation.id, { text: directSummary(message), card: directCard(message, parts.now()) });
+      await post(reference, reference.conversation.id, { text: directSummary(message), card: directCard(message, now()) });
     },
 
     async postAlert(channel: ChannelRef | undefined, alert: ChannelAlert) {
       const reference = await channelReference(channel?.teams, 'alerts.channel.teams');
       await post(reference, reference.conversation.id, { text: alert.text.slice(0, 200), card: alertCard(alert) });
     },
+
+    async sendAnomaly(to: string, alert: AnomalyAlert) {
+      const reference = await personalReference(to.toLowerCase());
+      const extendBy = suggestedExtensionMs(parts.core().policy(), alert.request);
+      const summary = `${alert.severity.toUpperCase()} activity on ${alert.request.ref}: ${alert.summary}`.slice(0, 200);
+      await post(reference, reference.conversation.id, { text: summary, card: anomalyCard(alert, now(), extendBy) });
+    },
+
+    postIncident: (incident: IncidentRef, view: RequestView, text: string) => incidents.post(parts.core(), incident, view, text),
   };
 }

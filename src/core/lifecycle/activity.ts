@@ -185,7 +185,7 @@ async function notifyAnomaly(deps: CoreDeps, grant: AccessRequest, finding: Find
   } catch (error) {
     deps.log.warn({ ref: view.ref, err: error instanceof Error ? error.message : String(error) }, 'anomaly thread reply failed');
   }
-  await announceIncidentEvent(deps, current, view, text);
+  await announceIncidentEvent(deps, current, view, `${view.ref}: ${text}`);
 }
 
 /** "Acknowledge" on an anomaly DM: recorded, nothing else changes. */

@@ -163,7 +163,7 @@ function eventLine(view: RequestView, event: LifecycleEvent, actor: string | und
 }
 
 /** The incident thread's line for a new request: who, what, risk and route. */
-function incidentRequestLine(view: RequestView): string {
+export function incidentRequestLine(view: RequestView): string {
   const route =
     view.status === 'pending'
       ? `needs ${view.approvalsRequired} approval(s) from ${view.approverGroups.join(', ')}`

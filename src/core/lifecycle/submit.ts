@@ -5,8 +5,8 @@ import type { AccessRequest, RequestKind, RequestOrigin } from '../types.js';
 import { activate } from './activate.js';
 import { announceBreakGlass } from './break-glass.js';
 import type { CoreDeps } from './deps.js';
-import { incidentKeyFromChannel } from './incident.js';
-import { announce } from './notify.js';
+import { announceIncidentEvent, incidentKeyFromChannel } from './incident.js';
+import { announce, incidentRequestLine, loadView } from './notify.js';
 import { isPilot, originWithMode, pilotDetail } from './pilot.js';
 import { checkDuration, planApproval } from './plan.js';
 import { scoreRequest } from './score.js';
@@ -179,6 +179,11 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
   if (created.status === 'pending') {
     await announce(deps, created, 'submitted');
     return ok(created);
+  }
+  // No approval card for these, but a linked incident's thread still gets the "requested" line.
+  if (created.incidentKey) {
+    const view = await loadView(deps, created);
+    await announceIncidentEvent(deps, created, view, incidentRequestLine(view));
   }
   if (created.breakGlass) await announceBreakGlass(deps, created);
   const activated = await activate(deps, created.id);

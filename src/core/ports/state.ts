@@ -16,4 +16,6 @@ export interface StateStore {
   acquireLease(name: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
   /** Gives a lease back early (graceful shutdown). */
   releaseLease(name: string, holder: string): Promise<void>;
+  /** Deletes leases that expired before `now` (one-shot click claims accumulate otherwise); returns how many. */
+  purgeExpiredLeases(now: Date): Promise<number>;
 }

@@ -26,6 +26,8 @@ export interface LedgerRequest {
   breakGlass: boolean;
   /** Where it was asked (slack, teams, console), if recorded. */
   platform: string | null;
+  /** On-call rotations the requester was on at submission, as its on-call factor recorded them. */
+  onCallVia: string[];
   createdAt: Date;
   /** Score, tier and factors recorded at submission (under the policy in force then). */
   recorded: { score: number; tier: TierName; factors: RiskFactor[] };
@@ -212,6 +214,7 @@ function submittedRequest(
   if (!event.requestId || !resource || !level) return undefined;
   const requester = event.actor.toLowerCase();
   const tier = TIER_NAMES.find((name) => name === d.tier) ?? 'critical';
+  const factors = factorsOf(d.factors);
   return {
     id: event.requestId,
     ref: text(d.ref) ?? event.requestId,
@@ -222,10 +225,11 @@ function submittedRequest(
     reason: text(d.reason) ?? '',
     incidentKey: text(d.incidentKey) ?? null,
     kind: event.action === 'extension.submitted' ? 'extension' : 'access',
-    breakGlass: false,
+    breakGlass: d.breakGlass === true,
     platform: text(d.platform) ?? null,
+    onCallVia: onCallOf(factors),
     createdAt: event.at,
-    recorded: { score: typeof d.score === 'number' ? d.score : 0, tier, factors: factorsOf(d.factors) },
+    recorded: { score: typeof d.score === 'number' ? d.score : 0, tier, factors },
     history: history(requester, resource),
     outcome: 'pending',
     decidedAt: null,
@@ -247,6 +251,14 @@ function factorsOf(value: unknown): RiskFactor[] {
     const { id, points, reason } = f as Record<string, unknown>;
     return typeof id === 'string' && typeof points === 'number' ? [{ id, points, reason: typeof reason === 'string' ? reason : '' }] : [];
   });
+}
+
+// On-call context is not history (it comes from rotations or PagerDuty at the time), so a replay
+// takes it from the on-call factor the request was scored with: "on call (rotation, rotation)".
+function onCallOf(factors: readonly RiskFactor[]): string[] {
+  const reason = factors.find((f) => f.id === 'on-call')?.reason;
+  const match = reason ? /^on call \((.*)\)$/.exec(reason) : null;
+  return match?.[1] ? match[1].split(', ') : [];
 }
 
 function endReason(value: unknown): EndReason | null {

@@ -1,10 +1,19 @@
-import { tierForScore } from '../policy/access.js';
 import type { Policy, TierName } from '../policy/schema.js';
 import { TIER_NAMES } from '../policy/schema.js';
+import type { RiskInput } from './assess.js';
 import { hadBadOutcome, type LedgerRequest } from './audit-ledger.js';
 import { DEFAULT_FIT_OPTIONS, type FitOptions, fitWeights, type WeightFit } from './fit-weights.js';
 import { countOutcomes, type OutcomeCounts, rate } from './outcome-stats.js';
-import { type FeatureVector, riskFeatures, riskInputFor, scoreFeatures, type WeightKey, weightsOf, withWeights } from './risk-features.js';
+import {
+  type FeatureVector,
+  riskFeatures,
+  riskInputFor,
+  routedTier,
+  scoreFeatures,
+  type WeightKey,
+  weightsOf,
+  withWeights,
+} from './risk-features.js';
 import { currentBounds, needsHuman, proposeBounds, type TierBounds } from './tier-thresholds.js';
 
 export interface CalibrationOptions {
@@ -59,6 +68,7 @@ export interface CalibrationReport {
 
 interface Row {
   request: LedgerRequest;
+  input: RiskInput;
   features: FeatureVector;
   bad: boolean;
 }
@@ -86,7 +96,7 @@ export function calibrate(policy: Policy, requests: readonly LedgerRequest[], op
     }
     const features = riskFeatures(policy, input);
     if (scoreFeatures(features, current) !== request.recorded.score) rescoredDifferently += 1;
-    rows.push({ request, features, bad: hadBadOutcome(request) });
+    rows.push({ request, input, features, bad: hadBadOutcome(request) });
   }
   if (unknownResource > 0) notes.push(`${unknownResource} request(s) name resources no longer in the policy and were left out`);
   if (rescoredDifferently > 0) {
@@ -117,7 +127,7 @@ export function calibrate(policy: Policy, requests: readonly LedgerRequest[], op
     let bad = 0;
     let badReviewed = 0;
     rows.forEach((r, i) => {
-      const human = needsHuman(routed, tierForScore(routed, scores[i]!));
+      const human = needsHuman(routed, routedTier(routed, r.input, scores[i]!));
       if (human) reviewed += 1;
       if (r.bad) {
         bad += 1;

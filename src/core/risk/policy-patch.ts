@@ -1,6 +1,6 @@
 import type { Policy } from '../policy/schema.js';
 import type { CalibrationReport } from './calibrate.js';
-import { splitKey } from './risk-features.js';
+import { splitKey, weightsOf } from './risk-features.js';
 import { currentBounds } from './tier-thresholds.js';
 
 const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
@@ -35,15 +35,27 @@ export function renderPolicyPatch(policy: Policy, report: CalibrationReport): st
     lines.push('risk:');
     const evidence = 'skipped' in report.weights ? [] : report.weights.proposals;
     for (const group of ['sensitivity', 'levels', 'factors']) {
-      const inGroup = changes.filter(([key]) => splitKey(key)[0] === group);
+      let inGroup = changes.filter(([key]) => splitKey(key)[0] === group);
       if (inGroup.length === 0) continue;
+      // risk.levels is one map with one default: a file that lists only some levels loses the
+      // others, so when any level changes every level is written out.
+      if (group === 'levels')
+        inGroup = Object.entries(policy.risk.levels).map(([name, value]) => [
+          `levels.${name}`,
+          proposal.weights[`levels.${name}`] ?? value,
+        ]);
       lines.push(`  ${group}:`);
       for (const [key, value] of inGroup) {
         const e = evidence.find((p) => p.key === key);
+        const current = weightsOf(policy)[key];
+        if (value === current) {
+          lines.push(`    ${splitKey(key)[1]}: ${value} # unchanged (listed because risk.levels is replaced as a whole)`);
+          continue;
+        }
         const why = e
           ? ` (counted in ${e.support.toLocaleString('en-US')} requests, ${e.bad.toLocaleString('en-US')} bad outcomes${e.lift === null ? '' : `, ${e.lift.toFixed(1)}x the bad-outcome rate of the rest`})`
           : '';
-        lines.push(`    ${splitKey(key)[1]}: ${value} # was ${e?.current ?? '?'}${why}`);
+        lines.push(`    ${splitKey(key)[1]}: ${value} # was ${current}${why}`);
       }
     }
   }

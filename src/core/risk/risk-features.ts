@@ -1,7 +1,8 @@
-import { resolveResource } from '../policy/access.js';
-import type { Policy } from '../policy/schema.js';
+import { resolveResource, tierForScore } from '../policy/access.js';
+import type { Policy, TierName } from '../policy/schema.js';
 import { SENSITIVITIES } from '../policy/schema.js';
-import { assessRisk, type RiskInput } from './assess.js';
+import type { RiskAssessment } from '../types.js';
+import { applyIncidentRelief, assessRisk, type RiskInput } from './assess.js';
 import type { LedgerRequest } from './audit-ledger.js';
 import { timeClass } from './time-class.js';
 
@@ -27,6 +28,7 @@ const FACTOR_WEIGHT: Record<string, FactorName> = {
   ticket: 'ticketKey',
   'weak-reason': 'weakReason',
   'break-glass': 'breakGlass',
+  'on-call': 'onCall',
 };
 
 /**
@@ -118,7 +120,35 @@ export function riskInputFor(policy: Policy, request: LedgerRequest): RiskInput 
     kind: request.kind,
     at: request.createdAt,
     history: request.history,
+    ...(request.onCallVia.length > 0 ? { onCallVia: request.onCallVia } : {}),
   };
+}
+
+/**
+ * Scores as submission does (scoreRequest): the named factors, then incident relief for someone on
+ * call, bounded by the resource's floor. Routing comparisons use this, so a replayed request lands
+ * in the tier Keycard would really have used.
+ */
+export function assessAsSubmitted(policy: Policy, input: RiskInput): RiskAssessment {
+  return applyIncidentRelief(assessRisk(policy, input), {
+    incidentKey: input.incidentKey,
+    ...(input.onCallVia ? { onCallVia: input.onCallVia } : {}),
+    relief: policy.incidents.onCallRelief,
+    floor: input.resourcePolicy.minTier,
+  });
+}
+
+/** The tier a score routes to for this input, incident relief included. */
+export function routedTier(policy: Policy, input: RiskInput, score: number): TierName {
+  return applyIncidentRelief(
+    { score, tier: tierForScore(policy, score), factors: [] },
+    {
+      incidentKey: input.incidentKey,
+      ...(input.onCallVia ? { onCallVia: input.onCallVia } : {}),
+      relief: policy.incidents.onCallRelief,
+      floor: input.resourcePolicy.minTier,
+    },
+  ).tier;
 }
 
 export function splitKey(key: WeightKey): [string, string] {

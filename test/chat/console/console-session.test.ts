@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConsoleChat } from '../../../src/chat/console/console-chat.js';
 import { runConsoleSession } from '../../../src/chat/console/console-session.js';
+import { recordActivity } from '../../../src/core/lifecycle/activity.js';
 import { tick } from '../../../src/core/scheduler/jobs.js';
 import { createHarness, type Harness } from '../../helpers/harness.js';
 
@@ -96,5 +97,42 @@ describe('console scenarios', () => {
     expect(text).toContain('-> Console commands:');
     expect(text).toContain('/access <resource> [duration] [level] <reason…>');
     expect(h.provider.calls).toEqual([]);
+  });
+
+  it('threads an incident, prints anomaly DMs with their typed buttons, and acknowledges with ack', async () => {
+    h = await createHarness('pglite');
+    const out: string[] = [];
+    h.deps.chat = createConsoleChat({ write: (l) => out.push(l), clock: h.clock });
+    const run = async (lines: string[]) => {
+      async function* input() {
+        yield* lines;
+      }
+      await runConsoleSession({ deps: h.deps, lines: input(), write: (l) => out.push(l), echo: true, sleep: async () => {} });
+    };
+    await run(['as alice@example.com', '/access demo-db 15m write fix stuck order INC-4211', 'as bob@example.com', 'approve KC-1']);
+    await recordActivity(h.deps, { at: h.clock.now(), source: 'ingest', grantRef: 'KC-1', statement: 'DELETE FROM orders' });
+    await run(['as dave@example.com', 'ack KC-1 destructive-sql', 'ack KC-1', 'ack nonsense', 'revoke KC-1 deleted without a WHERE']);
+    const text = out.join('\n');
+
+    expect(text.match(/\[#inc-4211\] Production access for INC-4211/g)).toHaveLength(1);
+    expect(text).toMatch(/\[#inc-4211 › INC-4211\] KC-1: alice@example.com requested demo-db \(write\) for 15m/);
+    expect(text).toContain('[#inc-4211 › INC-4211] KC-1: Approved by bob@example.com · granting access');
+    expect(text).toContain('[#inc-4211 › INC-4211] KC-1: ANOMALY (high) DELETE without WHERE: DELETE FROM orders');
+    expect(text).toContain('[#inc-4211 › INC-4211] KC-1: Revoked by dave@example.com · access removed');
+
+    expect(text).toMatch(/\[DM → alice@example\.com\] HIGH activity on KC-1 at 10:00:00: DELETE without WHERE: DELETE FROM orders/);
+    expect(text).toContain('[Acknowledge] [Extend 15m]  → type: ack KC-1 destructive-sql  |  extend KC-1 15m');
+    expect(text).toMatch(/\[DM → dave@example\.com\] HIGH activity on KC-1/);
+    expect(text).toContain('[Revoke now] [Acknowledge]  → type: revoke KC-1 <reason>  |  ack KC-1 destructive-sql');
+
+    expect(text).toContain("-> Acknowledged KC-1's destructive-sql alert; recorded in the audit log.");
+    expect(text).toContain("-> Acknowledged KC-1's alert; recorded in the audit log.");
+    expect(text).toContain('-> Usage: ack KC-12 [detector]');
+    expect(text).toMatch(/-> KC-1 revoked by dave@example\.com/);
+    const acks = (await h.deps.store.readAudit({})).filter((e) => e.action === 'anomaly.acknowledged');
+    expect(acks.map((e) => [e.actor, e.details.detector])).toEqual([
+      ['dave@example.com', 'destructive-sql'],
+      ['dave@example.com', 'all'],
+    ]);
   });
 });

@@ -59,7 +59,8 @@ const manifestSchema = z
   })
   .strict();
 
-const SCOPES = ['commands', 'chat:write', 'im:write', 'users:read', 'users:read.email'];
+// No channels:history: Keycard never reads messages, it only finds incident channels by name.
+const SCOPES = ['commands', 'chat:write', 'im:write', 'users:read', 'users:read.email', 'channels:read', 'groups:read'];
 
 describe('Slack app manifests', () => {
   it('HTTP mode: one request URL for the command, interactivity and events', () => {

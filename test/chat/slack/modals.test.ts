@@ -38,6 +38,7 @@ describe('Slack request modal', () => {
     expect(JSON.parse(view!.private_metadata)).toEqual({
       r: expect.stringMatching(/^https:\/\/hooks\.slack\.com\/commands\//),
       c: 'C0INCIDENT',
+      cn: 'general',
     });
     // Opening the form needs no identity lookup and touches nothing.
     expect(f.slack.called('users.info')).toEqual([]);
@@ -120,7 +121,7 @@ describe('Slack request modal', () => {
       durationMs: 20 * 60_000,
       incidentKey: 'INC-42',
     });
-    expect(request.origin).toEqual({ platform: 'slack', user: U.alice.id, channel: 'C0GENERAL' });
+    expect(request.origin).toEqual({ platform: 'slack', user: U.alice.id, channel: 'C0GENERAL', channelName: 'general' });
     const answer = await eventually(() => {
       const found = f.slack.responses.find((r) => r.path.startsWith('/commands/'));
       expect(found).toBeDefined();

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { renderAnomaly } from '../../../src/chat/slack/render/anomaly.js';
 import { escapeText, LIMITS } from '../../../src/chat/slack/render/block-kit.js';
 import { renderCard } from '../../../src/chat/slack/render/card.js';
 import { renderCredential } from '../../../src/chat/slack/render/credential.js';
 import { renderHome } from '../../../src/chat/slack/render/home.js';
+import { renderIncidentLine } from '../../../src/chat/slack/render/incident.js';
 import { renderRequestModal } from '../../../src/chat/slack/render/modals.js';
 import type { RequestView } from '../../../src/core/views/request-view.js';
 import { makePolicy } from '../../fixtures/policy.js';
@@ -124,5 +126,43 @@ describe('Slack Block Kit rendering', () => {
     const modal = renderRequestModal(makePolicy(), {}, '{}');
     expect(modal.title.text.length).toBeLessThanOrEqual(24);
     expect(modal.blocks.length).toBeLessThanOrEqual(LIMITS.viewBlocks);
+  });
+
+  it('says on an anomaly DM that Keycard already revoked, escapes the summary, and offers only what the recipient may do', () => {
+    const revoked = view({ status: 'revoked', endReason: 'revoked', endedBy: 'keycard', endedAt: now });
+    const message = renderAnomaly(
+      {
+        request: revoked,
+        detector: 'outside-window',
+        severity: 'critical',
+        summary: 'activity after the grant ended: <!channel> DROP',
+        at: now,
+        autoRevoked: true,
+        actions: ['acknowledge'],
+      },
+      now,
+      30 * 60_000,
+    );
+    expect(message.text).toContain('CRITICAL activity on KC-1');
+    expect(message.text).toContain('revoked automatically');
+    const json = JSON.stringify(message.blocks);
+    expect(json).toContain('Keycard revoked KC-1 automatically');
+    expect(json).toContain('&lt;!channel&gt;');
+    expect(json).not.toContain('<!channel>');
+    const actions = message.blocks.filter((b) => b.type === 'actions');
+    expect(JSON.stringify(actions)).toContain('kc_anomaly_ack');
+    expect(JSON.stringify(actions)).not.toMatch(/kc_anomaly_(revoke|extend)/);
+  });
+
+  it('links incident lines and cards only with https links, escaping labels', () => {
+    const line = renderIncidentLine('KC-1: <@U1> requested', { ref: 'KC-1', url: 'https://acme.slack.com/archives/C1/p1' });
+    expect(JSON.stringify(line.blocks)).toContain('<https://acme.slack.com/archives/C1/p1|KC-1 approval card>');
+    expect(JSON.stringify(line.blocks)).toContain('&lt;@U1&gt;');
+    const bad = renderIncidentLine('x', { ref: 'KC-1', url: 'javascript:alert(1)|x>' });
+    expect(JSON.stringify(bad.blocks)).not.toContain('javascript');
+    const card = renderCard(view({ incidentKey: 'INC-4211' }), now, {
+      incident: { url: 'https://acme.slack.com/archives/C9/p2', label: '#inc-4211 › INC-4211' },
+    });
+    expect(JSON.stringify(card.blocks)).toContain('Incident thread: <https://acme.slack.com/archives/C9/p2|#inc-4211 › INC-4211>');
   });
 });

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import nock from 'nock';
-import { ALERT_CHANNEL, APP_ID, APPROVAL_CHANNEL, PEOPLE, SERVICE_URL, TEAM_ID } from './fixtures.js';
+import { APP_ID, PEOPLE, SERVICE_URL, TEAM_CHANNELS } from './fixtures.js';
 
 /**
  * The Bot Framework as seen from Keycard, at the HTTP edge: its OpenID metadata and signing keys (our own
@@ -60,8 +60,7 @@ export function fakeConnector() {
       calls.push({ method, path, body: (body ?? {}) as Record<string, unknown>, authorization: this.req.headers.authorization });
       const failure = failures.shift();
       if (failure) return [failure, { error: { code: 'Throttled', message: 'slow down' } }];
-      if (method === 'GET' && path.endsWith('/conversations'))
-        return [200, { conversations: [{ id: TEAM_ID }, { id: APPROVAL_CHANNEL }, { id: ALERT_CHANNEL }] }];
+      if (method === 'GET' && path.endsWith('/conversations')) return [200, { conversations: TEAM_CHANNELS }];
       if (method === 'GET' && path.endsWith('/pagedmembers')) {
         return [200, { members: Object.values(PEOPLE).map((p) => ({ ...p, name: p.email, userPrincipalName: p.email })) }];
       }

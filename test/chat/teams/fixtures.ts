@@ -11,6 +11,18 @@ export const SERVICE_URL = 'https://smba.trafficmanager.net/amer/';
 export const APPROVAL_CHANNEL = '19:medium@thread.tacv2';
 export const ALERT_CHANNEL = '19:alerts@thread.tacv2';
 export const TEAM_ID = '19:general@thread.tacv2';
+export const INCIDENT_CHANNEL = '19:inc4211@thread.tacv2';
+/** A channel whose name only looks like INC-4211's (inc-42110): it must never get INC-4211's thread. */
+export const NEAR_MISS_CHANNEL = '19:inc42110@thread.tacv2';
+export const TEAM = { id: TEAM_ID, name: 'Ops', aadGroupId: 'group-ops' };
+/** The team's channels as TeamsInfo lists them (the General channel has no name). */
+export const TEAM_CHANNELS = [
+  { id: TEAM_ID },
+  { id: APPROVAL_CHANNEL, name: 'access-approvals' },
+  { id: ALERT_CHANNEL, name: 'security-alerts' },
+  { id: INCIDENT_CHANNEL, name: 'inc-4211' },
+  { id: NEAR_MISS_CHANNEL, name: 'inc-42110' },
+];
 
 /** People as Teams knows them: bot-specific id, AAD object id, email. */
 export const PEOPLE = {
@@ -36,13 +48,16 @@ export function teamsPolicy() {
 
 let nextId = 1;
 
-/** A Teams-shaped activity from a person, in their personal chat or in the approval channel. */
-export function activityFrom(person: Person, fields: Partial<Activity> & { where?: 'personal' | 'channel' }): Partial<Activity> {
-  const { where = 'personal', ...rest } = fields;
+/** A Teams-shaped activity from a person, in their personal chat or in a team channel (the approval channel unless `channel` says). */
+export function activityFrom(
+  person: Person,
+  fields: Partial<Activity> & { where?: 'personal' | 'channel'; channel?: string },
+): Partial<Activity> {
+  const { where = 'personal', channel = APPROVAL_CHANNEL, ...rest } = fields;
   const conversation =
     where === 'personal'
       ? { id: `a:dm-${person.aadObjectId}`, conversationType: 'personal', tenantId: TENANT, isGroup: false, name: '' }
-      : { id: `${APPROVAL_CHANNEL};messageid=1700000000000`, conversationType: 'channel', tenantId: TENANT, isGroup: true, name: '' };
+      : { id: `${channel};messageid=1700000000000`, conversationType: 'channel', tenantId: TENANT, isGroup: true, name: '' };
   return {
     id: `in-${nextId++}`,
     channelId: 'msteams',
@@ -52,7 +67,7 @@ export function activityFrom(person: Person, fields: Partial<Activity> & { where
     conversation,
     channelData: {
       tenant: { id: TENANT },
-      ...(where === 'channel' ? { team: { id: TEAM_ID }, channel: { id: APPROVAL_CHANNEL } } : {}),
+      ...(where === 'channel' ? { team: TEAM, channel: { id: channel } } : {}),
     },
     ...rest,
   };
@@ -83,7 +98,7 @@ export function createFakeApi(): TeamsApi & { lookups: number } {
       return memberOf(userId);
     },
     async getTeamChannels() {
-      return [{ id: TEAM_ID }, { id: APPROVAL_CHANNEL }, { id: ALERT_CHANNEL }];
+      return TEAM_CHANNELS;
     },
     async *getTeamMembers() {
       yield Object.values(PEOPLE).map((p) => ({ ...p }));

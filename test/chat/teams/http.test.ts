@@ -2,11 +2,23 @@ import type { Activity } from 'botbuilder';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTeamsAdapter, type TeamsAdapter } from '../../../src/chat/teams/index.js';
+import { recordActivity } from '../../../src/core/lifecycle/activity.js';
 import { tick } from '../../../src/core/scheduler/jobs.js';
 import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
 import { createHarness, type Harness } from '../../helpers/harness.js';
 import { fakeConnector, goodClaims, serveBotFrameworkKeys, token } from './connector.js';
-import { APP_ID, APPROVAL_CHANNEL, activityFrom, cardText, invoke, PEOPLE, TENANT, teamsPolicy, verbsOf } from './fixtures.js';
+import {
+  APP_ID,
+  APPROVAL_CHANNEL,
+  activityFrom,
+  cardText,
+  INCIDENT_CHANNEL,
+  invoke,
+  PEOPLE,
+  TENANT,
+  teamsPolicy,
+  verbsOf,
+} from './fixtures.js';
 
 const { alice, bob, carol } = PEOPLE;
 // This suite is about HTTP and the connector; the flow suite runs the lifecycle on every store kind.
@@ -145,6 +157,34 @@ describe(`Teams over HTTP with the real CloudAdapter (${kind})`, () => {
     expect(expired?.path).toBe(`v3/conversations/${APPROVAL_CHANNEL}/activities/${cardId}`);
     expect(cardText(expired?.body.attachments)).toContain('expired at');
     expect(connector.sends().map((c) => c.body.text)).toContain('KC-1: Expired · access revoked');
+  });
+
+  it('threads an incident in its channel over the connector and sends the anomaly card to the requester’s chat', async () => {
+    await install();
+    connector.clear();
+    await post(message(alice, 'access demo-db 15m write fix stuck order INC-4211'));
+    const root = connector.sends().filter((c) => c.path === `v3/conversations/${INCIDENT_CHANNEL}/activities`);
+    expect(root.map((c) => c.body.summary)).toEqual(['Production access for INC-4211']);
+    const rootId = (await h.deps.store.state.get('teams:incident', 'INC-4211'))?.activityId;
+    expect(rootId).toMatch(/^srv-/);
+    const thread = `v3/conversations/${INCIDENT_CHANNEL};messageid=${rootId}/activities`;
+    expect(
+      connector
+        .sends()
+        .filter((c) => c.path === thread)
+        .map((c) => c.body.summary),
+    ).toEqual([expect.stringMatching(/^KC-1: alice@example.com requested demo-db \(write\)/)]);
+    expect((await post(invoke(bob, 'approve', { number: 1 }))).status).toBe(200);
+    await teams.idle();
+    connector.clear();
+
+    await recordActivity(h.deps, { at: h.clock.now(), source: 'ingest', grantRef: 'KC-1', statement: 'DELETE FROM orders' });
+    const dm = connector.sends().find((c) => c.path === `v3/conversations/a:dm-${alice.aadObjectId}/activities`);
+    expect(dm?.body.summary).toBe('HIGH activity on KC-1: DELETE without WHERE: DELETE FROM orders');
+    expect(verbsOf(dm?.body.attachments)).toEqual(['anomalyAck', 'anomalyExtend']);
+    expect(connector.sends().some((c) => c.path === thread && cardText(c.body.attachments).startsWith('KC-1: ANOMALY (high)'))).toBe(true);
+    // No other root was ever posted.
+    expect(connector.sends().filter((c) => c.path === `v3/conversations/${INCIDENT_CHANNEL}/activities`)).toEqual([]);
   });
 
   it('retries a throttled post and opens a personal chat for a DM to a team member', async () => {

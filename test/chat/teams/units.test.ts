@@ -2,11 +2,13 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { actionOfInvoke } from '../../../src/chat/teams/action-data.js';
 import { commandText, referenceOf } from '../../../src/chat/teams/activity.js';
 import { CARD_BUDGET_BYTES, cardBytes } from '../../../src/chat/teams/cards/adaptive.js';
+import { anomalyCard } from '../../../src/chat/teams/cards/anomaly-card.js';
 import { approvalCard } from '../../../src/chat/teams/cards/approval-card.js';
 import { alertCard, directCard, textCard } from '../../../src/chat/teams/cards/direct-cards.js';
 import { validateForm } from '../../../src/chat/teams/cards/request-form.js';
 import { wantsForm } from '../../../src/chat/teams/commands.js';
 import type { TeamsAdapterConfig } from '../../../src/chat/teams/config.js';
+import { messageLink } from '../../../src/chat/teams/deep-link.js';
 import { emailOfMember } from '../../../src/chat/teams/identity.js';
 import { withRetry } from '../../../src/chat/teams/retry.js';
 import { createRateLimiter, createSerialQueue } from '../../../src/chat/teams/throttle.js';
@@ -57,6 +59,42 @@ describe('Teams cards', () => {
   });
 });
 
+describe('Teams anomaly and incident cards', () => {
+  it('says Keycard already revoked, keeps user text from becoming links, and offers only the recipient’s buttons', () => {
+    const revoked = view({ status: 'revoked', endReason: 'revoked', endedBy: 'keycard', endedAt: NOW });
+    const alert = {
+      request: revoked,
+      detector: 'outside-window',
+      severity: 'critical' as const,
+      summary: 'activity after the grant ended: [x](https://evil.example)',
+      at: NOW,
+      autoRevoked: true,
+    };
+    const card = anomalyCard({ ...alert, actions: ['acknowledge'] }, NOW, 1_800_000);
+    expect(cardText(card)).toContain('CRITICAL activity on KC-42');
+    expect(cardText(card)).toContain('Keycard revoked KC-42 automatically');
+    expect(cardText(card)).toContain('[x] (https://evil.example)');
+    expect(verbsOf(card)).toEqual(['anomalyAck']);
+    const live = anomalyCard({ ...alert, autoRevoked: false, actions: ['revoke', 'acknowledge'] }, NOW, 1_800_000);
+    expect(verbsOf(live)).toEqual(['anomalyRevoke', 'anomalyAck']);
+    expect(JSON.stringify(live)).toContain('"type":"Action.ShowCard","title":"Revoke now"');
+  });
+
+  it('builds a deep link to a channel message with what Keycard knows, and none for chats', () => {
+    const reference = {
+      serviceUrl: 'https://smba.trafficmanager.net/amer/',
+      channelId: 'msteams',
+      conversation: { id: '19:inc@thread.tacv2', conversationType: 'channel', tenantId: 't-1' },
+      bot: { id: '28:bot' },
+    };
+    expect(messageLink({ reference, activityId: '1700000000123' }, { name: 'inc-1', teamName: 'Ops & SRE', groupId: 'g-1' })).toBe(
+      'https://teams.microsoft.com/l/message/19%3Ainc%40thread.tacv2/1700000000123?tenantId=t-1&groupId=g-1&parentMessageId=1700000000123&teamName=Ops+%26+SRE&channelName=inc-1&createdTime=1700000000123',
+    );
+    const chat = { ...reference, conversation: { id: '19:chat@thread.v2', conversationType: 'groupChat' } };
+    expect(messageLink({ reference: chat, activityId: '1' }, undefined)).toBeUndefined();
+  });
+});
+
 describe('Teams input parsing', () => {
   it('reads the verb from Action.Execute or from the data, and rejects unknown ones', () => {
     expect(actionOfInvoke({ action: { type: 'Action.Execute', verb: 'approve', data: { number: '42' } } })).toMatchObject({
@@ -68,6 +106,10 @@ describe('Teams input parsing', () => {
       denyReason: 'no',
     });
     expect(actionOfInvoke({ action: { type: 'Action.Execute', verb: 'rm -rf' } })).toBeUndefined();
+    expect(
+      actionOfInvoke({ action: { type: 'Action.Execute', verb: 'anomalyAck', data: { number: 3, detector: 'destructive-sql' } } }),
+    ).toMatchObject({ kc: 'anomalyAck', number: 3, detector: 'destructive-sql' });
+    expect(actionOfInvoke({ action: { type: 'Action.Execute', verb: 'anomalyAck', data: { detector: 'DROP TABLE' } } })).toBeUndefined();
     expect(actionOfInvoke('nonsense')).toBeUndefined();
   });
 

@@ -33,7 +33,11 @@ export function registerCommand(app: App, ctx: ListenerContext): void {
     if (!text || (!parsed.ok && !SUBCOMMANDS.has(head))) {
       await ack();
       const prefill = text && !parsed.ok ? { ...prefillFromText(core.policy(), text), problem: parsed.message } : {};
-      const opened = await openRequestModal(ctx, command.trigger_id, prefill, { r: command.response_url, c: command.channel_id });
+      const opened = await openRequestModal(ctx, command.trigger_id, prefill, {
+        r: command.response_url,
+        c: command.channel_id,
+        cn: command.channel_name,
+      });
       if (!opened.ok) await replierFor(ctx, { userId: command.user_id, responseUrl: command.response_url }).say(opened.message);
       return;
     }
@@ -50,7 +54,13 @@ export function registerCommand(app: App, ctx: ListenerContext): void {
     if (!parsed.ok) return reply.send(renderReply({ kind: 'error', message: parsed.message, usage: parsed.usage }, core.clock.now()));
     const email = await actorEmail(ctx, command.user_id, reply);
     if (!email) return;
-    const result = await runCommand(core, parsed.command, email, { platform: 'slack', channel: command.channel_id, user: command.user_id });
+    // channel_name lets core link a request typed in an incident channel (#inc-4211) to that incident.
+    const result = await runCommand(core, parsed.command, email, {
+      platform: 'slack',
+      channel: command.channel_id,
+      channelName: command.channel_name,
+      user: command.user_id,
+    });
     await reply.send(renderReply(result, core.clock.now(), routingNote(core, result)), mode);
   });
 }

@@ -85,6 +85,8 @@ const metadataSchema = z.object({
   n: z.number().int().positive().optional(),
   r: z.string().optional(),
   c: z.string().optional(),
+  /** The channel's name, so a request sent from the form in #inc-4211 is linked to INC-4211. */
+  cn: z.string().max(80).optional(),
   h: z.boolean().optional(),
 });
 export type ModalMetadata = z.infer<typeof metadataSchema>;

@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
 import { requestExtension } from '../../../core/lifecycle/extend.js';
 import { endGrant } from '../../../core/lifecycle/manage.js';
-import { resolveResource } from '../../../core/policy/access.js';
 import { ACTION } from '../action-ids.js';
+import { suggestedExtensionMs } from '../extension.js';
 import { renderReply } from '../render/replies.js';
 import { actorEmail, type Click, type ListenerContext, parseClick, replierFor } from './context.js';
 import { submittedReply } from './request-modal.js';
@@ -11,9 +11,7 @@ import { submittedReply } from './request-modal.js';
 async function extensionFor(ctx: ListenerContext, number: number): Promise<number | undefined> {
   const core = ctx.core();
   const request = await core.store.getRequestByNumber(number);
-  if (!request) return undefined;
-  const max = resolveResource(core.policy(), request.resource)?.maxDuration ?? request.durationMs;
-  return Math.min(request.durationMs, max);
+  return request ? suggestedExtensionMs(core.policy(), request) : undefined;
 }
 
 /** Where the click came from decides how the outcome is shown: the notice DM is replaced, App Home re-rendered. */

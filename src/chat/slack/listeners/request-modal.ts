@@ -65,7 +65,12 @@ export function registerRequestModal(app: App, ctx: ListenerContext): void {
     const result = await submitRequest(core, {
       requester: email,
       ...form.value,
-      origin: { platform: 'slack', user: body.user.id, ...(metadata.c ? { channel: metadata.c } : {}) },
+      origin: {
+        platform: 'slack',
+        user: body.user.id,
+        ...(metadata.c ? { channel: metadata.c } : {}),
+        ...(metadata.cn ? { channelName: metadata.cn } : {}),
+      },
     });
     await reply.send(renderReply(await submittedReply(core, result, 'submitted'), core.clock.now()));
   });

@@ -15,6 +15,12 @@ import {
   section,
   truncate,
 } from './block-kit.js';
+import { slackLink } from './incident.js';
+
+/** Where a card links to: the incident thread the request is part of. */
+export interface CardLinks {
+  incident?: { url: string; label: string };
+}
 
 /** Longest reason shown on a card; the full text stays in the audit log and `/access status`. */
 const CARD_REASON_MAX = 1500;
@@ -35,7 +41,7 @@ const STATUS_ICON: Record<RequestView['status'], string> = {
 };
 
 /** The approval card, first posted to the tier's channel and then updated in place on every transition. */
-export function renderCard(view: RequestView, now: Date): SlackMessage {
+export function renderCard(view: RequestView, now: Date, links: CardLinks = {}): SlackMessage {
   const title = view.kind === 'extension' ? `${view.ref} · extension of ${view.parentRef ?? 'a grant'}` : `${view.ref} · access request`;
   const blocks: Block[] = [
     header(`${title}${view.breakGlass ? ' · BREAK-GLASS' : ''}`),
@@ -57,6 +63,7 @@ export function renderCard(view: RequestView, now: Date): SlackMessage {
     );
     blocks.push(context(`Approved by ${who.join(', ')}`));
   }
+  if (links.incident) blocks.push(context(`:rotating_light: Incident thread: ${slackLink(links.incident.url, links.incident.label)}`));
   if (view.status === 'pending' && view.approvalExpiresAt) {
     blocks.push(context(`Times out at ${formatClock(view.approvalExpiresAt, view.timezone, now)} if not decided.`));
   }

@@ -17,7 +17,18 @@ export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 export const CARD_VERSION = '1.5';
 
 /** Every Keycard button carries `kc` (the verb) so an Action.Submit fallback can be routed like an Action.Execute. */
-export const VERBS = ['approve', 'deny', 'extend', 'release', 'review', 'retryRevoke', 'submitRequest'] as const;
+export const VERBS = [
+  'approve',
+  'deny',
+  'extend',
+  'release',
+  'review',
+  'retryRevoke',
+  'submitRequest',
+  'anomalyRevoke',
+  'anomalyAck',
+  'anomalyExtend',
+] as const;
 export type Verb = (typeof VERBS)[number];
 export type ActionData = { kc: Verb } & Record<string, string | number>;
 

@@ -16,6 +16,7 @@ import {
   text,
   truncate,
 } from './adaptive.js';
+import { openUrl } from './incident-card.js';
 
 const REASON_MAX = 500;
 const DENY_REASON_INPUT = 'denyReason';
@@ -72,8 +73,12 @@ function denyActions(view: RequestView): CardAction {
   };
 }
 
-/** The approval card: the same facts as the console and Slack cards; buttons only while it is pending. */
-export function approvalCard(view: RequestView, now: Date, options: { banner?: string } = {}): AdaptiveCard {
+/** The approval card: the same facts as the console and Slack cards; buttons only while it is pending, and a link to the incident thread. */
+export function approvalCard(
+  view: RequestView,
+  now: Date,
+  options: { banner?: string; incident?: { key: string; url: string } } = {},
+): AdaptiveCard {
   const build = (reasonMax: number, factorCount: number): AdaptiveCard => {
     const header: CardElement[] = [];
     if (options.banner) header.push(text(options.banner, { weight: 'Bolder', color: 'Attention' }));
@@ -98,6 +103,7 @@ export function approvalCard(view: RequestView, now: Date, options: { banner?: s
     const actions = view.actions.includes('approve')
       ? [execute('Approve', { kc: 'approve', number: view.number }, 'positive'), denyActions(view)]
       : [];
+    if (options.incident) actions.push(openUrl(`${options.incident.key} thread`, options.incident.url));
     return card(body, actions);
   };
   const full = build(REASON_MAX, 4);

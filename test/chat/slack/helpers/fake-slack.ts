@@ -6,6 +6,13 @@ export interface SlackCall {
   args: Record<string, unknown>;
 }
 
+/** A channel as conversations.list returns it. */
+export interface SlackChannelInfo {
+  id: string;
+  name: string;
+  is_member?: boolean;
+}
+
 export interface SlackUser {
   id: string;
   email?: string;
@@ -43,7 +50,10 @@ function parseArgs(raw: string, contentType: string | undefined): Record<string,
  * the Web API on https://slack.com/api and response_urls on https://hooks.slack.com. It answers
  * like Slack does and records every call so tests can assert the payloads.
  */
-export function installFakeSlack(users: SlackUser[], options: { joined?: string[]; socketUrl?: string } = {}): FakeSlack {
+export function installFakeSlack(
+  users: SlackUser[],
+  options: { joined?: string[]; socketUrl?: string; channels?: SlackChannelInfo[]; listPageSize?: number } = {},
+): FakeSlack {
   const calls: SlackCall[] = [];
   const responses: FakeSlack['responses'] = [];
   const joined = new Set(options.joined ?? []);
@@ -85,6 +95,19 @@ export function installFakeSlack(users: SlackUser[], options: { joined?: string[
       }
       case 'chat.update':
         return ok({ channel: args.channel, ts: args.ts });
+      case 'chat.getPermalink':
+        return ok({
+          channel: args.channel,
+          permalink: `https://acme.slack.com/archives/${String(args.channel)}/p${String(args.message_ts).replace('.', '')}`,
+        });
+      case 'conversations.list': {
+        // Cursor pagination like Slack's: the cursor is the index of the next page's first channel.
+        const all = options.channels ?? [];
+        const size = options.listPageSize ?? all.length;
+        const start = Number(args.cursor ?? 0);
+        const next = start + size < all.length ? String(start + size) : '';
+        return ok({ channels: all.slice(start, start + size), response_metadata: { next_cursor: next } });
+      }
       case 'views.open':
       case 'views.publish':
         return ok({ view: { id: 'V1' } });

@@ -11,14 +11,14 @@ export function responseUrl(id: number): string {
   return `https://hooks.slack.com/actions/T1/${id}/r${id}`;
 }
 
-export function slashCommand(userId: string, text: string, channelId = 'C0GENERAL'): string {
+export function slashCommand(userId: string, text: string, channelId = 'C0GENERAL', channelName = 'general'): string {
   const n = next();
   return new URLSearchParams({
     token: 'legacy-verification-token',
     team_id: 'T1',
     team_domain: 'acme',
     channel_id: channelId,
-    channel_name: 'general',
+    channel_name: channelName,
     user_id: userId,
     user_name: userId.toLowerCase(),
     command: '/access',
@@ -32,8 +32,14 @@ export function slashCommand(userId: string, text: string, channelId = 'C0GENERA
 
 export type Where = { channel: string; ts: string } | { home: true };
 
-/** A button click; `where` is the message it was on (card or DM) or the App Home. */
-export function blockAction(userId: string, actionId: string, value: string, where: Where): string {
+/** A button click; `where` is the message it was on (card or DM) or the App Home; `message` is that message's content. */
+export function blockAction(
+  userId: string,
+  actionId: string,
+  value: string,
+  where: Where,
+  message: { text: string; blocks?: unknown[] } = { text: 'card' },
+): string {
   const n = next();
   const action = {
     type: 'button',
@@ -63,7 +69,7 @@ export function blockAction(userId: string, actionId: string, value: string, whe
           ...base,
           container: { type: 'message', message_ts: where.ts, channel_id: where.channel, is_ephemeral: false },
           channel: { id: where.channel, name: 'channel' },
-          message: { type: 'message', ts: where.ts, text: 'card' },
+          message: { type: 'message', ts: where.ts, ...message },
           response_url: responseUrl(n),
         };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();

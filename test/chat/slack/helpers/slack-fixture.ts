@@ -10,7 +10,7 @@ import type { Logger } from '../../../../src/core/ports/runtime.js';
 import { basePolicyInput, makePolicy } from '../../../fixtures/policy.js';
 import type { StoreKind } from '../../../helpers/db.js';
 import { createHarness, type Harness } from '../../../helpers/harness.js';
-import { type FakeSlack, installFakeSlack, type SlackUser } from './fake-slack.js';
+import { type FakeSlack, installFakeSlack, type SlackChannelInfo, type SlackUser } from './fake-slack.js';
 
 export const SECRET = 'test-signing-secret';
 export const CHANNELS = { medium: 'C0MEDIUM', high: 'C0HIGH', critical: 'C0CRIT', alerts: 'C0ALERTS' } as const;
@@ -87,7 +87,15 @@ export interface SlackFixture {
 
 export async function createSlackFixture(
   kind: StoreKind,
-  options: { policy?: PolicyInput; start?: Date; joined?: string[]; adapter?: SlackAdapterOptions } = {},
+  options: {
+    policy?: PolicyInput;
+    start?: Date;
+    joined?: string[];
+    adapter?: SlackAdapterOptions;
+    /** Channels conversations.list returns (incident channel lookups). */
+    channels?: SlackChannelInfo[];
+    listPageSize?: number;
+  } = {},
 ): Promise<SlackFixture> {
   nock.disableNetConnect();
   nock.enableNetConnect(/127\.0\.0\.1/);
@@ -95,7 +103,11 @@ export async function createSlackFixture(
     policy: makePolicy(options.policy ?? slackPolicyInput),
     ...(options.start ? { start: options.start } : {}),
   });
-  const slack = installFakeSlack(Object.values(U), { joined: options.joined ?? Object.values(CHANNELS) });
+  const slack = installFakeSlack(Object.values(U), {
+    joined: options.joined ?? Object.values(CHANNELS),
+    ...(options.channels ? { channels: options.channels } : {}),
+    ...(options.listPageSize ? { listPageSize: options.listPageSize } : {}),
+  });
   const logs: LogLine[] = [];
   const adapter = createSlackAdapter(
     { botToken: 'xoxb-test', signingSecret: SECRET, socketMode: false },

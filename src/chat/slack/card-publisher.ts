@@ -1,0 +1,87 @@
+import type { CoreDeps } from '../../core/lifecycle/deps.js';
+import { loadView } from '../../core/lifecycle/notify.js';
+import type { ChannelRef } from '../../core/policy/schema.js';
+import type { Logger } from '../../core/ports/runtime.js';
+import type { RequestView } from '../../core/views/request-view.js';
+import { type CardRef, type CardStore, createCardStore } from './card-store.js';
+import { createIncidentStore } from './incident/incident-store.js';
+import type { PostMessage } from './post-message.js';
+import { renderCard } from './render/card.js';
+import type { SerialQueue } from './serial-queue.js';
+import { CHANNEL_ACCESS_ERRORS, slackErrorCode } from './slack-errors.js';
+import type { WebClient } from './web-clients.js';
+
+export interface CardPublisherDeps {
+  outbound: WebClient;
+  queue: SerialQueue;
+  log: Logger;
+  post: PostMessage;
+  /** Tells the requester and the log that the tier's channel is unreachable, then throws. */
+  cannotPost(view: RequestView, target: string, code: string): Promise<never>;
+}
+
+export interface CardPublisher {
+  publish(core: CoreDeps, view: RequestView, channel: ChannelRef | undefined): Promise<void>;
+  /** Re-renders a posted card once its incident thread exists, so the card links to it. No card, nothing to do. */
+  linkIncident(core: CoreDeps, view: RequestView, incidentUrl: string): Promise<void>;
+}
+
+/**
+ * Approval cards: posted to the tier's channel the first time, then updated in place, always with the
+ * request's latest state and, once the incident thread exists, a link to it. Runs on the request's queue.
+ */
+export function createCardPublisher(deps: CardPublisherDeps): CardPublisher {
+  async function render(core: CoreDeps, view: RequestView) {
+    // Render the latest state, not the one captured when this update was queued.
+    const stored = await core.store.getRequest(view.id);
+    const latest = stored ? await loadView(core, stored) : view;
+    const root = latest.incidentKey ? await createIncidentStore(core.store.state).get(latest.incidentKey) : undefined;
+    const incident =
+      root?.permalink && latest.incidentKey
+        ? { url: root.permalink, label: root.name ? `#${root.name} › ${latest.incidentKey}` : latest.incidentKey }
+        : undefined;
+    return { message: renderCard(latest, core.clock.now(), incident ? { incident } : {}), incidentUrl: incident?.url };
+  }
+
+  async function update(core: CoreDeps, cards: CardStore, ref: CardRef, view: RequestView): Promise<void> {
+    const { message, incidentUrl } = await render(core, view);
+    await deps.outbound.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+    if (incidentUrl && incidentUrl !== ref.incidentUrl) await cards.put(view.id, { ...ref, incidentUrl });
+  }
+
+  return {
+    publish(core, view, channel) {
+      return deps.queue.run(view.id, async () => {
+        const cards = createCardStore(core.store.state);
+        const ref = await cards.get(view.id);
+        if (ref) return update(core, cards, ref, view);
+        // Auto-approved and break-glass grants never waited for anyone, so they get no card.
+        if (view.status !== 'pending') return;
+        const target = channel?.slack;
+        if (!target) {
+          deps.log.warn(
+            { ref: view.ref, tier: view.tier },
+            `no Slack channel for the ${view.tier} tier (tiers.${view.tier}.channel.slack); no card posted`,
+          );
+          return;
+        }
+        const { message, incidentUrl } = await render(core, view);
+        try {
+          const posted = await deps.post(target, message);
+          await cards.put(view.id, { channel: posted.channel, ts: posted.ts, ...(incidentUrl ? { incidentUrl } : {}) });
+        } catch (error) {
+          const code = slackErrorCode(error);
+          if (code && CHANNEL_ACCESS_ERRORS.has(code)) return deps.cannotPost(view, target, code);
+          throw error;
+        }
+      });
+    },
+    linkIncident(core, view, incidentUrl) {
+      return deps.queue.run(view.id, async () => {
+        const cards = createCardStore(core.store.state);
+        const ref = await cards.get(view.id);
+        if (ref && ref.incidentUrl !== incidentUrl) await update(core, cards, ref, view);
+      });
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { EvaluationResult, RoutingResult } from './evaluate-history.js';
+import { count, minutes, percent, textTable } from './text-table.js';
+import { localDays } from './zoned-time.js';
+
+function comparison(results: readonly RoutingResult[]): string[] {
+  const types = [...new Set(results.flatMap((r) => Object.keys(r.misuse.byType)))].sort();
+  const rows: string[][] = [
+    ['requests to a human', ...results.map((r) => percent(r.reviewShare))],
+    [
+      'misuse to review (recall)',
+      ...results.map((r) => `${percent(r.misuse.recall)} (${count(r.misuse.routed)}/${count(r.misuse.total)})`),
+    ],
+    ...types.map((type) => [
+      `  ${type}`,
+      ...results.map((r) => {
+        const t = r.misuse.byType[type];
+        return t ? `${percent(t.recall, 0)} (${count(t.routed)}/${count(t.total)})` : '—';
+      }),
+    ]),
+    [
+      'misuse campaigns reaching a human',
+      ...results.map(
+        (r) => `${percent(r.campaigns.caught / Math.max(1, r.campaigns.total))} (${count(r.campaigns.caught)}/${count(r.campaigns.total)})`,
+      ),
+    ],
+    ['benign requests to a human', ...results.map((r) => percent(r.benign.friction))],
+    ['median wait, benign reviewed', ...results.map((r) => minutes(r.waits.medianReviewedBenignMs))],
+    ['mean wait per benign request', ...results.map((r) => minutes(r.waits.meanPerBenignRequestMs))],
+  ];
+  return textTable(['', ...results.map((r) => r.name)], rows).map((l) => `  ${l}`);
+}
+
+/** The evaluation side by side: Keycard against static tiers at the same review share, and the goal. */
+export function renderEvaluation(result: EvaluationResult, heading: string, timeZone: string): string[] {
+  const { day, lastDay } = localDays(timeZone);
+  const lines = [
+    heading,
+    `Calibrated on ${day(result.calibrationPeriod.start)} to ${lastDay(result.calibrationPeriod.end)} (from audit outcomes only: no labels);`,
+    `measured on ${day(result.testPeriod.start)} to ${lastDay(result.testPeriod.end)}: ${count(result.testRequests)} requests, ${count(result.testMisuse)} planted misuse.`,
+    '',
+    `At equal review share (${percent(result.atEqualShare[0]?.reviewShare ?? 0)} of requests need a human):`,
+    ...comparison(result.atEqualShare),
+    ...result.atEqualShare.map((r) => `  ${r.name}: ${r.description}`),
+  ];
+  if (result.atStaticShare.length > 0) {
+    lines.push(
+      '',
+      `Static tiers as they would be configured (${percent(result.atStaticShare[0]!.reviewShare)} need a human):`,
+      ...comparison(result.atStaticShare),
+    );
+    lines.push(`  ${result.atStaticShare[0]!.name}: ${result.atStaticShare[0]!.description}`);
+  }
+  const c = result.asConfigured;
+  lines.push(
+    '',
+    `Before calibration, the policy as configured sends ${percent(c.reviewShare)} of requests to a human (recall ${percent(c.misuse.recall)}, median wait ${minutes(c.waits.medianReviewedBenignMs)}).`,
+  );
+  const g = result.goal;
+  lines.push(
+    '',
+    `Goal (≥ 95% of misuse to review, ≤ 20% of benign requests to a human, beating static tiers at the same share): ${g.met ? 'MET' : 'NOT MET'}`,
+    `  recall ${percent(g.recall)} (${percent(g.recallAfterOnset)} without the first request of activity-anomaly campaigns), benign to a human ${percent(g.friction)}, static tiers' recall ${percent(g.staticRecall)}.`,
+  );
+  return lines;
+}

@@ -1,0 +1,100 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import type { CliIo } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/keycard.js';
+
+function io(env: Record<string, string | undefined>, cwd: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env, cwd, stdin: process.stdin, stdoutIsTTY: false };
+  return { io: value, out, err };
+}
+
+describe('keycard risk calibrate / simulate / evaluate / review', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'kc-risk-'));
+  const env = { KEYCARD_DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'silent' };
+  const small = ['--days', '14', '--requests', '600', '--seed', '5', '--warmup', '14', '--misuse-rate', '0.05', '--policy', 'sample'];
+  const run = async (...argv: string[]) => {
+    const h = io(env, cwd);
+    const code = await runCli(['risk', ...argv], h.io);
+    return { code, out: h.out.join('\n'), err: h.err.join('\n') };
+  };
+
+  it('simulates into a directory, then calibrates, evaluates and reviews from it', async () => {
+    const simulated = await run('simulate', '--out', 'hist', ...small);
+    expect(simulated.code, simulated.err).toBe(0);
+    expect(simulated.out).toMatch(/^Generated seed 5: \d+ people in 8 teams/);
+    for (const file of ['audit.jsonl', 'ground-truth.json', 'policy.yaml', 'summary.json'])
+      expect(existsSync(join(cwd, 'hist', file))).toBe(true);
+    expect(readFileSync(join(cwd, 'hist', 'audit.jsonl'), 'utf8')).not.toMatch(/misuse|campaign/);
+
+    const json = await run('calibrate', '--from', 'hist', '--json');
+    expect(json.code, json.err).toBe(0);
+    const report = JSON.parse(json.out);
+    expect(report.routing.proposed.reviewShare).toBeLessThanOrEqual(0.2);
+    expect(report.tiers.map((t: { tier: string }) => t.tier)).toEqual(['low', 'medium', 'high', 'critical']);
+
+    const text = await run('calibrate', '--from', 'hist', '--max-review-share', '0.3', '--write', 'patch.yaml');
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toMatch(/By tier \(as routed at the time\)/);
+    expect(text.out).toMatch(/Target: at most 30\.0% of requests need a human/);
+    expect(text.err).toContain('wrote the proposed policy patch to patch.yaml');
+    expect(readFileSync(join(cwd, 'patch.yaml'), 'utf8')).toMatch(/^# Keycard risk calibration: proposed policy changes/);
+
+    const evaluated = await run('evaluate', '--from', 'hist', '--json');
+    expect(evaluated.code, evaluated.err).toBe(0);
+    const fromDir = JSON.parse(evaluated.out);
+    expect(fromDir.atEqualShare.map((r: { name: string }) => r.name)).toEqual([
+      'keycard-calibrated',
+      'keycard-policy-weights',
+      'static-tiers',
+    ]);
+    // Generating in memory with the same seed gives the same history, so the same evaluation.
+    const inMemory = await run('evaluate', ...small, '--json');
+    expect(inMemory.code, inMemory.err).toBe(0);
+    expect({ ...JSON.parse(inMemory.out), heading: '' }).toEqual({ ...fromDir, heading: '' });
+    const table = await run('evaluate', '--from', 'hist');
+    expect(table.out).toMatch(/At equal review share/);
+    expect(table.out).toMatch(/benign requests to a human/);
+
+    const key = /"incidentKey":"(INC-\d+)"/.exec(readFileSync(join(cwd, 'hist', 'audit.jsonl'), 'utf8'))![1]!;
+    const reviewed = await run('review', '--incident', key, '--from', 'hist');
+    expect(reviewed.code, reviewed.err).toBe(0);
+    expect(reviewed.out).toMatch(new RegExp(`^${key}: \\d+ request\\(s\\)`));
+    const reviewJson = JSON.parse((await run('review', '--incident', key, '--from', 'hist', '--json')).out);
+    const linked = readFileSync(join(cwd, 'hist', 'audit.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"action":"request.submitted"') && line.includes(`"incidentKey":"${key}"`));
+    expect(reviewJson.grants.map((g: { ref: string }) => g.ref)).toEqual(linked.map((line) => JSON.parse(line).details.ref));
+    expect((await run('review', '--incident', 'INC-1', '--from', 'hist')).code).toBe(1);
+  });
+
+  it('refuses wrong command lines with the usage', async () => {
+    expect((await run('simulate', '--days', '3')).code).toBe(2);
+    expect((await run('simulate', '--out', 'x', '--database')).code).toBe(2);
+    const share = await run('calibrate', '--max-review-share', '2');
+    expect(share.code).toBe(2);
+    expect(share.err).toContain('--max-review-share must be a share between 0 and 1');
+    expect((await run('review')).err).toContain('--incident KEY is required');
+    expect((await run('evaluate', '--holdout', 'soon')).code).toBe(2);
+    expect((await run('frob')).err).toContain('unknown risk command "frob"');
+    const help = await run('--help');
+    for (const sub of ['explain', 'calibrate', 'simulate', 'evaluate', 'review']) expect(help.out).toContain(`keycard risk ${sub}`);
+  });
+
+  it('explain scores with the weights in the policy file, calibrated ones included', async () => {
+    const calibrated = parse(readFileSync(join(import.meta.dirname, '../../manifests/policy.example.yaml'), 'utf8'));
+    calibrated.risk.factors.firstAccess = 33;
+    calibrated.tiers.low.upTo = 45;
+    writeFileSync(join(cwd, 'calibrated.yaml'), stringify(calibrated));
+    const h = io({ ...env, KEYCARD_POLICY: join(cwd, 'calibrated.yaml') }, cwd);
+    expect(await runCli(['risk', 'explain', '--as', 'nobody@example.com', 'demo-logs', '--at', '2026-11-24T10:00:00+01:00'], h.io)).toBe(0);
+    const text = h.out.join('\n');
+    expect(text).toMatch(/\+33\s+first-access\s+first access to demo-logs/);
+    expect(text).toMatch(/score → tier low \(0–45\)/);
+    expect(text).toMatch(/Weights in use \(policy risk\.\*\): .*firstAccess \+33/);
+  });
+});
