@@ -1,35 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
-import { runTs } from './child-process.js';
+import { keycardLauncher, type Launcher, startKeycard } from './keycard-process.js';
 import type { BenchRow } from './stats.js';
 
-interface Probe {
-  idleMb: number;
-  peakMb: number;
-  afterMb: number;
-  seconds: number;
-  pending: number;
+const BURST = 500;
+const MB = 1024 * 1024;
+
+/** RSS and submitted requests, read from the process's own /metrics. */
+async function scrape(port: number): Promise<{ rss: number; submitted: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const rss = Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+  const submitted = [...text.matchAll(/^keycard_requests_submitted_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  return { rss, submitted };
 }
 
-async function probe(databaseUrl?: string): Promise<Probe> {
-  const out = await runTs('test/bench/memory-probe.ts', databaseUrl ? [databaseUrl] : [], ['--expose-gc']);
-  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Probe;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A whole `keycard start` process (console mode, example policy): RSS at idle, then 500 requests from
+ * 500 people written to its stdin at once (the console runs them in order through the core), sampling
+ * RSS from its own /metrics until all are recorded.
+ */
+async function measure(launcher: Launcher, store: string, env: Record<string, string>): Promise<BenchRow> {
+  const dir = mkdtempSync(join(tmpdir(), 'kc-mem-'));
+  const keycard = startKeycard(launcher, env, dir);
+  try {
+    const port = await keycard.port();
+    await sleep(2_000);
+    const idle = (await scrape(port)).rss;
+    const script = Array.from(
+      { length: BURST },
+      (_, i) => `as burst${i}@example.com\n/access demo-db 15m read checking replication lag INC-42\n`,
+    ).join('');
+    const started = performance.now();
+    keycard.child.stdin.write(script);
+    let peak = idle;
+    for (;;) {
+      const sample = await scrape(port);
+      peak = Math.max(peak, sample.rss);
+      if (sample.submitted >= BURST) break;
+      if (performance.now() - started > 300_000) throw new Error(`only ${sample.submitted} of ${BURST} requests recorded`);
+      await sleep(50);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await sleep(2_000);
+    const after = (await scrape(port)).rss;
+    return {
+      benchmark: `memory (${store})`,
+      result: `idle ${(idle / MB).toFixed(0)} MB RSS`,
+      detail: `${BURST} requests queued at once: peak ${(peak / MB).toFixed(0)} MB, ${(after / MB).toFixed(0)} MB 2 s later, ${(BURST / seconds).toFixed(0)} requests/s; keycard start, ${launcher.label}`,
+    };
+  } finally {
+    await keycard.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-function row(store: string, p: Probe): BenchRow {
-  return {
-    benchmark: `memory (${store})`,
-    result: `idle ${p.idleMb.toFixed(0)} MB RSS`,
-    detail: `burst of 500 concurrent requests through the core: peak ${p.peakMb.toFixed(0)} MB, ${p.afterMb.toFixed(0)} MB after GC, ${(500 / p.seconds).toFixed(0)} requests/s (${p.pending} pending cards); own process, via tsx`,
-  };
-}
-
-/** RSS of a whole Keycard (bootKeycard, example policy) at idle and under a burst, each in its own process. */
+/** Memory of the real process at idle and under a burst, on PGlite and (with TEST_DATABASE_URL) Postgres. */
 export async function benchMemory(): Promise<BenchRow[]> {
-  const rows = [row('PGlite', await probe())];
+  const launcher = keycardLauncher();
+  const rows = [await measure(launcher, 'PGlite', { KEYCARD_DATA_DIR: 'data' })];
   if (hasTestPostgres()) {
     const database = await freshPostgresDatabase();
     try {
-      rows.push(row('Postgres', await probe(database.url)));
+      rows.push(await measure(launcher, 'Postgres', { DATABASE_URL: database.url }));
     } finally {
       await database.dispose();
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { createReadinessCheck, type ReadinessDependency } from '../../src/http/r
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { createStore } from '../../src/store/create-store.js';
 import { runMigrations } from '../../src/store/migrations.js';
-import { emptyPglite } from '../helpers/db.js';
+import { emptyPglite, freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
 
 interface Probe {
   status: number;
@@ -119,20 +119,26 @@ function throttledAdapter(): ChatAdapter & { deps?: CoreDeps } {
 
 describe('keycard start in chat mode (runServer)', () => {
   let server: ServerHandle | undefined;
+  let dispose: (() => Promise<void>) | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'kc-serve-'));
   afterEach(async () => {
     await server?.shutdown('test over');
+    await dispose?.();
     server = undefined;
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('serves readiness with the platform check and metrics with lifecycle, provider and chat series', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kc-serve-'));
     const adapter = throttledAdapter();
+    // Postgres when the tests have one (a fresh PGlite data dir costs an initdb).
+    const database = hasTestPostgres() ? await freshPostgresDatabase() : undefined;
+    dispose = database?.dispose;
     const lines: string[] = [];
     server = await runServer(
       {
         out: (t) => lines.push(t),
         err: (t) => lines.push(t),
-        env: { KEYCARD_DATA_DIR: join(dir, 'data'), PORT: '0', LOG_LEVEL: 'silent' },
+        env: { ...(database ? { DATABASE_URL: database.url } : { KEYCARD_DATA_DIR: join(dir, 'data') }), PORT: '0', LOG_LEVEL: 'silent' },
         cwd: dir,
         stdin: process.stdin,
         stdoutIsTTY: false,
