@@ -24,6 +24,12 @@ Commands:
   policy replay FILE    what a candidate policy would have done to the recorded requests (--since 30d)
   policy schema         print the policy JSON Schema
   risk explain …        score a hypothetical request and show every factor
+  risk calibrate …      propose tier thresholds and weights from the audit history (a patch you review)
+  risk simulate …       generate a seeded organisation history with planted misuse
+  risk evaluate …       compare score-based routing with static tiers at equal review share
+  risk review --incident KEY   the grants linked to an incident, their scores, approvers and anomalies
+  inventory [--resource R]     who holds standing access outside Keycard (read-only)
+  policy replay FILE    what a candidate policy would change for recent requests (writes nothing)
   audit verify          check the tamper-evident audit chain
   audit export …        export the audit log as JSONL or CSV
   reconcile [--dry-run] compare providers' targets with Keycard's records; revoke orphans, flag missing grants
