@@ -7,11 +7,11 @@ import { loadView } from '../../core/lifecycle/notify.js';
 import type { Result } from '../../core/result.js';
 import type { AccessRequest } from '../../core/types.js';
 import { formatClock } from '../../core/views/format.js';
+import { claimClick } from '../once.js';
 import type { ActionInput } from './action-data.js';
 import type { ActionContext, ActionOutcome } from './actions.js';
 import { anomalyHandledCard } from './cards/anomaly-card.js';
 import { suggestedExtensionMs } from './extension.js';
-import { claimClick } from './once.js';
 
 type AnomalyVerb = 'anomalyRevoke' | 'anomalyAck' | 'anomalyExtend';
 

@@ -2,10 +2,10 @@ import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import type { IncidentRef } from '../../core/ports/chat.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import type { RequestView } from '../../core/views/request-view.js';
+import { createOnce } from '../once.js';
 import { incidentLineCard, incidentRootCard, withRef } from './cards/incident-card.js';
 import type { ChannelDirectory } from './channels.js';
 import { messageLink } from './deep-link.js';
-import { createOnce } from './once.js';
 import { type CardPlacement, isChannel, type ReferenceStore, type StoredReference } from './references.js';
 import type { OutboundMessage } from './transport.js';
 

@@ -1,4 +1,4 @@
-import type { StateStore } from '../../core/ports/state.js';
+import type { StateStore } from '../core/ports/state.js';
 
 /** How long a replica waits for another one that is creating the same thing (then it gives up and says so). */
 const WAIT_STEPS = 40;
