@@ -43,8 +43,7 @@ export function createConsoleChat(config: ConsoleChatConfig): ChatPort {
       emit(`[${channelName(channel, '#keycard-alerts')}]`, renderAlert(alert));
     },
     async sendAnomaly(to: string, alert: AnomalyAlert) {
-      // Extend suggests the grant's own duration; core checks it against the resource's limits when it is typed.
-      emit(`[DM → ${to}]`, renderAnomaly(alert, config.clock.now(), alert.request.durationMs));
+      emit(`[DM → ${to}]`, renderAnomaly(alert, config.clock.now()));
     },
     async postIncident(incident: IncidentRef, view: RequestView, text: string) {
       // The console has no channel list: the incident's channel is the one the request came from, or its key in lower case.

@@ -65,7 +65,7 @@ export function renderAlert(alert: ChannelAlert): string[] {
 }
 
 /** Terminal text for an anomaly DM, with the typed equivalent of each button this recipient has. */
-export function renderAnomaly(alert: AnomalyAlert, now: Date, extendByMs: number): string[] {
+export function renderAnomaly(alert: AnomalyAlert, now: Date): string[] {
   const view = alert.request;
   const lines = [
     `${alert.severity.toUpperCase()} activity on ${view.ref} at ${formatClock(alert.at, view.timezone, now)}: ${alert.summary}`,
@@ -83,8 +83,8 @@ export function renderAnomaly(alert: AnomalyAlert, now: Date, extendByMs: number
     typed.push(`ack ${view.ref} ${alert.detector}`);
   }
   if (alert.actions.includes('extend')) {
-    buttons.push(`[Extend ${formatDuration(extendByMs)}]`);
-    typed.push(`extend ${view.ref} ${formatDuration(extendByMs)}`);
+    buttons.push(`[Extend ${formatDuration(alert.extendBy)}]`);
+    typed.push(`extend ${view.ref} ${formatDuration(alert.extendBy)}`);
   }
   if (buttons.length > 0) lines.push(`  ${buttons.join(' ')}  → type: ${typed.join('  |  ')}`);
   return lines;

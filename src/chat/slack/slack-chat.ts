@@ -6,7 +6,6 @@ import { KeycardError } from '../../core/result.js';
 import type { RequestView } from '../../core/views/request-view.js';
 import { createCardPublisher } from './card-publisher.js';
 import { createCardStore } from './card-store.js';
-import { suggestedExtensionMs } from './extension.js';
 import type { Identity } from './identity.js';
 import type { ChannelDirectory } from './incident/channel-directory.js';
 import { createIncidentThreads } from './incident/incident-thread.js';
@@ -108,8 +107,7 @@ export function createSlackChat(deps: SlackChatDeps): ChatPort {
     },
     async sendAnomaly(to: string, alert: AnomalyAlert) {
       const built = core();
-      const extendBy = suggestedExtensionMs(built.policy(), alert.request);
-      await direct(to, 'anomaly', [renderAnomaly(alert, built.clock.now(), extendBy)]);
+      await direct(to, 'anomaly', [renderAnomaly(alert, built.clock.now())]);
     },
     postIncident: (incident: IncidentRef, view: RequestView, text: string) => incidents.post(core(), incident, view, text),
   };

@@ -4,6 +4,7 @@ import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import { requestExtension } from '../../core/lifecycle/extend.js';
 import { endGrant } from '../../core/lifecycle/manage.js';
 import { loadView } from '../../core/lifecycle/notify.js';
+import { suggestedExtensionMs } from '../../core/lifecycle/plan.js';
 import type { Result } from '../../core/result.js';
 import type { AccessRequest } from '../../core/types.js';
 import { formatClock } from '../../core/views/format.js';
@@ -11,7 +12,6 @@ import { claimClick } from '../once.js';
 import type { ActionInput } from './action-data.js';
 import type { ActionContext, ActionOutcome } from './actions.js';
 import { anomalyHandledCard } from './cards/anomaly-card.js';
-import { suggestedExtensionMs } from './extension.js';
 
 type AnomalyVerb = 'anomalyRevoke' | 'anomalyAck' | 'anomalyExtend';
 

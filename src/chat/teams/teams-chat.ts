@@ -9,7 +9,6 @@ import { anomalyCard } from './cards/anomaly-card.js';
 import { approvalCard } from './cards/approval-card.js';
 import { alertCard, directCard } from './cards/direct-cards.js';
 import type { ChannelDirectory } from './channels.js';
-import { suggestedExtensionMs } from './extension.js';
 import type { Directory } from './identity.js';
 import { createIncidentThreads } from './incident-thread.js';
 import { baseConversationId, isChannel, type ReferenceStore, type StoredReference } from './references.js';
@@ -161,9 +160,8 @@ export function createTeamsChat(parts: TeamsChatParts): ChatPort {
 
     async sendAnomaly(to: string, alert: AnomalyAlert) {
       const reference = await personalReference(to.toLowerCase());
-      const extendBy = suggestedExtensionMs(parts.core().policy(), alert.request);
       const summary = `${alert.severity.toUpperCase()} activity on ${alert.request.ref}: ${alert.summary}`.slice(0, 200);
-      await post(reference, reference.conversation.id, { text: summary, card: anomalyCard(alert, now(), extendBy) });
+      await post(reference, reference.conversation.id, { text: summary, card: anomalyCard(alert, now()) });
     },
 
     postIncident: (incident: IncidentRef, view: RequestView, text: string) => incidents.post(parts.core(), incident, view, text),

@@ -7,6 +7,7 @@ import type { AccessRequest, ActivityInput, ActivityRecord } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { announceIncidentEvent } from './incident.js';
 import { loadView } from './notify.js';
+import { suggestedExtensionMs } from './plan.js';
 import { beginRevoke, performRevoke } from './revoke.js';
 
 const BASELINE_NS = 'monitor:baseline';
@@ -151,6 +152,7 @@ async function notifyAnomaly(deps: CoreDeps, grant: AccessRequest, finding: Find
     summary: finding.summary,
     at,
     autoRevoked,
+    extendBy: suggestedExtensionMs(deps.policy(), current),
   };
   const live = current.status === 'active';
   const send = async (to: string, actions: AnomalyAlert['actions']) => {

@@ -1,4 +1,5 @@
 import { formatDuration } from '../duration.js';
+import { resolveResource } from '../policy/access.js';
 import type { Policy, Tier } from '../policy/schema.js';
 import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest, RiskAssessment } from '../types.js';
@@ -68,4 +69,13 @@ export function mergedExpiry(parent: AccessRequest, child: AccessRequest, maxTot
   const cap = started + maxTotalMs;
   const wanted = child.kind === 'extension' ? current + child.durationMs : now.getTime() + child.durationMs;
   return new Date(Math.max(current, Math.min(wanted, cap)));
+}
+
+/**
+ * What an Extend button adds: the grant's own duration, capped at the resource's maximum. The expiry
+ * notice offers it and every platform's Extend button applies it, so they always agree.
+ */
+export function suggestedExtensionMs(policy: Policy, grant: { resource: string; durationMs: number }): number {
+  const max = resolveResource(policy, grant.resource)?.maxDuration ?? grant.durationMs;
+  return Math.min(grant.durationMs, max);
 }

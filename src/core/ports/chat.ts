@@ -33,6 +33,8 @@ export interface AnomalyAlert {
   at: Date;
   /** Keycard already revoked the grant (the policy auto-revokes this severity). */
   autoRevoked: boolean;
+  /** What Extend adds (the same suggestion the expiry notice makes). */
+  extendBy: number;
   /** Buttons this recipient gets: Revoke now only for approvers and security. */
   actions: Array<'revoke' | 'acknowledge' | 'extend'>;
 }

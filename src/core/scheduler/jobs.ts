@@ -1,7 +1,7 @@
 import { claimActivation, runActivation } from '../lifecycle/activate.js';
 import type { CoreDeps } from '../lifecycle/deps.js';
 import { announce, loadView, sendDirect } from '../lifecycle/notify.js';
-import { nextNoticeAt } from '../lifecycle/plan.js';
+import { nextNoticeAt, suggestedExtensionMs } from '../lifecycle/plan.js';
 import { beginRevoke, claimRevokeRetry, performRevoke } from '../lifecycle/revoke.js';
 import { resolveResource } from '../policy/access.js';
 import type { AccessRequest } from '../types.js';
@@ -158,7 +158,7 @@ export async function sendNotices(deps: CoreDeps, now: Date): Promise<number> {
   for (const request of noticed) {
     const view = await loadView(deps, request);
     const remainingMs = (request.expiresAt?.getTime() ?? now.getTime()) - now.getTime();
-    const extendBy = Math.min(request.durationMs, resolveResource(policy, request.resource)?.maxDuration ?? request.durationMs);
+    const extendBy = suggestedExtensionMs(policy, request);
     await sendDirect(deps, request.requester, { kind: 'expiry_notice', request: view, remainingMs, extendBy });
   }
   return noticed.length;

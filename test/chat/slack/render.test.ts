@@ -138,10 +138,10 @@ describe('Slack Block Kit rendering', () => {
         summary: 'activity after the grant ended: <!channel> DROP',
         at: now,
         autoRevoked: true,
+        extendBy: 30 * 60_000,
         actions: ['acknowledge'],
       },
       now,
-      30 * 60_000,
     );
     expect(message.text).toContain('CRITICAL activity on KC-1');
     expect(message.text).toContain('revoked automatically');

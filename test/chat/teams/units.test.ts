@@ -69,13 +69,14 @@ describe('Teams anomaly and incident cards', () => {
       summary: 'activity after the grant ended: [x](https://evil.example)',
       at: NOW,
       autoRevoked: true,
+      extendBy: 1_800_000,
     };
-    const card = anomalyCard({ ...alert, actions: ['acknowledge'] }, NOW, 1_800_000);
+    const card = anomalyCard({ ...alert, actions: ['acknowledge'] }, NOW);
     expect(cardText(card)).toContain('CRITICAL activity on KC-42');
     expect(cardText(card)).toContain('Keycard revoked KC-42 automatically');
     expect(cardText(card)).toContain('[x] (https://evil.example)');
     expect(verbsOf(card)).toEqual(['anomalyAck']);
-    const live = anomalyCard({ ...alert, autoRevoked: false, actions: ['revoke', 'acknowledge'] }, NOW, 1_800_000);
+    const live = anomalyCard({ ...alert, autoRevoked: false, actions: ['revoke', 'acknowledge'] }, NOW);
     expect(verbsOf(live)).toEqual(['anomalyRevoke', 'anomalyAck']);
     expect(JSON.stringify(live)).toContain('"type":"Action.ShowCard","title":"Revoke now"');
   });

@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
 import { requestExtension } from '../../../core/lifecycle/extend.js';
 import { endGrant } from '../../../core/lifecycle/manage.js';
+import { suggestedExtensionMs } from '../../../core/lifecycle/plan.js';
 import { ACTION } from '../action-ids.js';
-import { suggestedExtensionMs } from '../extension.js';
 import { renderReply } from '../render/replies.js';
 import { actorEmail, type Click, type ListenerContext, parseClick, replierFor } from './context.js';
 import { submittedReply } from './request-modal.js';

@@ -27,7 +27,7 @@ const ICON: Record<AnomalyAlert['severity'], string> = {
  * The anomaly DM: what happened, when, on which grant, how severe, whether Keycard already revoked,
  * and this recipient's buttons. Buttons carry only the request number and the detector.
  */
-export function renderAnomaly(alert: AnomalyAlert, now: Date, extendByMs: number): SlackMessage {
+export function renderAnomaly(alert: AnomalyAlert, now: Date): SlackMessage {
   const view = alert.request;
   const severity = alert.severity.toUpperCase();
   const value = anomalyValue(view.number, alert.detector);
@@ -58,7 +58,7 @@ export function renderAnomaly(alert: AnomalyAlert, now: Date, extendByMs: number
     );
   }
   if (alert.actions.includes('acknowledge')) buttons.push(button(ACTION.anomalyAcknowledge, 'Acknowledge', value));
-  if (alert.actions.includes('extend')) buttons.push(button(ACTION.anomalyExtend, `Extend ${formatDuration(extendByMs)}`, value));
+  if (alert.actions.includes('extend')) buttons.push(button(ACTION.anomalyExtend, `Extend ${formatDuration(alert.extendBy)}`, value));
   if (buttons.length > 0) blocks.push(actions(`kc_anomaly_${view.number}`, buttons));
   blocks.push(context('Recorded in the audit log. Acknowledging records that you saw it; it changes nothing else.'));
   const text = `${severity} activity on ${view.ref} (${view.resource}, ${view.level}): ${alert.summary}${alert.autoRevoked ? ' · revoked automatically' : ''}`;

@@ -49,7 +49,7 @@ function revokeAction(view: RequestView, detector: string): CardAction {
  * The anomaly DM: what happened, when, on which grant, how severe, whether Keycard already revoked, and
  * this recipient's buttons. Buttons carry only the request number and the detector.
  */
-export function anomalyCard(alert: AnomalyAlert, now: Date, extendByMs: number): AdaptiveCard {
+export function anomalyCard(alert: AnomalyAlert, now: Date): AdaptiveCard {
   const view = alert.request;
   const { detector } = alert;
   const body: CardElement[] = [
@@ -80,7 +80,7 @@ export function anomalyCard(alert: AnomalyAlert, now: Date, extendByMs: number):
   if (alert.actions.includes('revoke')) actions.push(revokeAction(view, detector));
   if (alert.actions.includes('acknowledge')) actions.push(execute('Acknowledge', { kc: 'anomalyAck', number: view.number, detector }));
   if (alert.actions.includes('extend')) {
-    actions.push(execute(`Extend ${formatDuration(extendByMs)}`, { kc: 'anomalyExtend', number: view.number, detector }, 'positive'));
+    actions.push(execute(`Extend ${formatDuration(alert.extendBy)}`, { kc: 'anomalyExtend', number: view.number, detector }, 'positive'));
   }
   return card(body, actions);
 }
