@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeycardConfig } from '../config/env.js';
 import { type CoreDeps, DEFAULT_SETTINGS } from '../core/lifecycle/deps.js';
 import type { Policy } from '../core/policy/schema.js';
+import { createSilentChat } from '../core/ports/forward-chat.js';
 import type { Store } from '../core/ports/store.js';
 import { createLogger } from '../logging/create-logger.js';
 import { createProviders, loadEnvironment, loadPolicy, loadSettings, openStore } from '../main.js';
@@ -31,7 +32,7 @@ export async function withContext<T>(io: CliIo, fn: (ctx: CliContext) => Promise
         return policy;
       },
       providers: { get: (kind) => (registry.get(kind) ? registry.instance(kind, { state: store.state, log, clock, env }) : undefined) },
-      chat: { publishCard: async () => {}, postThread: async () => {}, sendDirect: async () => {}, postAlert: async () => {} },
+      chat: createSilentChat(),
       clock,
       ids: { uuid: randomUUID },
       random: Math.random,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatPort } from '../../src/core/ports/chat.js';
+import { forwardChatPort } from '../../src/core/ports/forward-chat.js';
 import { ProviderError } from '../../src/core/ports/provider.js';
 import { silentLogger } from '../../src/core/ports/runtime.js';
 import { KeycardError } from '../../src/core/result.js';
@@ -13,7 +14,7 @@ function failingChat(error: unknown): ChatPort {
   const fail = async () => {
     throw error;
   };
-  return { publishCard: fail, postThread: fail, sendDirect: fail, postAlert: fail };
+  return forwardChatPort(fail);
 }
 
 const view = { id: 'r1', ref: 'KC-1' } as RequestView;

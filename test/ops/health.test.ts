@@ -7,6 +7,7 @@ import { runServer, type ServerHandle } from '../../src/cli/run-server.js';
 import { handleCommand } from '../../src/core/commands/handle.js';
 import type { CoreDeps } from '../../src/core/lifecycle/deps.js';
 import type { ChatPort } from '../../src/core/ports/chat.js';
+import { forwardChatPort } from '../../src/core/ports/forward-chat.js';
 import { silentLogger } from '../../src/core/ports/runtime.js';
 import type { Store } from '../../src/core/ports/store.js';
 import { createReadinessCheck, type ReadinessDependency } from '../../src/http/readiness.js';
@@ -103,7 +104,7 @@ function throttledAdapter(): ChatAdapter & { deps?: CoreDeps } {
       code: 'slack_webapi_rate_limited_error',
     });
   };
-  const chat: ChatPort = { publishCard: throttled, postThread: throttled, sendDirect: throttled, postAlert: throttled };
+  const chat: ChatPort = forwardChatPort(throttled);
   const adapter: ChatAdapter & { deps?: CoreDeps } = {
     platform: 'slack',
     chat,

@@ -157,13 +157,7 @@ async function notifyAnomaly(deps: CoreDeps, grant: AccessRequest, finding: Find
   const live = current.status === 'active';
   const send = async (to: string, actions: AnomalyAlert['actions']) => {
     try {
-      if (deps.chat.sendAnomaly) await deps.chat.sendAnomaly(to, { ...base, actions });
-      else
-        await deps.chat.sendDirect(to, {
-          kind: 'info',
-          request: view,
-          text: `${finding.severity.toUpperCase()} on ${view.ref}: ${finding.summary}`,
-        });
+      await deps.chat.sendAnomaly(to, { ...base, actions });
     } catch (error) {
       deps.log.warn({ ref: view.ref, err: error instanceof Error ? error.message : String(error) }, 'anomaly DM failed');
     }

@@ -18,7 +18,7 @@ export function incidentOf(deps: CoreDeps, request: AccessRequest): IncidentRef 
 /** Posts a lifecycle event into the incident's one thread; chat failures are logged, never thrown. */
 export async function announceIncidentEvent(deps: CoreDeps, request: AccessRequest, view: RequestView, text: string): Promise<void> {
   const incident = incidentOf(deps, request);
-  if (!incident || !deps.chat.postIncident) return;
+  if (!incident) return;
   try {
     await deps.chat.postIncident(incident, view, text);
   } catch (error) {

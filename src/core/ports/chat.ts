@@ -59,8 +59,37 @@ export interface ChatPort {
   postThread(request: RequestView, text: string): Promise<void>;
   sendDirect(to: string, message: DirectMessage): Promise<void>;
   postAlert(channel: ChannelRef | undefined, alert: ChannelAlert): Promise<void>;
-  /** Optional: an anomaly DM with Revoke now / Acknowledge / Extend. Without it core sends a plain DM. */
-  sendAnomaly?(to: string, alert: AnomalyAlert): Promise<void>;
-  /** Optional: a lifecycle event in the incident's one thread (opened on first use, reused after). */
-  postIncident?(incident: IncidentRef, request: RequestView, text: string): Promise<void>;
+  /**
+   * An anomaly DM with the recipient's buttons (Revoke now / Acknowledge / Extend). A platform without
+   * interactive messages implements it explicitly with `anomalyAsDirectMessage` (plain text, no buttons).
+   */
+  sendAnomaly(to: string, alert: AnomalyAlert): Promise<void>;
+  /** A lifecycle event in the incident's one thread (opened on first use, reused after). */
+  postIncident(incident: IncidentRef, request: RequestView, text: string): Promise<void>;
+}
+
+/**
+ * Every member of the chat port, checked by the compiler in both directions (a member added to the port
+ * and missing here, or listed here and gone from the port, fails to compile). Decorators and the fan-out
+ * iterate this list, so they forward every capability and can never drop one in silence.
+ */
+export const CHAT_PORT_METHODS = {
+  publishCard: true,
+  postThread: true,
+  sendDirect: true,
+  postAlert: true,
+  sendAnomaly: true,
+  postIncident: true,
+} as const satisfies { readonly [K in keyof ChatPort]-?: true };
+
+export type ChatPortMethod = keyof typeof CHAT_PORT_METHODS;
+
+/** The explicit fallback for a platform that cannot put buttons on a DM: the anomaly as plain text. */
+export function anomalyAsDirectMessage(alert: AnomalyAlert): DirectMessage {
+  const revoked = alert.autoRevoked ? ' · Keycard revoked the grant automatically' : '';
+  return {
+    kind: 'info',
+    request: alert.request,
+    text: `${alert.severity.toUpperCase()} on ${alert.request.ref}: ${alert.summary}${revoked}`,
+  };
 }
