@@ -15,12 +15,16 @@ export const TEAMS_APP_TYPES = ['SingleTenant', 'MultiTenant', 'UserAssignedMSI'
 export type TeamsAppType = (typeof TEAMS_APP_TYPES)[number];
 
 export interface TeamsConfig {
+  /** Empty in local mode (Bot Framework Emulator, no Azure). */
   appId: string;
   /** Client secret; absent for a user-assigned managed identity. */
   appPassword?: string;
   tenantId?: string;
   appType: TeamsAppType;
-  /** Skip Bot Framework token checks on inbound requests: local emulators only, never production. */
+  /**
+   * Local mode for the Bot Framework Emulator: no app id, no token checks, and requests are accepted from
+   * loopback only. Never together with an app id (refused at start).
+   */
   allowUnauthenticated: boolean;
 }
 
@@ -114,11 +118,24 @@ export function readTeamsEnv(env: Env): ChatEnv<TeamsConfig> {
     errors.push(`KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED must be true or false (got "${env.KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED}")`);
   }
   const anySet = [appId, appPassword, tenantId, env.MICROSOFT_APP_TYPE].some((value) => value !== undefined);
-  if (!anySet) {
-    if (allowUnauthenticated === true)
-      warnings.push('KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED has no effect: Teams is not configured (set MICROSOFT_APP_ID)');
+  if (allowUnauthenticated === true && appId !== undefined) {
+    // A real app id means a real bot: accepting unsigned activities would let anyone act as anyone.
+    errors.push(
+      'KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED=true cannot be used with MICROSOFT_APP_ID: with an app id every Teams request must carry a valid token. Unset KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED (or unset the MICROSOFT_APP_* variables for local mode with the Bot Framework Emulator)',
+    );
     return { errors, warnings };
   }
+  if (allowUnauthenticated === true) {
+    if (appPassword !== undefined || tenantId !== undefined) {
+      warnings.push('MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID are ignored in Teams local mode (no MICROSOFT_APP_ID)');
+    }
+    warnings.push(
+      'Teams local mode (KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED=true, no MICROSOFT_APP_ID): requests are not authenticated and are accepted from loopback only; use it with the Bot Framework Emulator, never in production',
+    );
+    if (errors.length > 0) return { errors, warnings };
+    return { config: { appId: '', appType: 'MultiTenant', allowUnauthenticated: true }, errors, warnings };
+  }
+  if (!anySet) return { errors, warnings };
 
   const isMsi = appType === 'UserAssignedMSI';
   if (appId === undefined) {
@@ -134,9 +151,6 @@ export function readTeamsEnv(env: Env): ChatEnv<TeamsConfig> {
   }
   if (isMsi && appPassword !== undefined) {
     warnings.push('MICROSOFT_APP_PASSWORD is ignored with MICROSOFT_APP_TYPE=UserAssignedMSI (the managed identity authenticates)');
-  }
-  if (allowUnauthenticated === true) {
-    warnings.push('KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED is on: Teams requests are not authenticated; use it only with a local emulator');
   }
   if (errors.length > 0 || appId === undefined || appType === undefined || allowUnauthenticated === undefined) return { errors, warnings };
   return {

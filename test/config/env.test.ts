@@ -200,11 +200,18 @@ describe('readConfig: Teams', () => {
     ]);
   });
 
-  it('parses KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED and warns when it is on', () => {
-    const result = read({ ...app, KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED: 'true' });
-    expect(result.ok && result.config.teams?.allowUnauthenticated).toBe(true);
-    expect(result.ok && result.warnings).toEqual([expect.stringContaining('only with a local emulator')]);
+  it('refuses KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED together with an app id, and rejects a non-boolean', () => {
+    expect(errors({ ...app, KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED: 'true' })).toEqual([
+      expect.stringContaining('KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED=true cannot be used with MICROSOFT_APP_ID'),
+    ]);
     expect(errors({ ...app, KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED: 'maybe' })).toEqual([expect.stringContaining('must be true or false')]);
+  });
+
+  it('runs Teams in local mode without an app id when KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED is on, and warns', () => {
+    const result = read({ KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED: 'true' });
+    expect(result.ok && result.config.mode).toBe('chat');
+    expect(result.ok && result.config.teams).toEqual({ appId: '', appType: 'MultiTenant', allowUnauthenticated: true });
+    expect(result.ok && result.warnings).toEqual([expect.stringContaining('accepted from loopback only')]);
   });
 
   it('runs Slack and Teams side by side', () => {

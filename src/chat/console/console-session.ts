@@ -1,6 +1,7 @@
 import { handleCommand } from '../../core/commands/handle.js';
 import { parseRequestId } from '../../core/commands/parse.js';
 import { replyText } from '../../core/commands/reply.js';
+import { helpText } from '../../core/commands/usage.js';
 import { parseDuration } from '../../core/duration.js';
 import { acknowledgeAnomaly } from '../../core/lifecycle/activity.js';
 import type { CoreDeps } from '../../core/lifecycle/deps.js';
@@ -61,8 +62,11 @@ export async function runConsoleSession(options: ConsoleSessionOptions): Promise
       const ms = rest.length === 1 ? parseDuration(rest[0]!) : undefined;
       if (ms === undefined) say('Usage: sleep <duration>, e.g. sleep 20s');
       else await options.sleep(ms);
+    } else if (!user && isHelp(line)) {
+      // Help needs no identity: a first-time user types it before knowing about `as`.
+      say(`${CONSOLE_HELP}\n${helpText(Object.keys(deps.policy().resources))}\n\nStart with: as <your email>, e.g. as alice@example.com`);
     } else if (!user) {
-      say('Say who you are first, e.g.: as alice@example.com');
+      say('Say who you are first, e.g.: as alice@example.com (type help for every command)');
     } else if (lower === 'ack') {
       say(await acknowledge(deps, user, rest));
     } else {
@@ -72,6 +76,13 @@ export async function runConsoleSession(options: ConsoleSessionOptions): Promise
     }
     options.onIdle?.(user);
   }
+}
+
+/** `help`, `access help` or `/access help`, in any case. */
+function isHelp(line: string): boolean {
+  const words = line.toLowerCase().split(/\s+/);
+  if (words[0] === '/access' || words[0] === 'access') words.shift();
+  return words.length === 1 && words[0] === 'help';
 }
 
 /**

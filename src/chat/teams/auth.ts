@@ -6,17 +6,31 @@ import type { TeamsAdapterConfig } from './config.js';
 export type AuthenticatedRequest = Awaited<ReturnType<ConfigurationBotFrameworkAuthentication['authenticateRequest']>>;
 
 /**
- * Bot Framework authentication from Keycard's config. With `allowUnauthenticated` it is built without an
- * app id: botbuilder's emulator mode, which accepts requests with no token at all.
+ * Refuses a config that would accept unsigned activities for a real bot, or that has no way to
+ * authenticate at all. Local mode is the only unauthenticated shape: no app id, loopback only.
  */
-export function createAuthentication(config: TeamsAdapterConfig): ConfigurationBotFrameworkAuthentication {
-  if (config.allowUnauthenticated) return new ConfigurationBotFrameworkAuthentication({});
-  if (!config.appId) {
+export function checkTeamsAuthConfig(config: TeamsAdapterConfig): void {
+  if (config.allowUnauthenticated && config.appId) {
     throw new KeycardError(
-      'teams_app_id_missing',
-      'Teams needs MICROSOFT_APP_ID (the bot’s Microsoft App ID) to validate inbound requests; set KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED=true only for a local emulator.',
+      'teams_unauthenticated_with_app_id',
+      'KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED=true cannot be used with MICROSOFT_APP_ID: with an app id every Teams request must carry a valid token. Unset KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED, or unset MICROSOFT_APP_ID for local mode with the Bot Framework Emulator.',
     );
   }
+  if (!config.appId && !config.allowUnauthenticated) {
+    throw new KeycardError(
+      'teams_app_id_missing',
+      'Teams cannot start without MICROSOFT_APP_ID (the bot’s Microsoft App ID): every request must be authenticated. For local mode with the Bot Framework Emulator only, leave MICROSOFT_APP_ID unset and set KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED=true.',
+    );
+  }
+}
+
+/**
+ * Bot Framework authentication from Keycard's config. In local mode it is built without an app id:
+ * botbuilder's emulator mode, which accepts requests with no token (the route admits loopback only).
+ */
+export function createAuthentication(config: TeamsAdapterConfig): ConfigurationBotFrameworkAuthentication {
+  checkTeamsAuthConfig(config);
+  if (config.allowUnauthenticated) return new ConfigurationBotFrameworkAuthentication({});
   return new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.appId,
     MicrosoftAppType: config.appType,

@@ -54,12 +54,25 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** From this machine and not relayed: a proxy on loopback would otherwise carry the world's traffic in. */
+export function isLocalRequest(req: IncomingMessage): boolean {
+  if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return false;
+  return req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined;
+}
+
 export interface MessagesRouteOptions {
   adapter: KeycardCloudAdapter;
   logic: (context: TurnContext) => Promise<void>;
   log: Logger;
   /** When set, activities from any other tenant are refused. */
   tenantId?: string;
+  /**
+   * Local mode: no token is checked, so only the machine itself may talk to the route (the Bot
+   * Framework Emulator). A request relayed by a proxy is refused even when the proxy is local.
+   */
+  loopbackOnly?: boolean;
   /** False until `start()`: Teams retries deliveries that get 503. */
   isServing: () => boolean;
 }
@@ -72,6 +85,10 @@ export interface MessagesRouteOptions {
 export function createMessagesRoute(options: MessagesRouteOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
+    if (options.loopbackOnly && !isLocalRequest(req)) {
+      options.log.warn({ remote: req.socket.remoteAddress }, 'teams local mode: request from outside this machine refused');
+      return send(res, 403, { error: 'Keycard runs Teams in local mode and accepts requests from this machine only' });
+    }
     if (!options.isServing()) return send(res, 503, { error: 'Keycard is starting' });
     let activity: Activity;
     try {

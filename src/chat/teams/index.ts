@@ -4,7 +4,7 @@ import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import { type Logger, silentLogger } from '../../core/ports/runtime.js';
 import { KeycardError } from '../../core/result.js';
 import type { ChatAdapter } from '../adapter.js';
-import { createAuthentication, KeycardCloudAdapter } from './auth.js';
+import { checkTeamsAuthConfig, createAuthentication, KeycardCloudAdapter } from './auth.js';
 import { KeycardTeamsBot } from './bot.js';
 import { createChannelDirectory } from './channels.js';
 import { allowedTenant, type TeamsAdapterConfig } from './config.js';
@@ -55,12 +55,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  */
 export function createTeamsAdapter(config: TeamsAdapterConfig, options: TeamsAdapterOptions = {}): TeamsAdapter {
   const log = options.log ?? silentLogger;
-  if (!config.appId && !config.allowUnauthenticated) {
-    throw new KeycardError(
-      'teams_app_id_missing',
-      'Teams cannot start without MICROSOFT_APP_ID (the bot’s Microsoft App ID): every request must be authenticated. For a local emulator only, set KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED=true.',
-    );
-  }
+  checkTeamsAuthConfig(config);
   let deps: CoreDeps | undefined;
   let serving = false;
   const requireDeps = (): CoreDeps => {
@@ -120,6 +115,7 @@ export function createTeamsAdapter(config: TeamsAdapterConfig, options: TeamsAda
     logic: (context) => bot.run(context),
     log,
     ...(tenantId ? { tenantId } : {}),
+    loopbackOnly: config.allowUnauthenticated,
     isServing: () => serving,
   });
 
@@ -133,7 +129,7 @@ export function createTeamsAdapter(config: TeamsAdapterConfig, options: TeamsAda
       deps = core;
       if (config.allowUnauthenticated) {
         log.warn(
-          'KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED=true: Teams requests to /api/messages are NOT authenticated and anyone who can reach this server can act as any user. Use it only with a local Bot Framework emulator.',
+          'TEAMS LOCAL MODE (KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED=true, no MICROSOFT_APP_ID): /api/messages accepts requests WITHOUT authentication, from loopback only (127.0.0.1, ::1). For the Bot Framework Emulator; never in production.',
         );
       }
       serving = true;

@@ -57,6 +57,15 @@ describe('console scenarios', () => {
     expect(h.provider.live.size).toBe(0);
   });
 
+  it('answers help before anyone said who they are, and nothing else', async () => {
+    h = await createHarness('pglite');
+    const out = (await script(h, ['help', '/access help', 'list'])).join('\n');
+    expect(out.match(/-> Console commands:/g)).toHaveLength(2);
+    expect(out).toContain('/access <resource> [duration] [level] <reason…>');
+    expect(out).toContain('-> Start with: as <your email>, e.g. as alice@example.com');
+    expect(out).toContain('-> Say who you are first, e.g.: as alice@example.com (type help for every command)');
+  });
+
   it('deny, self-approval and bad input are answered clearly', async () => {
     h = await createHarness('pglite');
     const out = await script(h, [

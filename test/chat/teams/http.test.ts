@@ -243,28 +243,10 @@ describe(`Teams over HTTP with the real CloudAdapter (${kind})`, () => {
 });
 
 describe('Teams adapter start-up', () => {
-  it('refuses to exist without an app id unless unauthenticated mode is on, which warns and accepts no token', async () => {
-    const config = { appId: '', appType: 'MultiTenant' as const, allowUnauthenticated: false };
-    expect(() => createTeamsAdapter(config)).toThrow(/MICROSOFT_APP_ID/);
-    const warnings: string[] = [];
-    const log = { debug() {}, info() {}, error() {}, warn: (m: unknown, n?: string) => warnings.push(String(n ?? m)) };
-    const connector = fakeConnector();
-    const h = await createHarness('pglite', { policy: teamsPolicy() });
-    const teams = createTeamsAdapter({ ...config, appId: APP_ID, allowUnauthenticated: true }, { log });
-    await teams.start(h.deps);
-    expect(warnings.join('\n')).toMatch(/NOT authenticated/);
-    const server = createHttpServer({ log: h.deps.log, ready: async () => ({ ok: true, checks: {} }) });
-    server.route('/api/messages', teams.routes()[0]!.handler);
-    const port = await server.listen(0, '127.0.0.1');
-    const response = await fetch(`http://127.0.0.1:${port}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(activityFrom(alice, { type: 'message', text: 'help' })),
-    });
-    expect(response.status).toBe(200);
-    expect(connector.sends()[0]?.authorization).toBeUndefined();
-    await teams.stop();
-    await server.close();
-    await h.close();
+  it('refuses to exist without an app id unless in local mode, and refuses local mode with an app id', () => {
+    expect(() => createTeamsAdapter({ appId: '', appType: 'MultiTenant', allowUnauthenticated: false })).toThrow(/MICROSOFT_APP_ID/);
+    expect(() => createTeamsAdapter({ appId: APP_ID, appPassword: 'x', appType: 'MultiTenant', allowUnauthenticated: true })).toThrow(
+      /KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED=true cannot be used with MICROSOFT_APP_ID/,
+    );
   });
 });
