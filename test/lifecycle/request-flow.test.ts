@@ -166,6 +166,27 @@ describe.each(storeKinds())('request lifecycle on %s', (kind) => {
     expect(h.chat.dms(ALICE, 'ended')).toHaveLength(1);
   });
 
+  it('puts the expiry notice, the extension and the release of an incident-linked grant in the incident thread', async () => {
+    h = await createHarness(kind);
+    await run(ALICE, '/access demo-db 30m read checking replication lag INC-42');
+    await run(BOB, 'approve KC-1');
+    await tick(h.deps, h.clock.advance(20 * 60_000));
+    await run(ALICE, 'extend KC-1 30m still checking');
+    if ((await req(2)).status === 'pending') await run(BOB, 'approve KC-2');
+    await run(ALICE, 'release KC-1');
+    const lines = h.chat.events.flatMap((e) => (e.type === 'incident' && e.view.ref === 'KC-1' ? [e.text] : []));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'KC-1: Access for alice@example.com to demo-db (read) ends in 10m; alice@example.com can extend or release it',
+        expect.stringMatching(/^KC-1: Extended by alice@example.com/),
+        'KC-1: Revoked by alice@example.com · access removed',
+      ]),
+    );
+    expect(h.chat.events.filter((e) => e.type === 'incident').every((e) => e.type === 'incident' && e.incident.key === 'INC-42')).toBe(
+      true,
+    );
+  });
+
   it('folds an overlapping request into the active grant without shortening it', async () => {
     h = await createHarness(kind);
     await run(ALICE, '/access demo-db 2h read checking replication lag INC-42');

@@ -83,6 +83,7 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
     interactive: clients.interactive,
     log,
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    apiUrl: config.apiUrl,
     publishHome: (userId, notice) => publishHome(ctx, userId, notice),
   };
   registerCommand(app, ctx);

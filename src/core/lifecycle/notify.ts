@@ -103,6 +103,25 @@ export async function sendDirect(deps: CoreDeps, to: string, message: DirectMess
   await deliver(deps, `dm:${message.kind}`, message.request?.id ?? null, () => deps.chat.sendDirect(to, message));
 }
 
+/**
+ * The expiry notice: a DM with Extend / I'm done to the requester and, for a grant linked to an
+ * incident, a line in the incident's thread, so the channel sees access about to end.
+ */
+export async function sendExpiryNotice(
+  deps: CoreDeps,
+  request: AccessRequest,
+  view: RequestView,
+  notice: { remainingMs: number; extendBy: number },
+): Promise<void> {
+  await sendDirect(deps, request.requester, { kind: 'expiry_notice', request: view, ...notice });
+  await announceIncidentEvent(deps, request, view, `${view.ref}: ${expiryNoticeLine(view, notice.remainingMs)}`);
+}
+
+/** The incident thread's line for an expiry notice. */
+export function expiryNoticeLine(view: RequestView, remainingMs: number): string {
+  return `Access for ${view.requester} to ${view.resource} (${view.level}) ends in ${formatDuration(remainingMs)}; ${view.requester} can extend or release it`;
+}
+
 /** The DM a pilot requester gets instead of a credential. */
 export function pilotGrantText(view: RequestView, now: Date): string {
   const until = view.expiresAt ? formatClock(view.expiresAt, view.timezone, now) : '?';

@@ -1,6 +1,6 @@
 import { claimActivation, runActivation } from '../lifecycle/activate.js';
 import type { CoreDeps } from '../lifecycle/deps.js';
-import { announce, loadView, sendDirect } from '../lifecycle/notify.js';
+import { announce, loadView, sendDirect, sendExpiryNotice } from '../lifecycle/notify.js';
 import { nextNoticeAt, suggestedExtensionMs } from '../lifecycle/plan.js';
 import { beginRevoke, claimRevokeRetry, performRevoke } from '../lifecycle/revoke.js';
 import { resolveResource } from '../policy/access.js';
@@ -159,7 +159,7 @@ export async function sendNotices(deps: CoreDeps, now: Date): Promise<number> {
     const view = await loadView(deps, request);
     const remainingMs = (request.expiresAt?.getTime() ?? now.getTime()) - now.getTime();
     const extendBy = suggestedExtensionMs(policy, request);
-    await sendDirect(deps, request.requester, { kind: 'expiry_notice', request: view, remainingMs, extendBy });
+    await sendExpiryNotice(deps, request, view, { remainingMs, extendBy });
   }
   return noticed.length;
 }

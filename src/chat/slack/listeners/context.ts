@@ -14,6 +14,8 @@ export interface ListenerContext {
   interactive: WebClient;
   log: Logger;
   fetch: typeof fetch;
+  /** SLACK_API_URL when set: response_urls on its origin are accepted too (Slack's own hosts always are). */
+  apiUrl: string | undefined;
   /** Re-renders someone's App Home, optionally with a one-line notice at the top. */
   publishHome(userId: string, notice?: string): Promise<void>;
 }
@@ -60,7 +62,7 @@ export function replierFor(
   target: { userId: string; responseUrl?: string | undefined; fromHome?: boolean },
 ): Replier {
   const send = async (message: SlackMessage, mode: ResponseMode = 'ephemeral') => {
-    if (target.responseUrl) return respondTo(ctx.fetch, ctx.log, target.responseUrl, message, mode);
+    if (target.responseUrl) return respondTo(ctx, target.responseUrl, message, mode);
     if (target.fromHome) return ctx.publishHome(target.userId, message.text);
     // No response_url (a modal opened from App Home): the app's DM with this person.
     try {
