@@ -3,6 +3,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { createChatFanout } from './chat/fanout.js';
 import { type KeycardConfig, readConfig } from './config/env.js';
 import { loadDotEnv } from './config/load-dot-env.js';
+import { missingEnvReferences } from './config/policy-env-refs.js';
 import { formatPolicyErrors } from './config/policy-errors.js';
 import { loadPolicyFile } from './config/policy-loader.js';
 import { type CoreDeps, DEFAULT_SETTINGS, type LifecycleSettings } from './core/lifecycle/deps.js';
@@ -108,6 +109,10 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
   const registry = createProviders();
   const { policy, warnings: policyWarnings } = await loadPolicy(config.policyPath, registry);
   for (const warning of policyWarnings) log.warn({ policy: config.policyPath }, warning);
+  // A missing secret found now, not after someone approved a request that needs it.
+  const missingEnv = missingEnvReferences(policy, options.env);
+  if (missingEnv.length > 0)
+    throw new StartupError(['Keycard cannot start: the policy needs secrets that are not set.', ...missingEnv.map((m) => `  - ${m}`)]);
   const metrics = options.metrics ?? createKeycardMetrics({ log });
   const database = await openStore(config, log, clock);
   metrics.readGrantsFrom(database, clock);

@@ -1,19 +1,21 @@
 import { resolve } from 'node:path';
 import { readConfig } from '../config/env.js';
+import { missingEnvReferences } from '../config/policy-env-refs.js';
 import { formatPolicyErrors } from '../config/policy-errors.js';
 import { policyJsonSchema } from '../config/policy-json-schema.js';
 import { loadPolicyFile } from '../config/policy-loader.js';
 import { TIER_NAMES } from '../core/policy/schema.js';
-import { createProviders } from '../main.js';
+import { createProviders, loadEnvironment } from '../main.js';
 import { checkFlags, type ParsedArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { policyReplayCommand, REPLAY_USAGE } from './policy-replay.js';
 import { standingAccessWarnings } from './standing-check.js';
 
 export const POLICY_USAGE = `Usage:
-  keycard policy check [FILE] [--offline]
+  keycard policy check [FILE] [--offline] [--env]
                                 validate a policy file (default: KEYCARD_POLICY, ./keycard.yaml, or the bundled example);
-                                lists every problem with file:line and exits 1 when there is any. Resources whose
+                                lists every problem with file:line and exits 1 when there is any; --env also fails
+                                when a variable the policy names (connection: env:VAR, tokenEnv: VAR) is unset. Resources whose
                                 connection secret is in the environment are also asked for standing access
                                 (a warning, never a failure; at most a few seconds); --offline skips that
   keycard policy schema         print the policy's JSON Schema (for editor completion and CI checks)
@@ -26,7 +28,7 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
     return sub === undefined && !args.flags.has('help') ? 2 : 0;
   }
   if (sub === 'replay') return policyReplayCommand(io, args, args.positionals.slice(1));
-  checkFlags(args, sub === 'check' ? ['offline'] : [], POLICY_USAGE);
+  checkFlags(args, sub === 'check' ? ['offline', 'env'] : [], POLICY_USAGE);
   const registry = createProviders();
   if (sub === 'schema') {
     io.out(JSON.stringify(policyJsonSchema(registry.schemas()), null, 2));
@@ -51,6 +53,14 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
     return 1;
   }
   const p = result.policy;
+  if (args.flags.has('env')) {
+    const missing = missingEnvReferences(p, loadEnvironment(io.cwd, io.env));
+    if (missing.length > 0) {
+      io.err(`${path}: ${missing.length} environment problem(s)`);
+      for (const line of missing) io.err(`  ${line}`);
+      return 1;
+    }
+  }
   io.out(
     `${path} is valid: ${Object.keys(p.resources).length} resources, ${Object.keys(p.groups).length} groups, tiers ${TIER_NAMES.map((t) => `${t}${t === 'critical' ? '' : ` ≤${p.tiers[t].upTo}`}`).join(' / ')}`,
   );

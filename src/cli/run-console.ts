@@ -1,11 +1,13 @@
 import { createInterface } from 'node:readline';
 import { createConsoleChat } from '../chat/console/console-chat.js';
 import { runConsoleSession } from '../chat/console/console-session.js';
+import type { MetricsServer } from '../http/metrics-server.js';
 import { createReadinessCheck } from '../http/readiness.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import { bootKeycard } from '../main.js';
 import { startScheduler } from '../scheduler/start-scheduler.js';
 import type { CliIo } from './io.js';
+import { listenMetrics } from './run-server.js';
 import { startMonitoring } from './start-monitoring.js';
 
 /**
@@ -29,7 +31,6 @@ export async function runConsole(io: CliIo, options: { http: boolean }): Promise
     http = createHttpServer({
       log: keycard.log,
       ready: createReadinessCheck({ store: keycard.store, dependencies: [], log: keycard.log }),
-      metrics: () => keycard.metrics.render(),
     });
     try {
       const port = await http.listen(keycard.config.port);
@@ -39,6 +40,16 @@ export async function runConsole(io: CliIo, options: { http: boolean }): Promise
         `(health endpoints not started: port ${keycard.config.port} is unavailable: ${error instanceof Error ? error.message : error}; set PORT to change it)`,
       );
       http = undefined;
+    }
+  }
+  let metricsServer: MetricsServer | undefined;
+  if (options.http) {
+    try {
+      metricsServer = await listenMetrics(keycard.config.metrics, () => keycard.metrics.render(), keycard.log);
+      if (metricsServer) keycard.log.info({ metricsPort: metricsServer.port }, 'metrics listening');
+    } catch (error) {
+      // The console is a local tool: a busy metrics port is worth a line, not a refusal to start.
+      io.err(`(metrics not served: ${error instanceof Error ? error.message.replace(/^Keycard cannot start: /, '') : String(error)})`);
     }
   }
   const monitoring = startMonitoring(keycard, http);
@@ -81,6 +92,7 @@ export async function runConsole(io: CliIo, options: { http: boolean }): Promise
     await scheduler.stop();
     await monitoring.stop();
     await http?.close();
+    await metricsServer?.close();
     await keycard.close();
   }
   return 0;

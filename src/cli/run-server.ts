@@ -1,6 +1,8 @@
 import type { Logger as PinoLogger } from 'pino';
 import type { ChatAdapter } from '../chat/adapter.js';
+import type { KeycardConfig } from '../config/env.js';
 import { KeycardError } from '../core/result.js';
+import { type MetricsServer, startMetricsServer } from '../http/metrics-server.js';
 import { createReadinessCheck } from '../http/readiness.js';
 import { createHttpServer } from '../http/server.js';
 import { bootKeycard, StartupError } from '../main.js';
@@ -11,6 +13,8 @@ import { startMonitoring } from './start-monitoring.js';
 
 export interface ServerHandle {
   port: number;
+  /** The /metrics listener's port (KEYCARD_METRICS_PORT), undefined when metrics are off. */
+  metricsPort: number | undefined;
   /** Graceful shutdown: stop taking new work, let in-flight jobs finish, close HTTP and the database. */
   shutdown(reason: string): Promise<void>;
   closed: Promise<void>;
@@ -46,7 +50,6 @@ export async function runServer(
       log,
       acceptingWork: () => acceptingWork,
     }),
-    metrics: () => metrics.render(),
   });
   for (const adapter of adapters) for (const route of adapter.routes()) http.route(route.path, route.handler);
   try {
@@ -59,9 +62,16 @@ export async function runServer(
   const scheduler = startScheduler(keycard.deps);
   const monitoring = startMonitoring(keycard, http);
   const port = await http.listen(keycard.config.port);
-  log.info({ port, platforms: adapters.map((a) => a.platform) }, 'keycard serving');
+  const metricsServer = await listenMetrics(keycard.config.metrics, () => metrics.render(), log).catch(async (error: unknown) => {
+    await http.close();
+    await scheduler.stop();
+    await monitoring.stop();
+    await keycard.close();
+    throw error;
+  });
+  log.info({ port, metricsPort: metricsServer?.port ?? null, platforms: adapters.map((a) => a.platform) }, 'keycard serving');
   io.err(
-    `Keycard is serving ${adapters.map((a) => a.platform).join(' and ')} on port ${port} (health: /healthz, /readyz; metrics: /metrics).`,
+    `Keycard is serving ${adapters.map((a) => a.platform).join(' and ')} on port ${port} (health: /healthz, /readyz)${metricsServer ? `; metrics: http://${keycard.config.metrics?.host}:${metricsServer.port}/metrics` : ''}.`,
   );
 
   let resolveClosed = () => {};
@@ -77,6 +87,7 @@ export async function runServer(
       await Promise.race([
         (async () => {
           await http.close();
+          await metricsServer?.close();
           for (const adapter of adapters) await adapter.stop().catch(() => undefined);
           await scheduler.stop();
           await monitoring.stop();
@@ -98,5 +109,27 @@ export async function runServer(
       process.off('SIGINT', onSignal);
     });
   }
-  return { port, shutdown, closed };
+  return { port, metricsPort: metricsServer?.port, shutdown, closed };
+}
+
+/** The /metrics listener; a port that cannot be bound is a startup error naming the setting. */
+export async function listenMetrics(
+  config: KeycardConfig['metrics'],
+  render: () => Promise<{ contentType: string; body: string }>,
+  log: PinoLogger,
+): Promise<MetricsServer | undefined> {
+  if (!config) return undefined;
+  try {
+    return await startMetricsServer({
+      log,
+      host: config.host,
+      port: config.port,
+      render,
+      ...(config.token ? { token: config.token } : {}),
+    });
+  } catch (error) {
+    throw new StartupError([
+      `Keycard cannot start: the metrics listener cannot bind ${config.host}:${config.port} (${error instanceof Error ? error.message : String(error)}); set KEYCARD_METRICS_PORT to a free port or to "off"`,
+    ]);
+  }
 }

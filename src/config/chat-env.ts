@@ -72,12 +72,7 @@ export function readSlackEnv(env: Env): ChatEnv<SlackConfig> {
   } else if (signingSecret === undefined && appToken === undefined) {
     errors.push('Slack is partially configured: set SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)');
   }
-  if (botToken !== undefined && !botToken.startsWith('xoxb-')) {
-    warnings.push('SLACK_BOT_TOKEN does not start with xoxb-; use the Bot User OAuth Token from "OAuth & Permissions"');
-  }
-  if (appToken !== undefined && !appToken.startsWith('xapp-')) {
-    warnings.push('SLACK_APP_TOKEN does not start with xapp-; use an app-level token with the connections:write scope');
-  }
+  errors.push(...slackSecretErrors(botToken, signingSecret, appToken));
   if (appToken !== undefined && signingSecret !== undefined) {
     warnings.push(
       'SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are both set: Keycard uses Socket Mode (unset SLACK_APP_TOKEN to receive events over HTTP)',
@@ -85,6 +80,43 @@ export function readSlackEnv(env: Env): ChatEnv<SlackConfig> {
   }
   if (errors.length > 0 || botToken === undefined) return { errors, warnings };
   return { config: { botToken, signingSecret, appToken, apiUrl, socketMode: appToken !== undefined }, errors, warnings };
+}
+
+/** Slack's signing secrets are 32 hexadecimal characters ("Basic Information" → "App Credentials"). */
+const SIGNING_SECRET_RE = /^[0-9a-f]{32}$/i;
+const TOKEN_BODY_RE = /^[A-Za-z0-9-]{10,}$/;
+
+/** Format checks at start, so a pasted wrong value fails now with a fix, not at the first request. Values are never echoed. */
+function slackSecretErrors(botToken: string | undefined, signingSecret: string | undefined, appToken: string | undefined): string[] {
+  const errors: string[] = [];
+  if (signingSecret !== undefined && !SIGNING_SECRET_RE.test(signingSecret)) {
+    errors.push(
+      `SLACK_SIGNING_SECRET must be the app's Signing Secret: 32 hexadecimal characters from "Basic Information" → "App Credentials" (got ${signingSecret.length} character(s)${/^[0-9a-f]*$/i.test(signingSecret) ? '' : ', not all hexadecimal'}; the Verification Token and client secret are different values)`,
+    );
+  }
+  if (botToken !== undefined && !(botToken.startsWith('xoxb-') && TOKEN_BODY_RE.test(botToken.slice(5)))) {
+    errors.push(
+      `SLACK_BOT_TOKEN must be the Bot User OAuth Token (xoxb-…) from "OAuth & Permissions"${botToken.startsWith('xoxp-') ? ' (got a user token, xoxp-)' : ''}`,
+    );
+  }
+  if (appToken !== undefined && !(appToken.startsWith('xapp-') && TOKEN_BODY_RE.test(appToken.slice(5)))) {
+    errors.push(
+      'SLACK_APP_TOKEN must be an app-level token (xapp-…) with the connections:write scope ("Basic Information" → "App-Level Tokens")',
+    );
+  }
+  return errors;
+}
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Microsoft App and tenant ids are GUIDs; anything else fails every token check later with a vaguer error. */
+function teamsIdErrors(appId: string | undefined, tenantId: string | undefined): string[] {
+  const errors: string[] = [];
+  if (appId !== undefined && !GUID_RE.test(appId))
+    errors.push("MICROSOFT_APP_ID must be the bot's Microsoft App ID, a GUID such as 00000000-0000-0000-0000-000000000000");
+  if (tenantId !== undefined && !GUID_RE.test(tenantId))
+    errors.push('MICROSOFT_APP_TENANT_ID must be your Microsoft Entra tenant id, a GUID (Entra admin center → Overview → Tenant ID)');
+  return errors;
 }
 
 function parseAppType(value: string | undefined, tenantId: string | undefined): TeamsAppType | undefined {
@@ -137,6 +169,7 @@ export function readTeamsEnv(env: Env): ChatEnv<TeamsConfig> {
   }
   if (!anySet) return { errors, warnings };
 
+  errors.push(...teamsIdErrors(appId, tenantId));
   const isMsi = appType === 'UserAssignedMSI';
   if (appId === undefined) {
     const present = ['MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID', 'MICROSOFT_APP_TYPE'].filter((name) => env[name] !== undefined);

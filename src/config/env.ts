@@ -27,6 +27,15 @@ export interface KeycardConfig {
   logLevel: LogLevel;
   slack?: SlackConfig;
   teams?: TeamsConfig;
+  /** Prometheus /metrics on its own listener; absent when KEYCARD_METRICS_PORT=off. */
+  metrics?: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  host: string;
+  port: number;
+  /** Bearer token GET /metrics must carry, when set. */
+  token?: string;
 }
 
 export type ConfigResult = { ok: true; config: KeycardConfig; warnings: string[] } | { ok: false; errors: string[] };
@@ -42,6 +51,8 @@ export interface ReadConfigOptions {
 export const DEFAULT_DATA_DIR = './.keycard';
 export const DEFAULT_POLICY_FILE = 'keycard.yaml';
 export const DEFAULT_PORT = 3000;
+export const DEFAULT_METRICS_PORT = 9464;
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
 /**
  * Scheme check only: pg's own parser accepts forms WHATWG URL rejects, such as a Unix socket
@@ -75,6 +86,18 @@ const coreEnvSchema = z.object({
   KEYCARD_ACTIVITY_SECRET: z
     .string()
     .min(16, { error: 'KEYCARD_ACTIVITY_SECRET must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)' })
+    .optional(),
+  KEYCARD_METRICS_PORT: z
+    .string()
+    .regex(/^(\d{1,5}|off)$/i, {
+      error: (issue) =>
+        `KEYCARD_METRICS_PORT must be a port number (default ${DEFAULT_METRICS_PORT}) or "off" (got "${String(issue.input)}")`,
+    })
+    .optional(),
+  KEYCARD_METRICS_HOST: z.string().optional(),
+  KEYCARD_METRICS_TOKEN: z
+    .string()
+    .min(16, { error: 'KEYCARD_METRICS_TOKEN must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)' })
     .optional(),
   LOG_LEVEL: z
     .string()
@@ -133,6 +156,7 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
     }
   }
 
+  const metrics = core.success ? readMetrics(core.data, errors, warnings) : undefined;
   if (!core.success || errors.length > 0 || policy === undefined) return { ok: false, errors };
   const { DATABASE_URL, KEYCARD_DATA_DIR, PORT, LOG_LEVEL, KEYCARD_ACTIVITY_SECRET } = core.data;
   return {
@@ -149,6 +173,28 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
       logLevel: LOG_LEVEL ?? 'info',
       slack: slack.config,
       teams: teams.config,
+      ...(metrics ? { metrics } : {}),
     },
   };
+}
+
+function readMetrics(
+  vars: {
+    KEYCARD_METRICS_PORT?: string | undefined;
+    KEYCARD_METRICS_HOST?: string | undefined;
+    KEYCARD_METRICS_TOKEN?: string | undefined;
+  },
+  errors: string[],
+  warnings: string[],
+): MetricsConfig | undefined {
+  if (vars.KEYCARD_METRICS_PORT?.toLowerCase() === 'off') return undefined;
+  const port = vars.KEYCARD_METRICS_PORT === undefined ? DEFAULT_METRICS_PORT : Number(vars.KEYCARD_METRICS_PORT);
+  if (port > 65_535) errors.push(`KEYCARD_METRICS_PORT must be at most 65535 (got ${port})`);
+  const host = vars.KEYCARD_METRICS_HOST ?? DEFAULT_METRICS_HOST;
+  const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost';
+  if (!loopback && vars.KEYCARD_METRICS_TOKEN === undefined)
+    warnings.push(
+      `KEYCARD_METRICS_HOST=${host} serves /metrics beyond this machine without a token: set KEYCARD_METRICS_TOKEN (Prometheus sends it as a bearer token)`,
+    );
+  return { host, port, ...(vars.KEYCARD_METRICS_TOKEN ? { token: vars.KEYCARD_METRICS_TOKEN } : {}) };
 }

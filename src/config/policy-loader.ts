@@ -4,6 +4,7 @@ import { type Policy, policySchema } from '../core/policy/schema.js';
 import type { ProviderSchemas } from '../core/ports/provider.js';
 import { issuesToPolicyErrors } from './format-issues.js';
 import { policyErrorMap } from './issue-messages.js';
+import { crossReferenceIssues } from './policy-cross-refs.js';
 import { formatPath, formatPolicyErrors, type PolicyError, sortPolicyErrors } from './policy-errors.js';
 import { policyWarnings } from './policy-warnings.js';
 import { checkProviders, type ProviderCheckResult } from './provider-checks.js';
@@ -98,7 +99,9 @@ export function parsePolicyText(text: string, file: string, providerSchemas: Pro
   }
 
   const parsed = policySchema.safeParse(raw, { error: policyErrorMap, reportInput: true });
-  const schemaErrors = parsed.success ? [] : issuesToPolicyErrors(parsed.error.issues, { file, doc, lineCounter, schema: policySchema });
+  // The schema's own reference checks run only once every field parses; these run regardless (one run, every problem).
+  const issues = parsed.success ? [] : [...parsed.error.issues, ...crossReferenceIssues(raw)];
+  const schemaErrors = issuesToPolicyErrors(issues, { file, doc, lineCounter, schema: policySchema });
   const providers = checkProviders(raw, providerSchemas, { file, doc, lineCounter });
   if (!parsed.success || providers.errors.length > 0)
     return { ok: false, errors: sortPolicyErrors([...schemaErrors, ...providers.errors]) };

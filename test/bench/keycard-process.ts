@@ -20,6 +20,8 @@ export interface KeycardProcess {
   child: ChildProcessWithoutNullStreams;
   /** Resolves with the HTTP port once the health endpoints listen; rejects if the process exits first. */
   port(timeoutMs?: number): Promise<number>;
+  /** Resolves with the /metrics listener's port (KEYCARD_METRICS_PORT=0 picks a free one). */
+  metricsPort(timeoutMs?: number): Promise<number>;
   /** Ends stdin (the console's session) and waits for the process to exit. */
   stop(): Promise<void>;
 }
@@ -28,7 +30,7 @@ export interface KeycardProcess {
 export function startKeycard(launcher: Launcher, env: Record<string, string>, cwd: string): KeycardProcess {
   const child = spawn(process.execPath, launcher.args, {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', KEYCARD_METRICS_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: 'pipe',
   });
   let stderr = '';
@@ -42,17 +44,19 @@ export function startKeycard(launcher: Launcher, env: Record<string, string>, cw
   void closed.then(() => {
     exited = true;
   });
+  const waitForLog = async (pattern: RegExp, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const port = pattern.exec(stderr)?.[1];
+      if (port) return Number(port);
+      if (exited || Date.now() > deadline) throw new Error(`keycard did not start: ${stderr.slice(-400)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
   return {
     child,
-    async port(timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const port = /"port":(\d+)[^\n]*health endpoints listening/.exec(stderr)?.[1];
-        if (port) return Number(port);
-        if (exited || Date.now() > deadline) throw new Error(`keycard did not start: ${stderr.slice(-400)}`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    },
+    port: (timeoutMs = 60_000) => waitForLog(/"port":(\d+)[^\n]*health endpoints listening/, timeoutMs),
+    metricsPort: (timeoutMs = 60_000) => waitForLog(/"metricsPort":(\d+)[^\n]*metrics listening/, timeoutMs),
     async stop() {
       child.stdin.end();
       await closed;

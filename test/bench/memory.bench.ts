@@ -28,7 +28,8 @@ async function measure(launcher: Launcher, store: string, env: Record<string, st
   const dir = mkdtempSync(join(tmpdir(), 'kc-mem-'));
   const keycard = startKeycard(launcher, env, dir);
   try {
-    const port = await keycard.port();
+    await keycard.port();
+    const port = await keycard.metricsPort();
     await sleep(2_000);
     const idle = (await scrape(port)).rss;
     const script = Array.from(

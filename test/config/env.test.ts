@@ -93,14 +93,18 @@ describe('readConfig: core settings', () => {
   });
 
   it('reports every problem at once instead of stopping at the first', () => {
-    const all = errors({ PORT: 'x', LOG_LEVEL: 'loud', SLACK_BOT_TOKEN: 'xoxb-1', MICROSOFT_APP_PASSWORD: 'pw-1' });
+    const all = errors({ PORT: 'x', LOG_LEVEL: 'loud', SLACK_BOT_TOKEN: 'xoxb-0000000000-token', MICROSOFT_APP_PASSWORD: 'pw-1' });
     expect(all).toHaveLength(4);
     expect(all.join('\n')).toMatch(/PORT[\s\S]*LOG_LEVEL[\s\S]*SLACK_SIGNING_SECRET[\s\S]*MICROSOFT_APP_ID/);
   });
 });
 
 describe('readConfig: Slack', () => {
-  const secrets = { SLACK_BOT_TOKEN: 'xoxb-BOT-SECRET-1', SLACK_SIGNING_SECRET: 'SIGNING-SECRET-2', SLACK_APP_TOKEN: 'xapp-APP-SECRET-3' };
+  const secrets = {
+    SLACK_BOT_TOKEN: 'xoxb-BOT-SECRET-1',
+    SLACK_SIGNING_SECRET: '5ec7e75ec7e75ec7e75ec7e75ec7e7aa',
+    SLACK_APP_TOKEN: 'xapp-APP-SECRET-3',
+  };
 
   it('enables Slack over HTTP with a bot token and signing secret', () => {
     const cfg = config({ SLACK_BOT_TOKEN: secrets.SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET: secrets.SLACK_SIGNING_SECRET });
@@ -142,12 +146,19 @@ describe('readConfig: Slack', () => {
     for (const secret of [...Object.values(secrets), 'not-a-bot-token-SECRET']) expect(text).not.toContain(secret);
   });
 
-  it('warns about a token of the wrong kind and about both receivers being set', () => {
-    const result = read({ SLACK_BOT_TOKEN: 'xoxp-user', SLACK_SIGNING_SECRET: 's', SLACK_APP_TOKEN: 'xapp-1' });
-    expect(result.ok && result.warnings).toEqual([
-      expect.stringContaining('SLACK_BOT_TOKEN does not start with xoxb-'),
-      expect.stringContaining('Keycard uses Socket Mode'),
+  it('refuses secrets of the wrong kind or format at start, naming where the right one is', () => {
+    expect(errors({ SLACK_BOT_TOKEN: 'xoxp-user-token-1234', SLACK_SIGNING_SECRET: 's', SLACK_APP_TOKEN: 'xapp-1' })).toEqual([
+      expect.stringMatching(/^SLACK_SIGNING_SECRET must be the app's Signing Secret: 32 hexadecimal characters .*got 1 character/),
+      expect.stringMatching(/^SLACK_BOT_TOKEN must be the Bot User OAuth Token \(xoxb-…\).*got a user token, xoxp-/),
+      expect.stringMatching(/^SLACK_APP_TOKEN must be an app-level token \(xapp-…\)/),
     ]);
+    expect(errors({ ...secrets, SLACK_SIGNING_SECRET: 'g'.repeat(32) })).toEqual([expect.stringContaining('not all hexadecimal')]);
+    expect(errors({ ...secrets, SLACK_SIGNING_SECRET: 'a'.repeat(31) })).toEqual([expect.stringContaining('got 31 character(s);')]);
+  });
+
+  it('warns when both receivers are set', () => {
+    const result = read(secrets);
+    expect(result.ok && result.warnings).toEqual([expect.stringContaining('Keycard uses Socket Mode')]);
   });
 
   it('validates SLACK_API_URL', () => {
@@ -214,8 +225,15 @@ describe('readConfig: Teams', () => {
     expect(result.ok && result.warnings).toEqual([expect.stringContaining('accepted from loopback only')]);
   });
 
+  it('refuses app and tenant ids that are not GUIDs', () => {
+    expect(errors({ ...app, MICROSOFT_APP_ID: 'my-bot', MICROSOFT_APP_TENANT_ID: 'contoso.com' })).toEqual([
+      expect.stringMatching(/^MICROSOFT_APP_ID must be the bot's Microsoft App ID, a GUID/),
+      expect.stringMatching(/^MICROSOFT_APP_TENANT_ID must be your Microsoft Entra tenant id, a GUID/),
+    ]);
+  });
+
   it('runs Slack and Teams side by side', () => {
-    const cfg = config({ ...app, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' });
+    const cfg = config({ ...app, SLACK_BOT_TOKEN: 'xoxb-0000000000-token', SLACK_SIGNING_SECRET: 'a'.repeat(32) });
     expect(cfg.mode).toBe('chat');
     expect(cfg.slack).toBeDefined();
     expect(cfg.teams).toBeDefined();

@@ -139,7 +139,12 @@ describe('keycard start in chat mode (runServer)', () => {
       {
         out: (t) => lines.push(t),
         err: (t) => lines.push(t),
-        env: { ...(database ? { DATABASE_URL: database.url } : { KEYCARD_DATA_DIR: join(dir, 'data') }), PORT: '0', LOG_LEVEL: 'silent' },
+        env: {
+          ...(database ? { DATABASE_URL: database.url } : { KEYCARD_DATA_DIR: join(dir, 'data') }),
+          PORT: '0',
+          KEYCARD_METRICS_PORT: '0',
+          LOG_LEVEL: 'silent',
+        },
         cwd: dir,
         stdin: process.stdin,
         stdoutIsTTY: false,
@@ -155,7 +160,9 @@ describe('keycard start in chat mode (runServer)', () => {
       text: '/access demo-db 15m read checking replication lag INC-42',
       origin,
     });
-    const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    // /metrics lives on its own loopback listener, not on the public port.
+    expect((await fetch(`http://127.0.0.1:${server.port}/metrics`)).status).toBe(404);
+    const text = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
     expect(text).toMatch(/^keycard_requests_submitted_total\{resource="demo-db",tier="medium",kind="access"\} 1$/m);
     expect(text).toMatch(/^keycard_chat_errors_total\{platform="slack",operation="publishCard"\} 1$/m);
     expect(text).toMatch(/^keycard_chat_rate_limited_total\{platform="slack"\} [1-9]/m);

@@ -147,6 +147,18 @@ describe('Kubernetes manifests', () => {
     expect(pod.automountServiceAccountToken).toBe(true);
   });
 
+  it('serve /metrics on its own token-protected pod port, never through the Service', () => {
+    const ports = list(container.ports);
+    const metrics = ports.find((p) => p.name === 'metrics')!;
+    const env = Object.fromEntries(list(container.env).map((e) => [e.name, e.value]));
+    expect(env.KEYCARD_METRICS_PORT).toBe(String(metrics.containerPort));
+    expect(env.KEYCARD_METRICS_HOST).toBe('0.0.0.0');
+    expect(Object.keys(obj(one('Secret').stringData))).toContain('KEYCARD_METRICS_TOKEN');
+    const servicePorts = list(obj(one('Service').spec).ports).map((p) => p.targetPort);
+    expect(servicePorts).not.toContain('metrics');
+    expect(servicePorts).not.toContain(metrics.containerPort);
+  });
+
   it('ship a Secret template with every variable empty, covering the chat platforms, the database and the policy’s env: references', () => {
     const secret = one('Secret');
     expect(secret.data).toBeUndefined();

@@ -118,7 +118,7 @@ describe('the container image path, replayed from the Dockerfile on a clean copy
     child = spawn(command === 'node' ? process.execPath : command, args, {
       cwd: runtime,
       // The image's environment, as a container would see it; no chat credentials → the console on PGlite.
-      env: { PATH: process.env.PATH ?? '', HOME: work, ...imageEnv, PORT: '0', LOG_LEVEL: 'info', ...storage },
+      env: { PATH: process.env.PATH ?? '', HOME: work, ...imageEnv, PORT: '0', KEYCARD_METRICS_PORT: '0', LOG_LEVEL: 'info', ...storage },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -145,7 +145,12 @@ describe('the container image path, replayed from the Dockerfile on a clean copy
     child.stdin.write('as alice@example.com\n/access demo-db 15m read checking replication lag INC-42\nas bob@example.com\napprove KC-1\n');
     await waitFor('the grant', () => (/-> KC-1 active until/.test(stdout) ? true : undefined), 30_000);
 
-    const metrics = await fetch(`${base}/metrics`);
+    const metricsPort = await waitFor('the metrics listener', () => {
+      const match = /"metricsPort":(\d+)[^\n]*metrics listening/.exec(stderr);
+      return match ? Number(match[1]) : undefined;
+    });
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await metrics.text();
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
