@@ -1,11 +1,14 @@
 import { performance } from 'node:perf_hooks';
-import { type Provider, ProviderError } from '../core/ports/provider.js';
+import { PROVIDER_PORT_METHODS, type Provider, ProviderError, type ProviderPortMethod } from '../core/ports/provider.js';
 
 /** Receives one observation per provider call. */
 export type ProviderCallObserver = (call: { provider: string; operation: string; seconds: number; error?: unknown }) => void;
 
-/** The operations that reach the target; `close` and anything else pass through untimed. */
-export const TIMED_OPERATIONS = ['grant', 'revoke', 'list', 'extend', 'terminateSessions', 'verifyRevoked'] as const;
+/**
+ * The operations that reach the target: every port member (PROVIDER_PORT_METHODS, which the compiler keeps
+ * equal to the port) except `close`. Members outside the port (the Postgres `activity`) pass through untimed.
+ */
+export const TIMED_OPERATIONS = (Object.keys(PROVIDER_PORT_METHODS) as ProviderPortMethod[]).filter((m) => m !== 'close');
 const TIMED = new Set<PropertyKey>(TIMED_OPERATIONS);
 
 /** The vendor-neutral code of a provider failure (ProviderError.code), or `unknown`. */
@@ -14,9 +17,9 @@ export function providerErrorCode(error: unknown): string {
 }
 
 /**
- * Wraps a provider so each call's latency and failure are observed. A Proxy rather than a copy: optional
- * capabilities (`extend`, `verifyRevoked`, …, and any added later) stay present exactly when the inner
- * provider has them, because the core decides what to do by checking for them.
+ * Wraps a provider so each call's latency and failure are observed. A Proxy rather than a copy, so every
+ * member reaches the inner provider: the port's members (timed, and a member added to the port is timed
+ * without anyone listing it) and a provider's extra capabilities that the monitor looks for (`activity`).
  */
 export function instrumentProvider(inner: Provider, observe: ProviderCallObserver): Provider {
   const wrappers = new Map<PropertyKey, unknown>();

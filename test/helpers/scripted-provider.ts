@@ -1,4 +1,11 @@
-import type { GrantOutcome, ManagedGrant, Provider, ProviderGrantInput, ProviderRevokeInput } from '../../src/core/ports/provider.js';
+import type {
+  GrantOutcome,
+  ManagedGrant,
+  Provider,
+  ProviderGrantInput,
+  ProviderRevokeInput,
+  StandingAccess,
+} from '../../src/core/ports/provider.js';
 import { ProviderError } from '../../src/core/ports/provider.js';
 
 /**
@@ -10,6 +17,10 @@ export interface ScriptedProvider extends Provider {
   calls: Array<{ op: 'grant' | 'revoke' | 'extend'; grantId: string }>;
   failGrants(count: number, retryable?: boolean): void;
   failRevokes(count: number): void;
+  /** Fails the next N extends with `code` (default unavailable). */
+  failExtends(count: number, code?: 'unavailable' | 'unsupported' | 'not_found'): void;
+  /** What inventory reports (standing access at the fake target). */
+  standing: StandingAccess[];
   hangGrants(): () => void;
   /** Makes revokes wait until the returned release function is called; `started` resolves when one is waiting. */
   hangRevokes(): { release: () => void; started: Promise<void> };
@@ -21,6 +32,9 @@ export function createScriptedProvider(kind: string): ScriptedProvider {
   let grantFailures = 0;
   let grantRetryable = false;
   let revokeFailures = 0;
+  let extendFailures = 0;
+  let extendCode: 'unavailable' | 'unsupported' | 'not_found' = 'unavailable';
+  const standing: StandingAccess[] = [];
   let hang: Promise<void> | undefined;
   let revokeHang: Promise<void> | undefined;
   let revokeStarted = () => {};
@@ -35,6 +49,11 @@ export function createScriptedProvider(kind: string): ScriptedProvider {
     failRevokes(count) {
       revokeFailures = count;
     },
+    failExtends(count, code = 'unavailable') {
+      extendFailures = count;
+      extendCode = code;
+    },
+    standing,
     hangGrants() {
       let release = () => {};
       hang = new Promise((resolve) => {
@@ -87,6 +106,12 @@ export function createScriptedProvider(kind: string): ScriptedProvider {
     },
     async extend(input) {
       calls.push({ op: 'extend', grantId: input.grantId });
+      if (extendFailures > 0) {
+        extendFailures -= 1;
+        throw new ProviderError(extendCode, extendCode === 'unsupported' ? 'this target cannot extend' : 'target unreachable', {
+          retryable: extendCode === 'unavailable',
+        });
+      }
       const entry = live.get(input.grantId);
       if (entry) entry.expiresAt = input.expiresAt;
     },
@@ -99,5 +124,12 @@ export function createScriptedProvider(kind: string): ScriptedProvider {
     async verifyRevoked(input) {
       return !live.has(input.grantId);
     },
+    async terminateSessions(input) {
+      return live.has(input.grantId) ? 1 : 0;
+    },
+    async inventory() {
+      return [...standing];
+    },
+    async close() {},
   };
 }

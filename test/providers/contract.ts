@@ -24,6 +24,13 @@ export interface ContractOptions {
   invalidLevelConfig: unknown;
   /** Whether grant must deliver a credential (default true). */
   expectsCredential?: boolean;
+  /**
+   * `moves`: extend moves the expiry at the target (list shows it, when the provider reports expiries).
+   * `unsupported`: this kind of grant cannot be extended; extend must say so with code `unsupported`.
+   */
+  extend?: 'moves' | 'unsupported';
+  /** Whether terminateSessions ends sessions (returns a count) or says `unsupported` (default unsupported). */
+  sessions?: 'count' | 'unsupported';
 }
 
 /** A fresh Keycard-style grant id, random enough that parallel runs never collide. */
@@ -65,6 +72,8 @@ export function runProviderContract(name: string, setup: () => Promise<ContractS
       granted.clear();
     });
     afterAll(async () => {
+      // close is required of every provider (a no-op where nothing is held open) and safe to call twice.
+      if (ctx) await expect(ctx.provider.close()).resolves.toBeUndefined();
       await ctx?.teardown();
     });
 
@@ -122,6 +131,34 @@ export function runProviderContract(name: string, setup: () => Promise<ContractS
       await ctx.provider.revoke(revokeInput(grantId, null));
       expect(await listedIds()).toEqual([]);
       await expect(ctx.provider.revoke(revokeInput(contractGrantId(), null))).resolves.toBeUndefined();
+    });
+
+    it('extends a live grant at the target, or refuses clearly; never extends one that is gone', async () => {
+      const grantId = contractGrantId();
+      const outcome = await grant(grantId);
+      const later = new Date(expiresAt.getTime() + 45 * 60_000);
+      const extend = (id: string, ref: Record<string, unknown> | null) =>
+        ctx.provider.extend({ ...revokeInput(id, ref), expiresAt: later });
+      if ((options.extend ?? 'moves') === 'unsupported') {
+        await expect(extend(grantId, outcome.ref)).rejects.toMatchObject({ code: 'unsupported', retryable: false });
+        return;
+      }
+      await extend(grantId, outcome.ref);
+      const entry = (await ctx.provider.list(ctx.listInput)).find((g) => g.grantId === grantId);
+      expect(entry).toBeDefined();
+      if (entry?.expiresAt) expect(Math.abs(entry.expiresAt.getTime() - later.getTime())).toBeLessThan(1000);
+      // Extending twice is fine (a retried extension).
+      await extend(grantId, outcome.ref);
+      await ctx.provider.revoke(revokeInput(grantId, outcome.ref));
+      await expect(extend(grantId, outcome.ref)).rejects.toMatchObject({ code: 'not_found' });
+    });
+
+    it('implements every capability explicitly: sessions end or say unsupported', async () => {
+      const grantId = contractGrantId();
+      const outcome = await grant(grantId);
+      const sessions = ctx.provider.terminateSessions(revokeInput(grantId, outcome.ref));
+      if ((options.sessions ?? 'unsupported') === 'count') expect(await sessions).toBeGreaterThanOrEqual(0);
+      else await expect(sessions).rejects.toMatchObject({ code: 'unsupported', retryable: false });
     });
 
     it('validates level config with its schema', () => {

@@ -12,7 +12,7 @@ runProviderContract(
     listInput: { resource: 'demo-db', resourceConfig: {}, levels: { read: {} } },
     teardown: async () => {},
   }),
-  { schemas: demoSchemas, validLevelConfig: { note: 'hello' }, invalidLevelConfig: { role: 'x' } },
+  { schemas: demoSchemas, validLevelConfig: { note: 'hello' }, invalidLevelConfig: { role: 'x' }, sessions: 'count' },
 );
 
 describe('demo provider', () => {

@@ -56,5 +56,6 @@ runProviderContract(
       teardown: async () => {},
     };
   },
-  options,
+  // A ServiceAccount token's lifetime is fixed when issued: extend must refuse, telling the holder to get a fresh one.
+  { ...options, extend: 'unsupported' },
 );

@@ -236,7 +236,7 @@ describe('kubernetes revoke, list, verify, extend', () => {
     const tokenGrant = input({ clusterRole: 'view', serviceAccountToken: true }, { grantId: 'KC-44' });
     const token = await provider.grant(tokenGrant);
     const err = await failure(Promise.resolve(provider.extend?.({ ...revokeInput(tokenGrant, token.ref), expiresAt })));
-    expect(err.code).toBe('invalid_config');
+    expect(err.code).toBe('unsupported');
     expect(err.retryable).toBe(false);
   });
 });

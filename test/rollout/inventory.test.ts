@@ -51,7 +51,11 @@ describe('keycard inventory (core)', () => {
     ];
     h = await createHarness('pglite', {
       policy,
-      providers: { inv: inventoried('inv', standing), broken: inventoried('broken', new ProviderError('unavailable', 'db down')) },
+      providers: {
+        inv: inventoried('inv', standing),
+        broken: inventoried('broken', new ProviderError('unavailable', 'db down')),
+        demo: inventoried('demo', new ProviderError('unsupported', 'this target has no inventory', { retryable: false })),
+      },
     });
     const run = (actor: string, text: string) => handleCommand(h.deps, { actor, text, origin: { platform: 'console', user: actor } });
     await run(ALICE, '/access prod-db 30m read checking the nightly batch OPS-1');

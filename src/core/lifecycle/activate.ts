@@ -3,6 +3,7 @@ import { resolveResource } from '../policy/access.js';
 import type { StoreTx } from '../ports/store.js';
 import type { AccessRequest } from '../types.js';
 import type { CoreDeps } from './deps.js';
+import { extendAtTarget } from './extend-at-target.js';
 import { announce } from './notify.js';
 import { isPilot, pilotDetail } from './pilot.js';
 import { activatePilot } from './pilot-grant.js';
@@ -72,15 +73,13 @@ async function mergeIntoParent(deps: CoreDeps, request: AccessRequest, parent: A
   const now = deps.clock.now();
   const resource = resolveResource(deps.policy(), request.resource);
   const expiresAt = mergedExpiry(parent, request, resource?.maxTotal ?? request.durationMs, now);
-  const provider = deps.providers.get(parent.provider);
-  const common = providerInput(deps, parent);
-  // A pilot grant exists only in Keycard's records: moving its expiry needs no provider.
-  if (!isPilot(parent) && provider?.extend && common.ok && expiresAt.getTime() !== parent.expiresAt?.getTime()) {
-    try {
-      await provider.extend({ ...common.value, ref: parent.grantRef, now, expiresAt });
-    } catch (error) {
-      return grantFailed(deps, request, error);
+  // Extensions and overlap merges both come here: the target's own expiry moves first, or nothing moves.
+  const moved = await extendAtTarget(deps, parent, expiresAt, now);
+  if (!moved.ok) {
+    if (moved.retryable && request.attempts < deps.settings.maxGrantAttempts) {
+      return grantFailed(deps, request, new RetryableExtendError(moved.message));
     }
+    return fail(deps, request, `${moved.message}. Keycard did not move the expiry; KC-${parent.number} still ends as before.`);
   }
   const result = await deps.store.transaction(async (tx) => {
     const locked = await tx.lockRequest(parent.id);
@@ -117,6 +116,11 @@ async function mergeIntoParent(deps: CoreDeps, request: AccessRequest, parent: A
   await announce(deps, result.child, 'merged');
   await announce(deps, result.parent, 'extended', { actor: request.requester });
   return result.child;
+}
+
+/** A passing failure while moving the target's expiry, retried like a grant (grantFailed reads `retryable`). */
+class RetryableExtendError extends Error {
+  readonly retryable = true;
 }
 
 async function grantFailed(deps: CoreDeps, request: AccessRequest, error: unknown): Promise<AccessRequest | undefined> {

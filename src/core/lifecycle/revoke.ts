@@ -65,7 +65,7 @@ export async function performRevoke(deps: CoreDeps, request: AccessRequest): Pro
     const input = { ...common.value, ref: request.grantRef, now: deps.clock.now() };
     try {
       await provider.revoke(input);
-      if (provider.verifyRevoked && !(await provider.verifyRevoked(input))) {
+      if (!(await provider.verifyRevoked(input))) {
         failure = 'the provider still reports the grant after revoke';
       }
     } catch (error) {

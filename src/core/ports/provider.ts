@@ -62,8 +62,8 @@ export interface ProviderListInput {
 }
 
 /**
- * Someone who can reach a level of a resource today without Keycard (standing access), found by the
- * optional `inventory` capability. Provider-neutral: `via` says in the target's own terms how.
+ * Someone who can reach a level of a resource today without Keycard (standing access), found by
+ * `inventory`. Provider-neutral: `via` says in the target's own terms how.
  */
 export interface StandingAccess {
   level: string;
@@ -74,23 +74,61 @@ export interface StandingAccess {
   kind?: 'user' | 'group' | 'role' | 'serviceaccount';
 }
 
-/** The port every provider implements. Optional members are capabilities. */
+/** The input of `extend`: the grant as for revoke, plus its new expiry. */
+export type ProviderExtendInput = ProviderRevokeInput & { expiresAt: Date };
+
+/**
+ * The port every provider implements. Every member is required: a provider that cannot do something
+ * implements it explicitly (a ProviderError with code `unsupported` and a message saying what to do
+ * instead, or an honest no-op such as `close` for a provider that holds nothing open), so the core never
+ * skips a capability in silence.
+ */
 export interface Provider {
   readonly kind: string;
   grant(input: ProviderGrantInput): Promise<GrantOutcome>;
   /** Idempotent: a grant already gone at the target is success. */
   revoke(input: ProviderRevokeInput): Promise<void>;
+  /** Everything at the target that looks like Keycard's (name prefix, label, comment), for reconciliation. */
   list(input: ProviderListInput): Promise<ManagedGrant[]>;
-  /** Moves the target's own expiry (e.g. Postgres VALID UNTIL) when a grant is extended. */
-  extend?(input: ProviderRevokeInput & { expiresAt: Date }): Promise<void>;
-  terminateSessions?(input: ProviderRevokeInput): Promise<number>;
-  verifyRevoked?(input: ProviderRevokeInput): Promise<boolean>;
+  /**
+   * Moves the target's own expiry (Postgres VALID UNTIL, a binding's annotation, a record) to the grant's
+   * new expiry. Throws `unsupported` when this grant cannot be extended at the target; Keycard then
+   * refuses the extension rather than move only its own record.
+   */
+  extend(input: ProviderExtendInput): Promise<void>;
+  /** Ends the grant's open sessions; returns how many. `unsupported` where the target has no sessions to end. */
+  terminateSessions(input: ProviderRevokeInput): Promise<number>;
+  /** True when nothing of the grant is left at the target. */
+  verifyRevoked(input: ProviderRevokeInput): Promise<boolean>;
   /**
    * Read-only: who can reach each level outside Keycard (Keycard's own grants excluded). Throws a
-   * ProviderError with code `unsupported` when the target turns out not to offer it (a webhook answering 404).
+   * ProviderError with code `unsupported` when the target does not offer it (a webhook answering 404).
    */
-  inventory?(input: ProviderListInput): Promise<StandingAccess[]>;
-  close?(): Promise<void>;
+  inventory(input: ProviderListInput): Promise<StandingAccess[]>;
+  /** Releases connections and clients; a provider holding none resolves at once. */
+  close(): Promise<void>;
+}
+
+/**
+ * Every member of the provider port, checked by the compiler in both directions, so wrappers (metrics)
+ * can forward each one generically and a test can prove none is dropped.
+ */
+export const PROVIDER_PORT_METHODS = {
+  grant: true,
+  revoke: true,
+  list: true,
+  extend: true,
+  terminateSessions: true,
+  verifyRevoked: true,
+  inventory: true,
+  close: true,
+} as const satisfies { readonly [K in Exclude<keyof Provider, 'kind'>]-?: true };
+
+export type ProviderPortMethod = keyof typeof PROVIDER_PORT_METHODS;
+
+/** True for the `unsupported` code: the target cannot do this at all (never retried). */
+export function isUnsupported(error: unknown): boolean {
+  return error instanceof ProviderError && error.code === 'unsupported';
 }
 
 /** Validation schemas a provider contributes to policy checking. */
@@ -111,7 +149,7 @@ export const PROVIDER_ERROR_CODES = [
   'unavailable',
   'invalid_config',
   'conflict',
-  /** The target does not offer an optional capability (never retried). */
+  /** The target cannot do what was asked (extend a fixed-lifetime token, an inventory it lacks); never retried. */
   'unsupported',
   'unknown',
 ] as const;

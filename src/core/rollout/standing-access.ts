@@ -24,7 +24,6 @@ export async function queryStanding(deps: StandingDeps, policy: Policy, name: st
   if (!resource) return { status: 'error', message: `unknown resource "${name}"` };
   const provider = deps.providers.get(resource.provider);
   if (!provider) return { status: 'error', message: `no provider "${resource.provider}" is installed` };
-  if (!provider.inventory) return { status: 'unsupported', message: `the ${resource.provider} provider has no inventory` };
   let connection: string | undefined;
   if (resource.connection) {
     connection = deps.resolveSecret(resource.connection);

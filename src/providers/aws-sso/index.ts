@@ -147,6 +147,14 @@ export function createAwsSsoProvider(deps: Pick<ProviderDeps, 'state' | 'log'>, 
         });
       await records.put({ ...record, expiresAt: input.expiresAt.toISOString() });
     },
+    async terminateSessions(input) {
+      // Identity Center cannot end role sessions already issued (README: "Sessions already issued keep working").
+      throw new ProviderError(
+        'unsupported',
+        `aws-sso (${input.resource}): role sessions already issued cannot be ended through Identity Center; they last up to the permission set's session duration (use IAM "Revoke active sessions" for an emergency cut-off)`,
+        { retryable: false },
+      );
+    },
     async close() {
       for (const client of clients.values()) client.destroy();
       clients.clear();

@@ -10,6 +10,7 @@ import type {
   ProviderSchemas,
   StandingAccess,
 } from '../../core/ports/provider.js';
+import { ProviderError } from '../../core/ports/provider.js';
 
 /**
  * The zero-setup default: issues a made-up credential for no real target and records the grant in
@@ -99,6 +100,18 @@ export function createDemoProvider(deps: Pick<ProviderDeps, 'state' | 'log'>): P
       }
       return grants;
     },
+    async extend(input) {
+      const current = await state.get(DEMO_NAMESPACE, input.grantId);
+      if (!recordSchema.safeParse(current).success) {
+        throw new ProviderError('not_found', `demo grant ${input.grantId} no longer exists; it cannot be extended`, { retryable: false });
+      }
+      await state.put(DEMO_NAMESPACE, input.grantId, { ...(current as Record<string, unknown>), expiresAt: input.expiresAt.toISOString() });
+      log.info({ grantId: input.grantId, expiresAt: input.expiresAt.toISOString() }, 'demo grant extended');
+    },
+    async terminateSessions() {
+      // The demo credential opens nothing, so there is never a session to end.
+      return 0;
+    },
     verifyRevoked: isGone,
     async inventory(input): Promise<StandingAccess[]> {
       // The demo target is imaginary, so its standing access is whatever the policy says it is.
@@ -112,6 +125,9 @@ export function createDemoProvider(deps: Pick<ProviderDeps, 'state' | 'log'>): P
           kind: 'user' as const,
         }));
       });
+    },
+    async close() {
+      // Records live in Keycard's own store, which the composition root closes.
     },
   };
 }

@@ -127,6 +127,18 @@ export function createKubernetesProvider(deps: Pick<ProviderDeps, 'log' | 'env'>
         );
       });
     },
+    async terminateSessions(input) {
+      // RBAC is checked on every API request, so deleting the binding already stops the next call; the
+      // API server offers no way to cut a stream (exec, port-forward) that is already open.
+      throw new ProviderError(
+        'unsupported',
+        `kubernetes (${input.resource}): open exec/attach/port-forward streams cannot be ended through the API; revoking the binding stops every new request`,
+        { retryable: false },
+      );
+    },
+    async close() {
+      // The cluster cache holds plain clients over fetch: no sockets or timers to release.
+    },
   };
 }
 

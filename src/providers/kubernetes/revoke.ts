@@ -52,8 +52,8 @@ export async function isRevoked(cluster: ClusterHandle, targets: Targets, step: 
 export async function extendExpiry(cluster: ClusterHandle, targets: Targets, grantId: string, expiresAt: Date, step: Step): Promise<void> {
   if (targets.serviceAccount) {
     throw new ProviderError(
-      'invalid_config',
-      `grant ${grantId} uses a ServiceAccount token whose expiry is fixed when issued; release it and request access again instead of extending`,
+      'unsupported',
+      `grant ${grantId} uses a ServiceAccount token whose expiry is fixed when issued, so it cannot be extended; release it and request access again for a fresh token`,
       { retryable: false },
     );
   }

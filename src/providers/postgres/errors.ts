@@ -4,7 +4,7 @@ import { cleanMessage } from './connection.js';
 export interface PgErrorContext {
   /** `host:port/db`, never the URL. */
   target: string;
-  action: 'grant' | 'revoke' | 'list' | 'activity' | 'inventory';
+  action: 'grant' | 'revoke' | 'extend' | 'list' | 'activity' | 'inventory';
   resource: string;
   level?: string;
   groupRole?: string;

@@ -11,6 +11,7 @@ import type {
 import { ProviderError } from '../../core/ports/provider.js';
 import { createPoolCache, parseAdminUrl, withClient } from './connection.js';
 import { type PgErrorContext, toProviderError } from './errors.js';
+import { extendRole } from './extend.js';
 import { grantRole } from './grant.js';
 import { standingAccess } from './inventory.js';
 import { listRoles, type PgSession, roleActivity } from './list.js';
@@ -97,6 +98,16 @@ export function createPostgresProvider(deps: Pick<ProviderDeps, 'log'>): Postgre
       await run({ action: 'revoke', resource: input.resource }, input, async ({ config, pool }) => {
         await revokeRole(pool, { role, grantId: input.grantId, oid, dropOwned: config.dropOwned });
         log.info({ grantId: input.grantId, resource: input.resource, role }, 'postgres role revoked');
+      });
+    },
+    async extend(input) {
+      const { role } = roleOf(input);
+      await run({ action: 'extend', resource: input.resource }, input, async ({ pool }) => {
+        await extendRole(pool, { role, grantId: input.grantId, resource: input.resource, expiresAt: input.expiresAt });
+        log.info(
+          { grantId: input.grantId, resource: input.resource, role, expiresAt: input.expiresAt.toISOString() },
+          'postgres role extended',
+        );
       });
     },
     async list(input: ProviderListInput): Promise<ManagedGrant[]> {

@@ -10,7 +10,7 @@ export type Sleep = (ms: number) => Promise<void>;
 export interface SignedPost {
   url: string;
   secret: string;
-  action: 'grant' | 'revoke' | 'list' | 'inventory';
+  action: 'grant' | 'revoke' | 'extend' | 'list' | 'inventory';
   body: Record<string, unknown>;
   timeoutMs: number;
   retries: number;

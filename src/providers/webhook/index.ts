@@ -3,6 +3,7 @@ import type {
   ManagedGrant,
   Provider,
   ProviderDeps,
+  ProviderExtendInput,
   ProviderFactory,
   ProviderListInput,
   ProviderRevokeInput,
@@ -48,7 +49,12 @@ export function createWebhookProvider(deps: Pick<ProviderDeps, 'log' | 'clock'>,
     return { ...parsed.data, secret: scope.connection };
   };
 
-  const post = (scope: Scope, action: 'grant' | 'revoke' | 'list' | 'inventory', body: Record<string, unknown>, alsoOk?: number[]) => {
+  const post = (
+    scope: Scope,
+    action: 'grant' | 'revoke' | 'extend' | 'list' | 'inventory',
+    body: Record<string, unknown>,
+    alsoOk?: number[],
+  ) => {
     const s = settings(scope);
     return postSigned({ url: s.url, secret: s.secret, action, body, timeoutMs: s.timeoutMs, retries: s.retries, alsoOk }, http);
   };
@@ -108,6 +114,37 @@ export function createWebhookProvider(deps: Pick<ProviderDeps, 'log' | 'clock'>,
       const { status } = await post(input, 'revoke', body, [404, 410]);
       deps.log.info({ grantId: input.grantId, resource: input.resource, status }, 'webhook grant revoked');
     },
+    async extend(input: ProviderExtendInput) {
+      const body = {
+        action: 'extend',
+        grantId: input.grantId,
+        requester: input.requester,
+        resource: input.resource,
+        level: input.level,
+        levelConfig: input.levelConfig,
+        ref: input.ref,
+        expiresAt: input.expiresAt.toISOString(),
+        requestedAt: input.now.toISOString(),
+      };
+      // 501: the receiver does not implement extend (the contract says so), so Keycard refuses the extension
+      // instead of moving only its own record. 404: the grant is gone at the receiver.
+      const { status } = await post(input, 'extend', body, [501]);
+      if (status === 501) {
+        throw new ProviderError(
+          'unsupported',
+          `webhook for ${input.resource} does not implement extend (answered 501); release the grant and request access again`,
+          { retryable: false },
+        );
+      }
+      deps.log.info({ grantId: input.grantId, resource: input.resource, expiresAt: body.expiresAt }, 'webhook grant extended');
+    },
+    async terminateSessions(input) {
+      throw new ProviderError(
+        'unsupported',
+        `webhook for ${input.resource}: the contract has no session call; the receiver ends sessions as part of revoke`,
+        { retryable: false },
+      );
+    },
     list,
     async inventory(input: ProviderListInput): Promise<StandingAccess[]> {
       // 404: the receiver does not implement the optional call (the contract says so), not a failure.
@@ -130,6 +167,9 @@ export function createWebhookProvider(deps: Pick<ProviderDeps, 'log' | 'clock'>,
       const levels = { [input.level]: input.levelConfig };
       const grants = await list({ resource: input.resource, resourceConfig: input.resourceConfig, levels, connection: input.connection });
       return !grants.some((g) => g.grantId === input.grantId);
+    },
+    async close() {
+      // Each call is one fetch; nothing stays open between calls.
     },
   };
 }

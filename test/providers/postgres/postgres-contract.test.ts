@@ -29,6 +29,11 @@ describe.skipIf(!url)('postgres provider (real server)', () => {
         },
       };
     },
-    { schemas: postgresSchemas, validLevelConfig: { role: 'orders_readonly' }, invalidLevelConfig: { role: 'x"; DROP ROLE postgres; --' } },
+    {
+      schemas: postgresSchemas,
+      validLevelConfig: { role: 'orders_readonly' },
+      invalidLevelConfig: { role: 'x"; DROP ROLE postgres; --' },
+      sessions: 'count',
+    },
   );
 });

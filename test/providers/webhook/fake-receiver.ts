@@ -61,6 +61,12 @@ export async function startFakeReceiver(secret: string): Promise<FakeReceiver> {
         });
       }
       if (body.action === 'revoke') return grants.delete(grantId) ? send(204) : send(404, { error: 'no such grant' });
+      if (body.action === 'extend') {
+        const grant = grants.get(grantId);
+        if (!grant) return send(404, { error: 'no such grant' });
+        grant.expiresAt = String(body.expiresAt);
+        return send(204);
+      }
       if (body.action === 'list') {
         const list = [...grants.values()].filter((g) => g.resource === body.resource);
         return send(200, {

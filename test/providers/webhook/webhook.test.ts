@@ -116,6 +116,34 @@ describe('webhook provider', () => {
     expect(receiver.requests.every((r) => r.verified)).toBe(true);
   });
 
+  it('extends with a signed extend call carrying the new expiry, retrying 5xx like the other calls', async () => {
+    await provider.grant(input());
+    receiver.script = [{ status: 502 }];
+    const later = new Date('2030-01-01T13:30:00Z');
+    await provider.extend({ ...input(), ref: { account: 'svc-kc-42' }, expiresAt: later });
+    const calls = receiver.requests.filter((r) => r.headers['x-keycard-action'] === 'extend');
+    expect(calls).toHaveLength(2);
+    expect(calls.every((r) => r.verified)).toBe(true);
+    expect(calls[1]?.body).toMatchObject({
+      action: 'extend',
+      grantId: 'KC-42',
+      ref: { account: 'svc-kc-42' },
+      expiresAt: later.toISOString(),
+    });
+    const listed = await provider.list({ resource: 'billing', resourceConfig: { url: receiver.url }, levels: {}, connection: SECRET });
+    expect(listed.find((g) => g.grantId === 'KC-42')?.expiresAt?.toISOString()).toBe(later.toISOString());
+  });
+
+  it('a receiver without extend (501) makes extend unsupported, and a gone grant (404) not_found', async () => {
+    receiver.script = [{ status: 501, body: { error: 'not implemented' } }];
+    const unsupported = await failure(provider.extend({ ...input(), ref: null, expiresAt: new Date('2030-01-01T13:00:00Z') }));
+    expect(unsupported).toMatchObject({ code: 'unsupported', retryable: false });
+    expect(unsupported.message).toContain('does not implement extend');
+    expect(receiver.requests).toHaveLength(1);
+    const gone = await failure(provider.extend({ ...input(), grantId: 'KC-404', ref: null, expiresAt: new Date('2030-01-01T13:00:00Z') }));
+    expect(gone.code).toBe('not_found');
+  });
+
   it('gives up after the configured retries with unavailable', async () => {
     receiver.script = [{ status: 500 }, { status: 500 }];
     const err = await failure(provider.revoke({ ...input({ retries: 1 }), ref: null }));
