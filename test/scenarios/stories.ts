@@ -68,12 +68,21 @@ const incidentLine = (d: Driver, ref: string, pattern: RegExp | string, from = 0
   );
 
 /** Registers the shared stories against one driver; `start` boots the platform's server once. */
-export function scenarioSuite(name: string, start: () => Promise<Started>, options: { timeoutMs?: number } = {}): void {
+export function scenarioSuite<S extends Started>(
+  name: string,
+  start: () => Promise<S>,
+  options: {
+    timeoutMs?: number /** Platform-only stories, run on the same started server after the shared ones. */;
+    extra?: (started: () => S) => void;
+  } = {},
+): void {
   describe(`scenarios on ${name}`, { timeout: options.timeoutMs ?? 60_000 }, () => {
     let d: Driver;
     let webhook: WebhookTarget;
+    let started: S;
     beforeAll(async () => {
-      ({ driver: d, webhook } = await start());
+      started = await start();
+      ({ driver: d, webhook } = started);
     }, 120_000);
     afterAll(async () => {
       await d?.close();
@@ -288,5 +297,7 @@ export function scenarioSuite(name: string, start: () => Promise<Started>, optio
       await eventually(() => expect(webhook.revokes).toContain(ref));
       await incidentLine(d, ref, /Revoked by alice@example.com|access removed/, clicks);
     });
+
+    options.extra?.(() => started);
   });
 }
