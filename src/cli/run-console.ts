@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import { createConsoleChat } from '../chat/console/console-chat.js';
 import { runConsoleSession } from '../chat/console/console-session.js';
 import type { MetricsServer } from '../http/metrics-server.js';
+import type { LifecycleSettings } from '../core/lifecycle/deps.js';
 import { createReadinessCheck } from '../http/readiness.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import { bootKeycard } from '../main.js';
@@ -14,7 +15,7 @@ import { startMonitoring } from './start-monitoring.js';
  * `keycard start` without chat credentials, and `keycard console`: the terminal is the chat surface.
  * The scheduler runs in-process, so expiry notices and revocations appear while you type.
  */
-export async function runConsole(io: CliIo, options: { http: boolean }): Promise<number> {
+export async function runConsole(io: CliIo, options: { http: boolean; settings?: Partial<LifecycleSettings> }): Promise<number> {
   const interactive = Boolean(io.stdin.isTTY);
   let redraw = () => {};
   const write = (line: string) => {
@@ -23,7 +24,14 @@ export async function runConsole(io: CliIo, options: { http: boolean }): Promise
   };
   const clock = { now: () => new Date() };
   const chat = createConsoleChat({ write, clock });
-  const keycard = await bootKeycard({ env: io.env, cwd: io.cwd, chat: [chat], clock, quietByDefault: true });
+  const keycard = await bootKeycard({
+    env: io.env,
+    cwd: io.cwd,
+    chat: [chat],
+    clock,
+    quietByDefault: true,
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
   const scheduler = startScheduler(keycard.deps);
   let http: HttpServer | undefined;
   if (options.http) {

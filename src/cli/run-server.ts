@@ -1,6 +1,7 @@
 import type { Logger as PinoLogger } from 'pino';
 import type { ChatAdapter } from '../chat/adapter.js';
 import type { KeycardConfig } from '../config/env.js';
+import type { LifecycleSettings } from '../core/lifecycle/deps.js';
 import { KeycardError } from '../core/result.js';
 import { type MetricsServer, startMetricsServer } from '../http/metrics-server.js';
 import { createReadinessCheck } from '../http/readiness.js';
@@ -28,7 +29,7 @@ export interface ServerHandle {
 export async function runServer(
   io: CliIo,
   adapters: ChatAdapter[],
-  options: { handleSignals?: boolean; shutdownGraceMs?: number; log?: PinoLogger } = {},
+  options: { handleSignals?: boolean; shutdownGraceMs?: number; log?: PinoLogger; settings?: Partial<LifecycleSettings> } = {},
 ): Promise<ServerHandle> {
   // Created before the core so each platform's chat port is wrapped before the fan-out (errors by platform).
   const metrics = createKeycardMetrics(options.log ? { log: options.log } : {});
@@ -39,6 +40,7 @@ export async function runServer(
     chat: adapters.map((a) => instrumentChat(a.chat, a.platform, metrics.onChatFailure)),
     metrics,
     ...(options.log ? { log: options.log } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
   });
   const log = keycard.log;
   let acceptingWork = true;

@@ -5,6 +5,7 @@ import { helpText } from '../../core/commands/usage.js';
 import { parseDuration } from '../../core/duration.js';
 import { acknowledgeAnomaly } from '../../core/lifecycle/activity.js';
 import type { CoreDeps } from '../../core/lifecycle/deps.js';
+import { retryRevokeNow } from '../../core/lifecycle/manage.js';
 
 export interface ConsoleSessionOptions {
   deps: CoreDeps;
@@ -27,6 +28,7 @@ const CONSOLE_HELP = [
   '  whoami              who you are acting as',
   '  sleep <duration>    wait, e.g. sleep 20s (scripts use it to let grants expire)',
   '  ack KC-12 [detector] acknowledge an anomaly alert (the Acknowledge button in Slack and Teams)',
+  '  retry KC-12         retry a failing revocation now (the Retry now button on a revoke-failure alert)',
   '  quit                leave the console',
   'Everything else is the /access grammar (the leading /access is optional):',
 ].join('\n');
@@ -69,6 +71,8 @@ export async function runConsoleSession(options: ConsoleSessionOptions): Promise
       say('Say who you are first, e.g.: as alice@example.com (type help for every command)');
     } else if (lower === 'ack') {
       say(await acknowledge(deps, user, rest));
+    } else if (lower === 'retry') {
+      say(await retry(deps, user, rest));
     } else {
       const reply = await handleCommand(deps, { actor: user, text: line, origin: { platform: 'console', user } });
       if (reply.kind === 'help') say(`${CONSOLE_HELP}\n${reply.text}`);
@@ -99,4 +103,16 @@ async function acknowledge(deps: CoreDeps, actor: string, args: string[]): Promi
   return result.ok
     ? `Acknowledged KC-${number}'s ${detector === 'all' ? '' : `${detector} `}alert; recorded in the audit log.`
     : result.message;
+}
+
+/** `retry KC-12`: the console's Retry now button on a revoke-failure alert (same use case, same checks). */
+async function retry(deps: CoreDeps, actor: string, args: string[]): Promise<string> {
+  const number = parseRequestId(args[0]);
+  if (number === undefined || args.length > 1) return 'Usage: retry KC-12';
+  const result = await retryRevokeNow(deps, { number, actor });
+  if (!result.ok) return result.message;
+  const done = result.value.status === 'revoked' || result.value.status === 'expired';
+  return done
+    ? `Retried the revocation of KC-${number}: access removed.`
+    : `Retried the revocation of KC-${number}; it failed again (${result.value.lastError ?? 'unknown error'}). Keycard keeps retrying.`;
 }

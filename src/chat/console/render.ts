@@ -60,7 +60,7 @@ export function renderDirect(message: DirectMessage, now: Date): string[] {
 
 export function renderAlert(alert: ChannelAlert): string[] {
   return [
-    `${alert.kind === 'revoke_failed' ? 'ALERT ' : ''}${alert.text}${alert.retry && alert.request ? ` [Retry] → (retries run automatically)` : ''}`,
+    `${alert.kind === 'revoke_failed' ? 'ALERT ' : ''}${alert.text}${alert.retry && alert.request ? ` [Retry now] → type: retry ${alert.request.ref} (retries also run automatically)` : ''}`,
   ];
 }
 

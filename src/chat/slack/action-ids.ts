@@ -8,6 +8,7 @@ export const ACTION = {
   anomalyRevoke: 'kc_anomaly_revoke',
   anomalyAcknowledge: 'kc_anomaly_ack',
   anomalyExtend: 'kc_anomaly_extend',
+  retryRevoke: 'kc_retry_revoke',
 } as const;
 
 /** Anomaly buttons say which grant and which detector (`12:destructive-sql`), nothing else. */

@@ -1,9 +1,9 @@
 import type { App } from '@slack/bolt';
 import { requestExtension } from '../../../core/lifecycle/extend.js';
-import { endGrant } from '../../../core/lifecycle/manage.js';
+import { endGrant, retryRevokeNow } from '../../../core/lifecycle/manage.js';
 import { suggestedExtensionMs } from '../../../core/lifecycle/plan.js';
 import { ACTION } from '../action-ids.js';
-import { renderReply } from '../render/replies.js';
+import { renderNotice, renderReply } from '../render/replies.js';
 import { actorEmail, type Click, type ListenerContext, parseClick, replierFor } from './context.js';
 import { submittedReply } from './request-modal.js';
 
@@ -20,7 +20,7 @@ async function settle(ctx: ListenerContext, click: Click, message: Parameters<Re
   await replierFor(ctx, click).send(message, 'replace');
 }
 
-/** Extend and I'm done on expiry notices, and Release on App Home. */
+/** Extend and I'm done on expiry notices, Release on App Home, and Retry now on a revoke-failure alert. */
 export function registerGrantActions(app: App, ctx: ListenerContext): void {
   app.action(ACTION.extend, async ({ ack, body }) => {
     await ack();
@@ -55,5 +55,28 @@ export function registerGrantActions(app: App, ctx: ListenerContext): void {
     const result = await endGrant(core, { number: click.number, actor: email, reason: '', mode: 'release' });
     if (!result.ok) return reply.say(result.message, ':no_entry_sign:');
     await settle(ctx, click, renderReply(await submittedReply(core, result, 'ended'), core.clock.now()));
+  });
+
+  app.action(ACTION.retryRevoke, async ({ ack, body }) => {
+    await ack();
+    const click = parseClick(body);
+    if (!click?.number) return;
+    const reply = replierFor(ctx, click);
+    const email = await actorEmail(ctx, click.userId, reply);
+    if (!email) return;
+    const core = ctx.core();
+    // Core checks who may retry (approvers, security reviewers) and audits the attempt.
+    const result = await retryRevokeNow(core, { number: click.number, actor: email });
+    if (!result.ok) return reply.say(result.message, ':no_entry_sign:');
+    const outcome = result.value;
+    const text =
+      outcome.status === 'revoked' || outcome.status === 'expired'
+        ? `${email} retried the revocation of KC-${outcome.number}: access removed.`
+        : `${email} retried the revocation of KC-${outcome.number}; it failed again (${outcome.lastError ?? 'unknown error'}). Keycard keeps retrying.`;
+    // The alert in the channel is replaced, so everyone there sees the outcome and the button is gone.
+    await reply.send(
+      renderNotice(text, outcome.status === 'revoked' || outcome.status === 'expired' ? ':white_check_mark:' : ':rotating_light:'),
+      'replace',
+    );
   });
 }

@@ -81,7 +81,10 @@ export function renderDirect(message: DirectMessage, now: Date): SlackMessage[] 
   }
 }
 
-/** A channel alert (break-glass broadcast, revoke failure). Retries of failed revokes run by themselves. */
+/**
+ * A channel alert (break-glass broadcast, revoke failure). Retries of failed revokes run by themselves;
+ * the Retry now button lets an approver or security reviewer retry at once after fixing the target.
+ */
 export function renderAlert(alert: ChannelAlert, now: Date): SlackMessage {
   const icon = alert.kind === 'revoke_failed' ? ':rotating_light: ' : alert.kind === 'break_glass' ? ':fire_engine: ' : '';
   const blocks: Block[] = [section(`${icon}${escapeText(alert.text)}`)];
@@ -96,7 +99,14 @@ export function renderAlert(alert: ChannelAlert, now: Date): SlackMessage {
       ]),
     );
   }
-  if (alert.retry) blocks.push(context('Keycard keeps retrying the revocation automatically; check the target if it keeps failing.'));
+  if (alert.retry) {
+    blocks.push(context('Keycard keeps retrying the revocation automatically; check the target if it keeps failing.'));
+    if (alert.request) {
+      blocks.push(
+        actions(`kc_retry_${alert.request.number}`, [button(ACTION.retryRevoke, 'Retry now', String(alert.request.number), 'danger')]),
+      );
+    }
+  }
   return { text: truncate(`${alert.kind === 'revoke_failed' ? 'ALERT: ' : ''}${alert.text}`, LIMITS.fallbackText), blocks };
 }
 

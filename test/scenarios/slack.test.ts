@@ -1,0 +1,42 @@
+import { expect, it } from 'vitest';
+import { startSlackDriver } from './drivers/slack.js';
+import { scenarioSuite } from './stories.js';
+import { eventually, P } from './world.js';
+
+scenarioSuite('Slack (keycard start over HTTP, fake Slack Web API)', () => startSlackDriver(), {
+  extra: (started) => {
+    it('a rate-limited card update is retried after Retry-After, not lost', async () => {
+      const { driver: d, api } = started();
+      const from = d.seen().length;
+      await d.say(P.hana, 'orders-db 30m write checking the rate limit');
+      const card = await eventually(() => {
+        const found = d
+          .seen()
+          .slice(from)
+          .find((m) => m.to === 'channel:approvals' && m.buttons.includes('Approve'));
+        if (!found) throw new Error('no card yet');
+        return found;
+      });
+      api.failNext('chat.update', { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } });
+      const clickedAt = Date.now();
+      await d.click(P.bob, card, 'Approve');
+      const updates = await eventually(() => {
+        const list = api.calls.filter((c) => c.method === 'chat.update' && c.at >= clickedAt);
+        expect(list.some((c) => (c.result as { ok: boolean }).ok && JSON.stringify(c.args.blocks).includes('active until'))).toBe(true);
+        return list;
+      });
+      const limited = updates.find((c) => !(c.result as { ok: boolean }).ok)!;
+      expect((limited.result as { error: string }).error).toBe('ratelimited');
+      const retried = updates.find((c) => c.at > limited.at)!;
+      expect(retried.at - limited.at).toBeGreaterThanOrEqual(950);
+    });
+
+    it('ephemeral replies go to the response_url on SLACK_API_URL’s origin', async () => {
+      const { driver: d, api } = started();
+      const from = api.responses.length;
+      await d.say(P.hana, 'status KC-99999');
+      await eventually(() => expect(api.responses.slice(from).map((r) => r.body.text)).toEqual(['KC-99999 does not exist.']));
+      expect(api.responses.slice(from)[0]!.body.response_type).toBe('ephemeral');
+    });
+  },
+});
