@@ -45,10 +45,12 @@ export async function runServer(
       dependencies: adapters.map((adapter) => ({ name: adapter.platform, ready: () => adapter.ready() })),
       log,
       acceptingWork: () => acceptingWork,
+      ...(keycard.directory ? { detail: keycard.directory.runtime.readinessDetail } : {}),
     }),
     metrics: () => metrics.render(),
   });
   for (const adapter of adapters) for (const route of adapter.routes()) http.route(route.path, route.handler);
+  for (const route of keycard.directory?.routes ?? []) http.route(route.path, route.handler);
   try {
     for (const adapter of adapters) await adapter.start(keycard.deps);
   } catch (error) {
@@ -56,7 +58,12 @@ export async function runServer(
     if (error instanceof KeycardError) throw new StartupError([`Keycard cannot start: ${error.message}`]);
     throw error;
   }
-  const scheduler = startScheduler(keycard.deps);
+  const directory = keycard.directory?.runtime;
+  // Every few seconds: reload the directory and offboard leavers; pull sources refresh when due, under a lease.
+  const scheduler = startScheduler(
+    keycard.deps,
+    directory ? { jobs: [{ name: 'directory', expression: '*/5 * * * * *', run: directory.tick }] } : {},
+  );
   const monitoring = startMonitoring(keycard, http);
   const port = await http.listen(keycard.config.port);
   log.info({ port, platforms: adapters.map((a) => a.platform) }, 'keycard serving');
