@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
 import { createChatFanout } from './chat/fanout.js';
+import { type DirectorySetup, setupDirectory } from './cli/directory-setup.js';
 import { type KeycardConfig, readConfig } from './config/env.js';
 import { loadDotEnv } from './config/load-dot-env.js';
 import { missingEnvReferences } from './config/policy-env-refs.js';
 import { formatPolicyErrors } from './config/policy-errors.js';
 import { loadPolicyFile } from './config/policy-loader.js';
+import { createPolicyDirectory } from './core/directory/policy-directory.js';
 import { type CoreDeps, DEFAULT_SETTINGS, type LifecycleSettings } from './core/lifecycle/deps.js';
 import { combineOnCall, createPolicyOnCall } from './core/oncall/policy-schedule.js';
 import type { Policy } from './core/policy/schema.js';
@@ -83,6 +85,8 @@ export interface Keycard {
   registry: ProviderRegistry;
   log: PinoLogger;
   metrics: KeycardMetrics;
+  /** Directory sources (SCIM, Slack, Entra, Okta) when configured. */
+  directory: DirectorySetup | undefined;
   close(): Promise<void>;
 }
 
@@ -131,19 +135,24 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     return wrapped;
   };
   const onCall = createOnCall(policy, options.env, log);
+  const ids = { uuid: randomUUID };
+  const directory = await setupDirectory(config.directory, { store, policy: () => policy, clock, ids, log, observer: metrics.directory });
   const deps: CoreDeps = {
     store,
-    policy: () => policy,
+    // With a directory, the policy's directory references resolve to their members and leavers drop out of every group.
+    policy: directory ? directory.runtime.policy : () => policy,
+    directory: directory?.runtime.directory ?? createPolicyDirectory(() => policy),
     providers: { get: provider },
     chat: createChatFanout(options.chat),
     clock,
-    ids: { uuid: randomUUID },
+    ids,
     random: Math.random,
     log,
     resolveSecret: (ref) => (ref.startsWith('env:') ? options.env[ref.slice(4)] : undefined),
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     ...(onCall ? { onCall } : {}),
   };
+  directory?.runtime.attach(deps);
   log.info({ policy: config.policyPath, database: config.databaseUrl ? 'postgres' : 'pglite', mode: config.mode }, 'keycard ready');
   return {
     deps,
@@ -153,7 +162,9 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     registry,
     log,
     metrics,
+    directory,
     async close() {
+      await directory?.runtime.drain();
       await registry.closeAll().catch((error: unknown) => log.warn({ err: String(error) }, 'closing providers failed'));
       await store.close();
     },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { KeycardConfig } from '../config/env.js';
+import { createPolicyDirectory } from '../core/directory/policy-directory.js';
 import { type CoreDeps, DEFAULT_SETTINGS } from '../core/lifecycle/deps.js';
 import type { Policy } from '../core/policy/schema.js';
 import { createSilentChat } from '../core/ports/forward-chat.js';
@@ -25,12 +26,14 @@ export async function withContext<T>(io: CliIo, fn: (ctx: CliContext) => Promise
   const clock = { now: () => new Date() };
   const store = await openStore(config, log, clock);
   try {
+    const currentPolicy = () => {
+      if (!policy) throw new Error('policy not loaded');
+      return policy;
+    };
     const deps: CoreDeps = {
       store,
-      policy: () => {
-        if (!policy) throw new Error('policy not loaded');
-        return policy;
-      },
+      policy: currentPolicy,
+      directory: createPolicyDirectory(currentPolicy),
       providers: { get: (kind) => (registry.get(kind) ? registry.instance(kind, { state: store.state, log, clock, env }) : undefined) },
       chat: createSilentChat(),
       clock,

@@ -51,9 +51,11 @@ export async function runServer(
       dependencies: adapters.map((adapter) => ({ name: adapter.platform, ready: () => adapter.ready() })),
       log,
       acceptingWork: () => acceptingWork,
+      ...(keycard.directory ? { detail: keycard.directory.runtime.readinessDetail } : {}),
     }),
   });
   for (const adapter of adapters) for (const route of adapter.routes()) http.route(route.path, route.handler);
+  for (const route of keycard.directory?.routes ?? []) http.route(route.path, route.handler);
   try {
     for (const adapter of adapters) await adapter.start(keycard.deps);
   } catch (error) {
@@ -61,7 +63,12 @@ export async function runServer(
     if (error instanceof KeycardError) throw new StartupError([`Keycard cannot start: ${error.message}`]);
     throw error;
   }
-  const scheduler = startScheduler(keycard.deps);
+  const directory = keycard.directory?.runtime;
+  // Every few seconds: reload the directory and offboard leavers; pull sources refresh when due, under a lease.
+  const scheduler = startScheduler(
+    keycard.deps,
+    directory ? { jobs: [{ name: 'directory', expression: '*/5 * * * * *', run: directory.tick }] } : {},
+  );
   const monitoring = startMonitoring(keycard, http);
   const port = await http.listen(keycard.config.port);
   const metricsServer = await listenMetrics(keycard.config.metrics, () => metrics.render(), log).catch(async (error: unknown) => {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { findBundledPolicy, MODULE_DIR } from './bundled-policy.js';
 import { readSlackEnv, readTeamsEnv, type SlackConfig, type TeamsConfig } from './chat-env.js';
+import { type DirectoryConfig, readDirectoryEnv } from './directory-env.js';
 import type { Env } from './load-dot-env.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -29,6 +30,8 @@ export interface KeycardConfig {
   teams?: TeamsConfig;
   /** Prometheus /metrics on its own listener; absent when KEYCARD_METRICS_PORT=off. */
   metrics?: MetricsConfig;
+  /** Directory sources (SCIM, Slack user groups, Entra ID, Okta) and their refresh settings. */
+  directory: DirectoryConfig;
 }
 
 export interface MetricsConfig {
@@ -144,8 +147,9 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
 
   const slack = readSlackEnv(vars);
   const teams = readTeamsEnv(vars);
-  errors.push(...slack.errors, ...teams.errors);
-  warnings.push(...slack.warnings, ...teams.warnings);
+  const directory = readDirectoryEnv(vars);
+  errors.push(...slack.errors, ...teams.errors, ...directory.errors);
+  warnings.push(...slack.warnings, ...teams.warnings, ...directory.warnings);
 
   let policy: { path: string; source: PolicySource } | undefined;
   if (vars.KEYCARD_POLICY !== undefined) policy = { path: resolve(cwd, vars.KEYCARD_POLICY), source: 'env' };
@@ -157,7 +161,7 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
   }
 
   const metrics = core.success ? readMetrics(core.data, errors, warnings) : undefined;
-  if (!core.success || errors.length > 0 || policy === undefined) return { ok: false, errors };
+  if (!core.success || errors.length > 0 || policy === undefined || directory.config === undefined) return { ok: false, errors };
   const { DATABASE_URL, KEYCARD_DATA_DIR, PORT, LOG_LEVEL, KEYCARD_ACTIVITY_SECRET } = core.data;
   return {
     ok: true,
@@ -174,6 +178,7 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
       slack: slack.config,
       teams: teams.config,
       ...(metrics ? { metrics } : {}),
+      directory: directory.config,
     },
   };
 }

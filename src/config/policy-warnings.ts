@@ -1,4 +1,5 @@
 import type { Document, LineCounter } from 'yaml';
+import { looksLikeDirectoryReference } from '../core/directory/references.js';
 import { type Policy, TIER_NAMES } from '../core/policy/schema.js';
 import { formatPath, type PolicyError } from './policy-errors.js';
 import { locatePath } from './yaml-locate.js';
@@ -24,7 +25,8 @@ export function policyWarnings(policy: Policy, file: string, doc: Document, line
       warn(['tiers', name, 'remindBefore'], 'is not shorter than approvalTtl, so approvers are reminded as soon as a request arrives');
     }
     const approvers = new Set(tier.approvers.flatMap((group) => policy.groups[group] ?? []));
-    if (approvers.size < tier.approvals) {
+    // Directory groups are counted by `keycard policy check --online`; offline their size is unknown.
+    if (approvers.size < tier.approvals && !tier.approvers.some(looksLikeDirectoryReference)) {
       warn(
         ['tiers', name, 'approvers'],
         `these groups have ${approvers.size} member(s) but ${tier.approvals} distinct approval(s) are needed, so requests in this tier can never be approved`,

@@ -16,11 +16,14 @@ export interface ReadinessOptions {
   acceptingWork?: () => boolean;
   /** Each check answers within this long or counts as failed (a probe must not hang). Default 2 s. */
   timeoutMs?: number;
+  /** Informational lines that do not decide readiness (a directory source running on last known membership). */
+  detail?: () => Record<string, string>;
 }
 
 export interface ReadinessReport {
   ok: boolean;
   checks: Record<string, string>;
+  detail?: Record<string, string>;
 }
 
 const OK = 'ok';
@@ -87,6 +90,7 @@ export function createReadinessCheck(options: ReadinessOptions): () => Promise<R
     checks.database = await database;
     for (const [name, state] of await Promise.all(platforms)) checks[name] = state;
     if (options.acceptingWork && !options.acceptingWork()) checks.shutdown = 'in progress';
-    return { ok: Object.values(checks).every((value) => value === OK), checks };
+    const detail = options.detail?.();
+    return { ok: Object.values(checks).every((value) => value === OK), checks, ...(detail ? { detail } : {}) };
   };
 }

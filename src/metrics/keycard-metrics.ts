@@ -1,9 +1,11 @@
 import { Registry } from 'prom-client';
+import type { DirectoryObserver } from '../core/ports/directory.js';
 import type { Clock, Logger } from '../core/ports/runtime.js';
 import { silentLogger } from '../core/ports/runtime.js';
 import type { Store } from '../core/ports/store.js';
 import type { Platform } from '../core/types.js';
 import { addProcessMetrics, defineMetrics, type GrantCounts } from './define-metrics.js';
+import { defineDirectoryMetrics } from './directory-metrics.js';
 import type { ChatFailureObserver } from './instrument-chat.js';
 import { type ProviderCallObserver, providerErrorCode } from './instrument-provider.js';
 import type { CommittedEventListener } from './instrument-store.js';
@@ -27,6 +29,8 @@ export interface KeycardMetrics {
   readonly onProviderCall: ProviderCallObserver;
   /** For instrumentChat: failed deliveries and 429s per platform. */
   readonly onChatFailure: ChatFailureObserver;
+  /** For the directory runtime: refresh outcomes and each source's state. */
+  readonly directory: DirectoryObserver;
   /** Where the grant gauges read from at scrape time. */
   readGrantsFrom(store: Pick<Store, 'listRequests'>, clock: Clock): void;
   /** Zero-valued failure series for the known providers and platforms, so increase() sees the first failure. */
@@ -81,6 +85,7 @@ export function createKeycardMetrics(options: MetricsOptions = {}): KeycardMetri
   };
 
   const metrics = defineMetrics(registry, grantCounts);
+  const directory = defineDirectoryMetrics(registry);
   if (options.processMetrics !== false) addProcessMetrics(registry);
 
   return {
@@ -94,6 +99,7 @@ export function createKeycardMetrics(options: MetricsOptions = {}): KeycardMetri
       metrics.chatErrors.inc({ platform, operation });
       if (isRateLimitError(error)) metrics.chatRateLimited.inc({ platform });
     },
+    directory,
     readGrantsFrom(store, clock) {
       source = { store, clock };
     },

@@ -18,6 +18,8 @@ export interface SchedulerOptions {
   preciseWindowMs?: number;
   /** Identifies this replica as a lease holder. */
   holder?: string;
+  /** More jobs on the same trigger, tracked and stopped like the core ones (the directory's refresh). */
+  jobs?: ReadonlyArray<{ name: string; expression: string; run: (holder: string) => Promise<unknown> }>;
 }
 
 const RECONCILE_LEASE = 'reconcile';
@@ -85,17 +87,22 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
       }),
     { name: 'keycard-reconcile', noOverlap: true },
   );
+  const extraTasks = (options.jobs ?? []).map((job) =>
+    cron.schedule(job.expression, () => track(job.name, () => job.run(holder)), { name: `keycard-${job.name}`, noOverlap: true }),
+  );
 
   return {
     async stop() {
       stopping = true;
       await tickTask.stop();
       await reconcileTask.stop();
+      for (const task of extraTasks) await task.stop();
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
       await Promise.allSettled([...inFlight]);
       await tickTask.destroy();
       await reconcileTask.destroy();
+      for (const task of extraTasks) await task.destroy();
       await deps.store.state.releaseLease(RECONCILE_LEASE, holder).catch(() => undefined);
     },
   };

@@ -5,6 +5,7 @@ import { insertApproval, listApprovals } from './approval-repository.js';
 import { appendAudit, readAudit } from './audit-log.js';
 import { claimDue } from './claims.js';
 import type { Database, DatabaseHandle } from './database.js';
+import { createDirectoryRepository } from './directory-repository.js';
 import { readHistory } from './history.js';
 import {
   findActiveGrant,
@@ -70,6 +71,7 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
       return listActivity(db, requestId, limit);
     },
     state: createStateStore(db, clock, guard.assertOutside),
+    directory: createDirectoryRepository(db, guard.assertOutside),
     close: () => handle.close(),
   };
 }

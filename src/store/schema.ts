@@ -13,6 +13,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import { TIER_NAMES } from '../core/policy/schema.js';
@@ -158,6 +159,55 @@ export const activityEvents = pgTable(
     event: jsonb('event').$type<Record<string, unknown>>().notNull(),
   },
   (t) => [index('activity_events_request_at_idx').on(t.requestId, t.at)],
+);
+
+/** People an identity provider pushed over SCIM (migration 0004). */
+export const scimUsers = pgTable(
+  'scim_users',
+  {
+    id: text('id').primaryKey(),
+    userName: text('user_name').notNull(),
+    externalId: text('external_id'),
+    email: text('email').notNull(),
+    active: boolean('active').notNull(),
+    displayName: text('display_name'),
+    department: text('department'),
+    manager: text('manager'),
+    resource: jsonb('resource').$type<Record<string, unknown>>().notNull(),
+    createdAt: tz('created_at').notNull(),
+    updatedAt: tz('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [uniqueIndex('scim_users_user_name_idx').on(sql`lower(${t.userName})`), index('scim_users_email_idx').on(t.email)],
+);
+
+export const scimGroups = pgTable(
+  'scim_groups',
+  {
+    id: text('id').primaryKey(),
+    displayName: text('display_name').notNull(),
+    externalId: text('external_id'),
+    createdAt: tz('created_at').notNull(),
+    updatedAt: tz('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [uniqueIndex('scim_groups_display_name_idx').on(sql`lower(${t.displayName})`)],
+);
+
+export const scimGroupMembers = pgTable(
+  'scim_group_members',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => scimGroups.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => scimUsers.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ name: 'scim_group_members_pkey', columns: [t.groupId, t.userId] }),
+    index('scim_group_members_user_idx').on(t.userId),
+  ],
 );
 
 export type AccessRequestRow = typeof accessRequests.$inferSelect;

@@ -25,7 +25,8 @@ function imports(file: string): string[] {
 function unitOf(file: string): string {
   const parts = relative(src, file).split(sep);
   if (parts.length === 1) return parts[0]!.replace(/\.ts$/, '');
-  if ((parts[0] === 'chat' || parts[0] === 'providers' || parts[0] === 'monitor') && parts.length > 2) return `${parts[0]}/${parts[1]}`;
+  if ((parts[0] === 'chat' || parts[0] === 'providers' || parts[0] === 'monitor' || parts[0] === 'directory') && parts.length > 2)
+    return `${parts[0]}/${parts[1]}`;
   return parts[0]!;
 }
 

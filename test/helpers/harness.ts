@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createPolicyDirectory } from '../../src/core/directory/policy-directory.js';
 import { type CoreDeps, DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/core/lifecycle/deps.js';
 import type { Policy } from '../../src/core/policy/schema.js';
 import type { AnomalyAlert, ChannelAlert, ChatPort, DirectMessage, IncidentRef } from '../../src/core/ports/chat.js';
@@ -100,6 +101,7 @@ export async function createHarness(
   const deps: CoreDeps = {
     store: testStore.store,
     policy: () => policy,
+    directory: createPolicyDirectory(() => policy),
     providers: { get: (k) => providers[k] },
     chat,
     clock,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createPolicyDirectory } from '../../src/core/directory/policy-directory.js';
 import { type CoreDeps, DEFAULT_SETTINGS } from '../../src/core/lifecycle/deps.js';
 import { silentLogger } from '../../src/core/ports/runtime.js';
 import type { Store } from '../../src/core/ports/store.js';
@@ -22,6 +23,7 @@ export async function createReplicaSet(count: number, provider: ScriptedProvider
   const replicas: CoreDeps[] = stores.map((store) => ({
     store,
     policy: () => policy,
+    directory: createPolicyDirectory(() => policy),
     providers: { get: (k) => (k === 'demo' ? provider : undefined) },
     chat: createRecordingChat(),
     clock,

@@ -1,4 +1,5 @@
 import { approvalProgress, checkApprover } from '../approval/rules.js';
+import { checkIdentity } from '../directory/identity-gate.js';
 import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest, Decision } from '../types.js';
 import { activate } from './activate.js';
@@ -29,6 +30,8 @@ export async function decide(deps: CoreDeps, input: DecideInput): Promise<Result
   const policy = deps.policy();
   const actor = input.actor.toLowerCase();
   const now = deps.clock.now();
+  const unknown = await checkIdentity(deps, actor, input.decision);
+  if (unknown) return unknown;
   const existing = await deps.store.getRequestByNumber(input.number);
   if (!existing) return refuse('not_found', `KC-${input.number} does not exist.`);
   if (input.decision === 'deny' && !input.comment.trim()) {

@@ -1,5 +1,6 @@
 import type { Policy } from '../policy/schema.js';
 import type { ChatPort } from '../ports/chat.js';
+import type { Directory } from '../ports/directory.js';
 import type { OnCallSource } from '../ports/oncall.js';
 import type { Provider } from '../ports/provider.js';
 import type { Clock, IdSource, Logger } from '../ports/runtime.js';
@@ -45,6 +46,8 @@ export interface CoreDeps {
   /** Resolves `env:VAR` references from the policy to their values. */
   resolveSecret: (ref: string) => string | undefined;
   settings: LifecycleSettings;
+  /** Who people are (requester attributes, identity matching); `createPolicyDirectory` when no source is configured. */
+  directory: Directory;
   /** Who is on call (policy rotations, PagerDuty). Absent: the policy's rotations. */
   onCall?: OnCallSource;
 }

@@ -1,4 +1,5 @@
 import { eligibleGroups } from '../approval/rules.js';
+import { checkIdentity } from '../directory/identity-gate.js';
 import { isMember } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest } from '../types.js';
@@ -22,6 +23,8 @@ export async function endGrant(
   input: { number: number; actor: string; reason: string; mode: 'release' | 'revoke' },
 ): Promise<Result<AccessRequest>> {
   const actor = input.actor.toLowerCase();
+  const unknown = await checkIdentity(deps, actor, input.mode);
+  if (unknown) return unknown;
   const request = await deps.store.getRequestByNumber(input.number);
   if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
   const own = request.requester === actor;

@@ -163,13 +163,15 @@ function eventLine(view: RequestView, event: LifecycleEvent, actor: string | und
     case 'timed_out':
       return 'Timed out waiting for approval';
     case 'cancelled':
-      return `Cancelled by ${who}`;
+      return `Cancelled by ${who}${view.decisionNote ? `: ${view.decisionNote}` : ''}`;
     case 'merged':
       return `Merged into ${view.parentRef ?? 'the active grant'}`;
     case 'extended':
       return `Extended by ${who}: ${statusLine(view, now)}`;
     case 'ended':
-      return view.status === 'expired' ? 'Expired · access revoked' : `Revoked by ${view.endedBy ?? who} · access removed`;
+      return view.status === 'expired'
+        ? 'Expired · access revoked'
+        : `Revoked by ${view.endedBy ?? who} · access removed${view.decisionNote ? ` · ${view.decisionNote}` : ''}`;
     case 'revoke_failed':
       return `REVOKE FAILED after repeated attempts: ${view.lastError ?? 'unknown error'} · retrying daily`;
     case 'revoke_retrying':

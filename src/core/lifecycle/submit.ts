@@ -1,4 +1,5 @@
-import { resolveResource } from '../policy/access.js';
+import { checkIdentity } from '../directory/identity-gate.js';
+import { isMember, resolveResource } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
 import { findIncidentKey } from '../risk/incident.js';
 import type { AccessRequest, RequestKind, RequestOrigin } from '../types.js';
@@ -29,8 +30,13 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
   const policy = deps.policy();
   const now = deps.clock.now();
   const requester = input.requester.toLowerCase();
+  const unknown = await checkIdentity(deps, requester, 'request');
+  if (unknown) return unknown;
   const resource = resolveResource(policy, input.resource);
   if (!resource) return refuse('unknown_resource', `Unknown resource "${input.resource}".`);
+  if (resource.requesters && !resource.requesters.some((group) => isMember(policy, group, requester))) {
+    return refuse('not_a_requester', `${resource.name} may only be requested by members of ${resource.requesters.join(', ')}.`);
+  }
   const level = input.level ?? resource.defaultLevelName;
   if (!resource.levelNames.includes(level)) {
     return refuse('unknown_level', `${resource.name} has no "${level}" level (levels: ${resource.levelNames.join(', ')}).`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeGroupReferenceProblem, looksLikeDirectoryReference } from '../directory/references.js';
 import { parseDuration } from '../duration.js';
 
 export const TIER_NAMES = ['low', 'medium', 'high', 'critical'] as const;
@@ -12,6 +13,11 @@ export const RESOURCE_MODES = ['enforce', 'pilot'] as const;
 export type ResourceMode = (typeof RESOURCE_MODES)[number];
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/;
+/** A policy group name, or a directory group reference (`slack:@db-owners`, `entra:<id>`, `okta:DB Owners`, `scim:db-owners`). */
+const groupRef = z.string().superRefine((text, ctx) => {
+  const problem = describeGroupReferenceProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** A duration written as text (`30m`, `1h30m`), parsed to milliseconds. */
 export const durationSchema = z
@@ -51,15 +57,18 @@ const tierSchema = z
   .object({
     upTo: z.number().int().min(0).max(100).optional().describe('Highest score (inclusive) in this tier; critical covers the rest'),
     approvals: z.number().int().min(0).max(5).describe('Distinct approvals needed; 0 means auto-approve'),
-    approvers: z.array(z.string().regex(NAME_RE)).default([]).describe('Groups whose members may approve'),
+    approvers: z
+      .array(groupRef)
+      .default([])
+      .describe(
+        'Groups whose members may approve: policy groups or directory references (slack:@handle, entra:<id>, okta:Name, scim:Name)',
+      ),
     distinctGroups: z.boolean().default(false).describe('Each approval must come from a different approver group'),
     channel: channelRef.optional().describe('Where approval cards for this tier are posted, per platform'),
     approvalTtl: durationSchema.prefault('1h').describe('A pending request times out after this long'),
     remindBefore: durationSchema.prefault('15m').describe('Nudge approvers this long before the approval TTL ends'),
     breakGlass: z.boolean().default(false).describe('Allow --break-glass: grant at once, review afterwards'),
-    escalateTo: z
-      .string()
-      .regex(NAME_RE)
+    escalateTo: groupRef
       .optional()
       .describe('Fallback approver group added (and notified) when a request reaches its reminder time unapproved'),
   })
@@ -89,6 +98,10 @@ const resourceSchema = z
     config: z.record(z.string(), z.unknown()).default({}).describe('Provider-specific settings'),
     notices: z.array(durationSchema).optional().describe('Expiry notice offsets for this resource (overrides notices.beforeExpiry)'),
     minTier: z.enum(TIER_NAMES).default('low').describe('Floor for on-call incident relief: requests never route below this tier'),
+    requesters: z
+      .array(groupRef)
+      .optional()
+      .describe('Who may request this resource (policy groups or directory references); absent: everyone'),
     mode: z
       .enum(RESOURCE_MODES)
       .default('enforce')
@@ -245,14 +258,16 @@ export const policySchema = z
       .strict()
       .prefault({}),
     alerts: z
-      .object({ channel: channelRef.optional(), reviewers: z.array(z.string().regex(NAME_RE)).default([]) })
+      .object({ channel: channelRef.optional(), reviewers: z.array(groupRef).default([]) })
       .strict()
       .prefault({})
       .describe('Security/ops channel for break-glass broadcasts and revoke failures; reviewers review break-glass grants'),
   })
   .strict()
   .superRefine((policy, ctx) => {
-    const groupNames = new Set(Object.keys(policy.groups));
+    const names = new Set(Object.keys(policy.groups));
+    // Directory references are checked against their source by `keycard policy check --online`, not here.
+    const groupNames = { has: (group: string) => names.has(group) || looksLikeDirectoryReference(group) };
     try {
       new Intl.DateTimeFormat('en-GB', { timeZone: policy.timezone });
     } catch {
@@ -315,6 +330,11 @@ export const policySchema = z
     });
     for (const [name, resource] of Object.entries(policy.resources)) {
       const path = ['resources', name];
+      resource.requesters?.forEach((group, i) => {
+        if (!groupNames.has(group)) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'requesters', i], message: `unknown group "${group}" (define it under groups)` });
+        }
+      });
       const levels = Object.keys(resource.levels);
       if (resource.defaultLevel !== undefined && !levels.includes(resource.defaultLevel)) {
         ctx.addIssue({

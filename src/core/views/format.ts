@@ -69,7 +69,7 @@ function enforceStatusLine(view: RequestView, now: Date): string {
     case 'denied':
       return `denied by ${view.deniedBy ?? 'an approver'}${view.decisionNote ? `: ${view.decisionNote}` : ''}`;
     case 'cancelled':
-      return 'cancelled by the requester';
+      return view.decisionNote ? `cancelled: ${view.decisionNote}` : 'cancelled by the requester';
     case 'timed_out':
       return 'timed out waiting for approval';
     case 'failed':
@@ -79,7 +79,7 @@ function enforceStatusLine(view: RequestView, now: Date): string {
     case 'revoke_failed':
       return `REVOKE FAILED · access may still be live · ${view.lastError ?? ''}`.trim();
     case 'revoked':
-      return `revoked${view.endedBy ? ` by ${view.endedBy}` : ''}${view.endedAt ? ` at ${formatClock(view.endedAt, tz, now)}` : ''}`;
+      return `revoked${view.endedBy ? ` by ${view.endedBy}` : ''}${view.endedAt ? ` at ${formatClock(view.endedAt, tz, now)}` : ''}${view.decisionNote ? `: ${view.decisionNote}` : ''}`;
     case 'expired':
       return `expired${view.endedAt ? ` at ${formatClock(view.endedAt, tz, now)}` : ''} · access revoked`;
     case 'merged':

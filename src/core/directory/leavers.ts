@@ -1,0 +1,100 @@
+import type { CoreDeps } from '../lifecycle/deps.js';
+import { announce, loadView, sendDirect } from '../lifecycle/notify.js';
+import { pilotDetail } from '../lifecycle/pilot.js';
+import { beginRevoke, performRevoke } from '../lifecycle/revoke.js';
+import type { AccessRequest } from '../types.js';
+
+export interface Leaver {
+  email: string;
+  /** Shown on the card, in DMs and in the audit log, e.g. "deactivated in the directory (scim)". */
+  reason: string;
+  /** The audit actor: `directory:scim`, `directory:okta`, … */
+  actor: string;
+}
+
+export interface OffboardReport {
+  cancelled: number[];
+  revoked: number[];
+}
+
+/**
+ * A leaver loses everything at once: pending requests (and extension requests) are cancelled and active
+ * grants revoked at the provider, each with the reason on the card, in a DM to the request's approvers and in
+ * the audit log. Every step is a conditional transition, so replicas or a repeated push do nothing twice.
+ */
+export async function offboard(deps: CoreDeps, leaver: Leaver): Promise<OffboardReport> {
+  const email = leaver.email.toLowerCase();
+  const open = await deps.store.listRequests({ requester: email, statuses: ['pending', 'active'] });
+  const report: OffboardReport = { cancelled: [], revoked: [] };
+  const note = `${email} ${leaver.reason}`;
+  for (const request of open) {
+    const now = deps.clock.now();
+    if (request.status === 'pending') {
+      const row = await deps.store.transaction(async (tx) => {
+        const moved = await tx.transition(request.id, ['pending'], {
+          status: 'cancelled',
+          decidedAt: now,
+          decisionNote: note,
+          remindAt: null,
+          approvalExpiresAt: null,
+        });
+        if (moved)
+          await tx.appendAudit({
+            at: now,
+            actor: leaver.actor,
+            action: 'request.cancelled',
+            requestId: request.id,
+            details: { ref: `KC-${request.number}`, reason: note, leaver: true, ...pilotDetail(request) },
+          });
+        return moved;
+      });
+      if (!row) continue;
+      report.cancelled.push(row.number);
+      await announce(deps, row, 'cancelled', { actor: leaver.actor });
+      await tellApprovers(deps, row, `KC-${row.number} (${row.resource}, ${row.level}) was cancelled: ${note}.`);
+    } else {
+      const claimed = await deps.store.transaction((tx) => beginRevoke(deps, tx, request, 'revoked', leaver.actor, now, note));
+      if (!claimed) continue;
+      report.revoked.push(claimed.number);
+      await tellApprovers(deps, claimed, `KC-${claimed.number} (${claimed.resource}, ${claimed.level}) is being revoked: ${note}.`);
+      await performRevoke(deps, claimed);
+    }
+  }
+  if (report.cancelled.length + report.revoked.length > 0)
+    deps.log.info({ person: email, cancelled: report.cancelled, revoked: report.revoked, reason: leaver.reason }, 'leaver offboarded');
+  return report;
+}
+
+/** The people who approved the request, or for a pending one the members of its approver groups. */
+async function tellApprovers(deps: CoreDeps, request: AccessRequest, text: string): Promise<void> {
+  const approvals = await deps.store.listApprovals(request.id);
+  const people = new Set(approvals.map((a) => a.approver));
+  if (request.status === 'pending' || request.status === 'cancelled') {
+    const policy = deps.policy();
+    for (const group of request.approverGroups) for (const member of policy.groups[group] ?? []) people.add(member);
+  }
+  people.delete(request.requester);
+  if (people.size === 0) return;
+  const view = await loadView(deps, request);
+  for (const person of people) await sendDirect(deps, person, { kind: 'info', request: view, text });
+}
+
+/**
+ * The sweep behind every directory refresh and SCIM push: anyone with an open request or grant whom the
+ * directory reports as gone is offboarded. Cheap (one indexed query on open statuses) and idempotent.
+ */
+export async function enforceLeavers(
+  deps: CoreDeps,
+  isLeaver: (email: string) => Omit<Leaver, 'email'> | undefined,
+): Promise<OffboardReport> {
+  const open = await deps.store.listRequests({ statuses: ['pending', 'active'] });
+  const total: OffboardReport = { cancelled: [], revoked: [] };
+  for (const requester of new Set(open.map((r) => r.requester))) {
+    const leaving = isLeaver(requester);
+    if (!leaving) continue;
+    const report = await offboard(deps, { email: requester, ...leaving });
+    total.cancelled.push(...report.cancelled);
+    total.revoked.push(...report.revoked);
+  }
+  return total;
+}
