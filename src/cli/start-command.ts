@@ -1,6 +1,4 @@
 import type { ChatAdapter } from '../chat/adapter.js';
-import { createSlackAdapter } from '../chat/slack/index.js';
-import { createTeamsAdapter } from '../chat/teams/index.js';
 import type { KeycardConfig } from '../config/env.js';
 import type { Logger } from '../core/ports/runtime.js';
 import { KeycardError } from '../core/result.js';
@@ -11,12 +9,21 @@ import type { CliIo } from './io.js';
 import { runConsole } from './run-console.js';
 import { runServer } from './run-server.js';
 
-/** Builds the chat adapters the environment configures (Slack, Teams, or both in one process). */
-export function createChatAdapters(config: KeycardConfig, log: Logger): ChatAdapter[] {
+/**
+ * Builds the chat adapters the environment configures (Slack, Teams, or both in one process). Each
+ * adapter and its SDK (@slack/bolt, botbuilder) is imported only when configured.
+ */
+export async function createChatAdapters(config: KeycardConfig, log: Logger): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
   try {
-    if (config.slack) adapters.push(createSlackAdapter(config.slack, { log }));
-    if (config.teams) adapters.push(createTeamsAdapter(config.teams, { log }));
+    if (config.slack) {
+      const { createSlackAdapter } = await import('../chat/slack/index.js');
+      adapters.push(createSlackAdapter(config.slack, { log }));
+    }
+    if (config.teams) {
+      const { createTeamsAdapter } = await import('../chat/teams/index.js');
+      adapters.push(createTeamsAdapter(config.teams, { log }));
+    }
   } catch (error) {
     if (error instanceof KeycardError) throw new StartupError([`Keycard cannot start: ${error.message}`]);
     throw error;
@@ -32,7 +39,7 @@ export async function startCommand(io: CliIo, args: ParsedArgs, options: { http:
   const withEnv = { ...io, env };
   if (options.consoleOnly || config.mode === 'console') return runConsole(withEnv, { http: options.http });
   const log = createLogger({ level: config.logLevel, pretty: process.stderr.isTTY });
-  const server = await runServer(withEnv, createChatAdapters(config, log), { log });
+  const server = await runServer(withEnv, await createChatAdapters(config, log), { log });
   await server.closed;
   return 0;
 }
