@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { StartupError } from '../startup-error.js';
 import { type ParsedArgs, parseArgs, UsageError } from './args.js';
 import { type CliIo, processIo } from './io.js';
+import { preferBaselineWasm } from './wasm-baseline.js';
 
 export const MAIN_USAGE = `keycard — risk-based temporary production access from Slack, Teams and the terminal
 
@@ -129,6 +130,7 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  preferBaselineWasm();
   runCli(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
