@@ -18,6 +18,9 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build also makes dist/pglite-template (an initialised, migrated embedded database to copy from).
+COPY migrations ./migrations
+COPY scripts/pglite-template.mjs ./scripts/pglite-template.mjs
 RUN npm run build
 
 # ---- runtime: production dependencies, compiled code, migrations, the example policy --------------
@@ -30,6 +33,7 @@ COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
 COPY manifests/policy.example.yaml ./manifests/policy.example.yaml
 COPY bin ./bin
+COPY scripts/ensure-built.mjs ./scripts/ensure-built.mjs
 # Only for the embedded database (single replica); the tree above stays root-owned and read-only to Keycard.
 RUN mkdir /data && chown 1000:1000 /data
 

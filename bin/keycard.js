@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when `npm run build` has produced dist/, otherwise the TypeScript sources through tsx.
-import { existsSync } from 'node:fs';
+// Runs the compiled CLI (dist/, built by `npm install`'s prepare step or `npm run build`); when dist/ is
+// missing or older than src/ (a checkout without a build), it builds it first, and falls back to the
+// TypeScript sources through tsx only if that build cannot run (no TypeScript compiler installed).
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureBuilt } from '../scripts/ensure-built.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const compiled = join(root, 'dist', 'cli', 'keycard.js');
 let cli;
-if (existsSync(compiled)) {
-  cli = await import(pathToFileURL(compiled).href);
+if (ensureBuilt(root)) {
+  const { preferBaselineWasm } = await import(pathToFileURL(join(root, 'dist', 'cli', 'wasm-baseline.js')).href);
+  preferBaselineWasm();
+  cli = await import(pathToFileURL(join(root, 'dist', 'cli', 'keycard.js')).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

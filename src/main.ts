@@ -21,15 +21,11 @@ import { createKeycardMetrics, instrumentProvider, instrumentStore, type Keycard
 import { createPagerDutyOnCall } from './oncall/index.js';
 import { builtinProviderFactories } from './providers/builtin.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
+import { StartupError } from './startup-error.js';
 import { createStore, openDatabase, runMigrations } from './store/index.js';
 
-/** A configuration or policy problem the user must fix; printed without a stack trace. */
-export class StartupError extends Error {
-  constructor(readonly lines: string[]) {
-    super(lines.join('\n'));
-    this.name = 'StartupError';
-  }
-}
+// Its own module, so the CLI can recognise it without importing the whole composition root.
+export { StartupError } from './startup-error.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -63,6 +59,8 @@ export async function loadPolicy(path: string, registry: ProviderRegistry): Prom
       `The policy file has ${result.errors.length} problem(s):`,
       ...formatPolicyErrors(result.errors).map((l) => `  ${l}`),
     ]);
+  // Only the providers this policy uses are imported (with their SDKs).
+  await registry.load(Object.values(result.policy.resources).map((resource) => resource.provider));
   return { policy: result.policy, warnings: result.warnings };
 }
 

@@ -1,16 +1,10 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { StartupError } from '../main.js';
-import { parseArgs, UsageError } from './args.js';
-import { AUDIT_USAGE, auditCommand } from './audit-command.js';
-import { INVENTORY_USAGE, inventoryCommand } from './inventory-command.js';
+import { StartupError } from '../startup-error.js';
+import { type ParsedArgs, parseArgs, UsageError } from './args.js';
 import { type CliIo, processIo } from './io.js';
-import { migrateCommand } from './migrate-command.js';
-import { POLICY_USAGE, policyCommand } from './policy-command.js';
-import { RECONCILE_USAGE, reconcileCommand } from './reconcile-command.js';
-import { RISK_USAGE, riskCommand } from './risk-command.js';
-import { startCommand } from './start-command.js';
+import { preferBaselineWasm } from './wasm-baseline.js';
 
 export const MAIN_USAGE = `keycard — risk-based temporary production access from Slack, Teams and the terminal
 
@@ -40,12 +34,45 @@ Run "keycard <command> --help" for a command's options. Configuration comes from
 
 const BOOLEAN_FLAGS = new Set(['help', 'json', 'break-glass', 'dry-run', 'offline']);
 
+type Command = (io: CliIo, args: ParsedArgs) => Promise<number>;
+
+/**
+ * Each command's module is imported only when that command runs, so a one-shot command loads no chat
+ * SDK, and `--help` loads nothing but the command's own module.
+ */
+const COMMANDS: Record<string, () => Promise<{ run: Command; usage?: string }>> = {
+  start: async () => {
+    const { startCommand } = await import('./start-command.js');
+    return { run: (io, args) => startCommand(io, args, { http: true }) };
+  },
+  console: async () => {
+    const { startCommand } = await import('./start-command.js');
+    return { run: (io, args) => startCommand(io, args, { http: false, consoleOnly: true }) };
+  },
+  migrate: async () => ({ run: (await import('./migrate-command.js')).migrateCommand }),
+  policy: async () => {
+    const m = await import('./policy-command.js');
+    return { run: m.policyCommand, usage: m.POLICY_USAGE };
+  },
+  risk: async () => {
+    const m = await import('./risk-command.js');
+    return { run: m.riskCommand, usage: m.RISK_USAGE };
+  },
+  audit: async () => {
+    const m = await import('./audit-command.js');
+    return { run: m.auditCommand, usage: m.AUDIT_USAGE };
+  },
+  reconcile: async () => {
+    const m = await import('./reconcile-command.js');
+    return { run: m.reconcileCommand, usage: m.RECONCILE_USAGE };
+  },
+  inventory: async () => {
+    const m = await import('./inventory-command.js');
+    return { run: m.inventoryCommand, usage: m.INVENTORY_USAGE };
+  },
+};
+
 const USAGES: Record<string, string> = {
-  policy: POLICY_USAGE,
-  risk: RISK_USAGE,
-  audit: AUDIT_USAGE,
-  reconcile: RECONCILE_USAGE,
-  inventory: INVENTORY_USAGE,
   start:
     'Usage: keycard start\n  Runs Keycard. With SLACK_* or MICROSOFT_APP_* set it serves those platforms over HTTP;\n  without, it runs the terminal console on embedded Postgres with the policy from KEYCARD_POLICY.',
   console:
@@ -65,31 +92,19 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   }
   const args = parseArgs(rest, BOOLEAN_FLAGS);
   try {
-    if (args.flags.has('help') && USAGES[command] && !['policy', 'risk', 'audit'].includes(command)) {
-      io.out(USAGES[command]!);
-      return 0;
+    const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!load) {
+      io.err(`keycard: unknown command "${command}"\n\n${MAIN_USAGE}`);
+      return 2;
     }
-    switch (command) {
-      case 'start':
-        return await startCommand(io, args, { http: true });
-      case 'console':
-        return await startCommand(io, args, { http: false, consoleOnly: true });
-      case 'migrate':
-        return await migrateCommand(io, args);
-      case 'policy':
-        return await policyCommand(io, args);
-      case 'risk':
-        return await riskCommand(io, args);
-      case 'audit':
-        return await auditCommand(io, args);
-      case 'reconcile':
-        return await reconcileCommand(io, args);
-      case 'inventory':
-        return await inventoryCommand(io, args);
-      default:
-        io.err(`keycard: unknown command "${command}"\n\n${MAIN_USAGE}`);
-        return 2;
+    if (args.flags.has('help') && !['policy', 'risk', 'audit'].includes(command)) {
+      const usage = USAGES[command] ?? (await load()).usage;
+      if (usage) {
+        io.out(usage);
+        return 0;
+      }
     }
+    return await (await load()).run(io, args);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`keycard ${command}: ${error.message}\n\n${error.usage}`);
@@ -115,6 +130,7 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  preferBaselineWasm();
   runCli(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

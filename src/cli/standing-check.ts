@@ -25,6 +25,7 @@ export async function standingAccessWarnings(
     .filter(([, r]) => r.connection !== undefined && Boolean(env[r.connection.slice(4)]) && registry.get(r.provider) !== undefined)
     .map(([name]) => name);
   if (names.length === 0) return [];
+  await registry.load(names.map((name) => policy.resources[name]!.provider));
   const deps = providerDeps(registry, env);
   try {
     const results = await withinBudget(

@@ -1,6 +1,4 @@
 import type { ChatAdapter } from '../chat/adapter.js';
-import { createSlackAdapter } from '../chat/slack/index.js';
-import { createTeamsAdapter } from '../chat/teams/index.js';
 import type { KeycardConfig } from '../config/env.js';
 import type { LifecycleSettings } from '../core/lifecycle/deps.js';
 import type { Logger } from '../core/ports/runtime.js';
@@ -12,12 +10,21 @@ import type { CliIo } from './io.js';
 import { runConsole } from './run-console.js';
 import { runServer, type ServerHandle } from './run-server.js';
 
-/** Builds the chat adapters the environment configures (Slack, Teams, or both in one process). */
-export function createChatAdapters(config: KeycardConfig, log: Logger): ChatAdapter[] {
+/**
+ * Builds the chat adapters the environment configures (Slack, Teams, or both in one process). Each
+ * adapter and its SDK (@slack/bolt, botbuilder) is imported only when configured.
+ */
+export async function createChatAdapters(config: KeycardConfig, log: Logger): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
   try {
-    if (config.slack) adapters.push(createSlackAdapter(config.slack, { log }));
-    if (config.teams) adapters.push(createTeamsAdapter(config.teams, { log }));
+    if (config.slack) {
+      const { createSlackAdapter } = await import('../chat/slack/index.js');
+      adapters.push(createSlackAdapter(config.slack, { log }));
+    }
+    if (config.teams) {
+      const { createTeamsAdapter } = await import('../chat/teams/index.js');
+      adapters.push(createTeamsAdapter(config.teams, { log }));
+    }
   } catch (error) {
     if (error instanceof KeycardError) throw new StartupError([`Keycard cannot start: ${error.message}`]);
     throw error;
@@ -43,7 +50,7 @@ export async function startCommand(io: CliIo, args: ParsedArgs, options: StartOp
   const settings = options.settings ? { settings: options.settings } : {};
   if (options.consoleOnly || config.mode === 'console') return runConsole(withEnv, { http: options.http, ...settings });
   const log = createLogger({ level: config.logLevel, pretty: process.stderr.isTTY });
-  const server = await runServer(withEnv, createChatAdapters(config, log), {
+  const server = await runServer(withEnv, await createChatAdapters(config, log), {
     log,
     ...settings,
     ...(options.onServing ? { handleSignals: false } : {}),

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Logger } from '../core/ports/runtime.js';
 import { KeycardError } from '../core/result.js';
 import { acquireDataDirLock } from './lock-file.js';
+import { PGLITE_START_PARAMS, prepareDataDir } from './pglite-files.js';
 import { redactSecrets, redactUrl } from './redact-url.js';
 
 /** The drizzle database both drivers provide; a transaction is one too. */
@@ -92,7 +93,12 @@ async function openPglite(options: OpenDatabaseOptions): Promise<PgliteHandle> {
   const releaseLock = inMemory ? () => {} : acquireDataDirLock(options.dataDir, options.log);
   let client: PGlite;
   try {
-    client = inMemory ? await PGlite.create({ loadDataDir: options.loadDataDir }) : await PGlite.create(resolve(options.dataDir));
+    const startParams = [...PGLITE_START_PARAMS];
+    if (inMemory) client = await PGlite.create({ loadDataDir: options.loadDataDir, startParams });
+    else {
+      prepareDataDir(options.dataDir, options.log);
+      client = await PGlite.create(resolve(options.dataDir), { startParams });
+    }
   } catch (error) {
     releaseLock();
     throw new KeycardError('database_open_failed', `cannot open the embedded database in ${options.dataDir}`, { cause: error });

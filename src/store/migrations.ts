@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
@@ -21,6 +21,10 @@ export interface MigrationOptions {
 /** Applies pending migrations; safe when several Keycard instances start at once. */
 export async function runMigrations(handle: DatabaseHandle, options: MigrationOptions = {}): Promise<void> {
   const migrationsFolder = options.migrationsFolder ?? findMigrationsFolder();
+  if (await isUpToDate(handle, migrationsFolder)) {
+    options.log?.info({ driver: handle.driver, target: handle.target }, 'database schema up to date');
+    return;
+  }
   if (handle.driver === 'pg') {
     await migratePool(handle, migrationsFolder);
   } else {
@@ -28,6 +32,22 @@ export async function runMigrations(handle: DatabaseHandle, options: MigrationOp
     await migratePglite(drizzlePglite(handle.client), { migrationsFolder });
   }
   options.log?.info({ driver: handle.driver, target: handle.target }, 'database migrations applied');
+}
+
+/**
+ * True when the database already holds every migration in the journal, by drizzle's own rule (a
+ * migration is applied when its `when` is newer than the newest `created_at` recorded): two small
+ * queries instead of hashing every SQL file and taking the lock on each start.
+ */
+async function isUpToDate(handle: DatabaseHandle, migrationsFolder: string): Promise<boolean> {
+  const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: { when: number }[] };
+  const newest = Math.max(...journal.entries.map((entry) => entry.when));
+  const query = async (sql: string): Promise<Record<string, unknown> | undefined> =>
+    handle.driver === 'pg' ? (await handle.pool.query(sql)).rows[0] : (await handle.client.query<Record<string, unknown>>(sql)).rows[0];
+  const table = await query(`select to_regclass('drizzle.__drizzle_migrations')::text as name`);
+  if (!table?.name) return false;
+  const applied = await query('select max(created_at)::text as newest from drizzle.__drizzle_migrations');
+  return applied?.newest !== null && applied?.newest !== undefined && Number(applied.newest) >= newest;
 }
 
 /**

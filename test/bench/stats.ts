@@ -8,18 +8,20 @@ export function percentile(values: number[], p: number): number {
 
 export interface BenchRow {
   benchmark: string;
+  /** The issue's target for this row, when it has one. */
+  goal?: string;
   result: string;
+  /** The same measurement on the reference (a bare node process, a bare Bolt app), taken in the same run. */
+  reference?: string;
   detail: string;
 }
 
 export function printTable(rows: BenchRow[]): void {
-  const widths = [
-    Math.max(9, ...rows.map((r) => r.benchmark.length)),
-    Math.max(6, ...rows.map((r) => r.result.length)),
-    Math.max(6, ...rows.map((r) => r.detail.length)),
-  ];
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(line(['benchmark', 'result', 'detail']));
+  const cells = (r: BenchRow) => [r.benchmark, r.goal ?? '', r.result, r.reference ?? '', r.detail];
+  const header = ['benchmark', 'goal', 'result', 'reference (same run)', 'detail'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => cells(r)[i]!.length)));
+  const line = (c: string[]) => `| ${c.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of rows) console.log(line([row.benchmark, row.result, row.detail]));
+  for (const row of rows) console.log(line(cells(row)));
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -55,6 +55,30 @@ describe.each(storeKinds())('migrations on %s', (kind) => {
       expect(applied[0]?.n).toBe(MIGRATION_COUNT);
     } finally {
       await dispose();
+    }
+  });
+});
+
+describe('migrations skipped when the schema is current', () => {
+  it('skips an up-to-date database but still applies a migration newer than the last one recorded', async () => {
+    const handle = await emptyPglite();
+    const folder = mkdtempSync(join(tmpdir(), 'kc-migrations-'));
+    try {
+      cpSync(findMigrationsFolder(), folder, { recursive: true });
+      await runMigrations(handle, { migrationsFolder: folder });
+      const journalPath = join(folder, 'meta', '_journal.json');
+      const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };
+      const last = journal.entries.at(-1)!;
+      journal.entries.push({ ...last, idx: last.idx + 1, when: last.when + 1, tag: '9999_probe' });
+      writeFileSync(journalPath, JSON.stringify(journal));
+      writeFileSync(join(folder, '9999_probe.sql'), 'create table migration_probe (id int);');
+      await runMigrations(handle, { migrationsFolder: folder });
+      expect(await tablesOf(handle)).toContain('migration_probe');
+      const applied = await queryRows(handle.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+      expect(applied[0]?.n).toBe(MIGRATION_COUNT + 1);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      await handle.close();
     }
   });
 });
