@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
 import { createConsoleChat } from '../chat/console/console-chat.js';
 import { runConsoleSession } from '../chat/console/console-session.js';
-import type { MetricsServer } from '../http/metrics-server.js';
 import type { LifecycleSettings } from '../core/lifecycle/deps.js';
+import type { MetricsServer } from '../http/metrics-server.js';
 import { createReadinessCheck } from '../http/readiness.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import { bootKeycard } from '../main.js';

@@ -77,7 +77,13 @@ describe('risk factors', () => {
   });
 
   it('reads context: incident, ticket, reason quality, break-glass', () => {
-    expect(points({ incidentKey: 'INC-42', reason: 'lag INC-42' }, 'incident')).toBe(-5);
+    // An incident key discounts only for a responder (or someone on call when responders are unknown).
+    expect(points({ incidentKey: 'INC-42', reason: 'lag INC-42' }, 'incident')).toBeUndefined();
+    expect(points({ incidentKey: 'INC-42', reason: 'lag INC-42' }, 'incident-unverified')).toBe(0);
+    expect(points({ incidentKey: 'INC-42', reason: 'lag INC-42', incidentResponder: true }, 'incident')).toBe(-5);
+    expect(points({ incidentKey: 'INC-42', reason: 'lag INC-42', onCallVia: ['sre'] }, 'incident')).toBe(-5);
+    expect(points({ incidentKey: 'INC-42', reason: 'lag INC-42', incidentResponder: false }, 'incident-not-responder')).toBe(10);
+    expect(points({ incidentKey: 'INC-42', reason: 'lag INC-42', incidentResponder: false }, 'incident')).toBeUndefined();
     expect(points({ reason: 'migrate orders per OPS-123' }, 'ticket')).toBe(-5);
     expect(points({ incidentKey: 'INC-42', reason: 'lag INC-42' }, 'ticket')).toBeUndefined();
     expect(points({ reason: 'fix' }, 'weak-reason')).toBe(10);
@@ -113,6 +119,7 @@ describe('risk factors', () => {
         resourcePolicy: policy.resources['demo-logs']!,
         reason: 'rotate logs OPS-1 INC-2',
         incidentKey: 'INC-2',
+        incidentResponder: true,
         history: { ...quiet, cleanGrantsOnResource: 5 },
       }),
     );

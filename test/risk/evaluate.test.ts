@@ -86,9 +86,9 @@ describe('evaluation on a generated history (seed 1)', () => {
     }).toMatchInlineSnapshot(`
       {
         "keycard": "0.900",
-        "policyWeights": "0.844",
-        "share": "0.227",
-        "static": "0.395",
+        "policyWeights": "0.850",
+        "share": "0.233",
+        "static": "0.402",
         "testMisuse": 20,
         "testRequests": 958,
       }

@@ -1,7 +1,10 @@
 import { formatDuration } from '../duration.js';
 import { tierForScore } from '../policy/access.js';
 import { type Policy, type ResourcePolicy, TIER_NAMES, type TierName } from '../policy/schema.js';
+import type { PersonAttributes } from '../ports/person.js';
 import type { RequesterHistory, RequestKind, RiskAssessment, RiskFactor } from '../types.js';
+import { departureFactor, type HabitContext, habitFactors } from './habit-factors.js';
+import type { RequesterHabits } from './habits.js';
 import { clockToMinutes, localTime } from './local-time.js';
 
 export interface RiskInput {
@@ -17,6 +20,14 @@ export interface RiskInput {
   history: RequesterHistory;
   /** Rotations through which the requester is on call now (empty or absent: not on call). */
   onCallVia?: string[];
+  /** Who asks (for the policy's departure list when no directory attributes are given). */
+  requester?: string;
+  /** The requester's directory attributes; absent means unknown (never a discount). */
+  person?: PersonAttributes;
+  /** The requester's own habits (store or audit replay); absent: the habit factors are not evaluated. */
+  habits?: RequesterHabits;
+  /** Whether the requester responds to the cited incident; absent: unknown (no discount unless on call). */
+  incidentResponder?: boolean;
 }
 
 /**
@@ -39,21 +50,32 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
   else if (share > 0.5) add('duration', w.durationOverHalf, `long window: ${durationText}`);
   else add('duration', 0, `short window: ${durationText}`);
 
-  const local = localTime(input.at, policy.timezone);
-  const when = `${local.hhmm} ${policy.timezone}`;
+  // Off-hours on the requester's own clock (directory time zone), unless that hour is usual for them.
+  const zone = input.person?.timeZone ?? policy.timezone;
+  const local = localTime(input.at, zone);
+  const when = `${local.hhmm} ${zone}`;
   const { days, start, end } = policy.businessHours;
+  const usual =
+    input.habits && input.habits.sameHourRequests >= t.habitHourRequests
+      ? `, usual for them (${input.habits.sameHourRequests} of their ${input.habits.windowRequests} requests near this hour)`
+      : undefined;
   if (!days.includes(local.weekday)) {
-    add('time', w.weekend, `weekend (${local.weekday} ${when})`);
+    add('time', usual ? 0 : w.weekend, `weekend (${local.weekday} ${when})${usual ?? ''}`);
   } else if (local.minutes < clockToMinutes(start) || local.minutes >= clockToMinutes(end)) {
-    add('time', w.offHours, `off-hours (${when})`);
+    add('time', usual ? 0 : w.offHours, `off-hours (${when})${usual ?? ''}`);
   } else {
     add('time', 0, `business hours (${when})`);
   }
 
   const h = input.history;
   if (h.priorGrantsOnResource === 0) add('first-access', w.firstAccess, `first access to ${input.resource}`);
-  if (h.cleanGrantsOnResource >= t.cleanHistoryGrants) {
-    add('clean-history', w.cleanHistory, `${h.cleanGrantsOnResource} earlier grants on ${input.resource} ended cleanly`);
+  // A clean record discounts repeating what was done before, capped, and never a step up.
+  if (h.cleanGrantsOnResource >= t.cleanHistoryGrants && !input.habits?.stepUp) {
+    add(
+      'clean-history',
+      Math.max(w.cleanHistory, -t.maxHistoryDiscount),
+      `${h.cleanGrantsOnResource} earlier grants on ${input.resource} ended cleanly`,
+    );
   }
   const denials = Math.min(h.recentDenials, t.maxDenials);
   if (denials > 0)
@@ -72,9 +94,26 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
     add('new-resource-burst', w.newResourceBurst, `${h.newResourcesLastDay} never-used resources requested in the last day`);
   }
 
-  if (input.incidentKey) add('incident', w.incidentKey, `incident key ${input.incidentKey}`);
   const ticket = findTicket(input.reason, policy.risk.ticketPattern, input.incidentKey);
-  if (ticket) add('ticket', w.ticketKey, `ticket ${ticket}`);
+  const context: HabitContext = {
+    resource: input.resource,
+    level: input.level,
+    durationMs: input.durationMs,
+    at: input.at,
+    incidentKey: input.incidentKey,
+    incidentResponder: input.incidentResponder,
+    onCall: (input.onCallVia?.length ?? 0) > 0,
+    ticket,
+    history: h,
+    habits: input.habits,
+    person: input.person,
+    requester: input.requester,
+  };
+  const before = factors.length;
+  habitFactors(policy, context, add);
+  departureFactor(policy, context, add);
+  const reused = factors.slice(before).some((f) => f.id === 'ticket-reuse');
+  if (ticket && !reused) add('ticket', w.ticketKey, `ticket ${ticket}`);
   const words = input.reason
     .trim()
     .split(/\s+/)
@@ -88,7 +127,28 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
 
   const total = factors.reduce((sum, f) => sum + f.points, 0);
   const score = Math.max(0, Math.min(100, Math.round(total)));
-  return { score, tier: tierForScore(policy, score), factors };
+  return capAutoApproval(policy, { score, tier: tierForScore(policy, score), factors }, input.habits);
+}
+
+/** Auto-approval stops after autoApproveCap requests within autoApproveWindow, whatever the score. */
+function capAutoApproval(policy: Policy, assessment: RiskAssessment, habits: RequesterHabits | undefined): RiskAssessment {
+  const t = policy.risk.thresholds;
+  if (t.autoApproveCap === 0 || !habits || habits.autoApprovedRecently < t.autoApproveCap) return assessment;
+  if (policy.tiers[assessment.tier].approvals > 0) return assessment;
+  const next = TIER_NAMES.slice(TIER_NAMES.indexOf(assessment.tier) + 1).find((name) => policy.tiers[name].approvals > 0);
+  if (!next) return assessment;
+  return {
+    ...assessment,
+    tier: next,
+    factors: [
+      ...assessment.factors,
+      {
+        id: 'auto-approve-cap',
+        points: 0,
+        reason: `${habits.autoApprovedRecently} auto-approved requests within ${formatDuration(t.autoApproveWindow)} (cap ${t.autoApproveCap}): routed as ${next}`,
+      },
+    ],
+  };
 }
 
 function findTicket(reason: string, pattern: string, incidentKey: string | null): string | undefined {

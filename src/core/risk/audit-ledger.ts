@@ -1,7 +1,24 @@
-import type { TierName } from '../policy/schema.js';
+import type { Policy, TierName } from '../policy/schema.js';
 import { TIER_NAMES } from '../policy/schema.js';
+import type { PersonAttributes } from '../ports/person.js';
 import type { AuditInput, EndReason, RequesterHistory, RequestKind, RiskFactor } from '../types.js';
+import { computeHabits, normaliseReason, type PastRequest, type RequesterHabits, ticketsIn } from './habits.js';
 import { createHistoryTracker, type HistoryWindows } from './history-tracker.js';
+
+/** What a replay can add to each request beyond the counts: habits, directory attributes, incident roles. */
+export interface ReplayContext {
+  policy: Policy;
+  /** The directory as of the request (absent: unknown). */
+  person?: (email: string, at: Date) => PersonAttributes | undefined;
+  /** Whether `email` responds to incident `key` (absent or undefined: unknown). */
+  responder?: (email: string, key: string, at: Date) => boolean | undefined;
+}
+
+export interface RequestContext {
+  habits: RequesterHabits;
+  person?: PersonAttributes;
+  incidentResponder?: boolean;
+}
 
 export type LedgerOutcome = 'pending' | 'auto_approved' | 'break_glass' | 'approved' | 'denied' | 'timed_out' | 'cancelled';
 
@@ -44,6 +61,8 @@ export interface LedgerRequest {
   failed: boolean;
   /** Anomaly alerts raised during this grant. */
   anomalies: LedgerAnomaly[];
+  /** Habits and context at submission, when the ledger was given a ReplayContext. */
+  context?: RequestContext;
 }
 
 export interface AuditLedger {
@@ -71,8 +90,42 @@ export function hadBadOutcome(request: LedgerRequest): boolean {
  * keeps the requester-history counts up to date as it goes, so every request carries the history
  * Keycard saw when it scored it. Unknown actions are ignored, so newer logs replay too.
  */
-export function createAuditLedger(windows: HistoryWindows): AuditLedger {
+export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContext): AuditLedger {
   const tracker = createHistoryTracker(windows);
+  const pastByRequester = new Map<string, PastRequest[]>();
+  const pastById = new Map<string, PastRequest>();
+  const remember = (request: LedgerRequest) => {
+    if (!replay) return;
+    const policy = replay.policy;
+    const tickets = ticketsIn(request.reason, policy.risk.ticketPattern, request.incidentKey);
+    const list = pastByRequester.get(request.requester) ?? [];
+    const habits = computeHabits(policy, list, {
+      at: request.createdAt,
+      resource: request.resource,
+      level: request.level,
+      reason: request.reason,
+      tickets,
+    });
+    const person = replay.person?.(request.requester, request.createdAt);
+    const responder = request.incidentKey ? replay.responder?.(request.requester, request.incidentKey, request.createdAt) : undefined;
+    request.context = { habits, ...(person ? { person } : {}), ...(responder !== undefined ? { incidentResponder: responder } : {}) };
+    if (request.kind !== 'access') return;
+    const past: PastRequest = {
+      at: request.createdAt.getTime(),
+      resource: request.resource,
+      level: request.level,
+      durationMs: request.durationMs,
+      reasonKey: normaliseReason(request.reason),
+      tickets,
+      granted: false,
+      autoApproved: false,
+      approver: null,
+      decisionMs: null,
+    };
+    list.push(past);
+    pastByRequester.set(request.requester, list);
+    pastById.set(request.id, past);
+  };
   const list: LedgerRequest[] = [];
   const byId = new Map<string, LedgerRequest>();
   const byRef = new Map<string, LedgerRequest>();
@@ -89,6 +142,8 @@ export function createAuditLedger(windows: HistoryWindows): AuditLedger {
   const activate = (request: LedgerRequest, at: Date) => {
     request.activatedAt ??= at;
     tracker.activated(request.id, at);
+    const past = pastById.get(request.id);
+    if (past) past.granted = true;
     let set = activeByRequester.get(request.requester);
     if (!set) {
       set = new Set();
@@ -113,6 +168,7 @@ export function createAuditLedger(windows: HistoryWindows): AuditLedger {
         list.push(request);
         byId.set(request.id, request);
         byRef.set(request.ref, request);
+        remember(request);
         tracker.submitted({ id: request.id, requester: request.requester, resource: request.resource, kind: request.kind, at: event.at });
         return;
       }
@@ -134,10 +190,13 @@ export function createAuditLedger(windows: HistoryWindows): AuditLedger {
       const request = find(event);
       if (!request) return;
       switch (event.action) {
-        case 'request.auto_approved':
+        case 'request.auto_approved': {
+          const past = pastById.get(request.id);
+          if (past) past.autoApproved = true;
           request.outcome = 'auto_approved';
           request.decidedAt = event.at;
           break;
+        }
         case 'request.break_glass':
           request.outcome = 'break_glass';
           request.breakGlass = true;
@@ -151,6 +210,11 @@ export function createAuditLedger(windows: HistoryWindows): AuditLedger {
           request.decidedAt = event.at;
           const approvers = Array.isArray(d.approvers) ? d.approvers.filter((a): a is string => typeof a === 'string') : [];
           if (approvers.length > 0) request.approvers = approvers;
+          const past = pastById.get(request.id);
+          if (past) {
+            past.approver = request.approvers[request.approvers.length - 1] ?? event.actor;
+            past.decisionMs = event.at.getTime() - request.createdAt.getTime();
+          }
           break;
         }
         case 'request.denied':
@@ -198,8 +262,8 @@ export function createAuditLedger(windows: HistoryWindows): AuditLedger {
 }
 
 /** Replays a whole audit log (in chain order) into a ledger. */
-export function replayAudit(events: Iterable<AuditInput>, windows: HistoryWindows): AuditLedger {
-  const ledger = createAuditLedger(windows);
+export function replayAudit(events: Iterable<AuditInput>, windows: HistoryWindows, replay?: ReplayContext): AuditLedger {
+  const ledger = createAuditLedger(windows, replay);
   for (const event of events) ledger.apply(event);
   return ledger;
 }

@@ -4,7 +4,6 @@ import { SENSITIVITIES } from '../policy/schema.js';
 import type { RiskAssessment } from '../types.js';
 import { applyIncidentRelief, assessRisk, type RiskInput } from './assess.js';
 import type { LedgerRequest } from './audit-ledger.js';
-import { timeClass } from './time-class.js';
 
 /**
  * A policy weight, named by its path under `risk`: `sensitivity.critical`, `levels.write`,
@@ -29,6 +28,16 @@ const FACTOR_WEIGHT: Record<string, FactorName> = {
   'weak-reason': 'weakReason',
   'break-glass': 'breakGlass',
   'on-call': 'onCall',
+  'step-up': 'stepUp',
+  escalation: 'escalation',
+  'unusual-new-resources': 'unusualNewResources',
+  'outside-work': 'outsideWork',
+  'pasted-reason': 'pastedReason',
+  'duration-habit': 'durationVsHabit',
+  departure: 'departure',
+  'incident-not-responder': 'incidentNotResponder',
+  'ticket-reuse': 'ticketReuse',
+  'approver-concentration': 'approverConcentration',
 };
 
 /**
@@ -43,10 +52,18 @@ export function riskFeatures(policy: Policy, input: RiskInput): FeatureVector {
   const share = input.durationMs / input.resourcePolicy.maxDuration;
   if (share > 0.75) features.push(['factors.durationOverThreeQuarters', 1]);
   else if (share > 0.5) features.push(['factors.durationOverHalf', 1]);
-  const when = timeClass(policy, input.at);
-  if (when === 'weekend') features.push(['factors.weekend', 1]);
-  else if (when === 'off-hours') features.push(['factors.offHours', 1]);
   for (const factor of assessRisk(policy, input).factors) {
+    // Off-hours is judged on the requester's own clock and habits: read what assessRisk decided.
+    if (factor.id === 'time' && factor.points !== 0) {
+      features.push([factor.reason.startsWith('weekend') ? 'factors.weekend' : 'factors.offHours', 1]);
+      continue;
+    }
+    if (factor.id === 'clean-history') {
+      // Capped at maxHistoryDiscount: counts as a fraction of the weight when the cap bites.
+      const weight = policy.risk.factors.cleanHistory;
+      features.push(['factors.cleanHistory', weight === 0 ? 1 : factor.points / weight]);
+      continue;
+    }
     const weight = FACTOR_WEIGHT[factor.id];
     if (weight) features.push([`factors.${weight}`, 1]);
     else if (factor.id === 'recent-denials') features.push(['factors.recentDenial', Math.min(input.history.recentDenials, t.maxDenials)]);
@@ -121,6 +138,10 @@ export function riskInputFor(policy: Policy, request: LedgerRequest): RiskInput 
     at: request.createdAt,
     history: request.history,
     ...(request.onCallVia.length > 0 ? { onCallVia: request.onCallVia } : {}),
+    requester: request.requester,
+    ...(request.context?.person ? { person: request.context.person } : {}),
+    ...(request.context?.habits ? { habits: request.context.habits } : {}),
+    ...(request.context?.incidentResponder !== undefined ? { incidentResponder: request.context.incidentResponder } : {}),
   };
 }
 

@@ -1,0 +1,125 @@
+import { formatDuration } from '../duration.js';
+import type { Policy } from '../policy/schema.js';
+import type { PersonAttributes } from '../ports/person.js';
+import type { RequesterHistory } from '../types.js';
+import type { RequesterHabits } from './habits.js';
+
+type Add = (id: string, points: number, reason: string) => void;
+
+const DAY_MS = 86_400_000;
+
+export interface HabitContext {
+  resource: string;
+  level: string;
+  durationMs: number;
+  at: Date;
+  incidentKey: string | null;
+  /** True: a responder of the cited incident; false: known not to be one; undefined: unknown. */
+  incidentResponder: boolean | undefined;
+  onCall: boolean;
+  ticket: string | undefined;
+  history: RequesterHistory;
+  habits: RequesterHabits | undefined;
+  person: PersonAttributes | undefined;
+  requester: string | undefined;
+}
+
+/** When the person leaves, from the directory or the policy's departure list; undefined when nobody says. */
+export function leaveDateOf(policy: Policy, person: PersonAttributes | undefined, requester: string | undefined): Date | undefined {
+  if (person?.leaveDate) return person.leaveDate;
+  const email = (person?.email ?? requester ?? '').toLowerCase();
+  const listed = policy.risk.departures.find((d) => d.email === email);
+  return listed ? new Date(`${listed.leaveDate}T23:59:59Z`) : undefined;
+}
+
+/**
+ * The factors that judge a request against the requester's own habits and context (issue #19).
+ * Each adds points with a reason a reviewer can check; absent habits or attributes mean "unknown",
+ * which never discounts.
+ */
+export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
+  const w = policy.risk.factors;
+  const t = policy.risk.thresholds;
+  const h = c.habits;
+  const settled = h !== undefined && h.grantsInWindow >= t.habitMinGrants;
+
+  // Incidents: the key lowers risk only for someone responding to it.
+  if (c.incidentKey) {
+    if (c.incidentResponder === true || (c.incidentResponder === undefined && c.onCall)) {
+      add(
+        'incident',
+        w.incidentKey,
+        `incident ${c.incidentKey}, and they are ${c.incidentResponder ? 'one of its responders' : 'on call'}`,
+      );
+    } else if (c.incidentResponder === false) {
+      add(
+        'incident-not-responder',
+        w.incidentNotResponder,
+        `cites ${c.incidentKey} but is not one of its responders (not paged, not in its channel)`,
+      );
+    } else {
+      add('incident-unverified', 0, `cites ${c.incidentKey}; not known to be responding, so no discount`);
+    }
+  }
+  if (c.ticket && h?.ticketReuse && (h.ticketReuse.families >= t.ticketMaxFamilies || h.ticketReuse.firstMsAgo > t.ticketMaxAge)) {
+    const r = h.ticketReuse;
+    add(
+      'ticket-reuse',
+      w.ticketReuse,
+      r.families >= t.ticketMaxFamilies
+        ? `ticket ${r.ticket} cited for ${r.families} unrelated resource families`
+        : `ticket ${r.ticket} first cited ${formatDuration(r.firstMsAgo)} ago`,
+    );
+  }
+  if (!h) return;
+  if (h.stepUp) add('step-up', w.stepUp, `step up from ${h.stepUp.from} to ${c.level} ${c.resource}: history discounts do not apply`);
+  if (h.escalationSteps >= t.escalationSteps) {
+    add('escalation', w.escalation, `climbing over ${formatDuration(t.escalationWindow)}: ${h.escalationPath.join(' → ')}`);
+  }
+  if (settled && c.history.newResourcesLastDay >= 2) {
+    add(
+      'unusual-new-resources',
+      w.unusualNewResources,
+      `${c.history.newResourcesLastDay} never-used resources in a day, unlike their ${h.grantsInWindow} grants in the window`,
+    );
+  }
+  if (settled && h.newFamily)
+    add('outside-work', w.outsideWork, `${c.resource} is outside their usual work (no grant in its family before)`);
+  if (h.reasonFamilies >= t.pastedReasonFamilies) {
+    add('pasted-reason', w.pastedReason, `the same reason given for ${h.reasonFamilies} unrelated resource families`);
+  }
+  if (h.usualDurationMs !== null && c.durationMs >= t.durationHabitRatio * h.usualDurationMs) {
+    add(
+      'duration-habit',
+      w.durationVsHabit,
+      `${formatDuration(c.durationMs)}, they usually take ${formatDuration(h.usualDurationMs)} on ${c.resource}`,
+    );
+  }
+  const u = h.usualApprover;
+  if (u && u.approved >= t.approverMinApprovals && u.approved / u.of >= t.approverShare && u.medianMs <= t.fastApproval) {
+    add(
+      'approver-concentration',
+      w.approverConcentration,
+      `${u.email} approved ${u.approved} of their ${u.of} approvals, median ${formatDuration(Math.max(1000, Math.round(u.medianMs / 1000) * 1000))}: route to another approver`,
+    );
+  }
+}
+
+/** Departure context: someone whose last day is near (or past). */
+export function departureFactor(policy: Policy, c: HabitContext, add: Add): void {
+  const leave = leaveDateOf(policy, c.person, c.requester);
+  if (c.person && !c.person.active) {
+    add('departure', policy.risk.factors.departure, 'the directory lists them as deactivated');
+    return;
+  }
+  if (!leave) return;
+  const ahead = leave.getTime() - c.at.getTime();
+  if (ahead <= policy.risk.thresholds.departureWindow) {
+    const days = Math.max(0, Math.ceil(ahead / DAY_MS));
+    add(
+      'departure',
+      policy.risk.factors.departure,
+      ahead < 0 ? 'their leave date has passed' : `leaving in ${days} day(s) (last day ${leave.toISOString().slice(0, 10)})`,
+    );
+  }
+}

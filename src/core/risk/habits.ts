@@ -1,0 +1,215 @@
+import type { Policy } from '../policy/schema.js';
+import { SENSITIVITIES } from '../policy/schema.js';
+
+/**
+ * What a requester usually does, from their own recent requests: the signals a score needs to judge a
+ * request against the person's habits rather than against everybody's (escalation, unusual new
+ * resources, pasted reasons, durations, hours, approvers). Pure: the store and the audit replay both
+ * feed it the same records, so production and evaluation cannot drift apart.
+ */
+
+/** One earlier request of the requester, as the store or the audit log knows it. */
+export interface PastRequest {
+  at: number;
+  resource: string;
+  level: string;
+  durationMs: number;
+  /** normaliseReason() of the reason text. */
+  reasonKey: string;
+  /** Ticket keys the reason cites. */
+  tickets: string[];
+  granted: boolean;
+  autoApproved: boolean;
+  /** Who approved it and how long after submission (null when not approved by a person). */
+  approver: string | null;
+  decisionMs: number | null;
+}
+
+export interface RequesterHabits {
+  /** Earlier grants in the history window (how established the person's habits are). */
+  grantsInWindow: number;
+  /** Level or sensitivity above anything granted before on this resource family (null when nothing was). */
+  stepUp: { from: string } | null;
+  /** Climbs in level or sensitivity on this family within the escalation window, this request included. */
+  escalationSteps: number;
+  escalationPath: string[];
+  /** The family of this resource was never granted to them before. */
+  newFamily: boolean;
+  /** Distinct resource families this exact reason was given for by them in the window, this request included. */
+  reasonFamilies: number;
+  /** Median duration of their earlier grants on this resource (null with fewer than 3). */
+  usualDurationMs: number | null;
+  /** Their requests in the history window within 90 minutes of this time of day, and in all. */
+  sameHourRequests: number;
+  windowRequests: number;
+  /** The person who approved most of their requests in the window, how often and how fast. */
+  usualApprover: { email: string; approved: number; of: number; medianMs: number } | null;
+  /** Their auto-approved requests within the auto-approve window. */
+  autoApprovedRecently: number;
+  /** For a cited ticket: how many families they cited it for, and how long ago they first did. */
+  ticketReuse: { ticket: string; families: number; firstMsAgo: number } | null;
+}
+
+export interface CurrentRequest {
+  at: Date;
+  resource: string;
+  level: string;
+  reason: string;
+  tickets: string[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** Lower-case words only, so the same sentence pasted twice compares equal. */
+export function normaliseReason(reason: string): string {
+  return reason
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+/** The resource's family: the policy's `family`, else its name without the last dash-part (orders-db → orders). */
+export function familyOf(policy: Policy, resource: string): string {
+  const declared = policy.resources[resource]?.family;
+  if (declared) return declared;
+  const dash = resource.lastIndexOf('-');
+  return dash > 0 ? resource.slice(0, dash) : resource;
+}
+
+function levelRank(policy: Policy, level: string): number {
+  return policy.risk.levels[level] ?? 0;
+}
+
+function sensitivityRank(policy: Policy, resource: string): number {
+  const s = policy.resources[resource]?.sensitivity;
+  return s ? SENSITIVITIES.indexOf(s) : 0;
+}
+
+/** A request's place on the climb: sensitivity first, then level. */
+function rank(policy: Policy, resource: string, level: string): number {
+  return sensitivityRank(policy, resource) * 1000 + levelRank(policy, level);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The requester's habits as of `current.at`, from their earlier requests (any order, any age). */
+export function computeHabits(policy: Policy, past: readonly PastRequest[], current: CurrentRequest): RequesterHabits {
+  const t = policy.risk.thresholds;
+  const now = current.at.getTime();
+  const historySince = now - t.historyWindow;
+  const family = familyOf(policy, current.resource);
+  const currentRank = rank(policy, current.resource, current.level);
+  const currentKey = normaliseReason(current.reason);
+  const minuteOfDay = (ms: number) => Math.floor((ms % DAY_MS) / 60_000);
+  const nowMinute = minuteOfDay(now);
+
+  let grantsInWindow = 0;
+  let maxBefore = -1;
+  let maxBeforeLabel = '';
+  let newFamily = true;
+  const reasonFamilies = new Set<string>([family]);
+  const durations: number[] = [];
+  let sameHour = 0;
+  let windowRequests = 0;
+  const approvers = new Map<string, number[]>();
+  let approvedCount = 0;
+  let autoApprovedRecently = 0;
+  const ticketFamilies = new Map<string, { families: Set<string>; first: number }>();
+  const climb: Array<{ at: number; rank: number; label: string }> = [];
+  for (const p of past) {
+    if (p.at >= now) continue;
+    const pFamily = familyOf(policy, p.resource);
+    const inWindow = p.at >= historySince;
+    if (inWindow) {
+      windowRequests += 1;
+      const gap = Math.abs(minuteOfDay(p.at) - nowMinute);
+      if (Math.min(gap, 1440 - gap) <= 90) sameHour += 1;
+      if (p.reasonKey === currentKey && currentKey !== '') reasonFamilies.add(pFamily);
+      if (p.approver !== null && p.decisionMs !== null) {
+        approvedCount += 1;
+        const list = approvers.get(p.approver) ?? [];
+        list.push(p.decisionMs);
+        approvers.set(p.approver, list);
+      }
+    }
+    if (p.autoApproved && p.at >= now - t.autoApproveWindow) autoApprovedRecently += 1;
+    for (const ticket of p.tickets) {
+      const entry = ticketFamilies.get(ticket) ?? { families: new Set<string>(), first: p.at };
+      entry.families.add(pFamily);
+      entry.first = Math.min(entry.first, p.at);
+      ticketFamilies.set(ticket, entry);
+    }
+    if (!p.granted) continue;
+    if (inWindow) grantsInWindow += 1;
+    if (pFamily !== family) continue;
+    newFamily = false;
+    const r = rank(policy, p.resource, p.level);
+    const label = `${p.level} ${p.resource}`;
+    if (p.at >= now - t.escalationWindow) climb.push({ at: p.at, rank: r, label });
+    else if (r > maxBefore) {
+      maxBefore = r;
+      maxBeforeLabel = label;
+    }
+    if (p.resource === current.resource && inWindow) durations.push(p.durationMs);
+  }
+  // Climbs within the escalation window: each request above everything granted on the family before it.
+  climb.sort((a, b) => a.at - b.at);
+  let top = maxBefore;
+  let topLabel = maxBeforeLabel;
+  let steps = 0;
+  const path: string[] = maxBefore >= 0 ? [maxBeforeLabel] : [];
+  for (const c of climb) {
+    if (c.rank > top) {
+      if (top >= 0) {
+        steps += 1;
+        path.push(c.label);
+      } else path.push(c.label);
+      top = c.rank;
+      topLabel = c.label;
+    }
+  }
+  const stepUp = top >= 0 && currentRank > top ? { from: topLabel } : null;
+  if (stepUp) {
+    steps += 1;
+    path.push(`${current.level} ${current.resource}`);
+  }
+  let usualApprover: RequesterHabits['usualApprover'] = null;
+  for (const [email, times] of approvers) {
+    if (!usualApprover || times.length > usualApprover.approved)
+      usualApprover = { email, approved: times.length, of: approvedCount, medianMs: median(times) };
+  }
+  let ticketReuse: RequesterHabits['ticketReuse'] = null;
+  for (const ticket of current.tickets) {
+    const entry = ticketFamilies.get(ticket);
+    if (!entry) continue;
+    const families = new Set(entry.families).add(family).size;
+    if (!ticketReuse || families > ticketReuse.families) ticketReuse = { ticket, families, firstMsAgo: now - entry.first };
+  }
+  return {
+    grantsInWindow,
+    stepUp,
+    escalationSteps: stepUp ? steps : 0,
+    escalationPath: stepUp ? path : [],
+    newFamily,
+    reasonFamilies: currentKey === '' ? 0 : reasonFamilies.size,
+    usualDurationMs: durations.length >= 3 ? median(durations) : null,
+    sameHourRequests: sameHour,
+    windowRequests,
+    usualApprover,
+    autoApprovedRecently,
+    ticketReuse,
+  };
+}
+
+/** Ticket keys a reason cites (the policy's ticket pattern), the incident key excluded. */
+export function ticketsIn(reason: string, pattern: string, incidentKey: string | null): string[] {
+  const found: string[] = [];
+  for (const match of reason.matchAll(new RegExp(pattern, 'g'))) {
+    if (match[0].toUpperCase() !== incidentKey && !found.includes(match[0])) found.push(match[0]);
+  }
+  return found;
+}

@@ -1,0 +1,258 @@
+import { describe, expect, it } from 'vitest';
+import type { Policy } from '../../src/core/policy/schema.js';
+import { assessRisk, type RiskInput } from '../../src/core/risk/assess.js';
+import { computeHabits, normaliseReason, type PastRequest, type RequesterHabits } from '../../src/core/risk/habits.js';
+import type { RequesterHistory } from '../../src/core/types.js';
+import { BUSINESS_HOURS, makePolicy } from '../fixtures/policy.js';
+
+const base = makePolicy();
+const policy: Policy = {
+  ...base,
+  resources: {
+    ...base.resources,
+    'orders-replica': { ...base.resources['demo-db']!, sensitivity: 'medium' },
+    'orders-db': { ...base.resources['demo-db']!, sensitivity: 'high' },
+    'billing-db': { ...base.resources['demo-db']!, sensitivity: 'critical' },
+    'search-db': { ...base.resources['demo-db']!, sensitivity: 'high' },
+  },
+};
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const now = BUSINESS_HOURS.getTime();
+const quiet: RequesterHistory = {
+  cleanGrantsOnResource: 0,
+  priorGrantsOnResource: 1,
+  recentDenials: 0,
+  recentAnomalies: 0,
+  requestsInVelocityWindow: 0,
+  newResourcesLastDay: 0,
+};
+
+function past(daysAgo: number, resource: string, level = 'read', extra: Partial<PastRequest> = {}): PastRequest {
+  return {
+    at: now - daysAgo * DAY,
+    resource,
+    level,
+    durationMs: HOUR,
+    reasonKey: normaliseReason(`work on ${resource} ${daysAgo}`),
+    tickets: [],
+    granted: true,
+    autoApproved: false,
+    approver: null,
+    decisionMs: null,
+    ...extra,
+  };
+}
+
+/** A settled person: ten ordinary grants on orders-replica over the last months, at this time of day. */
+const routine = Array.from({ length: 10 }, (_, i) => past(60 - i * 5, 'orders-replica'));
+
+function score(request: Partial<RiskInput>, records: PastRequest[], history: Partial<RequesterHistory> = {}) {
+  const resource = request.resource ?? 'orders-replica';
+  const reason = request.reason ?? 'look at slow queries reported in standup';
+  const habits: RequesterHabits = computeHabits(policy, records, {
+    at: request.at ?? BUSINESS_HOURS,
+    resource,
+    level: request.level ?? 'read',
+    reason,
+    tickets: (reason.match(/\b[A-Z][A-Z0-9]{1,9}-[0-9]+\b/g) ?? []).filter((t) => t !== request.incidentKey),
+  });
+  const input: RiskInput = {
+    resource,
+    resourcePolicy: policy.resources[resource]!,
+    level: 'read',
+    durationMs: HOUR,
+    reason,
+    incidentKey: null,
+    breakGlass: false,
+    kind: 'access',
+    at: BUSINESS_HOURS,
+    history: { ...quiet, ...history },
+    habits,
+    requester: 'alice@example.com',
+    ...request,
+  };
+  return assessRisk(policy, input);
+}
+const factor = (a: ReturnType<typeof score>, id: string) => a.factors.find((f) => f.id === id);
+
+describe('habit factors (true and false cases)', () => {
+  it('escalation: read → write → admin on one family within the window, not a repeat of known access', () => {
+    const climbing = [...routine, past(20, 'orders-db', 'read'), past(10, 'orders-db', 'write')];
+    const a = score({ resource: 'orders-db', level: 'admin' }, climbing);
+    expect(factor(a, 'escalation')?.points).toBe(20);
+    expect(factor(a, 'escalation')?.reason).toContain('read orders-db → write orders-db → admin orders-db');
+    expect(factor(a, 'step-up')?.points).toBe(5);
+    const repeat = score({ resource: 'orders-db', level: 'write' }, [...climbing, past(70, 'orders-db', 'admin')]);
+    expect(factor(repeat, 'escalation')).toBeUndefined();
+    expect(factor(repeat, 'step-up')).toBeUndefined();
+  });
+
+  it('history discounts are capped and never apply to a step up', () => {
+    const generous: Policy = { ...policy, risk: { ...policy.risk, factors: { ...policy.risk.factors, cleanHistory: -25 } } };
+    const habits = computeHabits(generous, routine, {
+      at: BUSINESS_HOURS,
+      resource: 'orders-replica',
+      level: 'read',
+      reason: 'x',
+      tickets: [],
+    });
+    const base = {
+      resource: 'orders-replica',
+      resourcePolicy: generous.resources['orders-replica']!,
+      level: 'read',
+      durationMs: HOUR,
+      reason: 'checking the nightly export totals',
+      incidentKey: null,
+      breakGlass: false,
+      kind: 'access' as const,
+      at: BUSINESS_HOURS,
+      history: { ...quiet, cleanGrantsOnResource: 9 },
+    };
+    expect(assessRisk(generous, { ...base, habits }).factors.find((f) => f.id === 'clean-history')?.points).toBe(-10);
+    const up = computeHabits(generous, routine, {
+      at: BUSINESS_HOURS,
+      resource: 'orders-replica',
+      level: 'write',
+      reason: 'x',
+      tickets: [],
+    });
+    expect(assessRisk(generous, { ...base, level: 'write', habits: up }).factors.find((f) => f.id === 'clean-history')).toBeUndefined();
+  });
+
+  it('unusual new resources: a settled person requesting never-used resources; a newcomer doing so is normal', () => {
+    expect(factor(score({}, routine, { newResourcesLastDay: 2 }), 'unusual-new-resources')?.points).toBe(15);
+    expect(factor(score({}, routine.slice(0, 3), { newResourcesLastDay: 2 }), 'unusual-new-resources')).toBeUndefined();
+    expect(factor(score({}, routine, { newResourcesLastDay: 1 }), 'unusual-new-resources')).toBeUndefined();
+  });
+
+  it('outside work: a family never granted to a settled person', () => {
+    expect(factor(score({ resource: 'billing-db' }, routine), 'outside-work')?.points).toBe(10);
+    expect(factor(score({ resource: 'orders-db' }, routine), 'outside-work')).toBeUndefined();
+  });
+
+  it('pasted reason: one sentence for three unrelated families; the same sentence on one family is a habit', () => {
+    const text = 'investigating an issue reported by the support team';
+    const pasted = [
+      ...routine,
+      past(3, 'search-db', 'read', { reasonKey: normaliseReason(text) }),
+      past(2, 'orders-replica', 'read', { reasonKey: normaliseReason(text) }),
+    ];
+    expect(factor(score({ resource: 'billing-db', reason: text }, pasted), 'pasted-reason')?.points).toBe(15);
+    const habit = [...routine, past(3, 'orders-replica', 'read', { reasonKey: normaliseReason(text) })];
+    expect(factor(score({ resource: 'orders-replica', reason: text }, habit), 'pasted-reason')).toBeUndefined();
+  });
+
+  it('duration against their own habit on the resource', () => {
+    expect(factor(score({ durationMs: 3 * HOUR }, routine), 'duration-habit')?.points).toBe(10);
+    expect(factor(score({ durationMs: 90 * 60_000 }, routine), 'duration-habit')).toBeUndefined();
+  });
+
+  it('departure: the directory or the policy list says they leave soon', () => {
+    const leaving = score({ person: { email: 'alice@example.com', active: true, leaveDate: new Date(now + 10 * DAY) } }, routine);
+    expect(factor(leaving, 'departure')?.points).toBe(25);
+    expect(
+      factor(score({ person: { email: 'alice@example.com', active: true, leaveDate: new Date(now + 90 * DAY) } }, routine), 'departure'),
+    ).toBeUndefined();
+    expect(factor(score({}, routine), 'departure')).toBeUndefined();
+    const listed: Policy = {
+      ...policy,
+      risk: { ...policy.risk, departures: [{ email: 'alice@example.com', leaveDate: new Date(now + 5 * DAY).toISOString().slice(0, 10) }] },
+    };
+    const habits = computeHabits(listed, routine, {
+      at: BUSINESS_HOURS,
+      resource: 'orders-replica',
+      level: 'read',
+      reason: 'x',
+      tickets: [],
+    });
+    const a = assessRisk(listed, {
+      resource: 'orders-replica',
+      resourcePolicy: listed.resources['orders-replica']!,
+      level: 'read',
+      durationMs: HOUR,
+      reason: 'checking the nightly export',
+      incidentKey: null,
+      breakGlass: false,
+      kind: 'access',
+      at: BUSINESS_HOURS,
+      history: quiet,
+      habits,
+      requester: 'alice@example.com',
+    });
+    expect(a.factors.find((f) => f.id === 'departure')?.points).toBe(25);
+  });
+
+  it('off-hours on the requester’s own clock, waived when that hour is their habit', () => {
+    // BUSINESS_HOURS in the policy zone is the middle of the night in Auckland.
+    const far = score({ person: { email: 'alice@example.com', active: true, timeZone: 'Pacific/Auckland' } }, []);
+    expect(factor(far, 'time')?.points).toBeGreaterThan(0);
+    expect(factor(far, 'time')?.reason).toContain('Pacific/Auckland');
+    const usual = score({ person: { email: 'alice@example.com', active: true, timeZone: 'Pacific/Auckland' } }, routine);
+    expect(factor(usual, 'time')?.points).toBe(0);
+    expect(factor(usual, 'time')?.reason).toContain('usual for them');
+    expect(factor(score({}, []), 'time')?.points).toBe(0);
+  });
+
+  it('ticket reuse: one ticket across many families, or an old one, loses its discount', () => {
+    const reused = [
+      ...routine,
+      past(3, 'search-db', 'read', { tickets: ['OPS-12'] }),
+      past(2, 'billing-db', 'read', { tickets: ['OPS-12'] }),
+    ];
+    const a = score({ resource: 'orders-replica', reason: 'look at OPS-12 numbers' }, reused);
+    expect(factor(a, 'ticket-reuse')?.points).toBe(5);
+    expect(factor(a, 'ticket')).toBeUndefined();
+    const fresh = score({ resource: 'orders-replica', reason: 'look at OPS-13 numbers' }, routine);
+    expect(factor(fresh, 'ticket')?.points).toBe(-5);
+    expect(factor(fresh, 'ticket-reuse')).toBeUndefined();
+  });
+
+  it('approver concentration: one approver approves nearly all, fast; slow or spread approvals are fine', () => {
+    const rubber = routine.map((r) => ({ ...r, approver: 'bob@example.com', decisionMs: 40_000 }));
+    const a = score({}, rubber);
+    expect(factor(a, 'approver-concentration')?.points).toBe(15);
+    expect(factor(a, 'approver-concentration')?.reason).toContain('route to another approver');
+    expect(
+      factor(
+        score(
+          {},
+          routine.map((r) => ({ ...r, approver: 'bob@example.com', decisionMs: 20 * 60_000 })),
+        ),
+        'approver-concentration',
+      ),
+    ).toBeUndefined();
+    expect(
+      factor(
+        score(
+          {},
+          routine.map((r, i) => ({ ...r, approver: i % 2 ? 'bob@example.com' : 'carol@example.com', decisionMs: 30_000 })),
+        ),
+        'approver-concentration',
+      ),
+    ).toBeUndefined();
+  });
+
+  it('auto-approval stops after the cap within the window, whatever the score', () => {
+    const capped: Policy = { ...policy, risk: { ...policy.risk, thresholds: { ...policy.risk.thresholds, autoApproveCap: 3 } } };
+    const records = [1, 2, 3].map((h) => ({ ...past(0, 'demo-logs'), at: now - h * HOUR, autoApproved: true }));
+    const input = (habitsOf: PastRequest[]) => ({
+      resource: 'demo-logs',
+      resourcePolicy: capped.resources['demo-logs']!,
+      level: 'read',
+      durationMs: 15 * 60_000,
+      reason: 'rotate the logs of the demo service',
+      incidentKey: null,
+      breakGlass: false,
+      kind: 'access' as const,
+      at: BUSINESS_HOURS,
+      history: { ...quiet, priorGrantsOnResource: 3 },
+      habits: computeHabits(capped, habitsOf, { at: BUSINESS_HOURS, resource: 'demo-logs', level: 'read', reason: 'x', tickets: [] }),
+    });
+    const over = assessRisk(capped, input(records));
+    expect(over.tier).toBe('medium');
+    expect(over.factors.find((f) => f.id === 'auto-approve-cap')?.reason).toContain('cap 3');
+    const under = assessRisk(capped, input(records.slice(0, 2)));
+    expect(under.tier).toBe('low');
+  });
+});
