@@ -1,9 +1,24 @@
 import { expect, it } from 'vitest';
+import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
 import { startSlackDriver } from './drivers/slack.js';
 import { scenarioSuite } from './stories.js';
 import { eventually, P } from './world.js';
 
-scenarioSuite('Slack (keycard start over HTTP, fake Slack Web API)', () => startSlackDriver(), {
+// On real Postgres when the test server is there (CI); the console and Teams drivers cover PGlite.
+const onPostgres = hasTestPostgres();
+
+async function start() {
+  const database = onPostgres ? await freshPostgresDatabase() : undefined;
+  const started = await startSlackDriver(database ? { databaseUrl: database.url } : {});
+  const close = started.driver.close;
+  started.driver.close = async () => {
+    await close();
+    await database?.dispose();
+  };
+  return started;
+}
+
+scenarioSuite(`Slack (keycard start over HTTP, fake Slack Web API, ${onPostgres ? 'Postgres' : 'PGlite'})`, start, {
   extra: (started) => {
     it('a rate-limited card update is retried after Retry-After, not lost', async () => {
       const { driver: d, api } = started();
