@@ -36,7 +36,8 @@ describe('rollout commands', () => {
     nock.disableNetConnect();
     writeFileSync(join(cwd, 'keycard.yaml'), current);
     writeFileSync(join(cwd, 'candidate.yaml'), candidate);
-    const keycard = await bootKeycard({ env, cwd, chat: [] });
+    // Start refuses a policy whose env: secret is unset; the inventory checks below run without it on purpose.
+    const keycard = await bootKeycard({ env: { ...env, BILLING_WEBHOOK_SECRET: 'whsec_0123456789abcdef' }, cwd, chat: [] });
     try {
       const run = (actor: string, text: string) => handleCommand(keycard.deps, { actor, text, origin: { platform: 'console' } });
       await run('alice.smith@example.com', '/access demo-db 3h read long migration check OPS-7');

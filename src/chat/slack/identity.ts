@@ -5,7 +5,9 @@ import { describeSlackError, isRateLimited, slackErrorCode } from './slack-error
 import { createTtlCache } from './ttl-cache.js';
 import type { WebClient } from './web-clients.js';
 
-export type SlackIdentity = { ok: true; email: string } | { ok: false; message: string };
+/** Why an account cannot act; `unavailable` is Slack's trouble, not a refusal of the person. */
+export type IdentityRefusal = 'unknown_user' | 'deactivated_user' | 'bot_user' | 'no_email' | 'unavailable';
+export type SlackIdentity = { ok: true; email: string } | { ok: false; code: IdentityRefusal; message: string };
 
 const usersInfoSchema = z.object({
   user: z.object({
@@ -40,22 +42,31 @@ export function createIdentity(deps: { interactive: WebClient; outbound: WebClie
     try {
       response = await deps.interactive.users.info({ user: userId });
     } catch (error) {
-      if (isRateLimited(error)) return { ok: false, message: 'Slack is rate-limiting Keycard right now; try again in a few seconds.' };
+      if (isRateLimited(error))
+        return { ok: false, code: 'unavailable', message: 'Slack is rate-limiting Keycard right now; try again in a few seconds.' };
       if (slackErrorCode(error) === 'user_not_found')
-        return { ok: false, message: 'Slack does not know your account, so Keycard cannot act for it.' };
+        return { ok: false, code: 'unknown_user', message: 'Slack does not know your account, so Keycard cannot act for it.' };
       deps.log.warn({ userId, err: describeSlackError(error) }, 'users.info failed');
-      return { ok: false, message: `Keycard could not look up your Slack profile (${describeSlackError(error)}); try again.` };
+      return {
+        ok: false,
+        code: 'unavailable',
+        message: `Keycard could not look up your Slack profile (${describeSlackError(error)}); try again.`,
+      };
     }
     const parsed = usersInfoSchema.safeParse(response);
-    if (!parsed.success) return { ok: false, message: 'Slack returned an unexpected profile, so Keycard cannot tell who you are.' };
+    if (!parsed.success)
+      return { ok: false, code: 'unavailable', message: 'Slack returned an unexpected profile, so Keycard cannot tell who you are.' };
     const user = parsed.data.user;
-    if (user.deleted) return { ok: false, message: 'Your Slack account is deactivated, so it cannot request or approve access.' };
-    if (user.is_bot || user.id === 'USLACKBOT') return { ok: false, message: 'Bots and apps cannot request or approve access.' };
+    if (user.deleted)
+      return { ok: false, code: 'deactivated_user', message: 'Your Slack account is deactivated, so it cannot request or approve access.' };
+    if (user.is_bot || user.id === 'USLACKBOT')
+      return { ok: false, code: 'bot_user', message: 'Bots and apps cannot request or approve access.' };
     const email = user.profile?.email?.trim().toLowerCase();
     if (!email) {
       deps.log.warn({ userId }, 'Slack user has no visible email; the app needs the users:read.email scope');
       return {
         ok: false,
+        code: 'no_email',
         message:
           'Keycard could not read an email address from your Slack profile, and it matches people by email. Ask your Slack admin to check that the Keycard app has the users:read.email scope and that your profile has an email.',
       };

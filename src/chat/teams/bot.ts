@@ -1,4 +1,5 @@
 import { type InvokeResponse, TeamsActivityHandler, TurnContext } from 'botbuilder';
+import { auditRefusal } from '../../core/audit/refusals.js';
 import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import type { ChatPort } from '../../core/ports/chat.js';
 import type { Logger } from '../../core/ports/runtime.js';
@@ -93,6 +94,18 @@ export class KeycardTeamsBot extends TeamsActivityHandler {
     return this.parts.directory.emailOf(from, tenantOf(context.activity), lookup);
   }
 
+  /** A Teams account Keycard cannot map to a person tried to act: audited with its ids. */
+  private async auditUnknown(context: TurnContext): Promise<void> {
+    const from = context.activity.from;
+    await auditRefusal(this.parts.deps(), {
+      operation: 'identify',
+      actor: `teams:${from?.aadObjectId ?? from?.id ?? 'unknown'}`,
+      code: 'unknown_user',
+      message: UNKNOWN_USER,
+      details: { platform: 'teams', userId: from?.id ?? null, tenantId: tenantOf(context.activity) ?? null },
+    });
+  }
+
   /**
    * Where a command or click came from. The channel's name lets core link a request made in an incident
    * channel (#inc-4211): Teams sends it in some activities, otherwise it is the name learned on install.
@@ -126,6 +139,7 @@ export class KeycardTeamsBot extends TeamsActivityHandler {
     const submitted = submittedAction(context.activity);
     const actor = await this.actor(context);
     if (!actor) {
+      await this.auditUnknown(context);
       await context.sendActivity(UNKNOWN_USER);
       return;
     }
@@ -147,7 +161,10 @@ export class KeycardTeamsBot extends TeamsActivityHandler {
     const action = actionOfInvoke(context.activity.value);
     if (!action) return toInvokeResponse({ kind: 'message', text: 'Keycard does not know this button.' });
     const actor = await this.actor(context);
-    if (!actor) return toInvokeResponse({ kind: 'message', text: UNKNOWN_USER });
+    if (!actor) {
+      await this.auditUnknown(context);
+      return toInvokeResponse({ kind: 'message', text: UNKNOWN_USER });
+    }
     const deps = this.parts.deps();
     const replyTo = context.activity.replyToId;
     const ctx = { deps, actor, origin: await this.origin(context), ...(replyTo ? { messageId: replyTo } : {}) };

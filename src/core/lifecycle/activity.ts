@@ -1,3 +1,4 @@
+import { withRefusalAudit } from '../audit/refusals.js';
 import { parseRequestId } from '../commands/parse.js';
 import { atLeast, type Baseline, detect, EMPTY_BASELINE, type Finding, nextBaseline } from '../monitor/detectors.js';
 import { isMember } from '../policy/access.js';
@@ -185,10 +186,14 @@ async function notifyAnomaly(deps: CoreDeps, grant: AccessRequest, finding: Find
 }
 
 /** "Acknowledge" on an anomaly DM: recorded, nothing else changes. */
-export async function acknowledgeAnomaly(
+export function acknowledgeAnomaly(
   deps: CoreDeps,
   input: { number: number; actor: string; detector: string },
 ): Promise<Result<AccessRequest>> {
+  return withRefusalAudit(deps, 'acknowledge', input, () => acknowledgeOnce(deps, input));
+}
+
+async function acknowledgeOnce(deps: CoreDeps, input: { number: number; actor: string; detector: string }): Promise<Result<AccessRequest>> {
   const grant = await deps.store.getRequestByNumber(input.number);
   if (!grant) return refuse('not_found', `KC-${input.number} does not exist.`);
   const actor = input.actor.toLowerCase();

@@ -1,4 +1,5 @@
 import { approvalProgress, checkApprover } from '../approval/rules.js';
+import { withRefusalAudit } from '../audit/refusals.js';
 import { checkIdentity } from '../directory/identity-gate.js';
 import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest, Decision } from '../types.js';
@@ -26,7 +27,11 @@ export interface DecideOutcome {
  * Records an approve/deny under the tier's rules. The request row is locked for the whole check, so
  * concurrent clicks serialise: exactly one decision completes it. Refused attempts are audited and change nothing else.
  */
-export async function decide(deps: CoreDeps, input: DecideInput): Promise<Result<DecideOutcome>> {
+export function decide(deps: CoreDeps, input: DecideInput): Promise<Result<DecideOutcome>> {
+  return withRefusalAudit(deps, input.decision, input, () => decideOnce(deps, input));
+}
+
+async function decideOnce(deps: CoreDeps, input: DecideInput): Promise<Result<DecideOutcome>> {
   const policy = deps.policy();
   const actor = input.actor.toLowerCase();
   const now = deps.clock.now();

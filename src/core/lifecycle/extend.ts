@@ -1,3 +1,4 @@
+import { withRefusalAudit } from '../audit/refusals.js';
 import { formatDuration } from '../duration.js';
 import { resolveResource } from '../policy/access.js';
 import { type Result, refuse } from '../result.js';
@@ -9,7 +10,14 @@ import { submitRequest } from './submit.js';
  * `extend KC-n 30m`: re-scored as an extension request that follows its tier's rules; once approved
  * it moves the grant's expiry. The whole window is capped by the resource's maxTotalDuration.
  */
-export async function requestExtension(
+export function requestExtension(
+  deps: CoreDeps,
+  input: { number: number; actor: string; durationMs: number; reason: string; origin: RequestOrigin },
+): Promise<Result<AccessRequest>> {
+  return withRefusalAudit(deps, 'extend', input, () => requestExtensionOnce(deps, input));
+}
+
+async function requestExtensionOnce(
   deps: CoreDeps,
   input: { number: number; actor: string; durationMs: number; reason: string; origin: RequestOrigin },
 ): Promise<Result<AccessRequest>> {

@@ -1,4 +1,5 @@
 import { eligibleGroups } from '../approval/rules.js';
+import { withRefusalAudit } from '../audit/refusals.js';
 import { checkIdentity } from '../directory/identity-gate.js';
 import { isMember } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
@@ -18,7 +19,14 @@ export function canRevokeOthers(deps: CoreDeps, request: AccessRequest, actor: s
  * `release` (the requester is done) or `revoke` (an approver or security ends it). Revokes at the
  * provider now; the grant is recorded as revoked only once the provider confirmed.
  */
-export async function endGrant(
+export function endGrant(
+  deps: CoreDeps,
+  input: { number: number; actor: string; reason: string; mode: 'release' | 'revoke' },
+): Promise<Result<AccessRequest>> {
+  return withRefusalAudit(deps, input.mode, input, () => endGrantOnce(deps, input));
+}
+
+async function endGrantOnce(
   deps: CoreDeps,
   input: { number: number; actor: string; reason: string; mode: 'release' | 'revoke' },
 ): Promise<Result<AccessRequest>> {
@@ -52,7 +60,11 @@ export async function endGrant(
   return ok(ended ?? claimed);
 }
 
-export async function cancel(deps: CoreDeps, input: { number: number; actor: string }): Promise<Result<AccessRequest>> {
+export function cancel(deps: CoreDeps, input: { number: number; actor: string }): Promise<Result<AccessRequest>> {
+  return withRefusalAudit(deps, 'cancel', input, () => cancelOnce(deps, input));
+}
+
+async function cancelOnce(deps: CoreDeps, input: { number: number; actor: string }): Promise<Result<AccessRequest>> {
   const actor = input.actor.toLowerCase();
   const request = await deps.store.getRequestByNumber(input.number);
   if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
@@ -85,7 +97,11 @@ export async function cancel(deps: CoreDeps, input: { number: number; actor: str
 }
 
 /** Post-hoc review of a break-glass grant by a reviewer who is not the requester. */
-export async function review(deps: CoreDeps, input: { number: number; actor: string; comment: string }): Promise<Result<AccessRequest>> {
+export function review(deps: CoreDeps, input: { number: number; actor: string; comment: string }): Promise<Result<AccessRequest>> {
+  return withRefusalAudit(deps, 'review', input, () => reviewOnce(deps, input));
+}
+
+async function reviewOnce(deps: CoreDeps, input: { number: number; actor: string; comment: string }): Promise<Result<AccessRequest>> {
   const actor = input.actor.toLowerCase();
   const request = await deps.store.getRequestByNumber(input.number);
   if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
@@ -114,7 +130,11 @@ export async function review(deps: CoreDeps, input: { number: number; actor: str
 }
 
 /** The alert's Retry button: an approver or security reviewer retries a failing revoke now instead of waiting. */
-export async function retryRevokeNow(deps: CoreDeps, input: { number: number; actor: string }): Promise<Result<AccessRequest>> {
+export function retryRevokeNow(deps: CoreDeps, input: { number: number; actor: string }): Promise<Result<AccessRequest>> {
+  return withRefusalAudit(deps, 'retry', input, () => retryRevokeOnce(deps, input));
+}
+
+async function retryRevokeOnce(deps: CoreDeps, input: { number: number; actor: string }): Promise<Result<AccessRequest>> {
   const actor = input.actor.toLowerCase();
   const request = await deps.store.getRequestByNumber(input.number);
   if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);

@@ -124,7 +124,16 @@ describe.each(storeKinds())('Slack approvals on %s', (kind) => {
     await f.signed(slashCommand(U.noMail.id, 'demo-db 15m read need it INC-1'));
     await eventually(() => expect(f.slack.responses.at(-1)!.body.text).toContain('users:read.email'));
     expect(await f.h.deps.store.listRequests({})).toHaveLength(1);
-    expect((await audit()).map((e) => e.action)).toEqual(['request.submitted']);
+    // Nothing changed, but every turned-away attempt is on the record: who (the Slack id) and why.
+    const events = await audit();
+    expect(events.map((e) => e.action)).toEqual(['request.submitted', ...Array(4).fill('identify.refused')]);
+    expect(events.slice(1).map((e) => [e.actor, e.code])).toEqual(
+      expect.arrayContaining([
+        [`slack:${U.ghost.id.toLowerCase()}`, 'deactivated_user'],
+        [`slack:${U.noMail.id.toLowerCase()}`, 'no_email'],
+        [`slack:${U.robot.id.toLowerCase()}`, 'bot_user'],
+      ]),
+    );
   });
 
   it('needs two distinct groups on the critical tier and says so after the first approval', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditRefusal } from '../../../core/audit/refusals.js';
 import type { CoreDeps } from '../../../core/lifecycle/deps.js';
 import type { Logger } from '../../../core/ports/runtime.js';
 import type { Identity } from '../identity.js';
@@ -78,6 +79,15 @@ export function replierFor(
 export async function actorEmail(ctx: ListenerContext, userId: string, reply: Replier): Promise<string | undefined> {
   const identity = await ctx.identity.emailOf(userId);
   if (identity.ok) return identity.email;
+  // Who was turned away is an audit fact; Slack being unreachable is not a refusal of the person.
+  if (identity.code !== 'unavailable')
+    await auditRefusal(ctx.core(), {
+      operation: 'identify',
+      actor: `slack:${userId}`,
+      code: identity.code,
+      message: identity.message,
+      details: { platform: 'slack', userId },
+    });
   await reply.say(identity.message, ':no_entry_sign:');
   return undefined;
 }
