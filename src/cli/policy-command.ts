@@ -5,19 +5,23 @@ import { formatPolicyErrors } from '../config/policy-errors.js';
 import { policyJsonSchema } from '../config/policy-json-schema.js';
 import { loadPolicyFile } from '../config/policy-loader.js';
 import { TIER_NAMES } from '../core/policy/schema.js';
-import { createProviders, loadEnvironment } from '../main.js';
+import { createLogger } from '../logging/create-logger.js';
+import { createProviders, loadEnvironment, openStore } from '../main.js';
 import { checkFlags, type ParsedArgs, UsageError } from './args.js';
+import { checkDirectoryGroups, unconfiguredReferenceWarnings } from './directory-check.js';
 import type { CliIo } from './io.js';
 import { policyReplayCommand, REPLAY_USAGE } from './policy-replay.js';
 import { standingAccessWarnings } from './standing-check.js';
 
 export const POLICY_USAGE = `Usage:
-  keycard policy check [FILE] [--offline] [--env]
+  keycard policy check [FILE] [--offline] [--env] [--online]
                                 validate a policy file (default: KEYCARD_POLICY, ./keycard.yaml, or the bundled example);
                                 lists every problem with file:line and exits 1 when there is any; --env also fails
                                 when a variable the policy names (connection: env:VAR, tokenEnv: VAR) is unset. Resources whose
                                 connection secret is in the environment are also asked for standing access
-                                (a warning, never a failure; at most a few seconds); --offline skips that
+                                (a warning, never a failure; at most a few seconds); --offline skips that.
+                                --online also asks each directory source (Slack, Entra, Okta, SCIM) that every
+                                directory group the policy names exists and has active members (exit 1 if not)
   keycard policy schema         print the policy's JSON Schema (for editor completion and CI checks)
 ${REPLAY_USAGE.replace('Usage:\n', '')}`;
 
@@ -28,7 +32,7 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
     return sub === undefined && !args.flags.has('help') ? 2 : 0;
   }
   if (sub === 'replay') return policyReplayCommand(io, args, args.positionals.slice(1));
-  checkFlags(args, sub === 'check' ? ['offline', 'env'] : [], POLICY_USAGE);
+  checkFlags(args, sub === 'check' ? ['offline', 'env', 'online'] : [], POLICY_USAGE);
   const registry = createProviders();
   if (sub === 'schema') {
     io.out(JSON.stringify(policyJsonSchema(registry.schemas()), null, 2));
@@ -36,10 +40,12 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
   }
   if (sub !== 'check') throw new UsageError(`unknown policy command "${sub}"`, POLICY_USAGE);
   if (extra.length > 0) throw new UsageError(`policy check takes one file (got ${extra.length + 1})`, POLICY_USAGE);
+  if (args.flags.has('offline') && args.flags.has('online'))
+    throw new UsageError('--offline and --online exclude each other', POLICY_USAGE);
+  const config = readConfig(io.env, { cwd: io.cwd });
   let path: string;
   if (file) path = resolve(io.cwd, file);
   else {
-    const config = readConfig(io.env, { cwd: io.cwd });
     if (!config.ok) {
       io.err(config.errors.join('\n'));
       return 1;
@@ -68,5 +74,19 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
   const pilots = Object.entries(p.resources).filter(([, r]) => r.mode === 'pilot');
   if (pilots.length > 0) io.out(`  pilot mode (nothing is granted): ${pilots.map(([name]) => name).join(', ')}`);
   if (!args.flags.has('offline')) for (const warning of await standingAccessWarnings(io, p, registry)) io.out(`  warning: ${warning}`);
-  return 0;
+  const directory = config.ok ? config.config.directory : undefined;
+  if (!args.flags.has('online')) {
+    if (directory) for (const warning of unconfiguredReferenceWarnings(p, directory)) io.out(`  warning: ${warning}`);
+    return 0;
+  }
+  if (!config.ok || !directory) {
+    io.err(`--online needs the directory settings: ${config.ok ? '' : config.errors.join('; ')}`);
+    return 1;
+  }
+  const online = await checkDirectoryGroups(p, directory, {
+    openStore: () => openStore(config.config, createLogger({ level: 'warn', pretty: false }), { now: () => new Date() }),
+  });
+  for (const line of online.lines) io.out(`  directory: ${line}`);
+  for (const problem of online.problems) io.err(`  directory: ${problem}`);
+  return online.problems.length > 0 ? 1 : 0;
 }

@@ -90,6 +90,9 @@ export class KeycardTeamsBot extends TeamsActivityHandler {
   private async actor(context: TurnContext): Promise<string | undefined> {
     const from = context.activity.from;
     if (!from?.id) return undefined;
+    // A configured directory (Entra) that knows this object id names the person: one mapping for every surface.
+    const mapped = from.aadObjectId ? this.parts.deps().directory.emailOfObjectId(from.aadObjectId) : undefined;
+    if (mapped) return mapped;
     const lookup = (): Promise<MemberInfo> => this.parts.api.getMember(context, from.id);
     return this.parts.directory.emailOf(from, tenantOf(context.activity), lookup);
   }

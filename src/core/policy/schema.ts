@@ -315,8 +315,8 @@ export const policySchema = z
   .strict()
   .superRefine((policy, ctx) => {
     const names = new Set(Object.keys(policy.groups));
-    // Directory references are checked against their source by `keycard policy check --online`, not here.
-    const groupNames = { has: (group: string) => names.has(group) || looksLikeDirectoryReference(group) };
+    // Directory references are checked against their source by `keycard policy check --online`; malformed ones already failed.
+    const groupNames = { has: (group: string) => names.has(group) || looksLikeDirectoryReference(group) || group.includes(':') };
     try {
       new Intl.DateTimeFormat('en-GB', { timeZone: policy.timezone });
     } catch {
