@@ -21,7 +21,8 @@ export async function benchLifecycle(kind: StoreKind, cycles = 200): Promise<Ben
     }
     const seconds = (performance.now() - started) / 1000;
     return {
-      benchmark: `lifecycle cycle (${kind})`,
+      benchmark: `lifecycle cycle (${kind}), one replica`,
+      ...(kind === 'pg' ? { goal: '≥ 200 cycles/s' } : {}),
       result: `${(cycles / seconds).toFixed(1)} cycles/s`,
       detail: `request+approve+grant+release: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms (${cycles} cycles)`,
     };
