@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   rows.push(...(await benchRuntime(runs)));
   rows.push(...(await benchOneShot(runs)));
   if (postgres) {
-    rows.push(await benchLifecycle('pg', quick ? 100 : 300));
+    rows.push(await benchLifecycle('pg', quick ? 100 : 300, 16));
+    rows.push(await benchLifecycle('pg', quick ? 30 : 100, 1));
     rows.push(await benchRevocationLag(1));
     rows.push(await benchRevocationLag(3));
   }
