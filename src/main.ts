@@ -22,7 +22,6 @@ import { createPagerDutyOnCall } from './oncall/index.js';
 import { builtinProviderFactories } from './providers/builtin.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { StartupError } from './startup-error.js';
-import { createStore, openDatabase, runMigrations } from './store/index.js';
 
 // Its own module, so the CLI can recognise it without importing the whole composition root.
 export { StartupError } from './startup-error.js';
@@ -65,6 +64,8 @@ export async function loadPolicy(path: string, registry: ProviderRegistry): Prom
 }
 
 export async function openStore(config: KeycardConfig, log: PinoLogger, clock: Clock): Promise<Store> {
+  // Imported here so commands that never open the database do not load its drivers.
+  const { createStore, openDatabase, runMigrations } = await import('./store/index.js');
   const handle = await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : {}), dataDir: config.dataDir, log });
   try {
     await runMigrations(handle);

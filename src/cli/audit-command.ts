@@ -33,7 +33,7 @@ export async function auditCommand(io: CliIo, args: ParsedArgs): Promise<number>
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, AUDIT_USAGE);
   if (sub === 'verify') {
     checkFlags(args, [], AUDIT_USAGE);
-    return withContext(io, async ({ store }) => verify(io, store), { needsPolicy: false });
+    return withContext(io, async ({ store }) => verify(io, store), { needsPolicy: false, readOnly: true });
   }
   if (sub !== 'export') throw new UsageError(`unknown audit command "${sub}"`, AUDIT_USAGE);
   checkFlags(args, ['format', 'since', 'output'], AUDIT_USAGE);
@@ -80,7 +80,7 @@ export async function auditCommand(io: CliIo, args: ParsedArgs): Promise<number>
       }
       return 0;
     },
-    { needsPolicy: false },
+    { needsPolicy: false, readOnly: true },
   );
 }
 

@@ -8,6 +8,7 @@ import type { Store } from '../core/ports/store.js';
 import { createLogger } from '../logging/create-logger.js';
 import { createProviders, loadEnvironment, loadPolicy, loadSettings, openStore } from '../main.js';
 import type { CliIo } from './io.js';
+import { openReadStore } from './read-store.js';
 
 export interface CliContext {
   config: KeycardConfig;
@@ -16,15 +17,22 @@ export interface CliContext {
   deps: CoreDeps;
 }
 
-/** Opens config, policy and the database for a one-shot CLI command, and always closes them. */
-export async function withContext<T>(io: CliIo, fn: (ctx: CliContext) => Promise<T>, options: { needsPolicy?: boolean } = {}): Promise<T> {
+/**
+ * Opens config, policy and the database for a one-shot CLI command, and always closes them. With
+ * `readOnly`, an embedded database that does not exist yet is not created: the command reads an empty one.
+ */
+export async function withContext<T>(
+  io: CliIo,
+  fn: (ctx: CliContext) => Promise<T>,
+  options: { needsPolicy?: boolean; readOnly?: boolean } = {},
+): Promise<T> {
   const env = loadEnvironment(io.cwd, io.env);
   const { config } = loadSettings(env, io.cwd);
   const log = createLogger({ level: env.LOG_LEVEL ? config.logLevel : 'warn', pretty: false });
   const registry = createProviders();
   const policy = options.needsPolicy === false ? undefined : (await loadPolicy(config.policyPath, registry)).policy;
   const clock = { now: () => new Date() };
-  const store = await openStore(config, log, clock);
+  const store = options.readOnly ? await openReadStore(config, log, clock) : await openStore(config, log, clock);
   try {
     const currentPolicy = () => {
       if (!policy) throw new Error('policy not loaded');

@@ -19,16 +19,20 @@ export async function inventoryCommand(io: CliIo, args: ParsedArgs): Promise<num
   }
   checkFlags(args, ['resource', 'json'], INVENTORY_USAGE);
   const resource = flagString(args, 'resource');
-  return withContext(io, async ({ deps, policy }) => {
-    if (resource !== undefined && !policy.resources[resource]) {
-      io.err(`Unknown resource "${resource}" (known: ${Object.keys(policy.resources).join(', ')}).`);
-      return 2;
-    }
-    const report = await takeInventory(deps, resource === undefined ? {} : { resource });
-    if (args.flags.has('json')) io.out(JSON.stringify({ at: deps.clock.now(), resources: report }, null, 2));
-    else for (const line of inventoryText(report)) io.out(line);
-    return report.some((r) => r.status === 'error' || r.status === 'no_secret') ? 1 : 0;
-  });
+  return withContext(
+    io,
+    async ({ deps, policy }) => {
+      if (resource !== undefined && !policy.resources[resource]) {
+        io.err(`Unknown resource "${resource}" (known: ${Object.keys(policy.resources).join(', ')}).`);
+        return 2;
+      }
+      const report = await takeInventory(deps, resource === undefined ? {} : { resource });
+      if (args.flags.has('json')) io.out(JSON.stringify({ at: deps.clock.now(), resources: report }, null, 2));
+      else for (const line of inventoryText(report)) io.out(line);
+      return report.some((r) => r.status === 'error' || r.status === 'no_secret') ? 1 : 0;
+    },
+    { readOnly: true },
+  );
 }
 
 /** The human-readable report: a summary line per resource, then its standing principals by level. */

@@ -40,27 +40,31 @@ export async function policyReplayCommand(io: CliIo, args: ParsedArgs, positiona
   }
   const candidate = loaded.policy;
 
-  return withContext(io, async ({ deps, policy, store, config }) => {
-    const until = deps.clock.now();
-    const since = new Date(until.getTime() - windowMs);
-    // History as of the oldest replayed request reaches back by the longest history window of either policy.
-    const lookback = Math.max(DAY_MS, ...[policy, candidate].flatMap(historyWindows));
-    const rows = await store.listRequests({});
-    const events = await store.readAudit({ since: new Date(since.getTime() - lookback) });
-    const report = replayHistory({
-      requests: recordedRequests(rows, events, since, until),
-      pastOf: pastsByRequester(rows, events),
-      current: policy,
-      candidate,
-      since,
-      until,
-    });
-    if (args.flags.has('json')) io.out(JSON.stringify({ candidate: path, current: config.policyPath, ...report }, null, 2));
-    else
-      for (const line of replayText(report, { candidate: path, current: config.policyPath, window: formatDuration(windowMs) }))
-        io.out(line);
-    return 0;
-  });
+  return withContext(
+    io,
+    async ({ deps, policy, store, config }) => {
+      const until = deps.clock.now();
+      const since = new Date(until.getTime() - windowMs);
+      // History as of the oldest replayed request reaches back by the longest history window of either policy.
+      const lookback = Math.max(DAY_MS, ...[policy, candidate].flatMap(historyWindows));
+      const rows = await store.listRequests({});
+      const events = await store.readAudit({ since: new Date(since.getTime() - lookback) });
+      const report = replayHistory({
+        requests: recordedRequests(rows, events, since, until),
+        pastOf: pastsByRequester(rows, events),
+        current: policy,
+        candidate,
+        since,
+        until,
+      });
+      if (args.flags.has('json')) io.out(JSON.stringify({ candidate: path, current: config.policyPath, ...report }, null, 2));
+      else
+        for (const line of replayText(report, { candidate: path, current: config.policyPath, window: formatDuration(windowMs) }))
+          io.out(line);
+      return 0;
+    },
+    { readOnly: true },
+  );
 }
 
 function historyWindows(policy: Policy): number[] {

@@ -94,25 +94,29 @@ async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
     throw new UsageError(`--at "${atText}" is not an ISO time (e.g. 2026-11-24T21:14:00+01:00)`, RISK_USAGE);
   const reason = flagString(args, 'reason');
 
-  return withContext(io, async ({ deps, policy }) => {
-    const result = await explainRisk(deps, {
-      requester,
-      resource,
-      ...(durationMs !== undefined ? { durationMs } : {}),
-      ...(level !== undefined ? { level } : {}),
-      ...(reason !== undefined ? { reason } : {}),
-      ...(at ? { at } : {}),
-      breakGlass: args.flags.has('break-glass'),
-    });
-    if (!result.ok) {
-      io.err(result.message);
-      return 1;
-    }
-    if (args.flags.has('json'))
-      io.out(JSON.stringify({ requester: requester.toLowerCase(), resource, ...result.value, weights: weightsOf(policy) }, null, 2));
-    else for (const line of explanationText(policy, requester.toLowerCase(), resource, result.value)) io.out(line);
-    return 0;
-  });
+  return withContext(
+    io,
+    async ({ deps, policy }) => {
+      const result = await explainRisk(deps, {
+        requester,
+        resource,
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        ...(level !== undefined ? { level } : {}),
+        ...(reason !== undefined ? { reason } : {}),
+        ...(at ? { at } : {}),
+        breakGlass: args.flags.has('break-glass'),
+      });
+      if (!result.ok) {
+        io.err(result.message);
+        return 1;
+      }
+      if (args.flags.has('json'))
+        io.out(JSON.stringify({ requester: requester.toLowerCase(), resource, ...result.value, weights: weightsOf(policy) }, null, 2));
+      else for (const line of explanationText(policy, requester.toLowerCase(), resource, result.value)) io.out(line);
+      return 0;
+    },
+    { readOnly: true },
+  );
 }
 
 export function explanationText(policy: Policy, requester: string, resource: string, e: RiskExplanation): string[] {
@@ -219,10 +223,14 @@ async function historyEvents(io: CliIo, args: ParsedArgs): Promise<{ events: Aud
     };
   }
   const policy = flagString(args, 'policy') ? await riskPolicy(io, args) : undefined;
-  return withContext(io, async (ctx) => ({
-    events: await readStoreAudit(ctx.store),
-    policy: policy ?? { policy: ctx.policy, text: '', sample: false },
-  }));
+  return withContext(
+    io,
+    async (ctx) => ({
+      events: await readStoreAudit(ctx.store),
+      policy: policy ?? { policy: ctx.policy, text: '', sample: false },
+    }),
+    { readOnly: true },
+  );
 }
 
 const windows = (policy: Policy) => ({
@@ -342,11 +350,15 @@ async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
     policy = loaded.policy.policy;
     heading = `Evaluation of ${from} (seed ${truth.seed})`;
   } else if (args.flags.has('database')) {
-    const loaded = await withContext(io, async (ctx) => ({
-      events: await readStoreAudit(ctx.store),
-      truth: await readStoreTruth(ctx.store),
-      policy: ctx.policy,
-    }));
+    const loaded = await withContext(
+      io,
+      async (ctx) => ({
+        events: await readStoreAudit(ctx.store),
+        truth: await readStoreTruth(ctx.store),
+        policy: ctx.policy,
+      }),
+      { readOnly: true },
+    );
     if (!loaded.truth)
       throw new UsageError('the database holds no generated history (run keycard risk simulate --database first)', RISK_USAGE);
     ({ events, policy } = loaded);

@@ -1,40 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { hasTestPostgres } from '../helpers/db.js';
+import { repoRoot } from './child-process.js';
 import { benchLifecycle } from './lifecycle.bench.js';
-import { benchMemory } from './memory.bench.js';
+import { benchOneShot } from './one-shot.bench.js';
 import { benchRequestToCard } from './request-to-card.bench.js';
 import { benchRevocationLag } from './revocation-lag.bench.js';
 import { benchRiskScoring } from './risk-scoring.bench.js';
+import { benchRuntime } from './runtime.bench.js';
 import { benchSlackAck } from './slack-ack.bench.js';
-import { benchStartup } from './startup.bench.js';
 import { type BenchRow, printTable } from './stats.js';
 import { benchSweepCost } from './sweep-cost.bench.js';
 
-/** `npm run bench`: runs every benchmark and prints one table. Not a test: nothing here asserts a time. */
+/**
+ * `npm run bench` (`-- --quick` for one run of each process measurement and smaller loads): runs every
+ * benchmark and prints one table, the issue's rows first, each with its goal and the reference measured
+ * in the same run. Not a test: nothing here asserts a time. Exits when done.
+ */
 async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const runs = quick ? 1 : 3;
+  // The process benchmarks run bin/keycard.js, which runs dist/: build it first so no run pays for it.
+  spawnSync(process.execPath, [join(repoRoot, 'scripts/ensure-built.mjs')], { stdio: 'inherit' });
   const rows: BenchRow[] = [];
-  rows.push(benchRiskScoring());
-  rows.push(await benchLifecycle('pglite'));
-  if (hasTestPostgres()) {
-    rows.push(await benchLifecycle('pg'));
+  const postgres = hasTestPostgres();
+  rows.push(...(await benchRuntime(runs)));
+  rows.push(...(await benchOneShot(runs)));
+  if (postgres) {
+    rows.push(await benchLifecycle('pg', quick ? 100 : 300, 16));
+    rows.push(await benchLifecycle('pg', quick ? 30 : 100, 1));
     rows.push(await benchRevocationLag(1));
     rows.push(await benchRevocationLag(3));
-    rows.push(...(await benchSweepCost()));
-  } else {
+  }
+  rows.push(benchRiskScoring());
+  rows.push(await benchLifecycle('pglite', quick ? 50 : 200));
+  if (postgres) rows.push(...(await benchSweepCost(quick ? [1_000, 10_000] : undefined)));
+  else
     rows.push({
       benchmark: 'Postgres benchmarks',
       result: 'skipped',
       detail: 'set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run them',
     });
-  }
   rows.push(await benchRequestToCard());
-  rows.push(...(await benchSlackAck()));
-  // Memory and start-up run in child processes of their own (each does the Postgres variant when it can).
-  rows.push(...(await benchMemory()));
-  rows.push(...(await benchStartup()));
+  rows.push(...(await benchSlackAck(quick ? 100 : 300)));
   printTable(rows);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().then(
+  // Explicit: a pool or timer some library keeps would otherwise hold the process open after the table.
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -59,7 +59,7 @@ async function burst(served: ServedProcess): Promise<{ peak: number; perSecond: 
     let submitted = 0;
     // A bound, so a lost request shows in the row (recorded < 500) instead of stalling the whole run.
     while (submitted < BURST && performance.now() - started < BURST_DEADLINE_MS) {
-      const text = await (await fetch(`http://127.0.0.1:${served.port}/metrics`)).text();
+      const text = await (await fetch(`http://127.0.0.1:${served.metricsPort ?? served.port}/metrics`)).text();
       submitted = [...text.matchAll(/^keycard_requests_submitted_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
       if (submitted < BURST) await sleep(20);
     }

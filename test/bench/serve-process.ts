@@ -20,6 +20,8 @@ export interface ServedProcess {
   /** Milliseconds from spawn to the first 200 on /readyz. */
   readyMs: number;
   port: number;
+  /** Keycard's /metrics listener (its own loopback port since KEYCARD_METRICS_PORT); the reference has none. */
+  metricsPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -31,7 +33,7 @@ export async function spawnServed(args: string[], env: Record<string, string>, c
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', KEYCARD_METRICS_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -61,7 +63,10 @@ export async function spawnServed(args: string[], env: Record<string, string>, c
       if (port) {
         const ready = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
         if (ready) await ready.arrayBuffer();
-        if (ready?.status === 200) return { child, pid: child.pid!, readyMs: performance.now() - started, port, stop };
+        if (ready?.status === 200) {
+          const metricsPort = Number(/"metricsPort":(\d+)[^\n]*metrics listening/.exec(output)?.[1] ?? 0) || undefined;
+          return { child, pid: child.pid!, readyMs: performance.now() - started, port, metricsPort, stop };
+        }
       }
       await sleep(5);
     }

@@ -67,6 +67,7 @@ export async function benchSlackAck(requests = 300): Promise<BenchRow[]> {
       {
         benchmark: 'Slack ack, provider stalled 30 s',
         result: `p99 ${percentile(ours, 99).toFixed(1)} ms`,
+        reference: `bare Bolt app: p99 ${percentile(theirs, 99).toFixed(1)} ms`,
         detail: `signed /access, auto-approved, grant hanging (${stalled} grants in flight by the end): p50 ${percentile(ours, 50).toFixed(1)} ms, max ${Math.max(...ours).toFixed(1)} ms (${requests} requests)`,
       },
       {
@@ -76,6 +77,7 @@ export async function benchSlackAck(requests = 300): Promise<BenchRow[]> {
       },
       {
         benchmark: 'Slack ack ratio (p99)',
+        goal: '≤ 1.5×',
         result: `${ratio.toFixed(2)}×`,
         detail: `Keycard p99 / bare Bolt p99, interleaved in one run (goal ≤ 1.5×)`,
       },

@@ -1,0 +1,47 @@
+import type { StateStore } from '../core/ports/state.js';
+import type { Store } from '../core/ports/store.js';
+import { KeycardError } from '../core/result.js';
+
+/**
+ * The store of an embedded data directory that was never created: no requests, no audit events, no
+ * state. One-shot commands that only read (risk explain, audit verify/export, inventory, replay) use it
+ * instead of creating and migrating a database just to find it empty; anything that would write is
+ * refused with a clear error, so nothing is silently lost.
+ */
+export function createEmptyStore(dataDir: string): Store {
+  const refuse = (what: string) => async (): Promise<never> => {
+    throw new KeycardError(
+      'read_only_store',
+      `${what} needs a database, and the embedded one in ${dataDir} does not exist yet (run keycard start or keycard migrate)`,
+    );
+  };
+  const state: StateStore = {
+    put: refuse('storing provider state'),
+    get: async () => undefined,
+    delete: async () => false,
+    list: async () => [],
+    acquireLease: refuse('taking a lease'),
+    releaseLease: async () => {},
+    purgeExpiredLeases: async () => 0,
+  };
+  return {
+    transaction: refuse('a transaction'),
+    getRequest: async () => undefined,
+    getRequestByNumber: async () => undefined,
+    listRequests: async () => [],
+    listApprovals: async () => [],
+    history: async () => ({
+      cleanGrantsOnResource: 0,
+      priorGrantsOnResource: 0,
+      recentDenials: 0,
+      recentAnomalies: 0,
+      requestsInVelocityWindow: 0,
+      newResourcesLastDay: 0,
+    }),
+    readAudit: async () => [],
+    recordActivity: refuse('recording activity'),
+    listActivity: async () => [],
+    state,
+    close: async () => {},
+  };
+}
