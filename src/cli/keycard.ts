@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { StartupError } from '../main.js';
 import { parseArgs, UsageError } from './args.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
+import { GRANTS_USAGE, grantsCommand } from './grants-command.js';
 import { INVENTORY_USAGE, inventoryCommand } from './inventory-command.js';
 import { type CliIo, processIo } from './io.js';
 import { migrateCommand } from './migrate-command.js';
@@ -34,6 +35,7 @@ Commands:
   audit export …        export the audit log as JSONL or CSV
   reconcile [--dry-run] compare providers' targets with Keycard's records; revoke orphans, flag missing grants
   inventory             who holds standing access to each resource outside Keycard (read-only)
+  grants retry KC-12 --as EMAIL   retry a revoke that keeps failing, now
 
 Run "keycard <command> --help" for a command's options. Configuration comes from the environment
 (and a .env file): DATABASE_URL, KEYCARD_DATA_DIR, KEYCARD_POLICY, PORT, LOG_LEVEL, SLACK_*, MICROSOFT_APP_*.`;
@@ -46,6 +48,7 @@ const USAGES: Record<string, string> = {
   audit: AUDIT_USAGE,
   reconcile: RECONCILE_USAGE,
   inventory: INVENTORY_USAGE,
+  grants: GRANTS_USAGE,
   start:
     'Usage: keycard start\n  Runs Keycard. With SLACK_* or MICROSOFT_APP_* set it serves those platforms over HTTP;\n  without, it runs the terminal console on embedded Postgres with the policy from KEYCARD_POLICY.',
   console:
@@ -86,6 +89,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         return await reconcileCommand(io, args);
       case 'inventory':
         return await inventoryCommand(io, args);
+      case 'grants':
+        return await grantsCommand(io, args);
       default:
         io.err(`keycard: unknown command "${command}"\n\n${MAIN_USAGE}`);
         return 2;

@@ -53,6 +53,8 @@ export function renderDirect(message: DirectMessage, now: Date): string[] {
       return [
         `Break-glass: ${message.request.requester} took ${message.request.resource} (${message.request.level}) as ${message.request.ref}; review it with: review ${message.request.ref} [comment]`,
       ];
+    case 'revoke_failed':
+      return [`ALERT ${message.text}`, `  [Retry now]  → type: retry ${message.request.ref}`];
     case 'info':
       return [message.text];
   }
@@ -60,7 +62,7 @@ export function renderDirect(message: DirectMessage, now: Date): string[] {
 
 export function renderAlert(alert: ChannelAlert): string[] {
   return [
-    `${alert.kind === 'revoke_failed' ? 'ALERT ' : ''}${alert.text}${alert.retry && alert.request ? ` [Retry] → (retries run automatically)` : ''}`,
+    `${alert.kind === 'revoke_failed' ? 'ALERT ' : ''}${alert.text}${alert.retry && alert.request ? `  [Retry now] → type: retry ${alert.request.ref}` : ''}`,
   ];
 }
 

@@ -4,6 +4,7 @@ export const ACTION = {
   deny: 'kc_deny',
   extend: 'kc_extend',
   release: 'kc_release',
+  retryRevoke: 'kc_retry_revoke',
   openRequestModal: 'kc_open_request_modal',
   anomalyRevoke: 'kc_anomaly_revoke',
   anomalyAcknowledge: 'kc_anomaly_ack',

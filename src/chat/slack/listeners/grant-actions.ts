@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { requestExtension } from '../../../core/lifecycle/extend.js';
-import { endGrant } from '../../../core/lifecycle/manage.js';
+import { endGrant, retryRevokeNow } from '../../../core/lifecycle/manage.js';
 import { suggestedExtensionMs } from '../../../core/lifecycle/plan.js';
 import { ACTION } from '../action-ids.js';
 import { renderReply } from '../render/replies.js';
@@ -20,7 +20,7 @@ async function settle(ctx: ListenerContext, click: Click, message: Parameters<Re
   await replierFor(ctx, click).send(message, 'replace');
 }
 
-/** Extend and I'm done on expiry notices, and Release on App Home. */
+/** Extend and I'm done on expiry notices, Release on App Home, and Retry now on a revoke that keeps failing. */
 export function registerGrantActions(app: App, ctx: ListenerContext): void {
   app.action(ACTION.extend, async ({ ack, body }) => {
     await ack();
@@ -55,5 +55,23 @@ export function registerGrantActions(app: App, ctx: ListenerContext): void {
     const result = await endGrant(core, { number: click.number, actor: email, reason: '', mode: 'release' });
     if (!result.ok) return reply.say(result.message, ':no_entry_sign:');
     await settle(ctx, click, renderReply(await submittedReply(core, result, 'ended'), core.clock.now()));
+  });
+
+  app.action(ACTION.retryRevoke, async ({ ack, body }) => {
+    await ack();
+    const click = parseClick(body);
+    if (!click?.number) return;
+    const reply = replierFor(ctx, click);
+    const email = await actorEmail(ctx, click.userId, reply);
+    if (!email) return;
+    const core = ctx.core();
+    // Who may press it is decided in core (approvers of the tier and reviewers); a refusal is said, nothing else.
+    const result = await retryRevokeNow(core, { number: click.number, actor: email });
+    if (!result.ok) return reply.say(result.message, ':no_entry_sign:');
+    await reply.say(
+      result.value.status === 'revoked' || result.value.status === 'expired'
+        ? `KC-${click.number} is revoked: the target confirmed it.`
+        : `KC-${click.number}: the retry failed too (${result.value.lastError ?? 'unknown error'}); Keycard keeps retrying.`,
+    );
   });
 }
