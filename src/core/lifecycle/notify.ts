@@ -153,7 +153,7 @@ function eventLine(view: RequestView, event: LifecycleEvent, actor: string | und
     case 'timed_out':
       return 'Timed out waiting for approval';
     case 'cancelled':
-      return `Cancelled by ${who}`;
+      return `Cancelled by ${who}${view.decisionNote ? `: ${view.decisionNote}` : ''}`;
     case 'merged':
       return `Merged into ${view.parentRef ?? 'the active grant'}`;
     case 'extended':

@@ -1,5 +1,6 @@
 import type { StoreTx } from '../ports/store.js';
 import type { AccessRequest, EndReason } from '../types.js';
+import { cancelPendingExtensions } from './cancel-extensions.js';
 import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
 import { isPilot, pilotDetail } from './pilot.js';
@@ -59,6 +60,8 @@ export function revokeBackoffMs(deps: CoreDeps, attempt: number): number {
  * marked revoked unless the provider confirmed it.
  */
 export async function performRevoke(deps: CoreDeps, request: AccessRequest): Promise<AccessRequest | undefined> {
+  // Whatever ends the grant (expiry, release, revoke, anomaly), its pending extensions end with it.
+  await cancelPendingExtensions(deps, request, deps.clock.now());
   // A pilot grant was never made at the target, so ending it is only bookkeeping.
   if (isPilot(request)) return recordRevoked(deps, request, deps.clock.now());
   const provider = deps.providers.get(request.provider);
