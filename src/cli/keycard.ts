@@ -28,6 +28,7 @@ Commands:
   audit export …        export the audit log as JSONL or CSV
   reconcile [--dry-run] compare providers' targets with Keycard's records; revoke orphans, flag missing grants
   inventory             who holds standing access to each resource outside Keycard (read-only)
+  grants retry KC-12 --as EMAIL   retry a revoke that keeps failing, now
 
 Run "keycard <command> --help" for a command's options. Configuration comes from the environment
 (and a .env file): DATABASE_URL, KEYCARD_DATA_DIR, KEYCARD_POLICY, PORT, LOG_LEVEL, SLACK_*, MICROSOFT_APP_*.`;
@@ -69,6 +70,10 @@ const COMMANDS: Record<string, () => Promise<{ run: Command; usage?: string }>> 
   inventory: async () => {
     const m = await import('./inventory-command.js');
     return { run: m.inventoryCommand, usage: m.INVENTORY_USAGE };
+  },
+  grants: async () => {
+    const m = await import('./grants-command.js');
+    return { run: m.grantsCommand, usage: m.GRANTS_USAGE };
   },
 };
 

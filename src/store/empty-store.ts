@@ -42,6 +42,18 @@ export function createEmptyStore(dataDir: string): Store {
     recordActivity: refuse('recording activity'),
     listActivity: async () => [],
     state,
+    directory: {
+      listUsers: async () => [],
+      getUser: async () => undefined,
+      insertUser: refuse('storing a SCIM user'),
+      replaceUser: refuse('storing a SCIM user'),
+      deleteUser: async () => false,
+      listGroups: async () => [],
+      getGroup: async () => undefined,
+      insertGroup: refuse('storing a SCIM group'),
+      replaceGroup: refuse('storing a SCIM group'),
+      deleteGroup: async () => false,
+    },
     close: async () => {},
   };
 }

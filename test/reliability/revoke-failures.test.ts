@@ -17,7 +17,7 @@ describe.each(storeKinds())('revocation you can trust on %s', (kind) => {
     expect((await grant()).status).toBe('active');
   };
 
-  it('retries a failing revoke on the backoff ladder, escalates after 6 attempts, keeps retrying daily, and only then records it revoked', async () => {
+  it('retries a failing revoke on a capped backoff ladder without end, escalates after revocation.escalateAfter failures, and only records it revoked once confirmed', async () => {
     h = await createHarness(kind);
     await activeGrant();
     h.provider.failRevokes(7);
@@ -25,46 +25,55 @@ describe.each(storeKinds())('revocation you can trust on %s', (kind) => {
     let g = await grant();
     expect(g.status).toBe('revoking');
     expect(g.attempts).toBe(1);
-    // random() is 0.5 in the harness, so the jitter factor is exactly 1: 10 s, 20 s, 40 s, 80 s, 160 s.
-    expect(g.nextAttemptAt!.getTime() - h.clock.now().getTime()).toBe(10_000);
+    // random() is 0.5 in the harness, so the jitter factor is exactly 1: 5 s, 10 s, 20 s, 40 s, … capped at 3 min.
+    expect(g.nextAttemptAt!.getTime() - h.clock.now().getTime()).toBe(5_000);
     for (const [delay, attempt] of [
-      [10_000, 2],
-      [20_000, 3],
-      [40_000, 4],
-      [80_000, 5],
+      [5_000, 2],
+      [10_000, 3],
+      [20_000, 4],
+      [40_000, 5],
     ] as const) {
       await tick(h.deps, h.clock.advance(delay - 1_000));
       expect((await grant()).attempts).toBe(attempt - 1);
       await tick(h.deps, h.clock.advance(1_000));
       g = await grant();
       expect(g.attempts).toBe(attempt);
-      expect(g.status).toBe('revoking');
+      // The fifth failure (the policy's default escalateAfter) escalates; before that it stays revoking.
+      expect(g.status).toBe(attempt < 5 ? 'revoking' : 'revoke_failed');
     }
-    await tick(h.deps, h.clock.advance(160_000));
-    g = await grant();
-    expect(g.attempts).toBe(6);
-    expect(g.status).toBe('revoke_failed');
     expect(g.lastError).toContain('target unreachable');
     expect(h.provider.live.has('KC-1')).toBe(true);
     const alert = h.chat.events.find((e) => e.type === 'alert' && e.alert.kind === 'revoke_failed');
-    expect(alert).toMatchObject({ alert: { retry: true } });
+    expect(alert).toMatchObject({ alert: { retry: true, text: expect.stringContaining('failed 5 times') } });
     expect(h.chat.events.some((e) => e.type === 'thread' && e.text.includes('REVOKE FAILED'))).toBe(true);
-    // Daily retry: still failing once more, then it goes through.
-    await tick(h.deps, h.clock.advance(86_400_000));
-    expect((await grant()).status).toBe('revoke_failed');
-    await tick(h.deps, h.clock.advance(86_400_000));
+    // Everyone who may retry it is told, with Retry now: the tier's approvers (sre) and the reviewers (security).
+    expect(
+      h.chat
+        .dms(undefined, 'revoke_failed')
+        .map((d) => d.to)
+        .sort(),
+    ).toEqual(['bob@example.com', 'dave@example.com', 'erin@example.com']);
+    // It keeps retrying after the escalation: 80 s, 160 s, then the 3-minute cap, and goes through.
+    await tick(h.deps, h.clock.advance(80_000));
+    expect((await grant()).attempts).toBe(6);
+    await tick(h.deps, h.clock.advance(160_000));
+    g = await grant();
+    expect(g.attempts).toBe(7);
+    expect(g.status).toBe('revoke_failed');
+    expect(g.nextAttemptAt!.getTime() - h.clock.now().getTime()).toBe(180_000);
+    await tick(h.deps, h.clock.advance(180_000));
     g = await grant();
     expect(g.status).toBe('expired');
     expect(h.provider.live.has('KC-1')).toBe(false);
     const actions = (await h.deps.store.readAudit({})).filter((e) => e.requestId === g.id).map((e) => e.action);
-    // Attempts 1-5 are rescheduled on the ladder; the failed daily retry (attempt 7) is rescheduled a day out.
+    // Every try is audited: attempts 1-4, 6 and 7 rescheduled, 5 escalated, 8 confirmed.
     expect(actions.filter((a) => a === 'grant.revoke_retry_scheduled')).toHaveLength(6);
     expect(actions.filter((a) => a === 'grant.revoke_failed')).toHaveLength(1);
     expect(actions.filter((a) => a === 'grant.expired')).toHaveLength(1);
-  });
+  }, 120_000);
 
   it('lets an approver retry a failed revoke at once; others may not', async () => {
-    h = await createHarness(kind, { settings: { maxRevokeAttempts: 1 } });
+    h = await createHarness(kind, { policy: makePolicy({ revocation: { escalateAfter: 1 } }) });
     await activeGrant();
     h.provider.failRevokes(1);
     await run('alice@example.com', 'release KC-1');

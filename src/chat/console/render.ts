@@ -53,6 +53,8 @@ export function renderDirect(message: DirectMessage, now: Date): string[] {
       return [
         `Break-glass: ${message.request.requester} took ${message.request.resource} (${message.request.level}) as ${message.request.ref}; review it with: review ${message.request.ref} [comment]`,
       ];
+    case 'revoke_failed':
+      return [`ALERT ${message.text}`, `  [Retry now]  → type: retry ${message.request.ref}`];
     case 'info':
       return [message.text];
   }

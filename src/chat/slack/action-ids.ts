@@ -4,11 +4,11 @@ export const ACTION = {
   deny: 'kc_deny',
   extend: 'kc_extend',
   release: 'kc_release',
+  retryRevoke: 'kc_retry_revoke',
   openRequestModal: 'kc_open_request_modal',
   anomalyRevoke: 'kc_anomaly_revoke',
   anomalyAcknowledge: 'kc_anomaly_ack',
   anomalyExtend: 'kc_anomaly_extend',
-  retryRevoke: 'kc_retry_revoke',
 } as const;
 
 /** Anomaly buttons say which grant and which detector (`12:destructive-sql`), nothing else. */

@@ -1,7 +1,7 @@
 import { decide } from '../lifecycle/decide.js';
 import type { CoreDeps } from '../lifecycle/deps.js';
 import { requestExtension } from '../lifecycle/extend.js';
-import { cancel, endGrant, review } from '../lifecycle/manage.js';
+import { cancel, endGrant, retryRevokeNow, review } from '../lifecycle/manage.js';
 import { loadView } from '../lifecycle/notify.js';
 import { overview, requestStatus } from '../lifecycle/queries.js';
 import { submitRequest } from '../lifecycle/submit.js';
@@ -75,6 +75,8 @@ async function dispatch(deps: CoreDeps, command: Command, actor: string, origin:
       return toReply(deps, 'cancelled', await cancel(deps, { number: command.number, actor }));
     case 'review':
       return toReply(deps, 'reviewed', await review(deps, { number: command.number, actor, comment: command.comment }));
+    case 'retry':
+      return toReply(deps, 'ended', await retryRevokeNow(deps, { number: command.number, actor }));
   }
 }
 

@@ -4,7 +4,7 @@ import type { Catalog, Command, ParseResult } from './types.js';
 import { REQUEST_USAGE, USAGE } from './usage.js';
 
 const ID_RE = /^(?:#|kc-)?(\d{1,9})$/i;
-const SUBCOMMANDS = new Set(['help', 'list', 'status', 'release', 'revoke', 'cancel', 'extend', 'approve', 'deny', 'review']);
+const SUBCOMMANDS = new Set(['help', 'list', 'status', 'release', 'revoke', 'cancel', 'extend', 'approve', 'deny', 'review', 'retry']);
 const MAX_REASON = 1000;
 
 function fail(message: string, usageKey: string): ParseResult {
@@ -64,6 +64,8 @@ function parseSubcommand(name: string, args: string[]): ParseResult {
       return done({ kind: 'approve', number, comment: rest });
     case 'review':
       return done({ kind: 'review', number, comment: rest });
+    case 'retry':
+      return rest ? fail(`"retry" takes only a request id (got "${rest}").`, 'retry') : done({ kind: 'retry', number });
     case 'revoke':
       return rest ? done({ kind: 'revoke', number, reason: rest }) : fail('Say why you are revoking it.', 'revoke');
     case 'deny':

@@ -10,6 +10,7 @@ export type Command =
   | { kind: 'approve'; number: number; comment: string }
   | { kind: 'deny'; number: number; reason: string }
   | { kind: 'review'; number: number; comment: string }
+  | { kind: 'retry'; number: number }
   | {
       kind: 'request';
       resource: string;

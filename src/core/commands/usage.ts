@@ -10,6 +10,7 @@ export const USAGE: Record<string, string> = {
   approve: '/access approve <KC-id> [comment]',
   deny: '/access deny <KC-id> <reason>',
   review: '/access review <KC-id> [comment]   (post-hoc review of a break-glass grant)',
+  retry: '/access retry <KC-id>   (retry a revoke that keeps failing, now; approvers and reviewers)',
   list: '/access list',
   help: '/access help',
 };
@@ -25,7 +26,7 @@ export function helpText(resources: string[]): string {
     '  Durations: 90s, 30m, 1h30m, 2h, 1d. Level and duration default to the resource’s defaults.',
     '',
     'Manage requests and grants:',
-    ...['list', 'status', 'approve', 'deny', 'extend', 'release', 'cancel', 'revoke', 'review'].map((k) => `  ${USAGE[k]}`),
+    ...['list', 'status', 'approve', 'deny', 'extend', 'release', 'cancel', 'revoke', 'review', 'retry'].map((k) => `  ${USAGE[k]}`),
     '',
     `Resources: ${resources.length > 0 ? resources.join(', ') : '(none in the policy)'}`,
   ].join('\n');

@@ -1,7 +1,6 @@
 import { withRefusalAudit } from '../audit/refusals.js';
 import { parseRequestId } from '../commands/parse.js';
 import { atLeast, type Baseline, detect, EMPTY_BASELINE, type Finding, nextBaseline } from '../monitor/detectors.js';
-import { isMember } from '../policy/access.js';
 import type { AnomalyAlert } from '../ports/chat.js';
 import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest, ActivityInput, ActivityRecord } from '../types.js';
@@ -10,6 +9,7 @@ import { announceIncidentEvent } from './incident.js';
 import { loadView } from './notify.js';
 import { suggestedExtensionMs } from './plan.js';
 import { beginRevoke, performRevoke } from './revoke.js';
+import { mayRevokeOthers } from './revokers.js';
 
 const BASELINE_NS = 'monitor:baseline';
 const ALERTED_NS = 'monitor:alerted';
@@ -170,10 +170,7 @@ async function notifyAnomaly(deps: CoreDeps, grant: AccessRequest, finding: Find
     grant,
     approvals.filter((a) => a.decision === 'approve').map((a) => a.approver),
   )) {
-    const mayRevoke =
-      approvals.some((a) => a.approver === person) ||
-      grant.approverGroups.some((g) => isMember(policy, g, person)) ||
-      policy.alerts.reviewers.some((g) => isMember(policy, g, person));
+    const mayRevoke = approvals.some((a) => a.approver === person) || mayRevokeOthers(policy, grant, person);
     await send(person, live && mayRevoke ? ['revoke', 'acknowledge'] : ['acknowledge']);
   }
   const text = `ANOMALY (${finding.severity}) ${finding.summary}${autoRevoked ? ' · Keycard revoked the grant automatically' : ''}`;

@@ -1,12 +1,28 @@
 import { approvalProgress, checkApprover } from '../approval/rules.js';
 import { withRefusalAudit } from '../audit/refusals.js';
 import { checkIdentity } from '../directory/identity-gate.js';
+import type { StoreTx } from '../ports/store.js';
 import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest, Decision } from '../types.js';
 import { activate } from './activate.js';
 import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
 import { pilotDetail } from './pilot.js';
+
+/** pending → timed_out, as the approval-timeout sweep does it (one conditional update plus its audit event). */
+async function timeOutNow(tx: StoreTx, request: AccessRequest, now: Date): Promise<AccessRequest | undefined> {
+  const row = await tx.transition(request.id, ['pending'], { status: 'timed_out', decidedAt: now, remindAt: null });
+  if (row) {
+    await tx.appendAudit({
+      at: now,
+      actor: 'keycard',
+      action: 'request.timed_out',
+      requestId: request.id,
+      details: { ref: `KC-${request.number}`, atDecision: true },
+    });
+  }
+  return row;
+}
 
 export interface DecideInput {
   number: number;
@@ -43,9 +59,26 @@ async function decideOnce(deps: CoreDeps, input: DecideInput): Promise<Result<De
     return refuse('reason_required', 'A denial needs a reason, so the requester knows what to change.');
   }
 
+  let expired: AccessRequest | undefined;
   const result = await deps.store.transaction(async (tx): Promise<Result<DecideOutcome>> => {
     const request = await tx.lockRequest(existing.id);
     if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
+    if (request.status === 'pending' && request.approvalExpiresAt && request.approvalExpiresAt.getTime() <= now.getTime()) {
+      // Past the approval TTL the request is over even if the sweep has not run yet: it times out now, and the
+      // late decision is refused (and audited) instead of granting access nobody approved in time.
+      expired = await timeOutNow(tx, request, now);
+      await tx.appendAudit({
+        at: now,
+        actor,
+        action: 'approval.refused',
+        requestId: request.id,
+        details: { ref: `KC-${request.number}`, decision: input.decision, code: 'approval_expired', status: 'timed_out' },
+      });
+      return refuse(
+        'approval_expired',
+        `KC-${request.number} timed out at ${request.approvalExpiresAt.toISOString()} waiting for approval, before your ${input.decision === 'approve' ? 'approval' : 'denial'}; nothing was granted. ${request.requester} can request again.`,
+      );
+    }
     const approvals = await tx.listApprovals(request.id);
     const check = checkApprover(policy, request, approvals, actor, input.decision);
     if (!check.ok) {
@@ -128,6 +161,7 @@ async function decideOnce(deps: CoreDeps, input: DecideInput): Promise<Result<De
     return ok({ request: approved, final: true, counted: progress.counted, required: progress.required });
   });
 
+  if (expired) await announce(deps, expired, 'timed_out');
   if (!result.ok) return result;
   const { request, final } = result.value;
   if (input.decision === 'deny') {

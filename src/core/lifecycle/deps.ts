@@ -15,19 +15,18 @@ export interface LifecycleSettings {
   /** How long a claim on a grant/revoke attempt is held before another replica may retry it. */
   claimLeaseMs: number;
   maxGrantAttempts: number;
-  maxRevokeAttempts: number;
+  /**
+   * First wait between revoke retries; it doubles per failure up to the policy's revocation.maxBackoff and
+   * never stops (escalation after revocation.escalateAfter failures is the policy's too).
+   */
   revokeBaseDelayMs: number;
-  /** After revoke_failed, keep retrying at this interval. */
-  revokeFailedRetryMs: number;
   batchSize: number;
 }
 
 export const DEFAULT_SETTINGS: LifecycleSettings = {
   claimLeaseMs: 60_000,
   maxGrantAttempts: 3,
-  maxRevokeAttempts: 6,
-  revokeBaseDelayMs: 10_000,
-  revokeFailedRetryMs: 86_400_000,
+  revokeBaseDelayMs: 5_000,
   batchSize: 100,
 };
 

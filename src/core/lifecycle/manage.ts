@@ -8,11 +8,11 @@ import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
 import { pilotDetail } from './pilot.js';
 import { beginRevoke, claimRevokeRetry, performRevoke } from './revoke.js';
+import { mayRevokeOthers } from './revokers.js';
 
-/** May this person end someone else's grant? The tier's approvers and the policy's alert reviewers may. */
+/** May this person end someone else's grant? Defined once, in revokers.ts. */
 export function canRevokeOthers(deps: CoreDeps, request: AccessRequest, actor: string): boolean {
-  const policy = deps.policy();
-  return eligibleGroups(policy, request, actor).length > 0 || policy.alerts.reviewers.some((group) => isMember(policy, group, actor));
+  return mayRevokeOthers(deps.policy(), request, actor);
 }
 
 /**
@@ -138,8 +138,20 @@ async function retryRevokeOnce(deps: CoreDeps, input: { number: number; actor: s
   const actor = input.actor.toLowerCase();
   const request = await deps.store.getRequestByNumber(input.number);
   if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
-  if (!canRevokeOthers(deps, request, actor))
+  if (!canRevokeOthers(deps, request, actor)) {
+    // Refused like a decision by a non-approver: audited, nothing else changes.
+    const at = deps.clock.now();
+    await deps.store.transaction((tx) =>
+      tx.appendAudit({
+        at,
+        actor,
+        action: 'grant.revoke_retry_refused',
+        requestId: request.id,
+        details: { ref: `KC-${request.number}`, code: 'not_allowed', status: request.status },
+      }),
+    );
     return refuse('not_allowed', `Only KC-${input.number}'s approvers or the security reviewers can retry its revocation.`);
+  }
   if (request.status !== 'revoking' && request.status !== 'revoke_failed') {
     return refuse('not_revoking', `KC-${input.number} is ${request.status.replace('_', ' ')}; there is no revocation to retry.`);
   }

@@ -7,6 +7,7 @@ import { formatClock, statusLine } from '../views/format.js';
 import { type RequestView, toRequestView } from '../views/request-view.js';
 import type { CoreDeps } from './deps.js';
 import { announceIncidentEvent } from './incident.js';
+import { revokersOf } from './revokers.js';
 
 /** Builds the platform-neutral view of a request from the store. */
 export async function loadView(deps: CoreDeps, request: AccessRequest): Promise<RequestView> {
@@ -83,19 +84,27 @@ export async function announce(
     case 'ended':
       await dm(request.requester, { kind: 'ended', request: view });
       break;
-    case 'revoke_failed':
+    case 'revoke_failed': {
+      // Escalation: the alerts channel and everyone who may retry it get the failure with Retry now.
+      const text = revokeFailedText(view, request, policy.revocation.maxBackoff);
       await deliver(deps, 'alert', request.id, () =>
-        deps.chat.postAlert(policy.alerts.channel, {
-          kind: 'revoke_failed',
-          text: `${view.ref}: revoking ${request.resource} (${request.level}) for ${request.requester} keeps failing: ${request.lastError ?? 'unknown error'}. Access may still be live; Keycard retries daily.`,
-          request: view,
-          retry: true,
-        }),
+        deps.chat.postAlert(policy.alerts.channel, { kind: 'revoke_failed', text, request: view, retry: true }),
       );
+      for (const person of revokersOf(policy, request)) await dm(person, { kind: 'revoke_failed', request: view, text });
       break;
+    }
     default:
       break;
   }
+}
+
+/** The escalation text: what keeps failing, that access may still be live, and how to retry now. */
+function revokeFailedText(view: RequestView, request: AccessRequest, maxBackoffMs: number): string {
+  return (
+    `${view.ref}: revoking ${request.resource} (${request.level}) for ${request.requester} failed ${request.attempts} times: ` +
+    `${request.lastError ?? 'unknown error'}. Access may still be live. Keycard keeps retrying at least every ${formatDuration(maxBackoffMs)} ` +
+    `until the target confirms; press Retry now or run \`retry ${view.ref}\` (CLI: keycard grants retry ${view.ref}).`
+  );
 }
 
 /** Sends a DM outside the standard transitions (reminders, notices, break-glass reviews). */
@@ -173,7 +182,7 @@ function eventLine(view: RequestView, event: LifecycleEvent, actor: string | und
         ? 'Expired · access revoked'
         : `Revoked by ${view.endedBy ?? who} · access removed${view.decisionNote ? ` · ${view.decisionNote}` : ''}`;
     case 'revoke_failed':
-      return `REVOKE FAILED after repeated attempts: ${view.lastError ?? 'unknown error'} · retrying daily`;
+      return `REVOKE FAILED after repeated attempts: ${view.lastError ?? 'unknown error'} · Keycard keeps retrying until the target confirms · retry now: \`retry ${view.ref}\``;
     case 'revoke_retrying':
       return `Revoke attempt failed (${view.lastError ?? 'unknown error'}); retrying`;
     case 'reviewed':

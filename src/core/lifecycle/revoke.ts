@@ -1,5 +1,6 @@
 import type { StoreTx } from '../ports/store.js';
 import type { AccessRequest, EndReason } from '../types.js';
+import { cancelPendingExtensions } from './cancel-extensions.js';
 import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
 import { isPilot, pilotDetail } from './pilot.js';
@@ -42,10 +43,15 @@ export async function claimRevokeRetry(deps: CoreDeps, tx: StoreTx, request: Acc
   return tx.update(request.id, { attempts: request.attempts + 1, nextAttemptAt: new Date(now.getTime() + deps.settings.claimLeaseMs) });
 }
 
-/** Exponential backoff with ±50% jitter: ~10 s, 20 s, 40 s, … (the Vault ladder). */
+/**
+ * Capped exponential backoff with jitter: ~5 s, 10 s, 20 s, … up to the policy's revocation.maxBackoff
+ * (3 min by default), each ±25% so replicas and many failing grants do not retry in lockstep. Retries never
+ * stop: a target that comes back is revoked within one interval.
+ */
 export function revokeBackoffMs(deps: CoreDeps, attempt: number): number {
-  const base = deps.settings.revokeBaseDelayMs * 2 ** Math.max(0, attempt - 1);
-  return Math.round(base * (0.5 + deps.random()));
+  const cap = deps.policy().revocation.maxBackoff;
+  const base = Math.min(cap, deps.settings.revokeBaseDelayMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
+  return Math.min(cap, Math.round(base * (0.75 + 0.5 * deps.random())));
 }
 
 /**
@@ -54,6 +60,8 @@ export function revokeBackoffMs(deps: CoreDeps, attempt: number): number {
  * marked revoked unless the provider confirmed it.
  */
 export async function performRevoke(deps: CoreDeps, request: AccessRequest): Promise<AccessRequest | undefined> {
+  // Whatever ends the grant (expiry, release, revoke, anomaly), its pending extensions end with it.
+  await cancelPendingExtensions(deps, request, deps.clock.now());
   // A pilot grant was never made at the target, so ending it is only bookkeeping.
   if (isPilot(request)) return recordRevoked(deps, request, deps.clock.now());
   const provider = deps.providers.get(request.provider);
@@ -111,17 +119,17 @@ async function recordRevoked(deps: CoreDeps, request: AccessRequest, now: Date):
 }
 
 async function recordRevokeFailure(deps: CoreDeps, request: AccessRequest, error: string, now: Date): Promise<AccessRequest | undefined> {
-  const exhausted = request.attempts >= deps.settings.maxRevokeAttempts;
-  const escalate = exhausted && request.status === 'revoking';
+  const { escalateAfter } = deps.policy().revocation;
+  // Escalate once, on the failure that reaches the threshold; the grant keeps being retried after that.
+  const escalate = request.attempts >= escalateAfter && request.status === 'revoking';
   deps.log.error({ requestId: request.id, ref: `KC-${request.number}`, attempt: request.attempts, err: error }, 'revoke failed');
   const row = await deps.store.transaction(async (tx) => {
-    const nextAttemptAt = new Date(
-      now.getTime() + (exhausted ? deps.settings.revokeFailedRetryMs : revokeBackoffMs(deps, request.attempts)),
-    );
+    const nextAttemptAt = new Date(now.getTime() + revokeBackoffMs(deps, request.attempts));
     const updated = escalate
       ? await tx.transition(request.id, ['revoking'], { status: 'revoke_failed', lastError: error, nextAttemptAt })
       : await tx.update(request.id, { lastError: error, nextAttemptAt });
     if (updated) {
+      // Every try is audited, so the log shows each attempt and when the next one is due.
       await tx.appendAudit({
         at: now,
         actor: 'keycard',

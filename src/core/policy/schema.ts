@@ -311,6 +311,33 @@ export const policySchema = z
       .strict()
       .prefault({})
       .describe('Security/ops channel for break-glass broadcasts and revoke failures; reviewers review break-glass grants'),
+    revocation: z
+      .object({
+        escalateAfter: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(5)
+          .describe('Failed revoke attempts after which the alerts channel and the approvers are alerted with Retry now'),
+        maxBackoff: durationSchema
+          .prefault('3m')
+          .describe('Longest wait between revoke retries; retries never stop until the target confirms the revoke'),
+      })
+      .strict()
+      .prefault({})
+      .describe('How Keycard keeps retrying a revoke the target refused'),
+    reconcile: z
+      .object({
+        every: durationSchema.prefault('5m').describe('How often one replica compares every target with Keycard’s records'),
+        unknown: z
+          .enum(['revoke', 'report'])
+          .default('report')
+          .describe('What to do with something at a target that looks like Keycard’s but has no live grant: revoke it, or only report it'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Reconciliation in both directions between Keycard and its targets'),
   })
   .strict()
   .superRefine((policy, ctx) => {

@@ -13,6 +13,8 @@ export type DirectMessage =
   | { kind: 'ended'; request: RequestView }
   | { kind: 'approval_reminder'; request: RequestView }
   | { kind: 'break_glass_review'; request: RequestView }
+  /** A revoke that keeps failing, escalated to someone who may retry it: with a Retry now button. */
+  | { kind: 'revoke_failed'; request: RequestView; text: string }
   | { kind: 'info'; request?: RequestView; text: string };
 
 /** Messages to a channel that are not the approval card (break-glass broadcasts, revoke failures). */

@@ -76,15 +76,19 @@ export function renderDirect(message: DirectMessage, now: Date): SlackMessage[] 
         ),
       ];
     }
+    case 'revoke_failed':
+      return [simple(`ALERT: ${message.text}`, [retryActions(message.request)])];
     case 'info':
       return [simple(message.text)];
   }
 }
 
-/**
- * A channel alert (break-glass broadcast, revoke failure). Retries of failed revokes run by themselves;
- * the Retry now button lets an approver or security reviewer retry at once after fixing the target.
- */
+/** The Retry now button of a revoke that keeps failing (approvers and reviewers may press it). */
+function retryActions(view: RequestView): Block {
+  return actions(`kc_retry_${view.number}`, [button(ACTION.retryRevoke, 'Retry now', String(view.number), 'danger')]);
+}
+
+/** A channel alert (break-glass broadcast, revoke failure); a failing revoke offers Retry now. */
 export function renderAlert(alert: ChannelAlert, now: Date): SlackMessage {
   const icon = alert.kind === 'revoke_failed' ? ':rotating_light: ' : alert.kind === 'break_glass' ? ':fire_engine: ' : '';
   const blocks: Block[] = [section(`${icon}${escapeText(alert.text)}`)];
@@ -99,13 +103,9 @@ export function renderAlert(alert: ChannelAlert, now: Date): SlackMessage {
       ]),
     );
   }
-  if (alert.retry) {
-    blocks.push(context('Keycard keeps retrying the revocation automatically; check the target if it keeps failing.'));
-    if (alert.request) {
-      blocks.push(
-        actions(`kc_retry_${alert.request.number}`, [button(ACTION.retryRevoke, 'Retry now', String(alert.request.number), 'danger')]),
-      );
-    }
+  if (alert.retry && alert.request) {
+    blocks.push(retryActions(alert.request));
+    blocks.push(context('Keycard keeps retrying the revocation by itself until the target confirms; Retry now tries at once.'));
   }
   return { text: truncate(`${alert.kind === 'revoke_failed' ? 'ALERT: ' : ''}${alert.text}`, LIMITS.fallbackText), blocks };
 }

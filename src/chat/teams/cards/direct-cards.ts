@@ -89,6 +89,10 @@ export function directCard(message: DirectMessage, now: Date): AdaptiveCard {
         ],
         [execute('Mark reviewed', { kc: 'review', number: message.request.number })],
       );
+    case 'revoke_failed':
+      return card(note([`ALERT: ${message.text}`], 'attention').body, [
+        execute('Retry now', { kc: 'retryRevoke', number: message.request.number }, 'destructive'),
+      ]);
     case 'info':
       return note([message.text]);
   }
