@@ -10,13 +10,14 @@ import { basePolicyInput } from '../fixtures/policy.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
 const OWNERS = 'okta:DB Owners';
+// Approval windows outlast the outage bound the tests wait through, so a late click meets the membership check, not the TTL.
 const policy = policySchema.parse({
   ...basePolicyInput,
   tiers: {
-    low: { upTo: 0, approvals: 1, approvers: [OWNERS] },
-    medium: { upTo: 98, approvals: 1, approvers: [OWNERS] },
-    high: { upTo: 99, approvals: 1, approvers: [OWNERS] },
-    critical: { approvals: 1, approvers: [OWNERS] },
+    low: { upTo: 0, approvals: 1, approvers: [OWNERS], approvalTtl: '4h' },
+    medium: { upTo: 98, approvals: 1, approvers: [OWNERS], approvalTtl: '4h' },
+    high: { upTo: 99, approvals: 1, approvers: [OWNERS], approvalTtl: '4h' },
+    critical: { approvals: 1, approvers: [OWNERS], approvalTtl: '4h' },
   },
 });
 
@@ -169,6 +170,15 @@ describe('directory runtime: cached membership, outages and leavers', () => {
     expect(refused).toEqual([
       ['mallory@example.com', 'unknown_person'],
       ['zoe@example.com', 'directory_unavailable'],
+    ]);
+    okta.state.down = false;
+    await runtime.refresh();
+    expect(await say(deps, 'mallory@example.com', 'approve KC-1')).toMatchObject({ kind: 'error' });
+    // One audit record per refusal: the identity gate's, not a second one from the use case's refusal audit.
+    const mallory = (await deps.store.readAudit({})).filter((e) => e.actor === 'mallory@example.com');
+    expect(mallory.map((e) => [e.action, e.details.code])).toEqual([
+      ['identity.refused', 'unknown_person'],
+      ['identity.refused', 'unknown_person'],
     ]);
     expect(await deps.store.listRequests({})).toEqual([]);
   });

@@ -126,6 +126,11 @@ describe('every refusal path leaves exactly one audit record', () => {
   const scenarios: Record<string, Scenario> = {
     'approve:not_found': async () => ({ result: await approve(BOB)(MISSING) }),
     'approve:not_pending': async () => on(await active(), approve(BOB)),
+    'approve:approval_expired': async () => {
+      const request = await pending();
+      h.clock.advance(2 * HOUR); // past the medium tier's 1 h approval TTL, before any sweep ran
+      return on(request, approve(BOB));
+    },
     'approve:self_approval': async () => on(await pending(), approve(ALICE)),
     'approve:not_an_approver': async () => on(await pending(), approve(MALLORY)),
     'approve:duplicate_approver': async () => on(await approvedBy(await critical(), [CAROL]), approve(CAROL)),
@@ -133,6 +138,11 @@ describe('every refusal path leaves exactly one audit record', () => {
     'deny:not_found': async () => ({ result: await deny(BOB)(MISSING) }),
     'deny:reason_required': async () => on(await pending(), deny(BOB, '  ')),
     'deny:not_pending': async () => on(await active(), deny(BOB)),
+    'deny:approval_expired': async () => {
+      const request = await pending();
+      h.clock.advance(2 * HOUR);
+      return on(request, deny(BOB));
+    },
     'deny:self_approval': async () => on(await pending(), deny(ALICE)),
     'deny:not_an_approver': async () => on(await pending(), deny(MALLORY)),
     'deny:duplicate_approver': async () => on(await approvedBy(await critical(), [CAROL]), deny(CAROL)),

@@ -6,8 +6,16 @@ import type { Refusal, Result } from '../result.js';
  * refusal paths and fail when one is added without an audit record (test/lifecycle/refusal-audit.test.ts).
  */
 export const REFUSAL_PATHS = {
-  approve: ['not_found', 'not_pending', 'self_approval', 'not_an_approver', 'duplicate_approver', 'group_already_covered'],
-  deny: ['not_found', 'reason_required', 'not_pending', 'self_approval', 'not_an_approver', 'duplicate_approver'],
+  approve: [
+    'not_found',
+    'not_pending',
+    'approval_expired',
+    'self_approval',
+    'not_an_approver',
+    'duplicate_approver',
+    'group_already_covered',
+  ],
+  deny: ['not_found', 'reason_required', 'not_pending', 'approval_expired', 'self_approval', 'not_an_approver', 'duplicate_approver'],
   release: ['not_found', 'not_allowed', 'not_a_grant', 'not_active'],
   revoke: ['not_found', 'not_allowed', 'not_a_grant', 'not_active'],
   cancel: ['not_found', 'not_allowed', 'not_pending'],
@@ -28,8 +36,8 @@ export function refusalAction(operation: RefusalOperation): string {
 
 /** Codes a use case already audits inside its own transaction (the approver checks in `decide`). */
 const AUDITED_IN_TRANSACTION: Partial<Record<RefusalOperation, ReadonlySet<string>>> = {
-  approve: new Set(['not_pending', 'self_approval', 'not_an_approver', 'duplicate_approver', 'group_already_covered']),
-  deny: new Set(['not_pending', 'self_approval', 'not_an_approver', 'duplicate_approver', 'group_already_covered']),
+  approve: new Set(['not_pending', 'approval_expired', 'self_approval', 'not_an_approver', 'duplicate_approver', 'group_already_covered']),
+  deny: new Set(['not_pending', 'approval_expired', 'self_approval', 'not_an_approver', 'duplicate_approver', 'group_already_covered']),
 };
 
 // A refusal passed up through a second audited use case (release of an own pending request → cancel) is recorded once.
@@ -96,6 +104,12 @@ export async function withRefusalAudit<T>(
 
 function numberOf(attempt: { number?: number }): { number?: number } {
   return attempt.number === undefined ? {} : { number: attempt.number };
+}
+
+/** Marks a refusal its producer already audited under its own action (the identity gate), so it is not audited twice. */
+export function markAudited<R extends Refusal>(refusal: R): R {
+  recorded.add(refusal);
+  return refusal;
 }
 
 /** True when this refusal was already written to the audit log. */

@@ -1,3 +1,4 @@
+import { markAudited } from '../audit/refusals.js';
 import type { CoreDeps } from '../lifecycle/deps.js';
 import { type Refusal, refuse } from '../result.js';
 import { hasLeft } from './people.js';
@@ -43,5 +44,6 @@ export async function checkIdentity(deps: CoreDeps, actor: string, action: strin
     }),
   );
   deps.log.warn({ actor: email, code: refusal.code, attempted: action }, 'identity refused');
-  return refusal;
+  // Audited here as identity.refused; the use case's refusal audit must not record it a second time.
+  return markAudited(refusal);
 }
