@@ -67,7 +67,7 @@ describe('Slack delivery problems', () => {
     for (let i = 0; i < 6; i++) f.slack.failNext('chat.update', limited);
     await f.signed(blockAction(U.bob.id, 'kc_approve', '1', card));
     await waitForStatus(f, 1, 'active');
-    await eventually(() => expect(f.slack.textOf(f.slack.called('chat.update').at(-1)!)).toContain('active until'), 15_000);
+    await eventually(() => expect(f.slack.textOf(f.slack.called('chat.update').at(-1)!)).toContain('active until'));
     expect(f.logs.some((l) => l.message.startsWith('card update still rate limited by Slack'))).toBe(true);
   });
 
