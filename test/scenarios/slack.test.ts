@@ -46,6 +46,36 @@ scenarioSuite(`Slack (keycard start over HTTP, fake Slack Web API, ${onPostgres 
       expect(retried.at - limited.at).toBeGreaterThanOrEqual(950);
     });
 
+    it.runIf(onPostgres)('two Keycard processes on one database: a card posted by one is approved through the other', async () => {
+      const { driver: d, addReplica } = started();
+      const from = d.seen().length;
+      await d.say(P.hana, 'orders-db 30m read two replicas share one database');
+      const card = await eventually(() => {
+        const found = d
+          .seen()
+          .slice(from)
+          .find((m) => m.to === 'channel:approvals' && m.buttons.includes('Approve'));
+        if (!found) throw new Error('no card yet');
+        return found;
+      });
+      const ref = /KC-\d+/.exec(card.text)![0];
+      await addReplica();
+      await d.click(P.bob, card, 'Approve');
+      // The second process found the first one's card (shared state) and updated it in place, once.
+      await eventually(() => {
+        const updates = d
+          .seen()
+          .filter((m) => m.update && m.to === 'channel:approvals' && m.text.includes(ref) && /active until/.test(m.text));
+        expect(updates.length).toBeGreaterThan(0);
+      });
+      expect(d.seen().filter((m) => m.to === 'channel:approvals' && !m.update && !m.thread && m.text.includes(ref))).toHaveLength(1);
+      await eventually(() =>
+        expect(d.seen().some((m) => m.to === 'dm:hana@example.com' && m.text.includes(ref) && m.text.includes('DEMO credential'))).toBe(
+          true,
+        ),
+      );
+    });
+
     it('ephemeral replies go to the response_url on SLACK_API_URL’s origin', async () => {
       const { driver: d, api } = started();
       const from = api.responses.length;

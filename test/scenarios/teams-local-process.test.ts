@@ -78,7 +78,9 @@ describe('keycard start, Teams local mode (real process, no Azure)', { timeout: 
     });
     baseUrl = `http://127.0.0.1:${port}`;
     await eventually(() => {
-      if (!stderr.includes('Keycard is serving teams')) throw new Error(`not serving yet; its stderr:\n${stderr}`);
+      // The pino lines are flushed after the CLI's own line; wait for the last one of start-up.
+      if (!stderr.includes('Keycard is serving teams') || !stderr.includes('"msg":"keycard serving"'))
+        throw new Error(`not serving yet; its stderr:\n${stderr}`);
     }, 150_000);
   }, 160_000);
 

@@ -8,14 +8,19 @@ import { createIncidentStore } from './incident/incident-store.js';
 import type { PostMessage } from './post-message.js';
 import { renderCard } from './render/card.js';
 import type { SerialQueue } from './serial-queue.js';
-import { CHANNEL_ACCESS_ERRORS, slackErrorCode } from './slack-errors.js';
+import { CHANNEL_ACCESS_ERRORS, rateLimitRetryAfter, slackErrorCode } from './slack-errors.js';
 import type { WebClient } from './web-clients.js';
+
+/** Rounds of "the client gave up on a 429" before a card update is reported as failed (each round itself retries). */
+const MAX_RATE_LIMITED_ROUNDS = 10;
 
 export interface CardPublisherDeps {
   outbound: WebClient;
   queue: SerialQueue;
   log: Logger;
   post: PostMessage;
+  /** Waits between rate-limited rounds (tests shorten it). */
+  sleep: (ms: number) => Promise<void>;
   /** Tells the requester and the log that the tier's channel is unreachable, then throws. */
   cannotPost(view: RequestView, target: string, code: string): Promise<never>;
 }
@@ -44,8 +49,21 @@ export function createCardPublisher(deps: CardPublisherDeps): CardPublisher {
   }
 
   async function update(core: CoreDeps, cards: CardStore, ref: CardRef, view: RequestView): Promise<void> {
-    const { message, incidentUrl } = await render(core, view);
-    await deps.outbound.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+    let { message, incidentUrl } = await render(core, view);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await deps.outbound.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+        break;
+      } catch (error) {
+        // The client already waited out Retry-After several times; a card stuck in an old state misleads
+        // approvers, so keep waiting (on this request's queue, so later updates stay behind it).
+        const retryAfter = rateLimitRetryAfter(error);
+        if (retryAfter === undefined || attempt >= MAX_RATE_LIMITED_ROUNDS) throw error;
+        deps.log.warn({ ref: view.ref, retryAfter, attempt }, 'card update still rate limited by Slack; retrying after Retry-After');
+        await deps.sleep((retryAfter + 1) * 1000);
+        ({ message, incidentUrl } = await render(core, view));
+      }
+    }
     if (incidentUrl && incidentUrl !== ref.incidentUrl) await cards.put(view.id, { ...ref, incidentUrl });
   }
 

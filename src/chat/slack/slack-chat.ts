@@ -28,6 +28,8 @@ export interface SlackChatDeps {
   holder: string;
   /** The built core, once the adapter has started. */
   core: () => CoreDeps | undefined;
+  /** Waits between rate-limited rounds of a card update (default: real time). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -68,7 +70,14 @@ export function createSlackChat(deps: SlackChatDeps): ChatPort {
     throw new KeycardError('slack_channel_unreachable', `cannot post to Slack channel ${target}: ${code}`);
   }
 
-  const cards = createCardPublisher({ outbound: deps.outbound, queue: deps.queue, log: deps.log, post, cannotPost });
+  const cards = createCardPublisher({
+    outbound: deps.outbound,
+    queue: deps.queue,
+    log: deps.log,
+    post,
+    cannotPost,
+    sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref())),
+  });
   const incidents = createIncidentThreads({
     outbound: deps.outbound,
     channels: deps.channels,

@@ -11,6 +11,18 @@ export function isRateLimited(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === webApi.ErrorCode.RateLimitedError;
 }
 
+/**
+ * Seconds Slack asked to wait when a call ended rate limited: a fail-fast client's RateLimitedError, or
+ * the outbound client giving up after its retries (its last error names the Retry-After it saw).
+ */
+export function rateLimitRetryAfter(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  if (isRateLimited(error) && 'retryAfter' in error && typeof error.retryAfter === 'number') return error.retryAfter;
+  const message = error instanceof Error ? error.message : '';
+  const match = /rate limit was exceeded .*retry-after: (\d+)/i.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** A short, secret-free description of a Web API failure for logs and user-facing messages. */
 export function describeSlackError(error: unknown): string {
   const code = slackErrorCode(error);

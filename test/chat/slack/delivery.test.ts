@@ -58,6 +58,19 @@ describe('Slack delivery problems', () => {
     expect(thread[0]).toBe('Approved by bob@example.com · granting access');
   });
 
+  it('keeps a card update when Slack rate limits it past the client’s own retries', async () => {
+    f = await createSlackFixture('pglite');
+    await f.signed(slashCommand(U.alice.id, 'demo-db 15m read checking replication lag INC-42'));
+    const card = await cardOf(f, 1);
+    // The fixture's client retries twice: three 429s in a row exhaust it; the card publisher waits and tries again.
+    const limited = { status: 429, headers: { 'retry-after': '0' }, body: { ok: false, error: 'ratelimited' } };
+    for (let i = 0; i < 6; i++) f.slack.failNext('chat.update', limited);
+    await f.signed(blockAction(U.bob.id, 'kc_approve', '1', card));
+    await waitForStatus(f, 1, 'active');
+    await eventually(() => expect(f.slack.textOf(f.slack.called('chat.update').at(-1)!)).toContain('active until'));
+    expect(f.logs.some((l) => l.message.startsWith('card update still rate limited by Slack'))).toBe(true);
+  });
+
   it('does not wait on a rate-limited call while someone waits: the form failure is reported at once', async () => {
     f = await createSlackFixture('pglite');
     f.slack.failNext('views.open', { status: 429, headers: { 'retry-after': '30' }, body: { ok: false, error: 'ratelimited' } });

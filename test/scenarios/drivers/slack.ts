@@ -65,7 +65,9 @@ function content(body: Record<string, unknown>): { text: string; buttons: SlackB
  * its Web API pointed at a fake Slack on a real port through SLACK_API_URL (which also admits the
  * fake's response_urls). People act through signed slash commands, block_actions and view_submissions.
  */
-export async function startSlackDriver(options: { databaseUrl?: string } = {}): Promise<Started & { api: FakeSlackApi }> {
+export async function startSlackDriver(
+  options: { databaseUrl?: string } = {},
+): Promise<Started & { api: FakeSlackApi; addReplica(): Promise<string> }> {
   const webhook = await startWebhookTarget();
   const users = EVERYONE.map((p) => ({ id: p.slack, email: p.email }));
   const channelList = [
@@ -83,19 +85,26 @@ export async function startSlackDriver(options: { databaseUrl?: string } = {}): 
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
   });
   const io: CliIo = { out: () => {}, err: () => {}, env, cwd, stdin: process.stdin, stdoutIsTTY: false };
-  let server: ServerHandle | undefined;
-  const running = startCommand(io, parseArgs([], new Set()), {
-    http: true,
-    settings: SCENARIO_SETTINGS,
-    onServing: (handle) => {
-      server = handle;
-    },
-  });
-  running.catch(() => undefined);
-  await eventually(() => {
-    if (!server) throw new Error('not serving yet');
-  }, 60_000);
-  const baseUrl = `http://127.0.0.1:${server!.port}`;
+  /** One `keycard start` on this environment (the driver starts one; a second replica shares its database). */
+  const startServer = async () => {
+    let server: ServerHandle | undefined;
+    const running = startCommand(io, parseArgs([], new Set()), {
+      http: true,
+      settings: SCENARIO_SETTINGS,
+      onServing: (handle) => {
+        server = handle;
+      },
+    });
+    running.catch(() => undefined);
+    await eventually(() => {
+      if (!server) throw new Error('not serving yet');
+    }, 60_000);
+    return { server: server!, running, baseUrl: `http://127.0.0.1:${server!.port}` };
+  };
+  const servers = [await startServer()];
+  const baseUrl = servers[0]!.baseUrl;
+  /** Where signed requests go: Slack may deliver any request to any replica behind the load balancer. */
+  let target = baseUrl;
 
   const logical = new Map<string, string>([
     [SLACK_CHANNELS.approvals, 'channel:approvals'],
@@ -115,7 +124,7 @@ export async function startSlackDriver(options: { databaseUrl?: string } = {}): 
   };
 
   const signed = async (body: string, contentType = 'application/x-www-form-urlencoded') => {
-    const response = await fetch(`${baseUrl}/slack/events`, {
+    const response = await fetch(`${target}/slack/events`, {
       method: 'POST',
       headers: { 'content-type': contentType, ...sign(body, Math.floor(Date.now() / 1000), SIGNING_SECRET) },
       body,
@@ -280,10 +289,23 @@ export async function startSlackDriver(options: { databaseUrl?: string } = {}): 
     },
     seen,
     async close() {
-      await server?.shutdown('scenario done');
-      await running.catch(() => undefined);
+      for (const { server, running } of servers) {
+        await server.shutdown('scenario done');
+        await running.catch(() => undefined);
+      }
       await api.close();
     },
   };
-  return { driver, webhook, api };
+  return {
+    driver,
+    webhook,
+    api,
+    /** Starts a second Keycard on the same database and sends every later request to it. */
+    async addReplica() {
+      const replica = await startServer();
+      servers.push(replica);
+      target = replica.baseUrl;
+      return replica.baseUrl;
+    },
+  };
 }
