@@ -6,6 +6,7 @@ import { appendAudit, readAudit } from './audit-log.js';
 import { claimDue } from './claims.js';
 import type { Database, DatabaseHandle } from './database.js';
 import { readHistory } from './history.js';
+import { createInboundEventLog } from './inbound-events.js';
 import {
   findActiveGrant,
   findPending,
@@ -70,6 +71,7 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
       return listActivity(db, requestId, limit);
     },
     state: createStateStore(db, clock, guard.assertOutside),
+    inbound: createInboundEventLog(db, guard.assertOutside),
     close: () => handle.close(),
   };
 }

@@ -10,6 +10,7 @@ import type {
   RequesterHistory,
   RequestStatus,
 } from '../types.js';
+import type { InboundEventLog } from './inbound.js';
 import type { StateStore } from './state.js';
 
 /** Fields a transition may change besides the status. */
@@ -85,5 +86,7 @@ export interface Store extends Pick<StoreTx, 'getRequest' | 'getRequestByNumber'
   listActivity(requestId: string, limit: number): Promise<ActivityRecord[]>;
   /** Key/value state for providers and chat adapters. */
   readonly state: StateStore;
+  /** Keys of inbound events already processed, shared by every replica. */
+  readonly inbound: InboundEventLog;
   close(): Promise<void>;
 }
