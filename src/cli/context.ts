@@ -5,7 +5,7 @@ import type { Policy } from '../core/policy/schema.js';
 import { createSilentChat } from '../core/ports/forward-chat.js';
 import type { Store } from '../core/ports/store.js';
 import { createLogger } from '../logging/create-logger.js';
-import { createProviders, loadEnvironment, loadPolicy, loadSettings, openStore } from '../main.js';
+import { createProviders, loadAuditKeys, loadEnvironment, loadPolicy, loadSettings, openStore } from '../main.js';
 import type { CliIo } from './io.js';
 
 export interface CliContext {
@@ -23,7 +23,7 @@ export async function withContext<T>(io: CliIo, fn: (ctx: CliContext) => Promise
   const registry = createProviders();
   const policy = options.needsPolicy === false ? undefined : (await loadPolicy(config.policyPath, registry)).policy;
   const clock = { now: () => new Date() };
-  const store = await openStore(config, log, clock);
+  const store = await openStore(config, log, clock, loadAuditKeys(config, env));
   try {
     const deps: CoreDeps = {
       store,

@@ -47,6 +47,8 @@ describe.skipIf(!hasTestPostgres())('exactly once across two replicas and a rest
         KEYCARD_METRICS_PORT: 'off',
         LOG_LEVEL: 'silent',
         KEYCARD_ACTIVITY_SECRET: ACTIVITY_SECRET,
+        KEYCARD_AUDIT_KEY: 'an-audit-key-for-two-replicas-0123456789',
+        KEYCARD_AUDIT_CHECKPOINT_FILE: join(cwd, 'checkpoints.jsonl'),
       },
       cwd,
       stdin: process.stdin,

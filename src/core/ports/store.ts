@@ -80,6 +80,8 @@ export interface Store extends Pick<StoreTx, 'getRequest' | 'getRequestByNumber'
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Audit events in chain order. */
   readAudit(query: AuditQuery): Promise<AuditEvent[]>;
+  /** The newest audit event's seq and hash (what a checkpoint signs); undefined when the log is empty. */
+  auditHead(): Promise<{ seq: number; hash: string } | undefined>;
   /** Stores one activity event (already mapped to its grant, or not). */
   recordActivity(event: ActivityInput & { requestId: string | null; receivedAt: Date }): Promise<ActivityRecord>;
   /** A grant's recent activity, newest first. */
