@@ -3,10 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { recordActivity } from '../core/lifecycle/activity.js';
 import type { CoreDeps } from '../core/lifecycle/deps.js';
 import type { Clock, Logger } from '../core/ports/runtime.js';
+import { safeErrorMessage } from '../core/views/safe-text.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyActivitySignature } from './activity-signature.js';
 import { header, replyJson } from './http-reply.js';
 import { parseIngestBody } from './ingest-schema.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
+import { decodeUtf8, findUnstorable } from './unstorable.js';
 
 export const INGEST_BODY_LIMIT = 1_048_576;
 /** A signed body verifies for at most 600 s of wall-clock time; its key is kept a little longer. */
@@ -62,12 +64,16 @@ export function createIngestHandler(options: IngestOptions) {
       options.log.warn({ route: '/activity', reason: check.reason }, 'activity ingest rejected: not authenticated');
       return replyJson(res, 401, { error: 'unauthorized', message: check.reason });
     }
+    const text = decodeUtf8(body);
+    if (text === undefined) return replyJson(res, 400, { error: 'invalid_text', message: 'the body is not valid UTF-8' });
     let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
+      json = JSON.parse(text);
     } catch {
       return replyJson(res, 400, { error: 'invalid_json', message: 'the body is not valid JSON', issues: ['body: is not valid JSON'] });
     }
+    const unstorable = findUnstorable(json);
+    if (unstorable) return replyJson(res, 400, { error: 'invalid_text', message: unstorable, issues: [unstorable] });
     const parsed = parseIngestBody(json);
     if (!parsed.ok) return replyJson(res, 400, { error: 'invalid_body', message: parsed.issues.join('; '), issues: parsed.issues });
 
@@ -90,10 +96,7 @@ export function createIngestHandler(options: IngestOptions) {
       } catch (error) {
         await deps.store.inbound.release('activity', key).catch(() => undefined);
         // A technical failure (database down): the events before this one are stored, so say where to resume.
-        options.log.error(
-          { route: '/activity', index, err: error instanceof Error ? error.message : String(error) },
-          'activity ingest failed',
-        );
+        options.log.error({ route: '/activity', index, err: safeErrorMessage(error) }, 'activity ingest failed');
         return replyJson(res, 500, {
           error: 'internal',
           message: `recording failed at event ${index}; events before it were stored, resend from index ${index}`,

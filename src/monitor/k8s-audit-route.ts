@@ -3,12 +3,14 @@ import { recordActivity } from '../core/lifecycle/activity.js';
 import type { CoreDeps } from '../core/lifecycle/deps.js';
 import type { Clock, Logger } from '../core/ports/runtime.js';
 import type { ActivityInput } from '../core/types.js';
+import { safeErrorMessage } from '../core/views/safe-text.js';
 import { createBackgroundQueue } from './background-queue.js';
 import { isBearerToken } from './bearer-token.js';
 import { header, replyJson } from './http-reply.js';
 import { type AuditMapping, mapAuditEvent } from './k8s-audit-mapping.js';
 import { auditEventListSchema, auditEventSchema } from './k8s-audit-schema.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
+import { decodeUtf8, findUnstorable } from './unstorable.js';
 
 /** The API server batches up to 400 events (--audit-webhook-batch-max-size); Request-level events are large. */
 export const AUDIT_BODY_LIMIT = 10 * 1_048_576;
@@ -67,10 +69,7 @@ export function createK8sAuditHandler(options: K8sAuditOptions) {
       } catch (error) {
         await deps.store.inbound.release('k8s-audit', key).catch(() => undefined);
         counts.failed += 1;
-        log.warn(
-          { auditID: event.auditId, err: error instanceof Error ? error.message : String(error) },
-          'recording an audit event failed',
-        );
+        log.warn({ auditID: event.auditId, err: safeErrorMessage(error) }, 'recording an audit event failed');
       }
     }
     const level = counts.recorded > 0 || counts.failed > 0 ? 'info' : 'debug';
@@ -101,12 +100,16 @@ export function createK8sAuditHandler(options: K8sAuditOptions) {
         },
       );
     }
+    const text = decodeUtf8(body);
+    if (text === undefined) return replyJson(res, 400, { error: 'invalid_text', message: 'the body is not valid UTF-8' });
     let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
+      json = JSON.parse(text);
     } catch {
       return replyJson(res, 400, { error: 'invalid_json', message: 'the body is not valid JSON' });
     }
+    const unstorable = findUnstorable(json);
+    if (unstorable) return replyJson(res, 400, { error: 'invalid_text', message: unstorable });
     const list = auditEventListSchema.safeParse(json);
     if (!list.success) {
       const issues = list.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);

@@ -6,6 +6,7 @@ import type { RequestView } from '../../core/views/request-view.js';
 import { type CardRef, type CardStore, createCardStore } from './card-store.js';
 import { createIncidentStore } from './incident/incident-store.js';
 import type { PostMessage } from './post-message.js';
+import { fallbackText } from './render/block-kit.js';
 import { renderCard } from './render/card.js';
 import type { SerialQueue } from './serial-queue.js';
 import { CHANNEL_ACCESS_ERRORS, slackErrorCode } from './slack-errors.js';
@@ -45,7 +46,7 @@ export function createCardPublisher(deps: CardPublisherDeps): CardPublisher {
 
   async function update(core: CoreDeps, cards: CardStore, ref: CardRef, view: RequestView): Promise<void> {
     const { message, incidentUrl } = await render(core, view);
-    await deps.outbound.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+    await deps.outbound.chat.update({ channel: ref.channel, ts: ref.ts, text: fallbackText(message.text), blocks: message.blocks });
     if (incidentUrl && incidentUrl !== ref.incidentUrl) await cards.put(view.id, { ...ref, incidentUrl });
   }
 
