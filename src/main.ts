@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
 import { createChatFanout } from './chat/fanout.js';
 import { type DirectorySetup, setupDirectory } from './cli/directory-setup.js';
+import { AuditKeyError, type AuditKeys, resolveAuditKeys } from './config/audit-key.js';
 import { type KeycardConfig, readConfig } from './config/env.js';
 import { loadDotEnv } from './config/load-dot-env.js';
 import { missingEnvReferences } from './config/policy-env-refs.js';
@@ -63,7 +64,17 @@ export async function loadPolicy(path: string, registry: ProviderRegistry): Prom
   return { policy: result.policy, warnings: result.warnings };
 }
 
-export async function openStore(config: KeycardConfig, log: PinoLogger, clock: Clock): Promise<Store> {
+/** The audit chain's keys for this configuration; a problem is a startup error naming the fix. */
+export function loadAuditKeys(config: KeycardConfig, env: Env): AuditKeys | undefined {
+  try {
+    return resolveAuditKeys(config, env);
+  } catch (error) {
+    if (error instanceof AuditKeyError) throw new StartupError([`Keycard cannot start: ${error.message}`]);
+    throw error;
+  }
+}
+
+export async function openStore(config: KeycardConfig, log: PinoLogger, clock: Clock, auditKeys?: AuditKeys): Promise<Store> {
   // Imported here so commands that never open the database do not load its drivers.
   const { createStore, openDatabase, runMigrations } = await import('./store/index.js');
   const handle = await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : {}), dataDir: config.dataDir, log });
@@ -73,7 +84,7 @@ export async function openStore(config: KeycardConfig, log: PinoLogger, clock: C
     await handle.close();
     throw error;
   }
-  return createStore(handle, { clock });
+  return createStore(handle, { clock, ...(auditKeys ? { auditKey: auditKeys.current } : {}) });
 }
 
 export interface Keycard {
@@ -86,6 +97,8 @@ export interface Keycard {
   metrics: KeycardMetrics;
   /** Directory sources (SCIM, Slack, Entra, Okta) when configured. */
   directory: DirectorySetup | undefined;
+  /** The audit chain's keys (checkpoints are signed with the current one). */
+  auditKeys: AuditKeys | undefined;
   close(): Promise<void>;
 }
 
@@ -117,7 +130,9 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
   if (missingEnv.length > 0)
     throw new StartupError(['Keycard cannot start: the policy needs secrets that are not set.', ...missingEnv.map((m) => `  - ${m}`)]);
   const metrics = options.metrics ?? createKeycardMetrics({ log });
-  const database = await openStore(config, log, clock);
+  const auditKeys = loadAuditKeys(config, options.env);
+  if (auditKeys) log.info({ keyId: auditKeys.current.id, source: auditKeys.source }, 'audit chain keyed');
+  const database = await openStore(config, log, clock, auditKeys);
   metrics.readGrantsFrom(database, clock);
   metrics.preset({ providers: [...new Set(Object.values(policy.resources).map((resource) => resource.provider))] });
   // Lifecycle metrics come from the audit events each transaction commits; the core is not touched.
@@ -162,6 +177,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     log,
     metrics,
     directory,
+    auditKeys,
     async close() {
       await directory?.runtime.drain();
       await registry.closeAll().catch((error: unknown) => log.warn({ err: String(error) }, 'closing providers failed'));

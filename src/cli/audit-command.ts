@@ -1,14 +1,19 @@
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { GENESIS_HASH, verifyChain } from '../core/audit/hash-chain.js';
+import { auditKeysForVerify } from '../config/audit-key.js';
+import { type AuditKeyLookup, GENESIS_HASH, verifyChain } from '../core/audit/hash-chain.js';
 import type { Store } from '../core/ports/store.js';
 import type { AuditEvent } from '../core/types.js';
+import { loadEnvironment } from '../main.js';
+import { type Checkpoint, isAuthenticCheckpoint, readCheckpointFile } from '../store/audit-checkpoints.js';
 import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
 import { withContext } from './context.js';
 import type { CliIo } from './io.js';
+import { checkpointSinks } from './start-checkpoints.js';
 
 export const AUDIT_USAGE = `Usage:
-  keycard audit verify                                   check the hash chain; exits 1 naming the first broken event
+  keycard audit verify [--checkpoints FILE]              check the keyed hash chain and the signed checkpoints written outside
+                                                         the database; exits 1 naming the first edited, deleted or missing event
   keycard audit export --format jsonl|csv [--since DATE] [--output FILE]
                                                          write the audit log (to stdout unless --output)`;
 
@@ -32,8 +37,17 @@ export async function auditCommand(io: CliIo, args: ParsedArgs): Promise<number>
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, AUDIT_USAGE);
   if (sub === 'verify') {
-    checkFlags(args, [], AUDIT_USAGE);
-    return withContext(io, async ({ store }) => verify(io, store), { needsPolicy: false, readOnly: true });
+    checkFlags(args, ['checkpoints'], AUDIT_USAGE);
+    const env = loadEnvironment(io.cwd, io.env);
+    return withContext(
+      io,
+      async ({ store, config }) => {
+        const given = flagString(args, 'checkpoints');
+        const file = given ? resolve(io.cwd, given) : checkpointSinks(config, env, io.cwd).file;
+        return verify(io, store, auditKeysForVerify(config, env), file);
+      },
+      { needsPolicy: false, readOnly: true },
+    );
   }
   if (sub !== 'export') throw new UsageError(`unknown audit command "${sub}"`, AUDIT_USAGE);
   checkFlags(args, ['format', 'since', 'output'], AUDIT_USAGE);
@@ -84,27 +98,68 @@ export async function auditCommand(io: CliIo, args: ParsedArgs): Promise<number>
   );
 }
 
-async function verify(io: CliIo, store: Store): Promise<number> {
+async function verify(io: CliIo, store: Store, keys: AuditKeyLookup, checkpointFile: string | undefined): Promise<number> {
   let prevHash = GENESIS_HASH;
   let expectSeq = 1;
   let total = 0;
+  let keyed = 0;
+  const state = { keyed: false };
+  const hashes = new Map<number, string>();
+  const { checkpoints, problems } = checkpointFile ? readCheckpointFile(checkpointFile) : { checkpoints: [], problems: [] };
+  const wanted = new Set(checkpoints.map((c) => c.seq));
   for (;;) {
     const batch = await store.readAudit({ afterSeq: expectSeq - 1, limit: BATCH });
     if (batch.length === 0) break;
-    const check = verifyChain(batch, prevHash, expectSeq);
+    const check = verifyChain(batch, prevHash, expectSeq, keys, state);
     if (!check.ok) {
       io.err(`audit chain BROKEN at event #${check.brokenSeq}: ${check.problem} (${total + check.checked} event(s) before it are intact)`);
       return 1;
+    }
+    for (const event of batch) {
+      if (event.keyId) keyed += 1;
+      if (wanted.has(event.seq)) hashes.set(event.seq, event.hash);
     }
     total += check.checked;
     prevHash = check.lastHash;
     expectSeq = batch[batch.length - 1]!.seq + 1;
     if (batch.length < BATCH) break;
   }
+  const failures = [...problems.map((p) => `checkpoint file ${p}`), ...checkCheckpoints(checkpoints, keys, hashes, total)];
+  if (failures.length > 0) {
+    for (const failure of failures) io.err(`audit log TAMPERED: ${failure}`);
+    return 1;
+  }
+  const against =
+    checkpoints.length === 0
+      ? checkpointFile
+        ? ` (no checkpoints in ${checkpointFile} yet)`
+        : ' (no checkpoint file)'
+      : `, matching ${checkpoints.length} signed checkpoint(s) up to #${Math.max(...checkpoints.map((c) => c.seq))}`;
   io.out(
-    total === 0 ? 'audit log is empty: nothing to verify' : `audit chain intact: ${total} event(s), last hash ${prevHash.slice(0, 16)}…`,
+    total === 0 && checkpoints.length === 0
+      ? 'audit log is empty: nothing to verify'
+      : `audit chain intact: ${total} event(s) (${keyed} keyed), last hash ${prevHash.slice(0, 16)}…${against}`,
   );
   return 0;
+}
+
+/** Each authentic checkpoint must name an event that still exists with the same hash. */
+function checkCheckpoints(checkpoints: Checkpoint[], keys: AuditKeyLookup, hashes: Map<number, string>, last: number): string[] {
+  const failures: string[] = [];
+  for (const checkpoint of checkpoints) {
+    if (!isAuthenticCheckpoint(checkpoint, keys)) {
+      failures.push(`checkpoint for #${checkpoint.seq} (${checkpoint.at}) is not signed by a known key (forged or edited)`);
+      continue;
+    }
+    const hash = hashes.get(checkpoint.seq);
+    if (checkpoint.seq > last)
+      failures.push(
+        `checkpoint of ${checkpoint.at} saw event #${checkpoint.seq}, but the log ends at #${last}: the newest ${checkpoint.seq - last} event(s) were deleted`,
+      );
+    else if (hash !== checkpoint.hash)
+      failures.push(`event #${checkpoint.seq} no longer has the hash its checkpoint of ${checkpoint.at} signed: the chain was rewritten`);
+  }
+  return failures;
 }
 
 /** RFC 4180 quoting; also defuses spreadsheet formula injection (=, +, -, @ at the start). */

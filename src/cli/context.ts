@@ -6,7 +6,7 @@ import type { Policy } from '../core/policy/schema.js';
 import { createSilentChat } from '../core/ports/forward-chat.js';
 import type { Store } from '../core/ports/store.js';
 import { createLogger } from '../logging/create-logger.js';
-import { createProviders, loadEnvironment, loadPolicy, loadSettings, openStore } from '../main.js';
+import { createProviders, loadAuditKeys, loadEnvironment, loadPolicy, loadSettings, openStore } from '../main.js';
 import type { CliIo } from './io.js';
 import { openReadStore } from './read-store.js';
 
@@ -32,7 +32,8 @@ export async function withContext<T>(
   const registry = createProviders();
   const policy = options.needsPolicy === false ? undefined : (await loadPolicy(config.policyPath, registry)).policy;
   const clock = { now: () => new Date() };
-  const store = options.readOnly ? await openReadStore(config, log, clock) : await openStore(config, log, clock);
+  const auditKeys = loadAuditKeys(config, env);
+  const store = options.readOnly ? await openReadStore(config, log, clock, auditKeys) : await openStore(config, log, clock, auditKeys);
   try {
     const currentPolicy = () => {
       if (!policy) throw new Error('policy not loaded');

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
+import type { AuditKeys } from '../config/audit-key.js';
 import type { KeycardConfig } from '../config/env.js';
 import type { Clock } from '../core/ports/runtime.js';
 import type { Store } from '../core/ports/store.js';
@@ -12,7 +13,7 @@ import { createEmptyStore } from '../store/empty-store.js';
  * data directory that was never initialised is left alone (no initdb, no migrations, no files) and
  * read as empty.
  */
-export async function openReadStore(config: KeycardConfig, log: PinoLogger, clock: Clock): Promise<Store> {
+export async function openReadStore(config: KeycardConfig, log: PinoLogger, clock: Clock, auditKeys?: AuditKeys): Promise<Store> {
   if (!config.databaseUrl && !existsSync(join(config.dataDir, 'PG_VERSION'))) return createEmptyStore(config.dataDir);
-  return openStore(config, log, clock);
+  return openStore(config, log, clock, auditKeys);
 }

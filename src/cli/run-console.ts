@@ -9,6 +9,7 @@ import { bootKeycard } from '../main.js';
 import { startScheduler } from '../scheduler/start-scheduler.js';
 import type { CliIo } from './io.js';
 import { listenMetrics } from './run-server.js';
+import { startAuditCheckpoints } from './start-checkpoints.js';
 import { startMonitoring } from './start-monitoring.js';
 
 /**
@@ -61,6 +62,7 @@ export async function runConsole(io: CliIo, options: { http: boolean; settings?:
     }
   }
   const monitoring = startMonitoring(keycard, http);
+  const checkpoints = startAuditCheckpoints(keycard, io.env, io.cwd);
   const policy = keycard.policy;
   io.out(
     `Keycard console · policy ${keycard.config.policyPath} · ${keycard.config.databaseUrl ? 'Postgres' : `embedded Postgres in ${keycard.config.dataDir}`}`,
@@ -101,6 +103,7 @@ export async function runConsole(io: CliIo, options: { http: boolean; settings?:
     await monitoring.stop();
     await http?.close();
     await metricsServer?.close();
+    await checkpoints?.stop();
     await keycard.close();
   }
   return 0;

@@ -10,6 +10,7 @@ import { bootKeycard, StartupError } from '../main.js';
 import { createKeycardMetrics, instrumentChat } from '../metrics/index.js';
 import { startScheduler } from '../scheduler/start-scheduler.js';
 import type { CliIo } from './io.js';
+import { startAuditCheckpoints } from './start-checkpoints.js';
 import { startMonitoring } from './start-monitoring.js';
 
 export interface ServerHandle {
@@ -70,6 +71,7 @@ export async function runServer(
     directory ? { jobs: [{ name: 'directory', expression: '*/5 * * * * *', run: directory.tick }] } : {},
   );
   const monitoring = startMonitoring(keycard, http);
+  const checkpoints = startAuditCheckpoints(keycard, io.env, io.cwd);
   const port = await http.listen(keycard.config.port);
   const metricsServer = await listenMetrics(keycard.config.metrics, () => metrics.render(), log).catch(async (error: unknown) => {
     await http.close();
@@ -103,6 +105,8 @@ export async function runServer(
         })(),
         grace,
       ]);
+      // The last checkpoint names the head as this replica leaves it.
+      await checkpoints?.stop();
       await keycard.close();
       log.info('stopped');
       resolveClosed();

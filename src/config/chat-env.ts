@@ -9,6 +9,10 @@ export interface SlackConfig {
   /** Overrides https://slack.com/api/ (tests, Slack-compatible gateways). */
   apiUrl?: string;
   socketMode: boolean;
+  /** Installation pins; without them the workspace (and enterprise) are learned from auth.test at start. */
+  teamId?: string;
+  enterpriseId?: string;
+  appId?: string;
 }
 
 export const TEAMS_APP_TYPES = ['SingleTenant', 'MultiTenant', 'UserAssignedMSI'] as const;
@@ -78,8 +82,25 @@ export function readSlackEnv(env: Env): ChatEnv<SlackConfig> {
       'SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are both set: Keycard uses Socket Mode (unset SLACK_APP_TOKEN to receive events over HTTP)',
     );
   }
+  const pins = slackPins(env, errors);
   if (errors.length > 0 || botToken === undefined) return { errors, warnings };
-  return { config: { botToken, signingSecret, appToken, apiUrl, socketMode: appToken !== undefined }, errors, warnings };
+  return { config: { botToken, signingSecret, appToken, apiUrl, socketMode: appToken !== undefined, ...pins }, errors, warnings };
+}
+
+const SLACK_ID_RE = { SLACK_TEAM_ID: /^T[A-Z0-9]{2,}$/, SLACK_ENTERPRISE_ID: /^E[A-Z0-9]{2,}$/, SLACK_APP_ID: /^A[A-Z0-9]{2,}$/ };
+
+/** Optional installation pins: requests from any other workspace, enterprise or app are refused. */
+function slackPins(env: Env, errors: string[]): { teamId?: string; enterpriseId?: string; appId?: string } {
+  for (const [name, pattern] of Object.entries(SLACK_ID_RE)) {
+    const value = env[name];
+    if (value !== undefined && !pattern.test(value))
+      errors.push(`${name} must be a Slack id like ${pattern.source.slice(1, 2)}0123ABCD (got "${value.slice(0, 24)}")`);
+  }
+  return {
+    ...(env.SLACK_TEAM_ID ? { teamId: env.SLACK_TEAM_ID } : {}),
+    ...(env.SLACK_ENTERPRISE_ID ? { enterpriseId: env.SLACK_ENTERPRISE_ID } : {}),
+    ...(env.SLACK_APP_ID ? { appId: env.SLACK_APP_ID } : {}),
+  };
 }
 
 /** Slack's signing secrets are 32 hexadecimal characters ("Basic Information" → "App Credentials"). */

@@ -124,6 +124,8 @@ export interface AuditEvent extends AuditInput {
   seq: number;
   prevHash: string;
   hash: string;
+  /** Id of the HMAC key that keyed `hash`; null (or absent) for events of the unkeyed SHA-256 chain. */
+  keyId?: string | null;
 }
 
 /** Counts the risk engine reads from history; the store computes them with indexed queries. */

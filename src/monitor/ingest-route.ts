@@ -1,13 +1,20 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { recordActivity } from '../core/lifecycle/activity.js';
 import type { CoreDeps } from '../core/lifecycle/deps.js';
 import type { Clock, Logger } from '../core/ports/runtime.js';
+import { safeErrorMessage } from '../core/views/safe-text.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyActivitySignature } from './activity-signature.js';
 import { header, replyJson } from './http-reply.js';
 import { parseIngestBody } from './ingest-schema.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
+import { decodeUtf8, findUnstorable } from './unstorable.js';
 
 export const INGEST_BODY_LIMIT = 1_048_576;
+/** A signed body verifies for at most 600 s of wall-clock time; its key is kept a little longer. */
+const BODY_KEY_TTL_MS = 11 * 60_000;
+/** Senders retry an event with its own id for hours at most (a shipper's backlog); a day covers that. */
+const ID_KEY_TTL_MS = 24 * 60 * 60_000;
 
 export interface IngestOptions {
   deps: () => CoreDeps;
@@ -20,6 +27,7 @@ export interface IngestOptions {
 /** What the sender gets back for each event, in order. */
 export type IngestResult =
   | { index: number; ok: true; grant: string; findings: number; alerted: string[]; autoRevoked: boolean }
+  | { index: number; ok: true; duplicate: true }
   | { index: number; ok: false; error: string; message: string };
 
 /**
@@ -56,27 +64,39 @@ export function createIngestHandler(options: IngestOptions) {
       options.log.warn({ route: '/activity', reason: check.reason }, 'activity ingest rejected: not authenticated');
       return replyJson(res, 401, { error: 'unauthorized', message: check.reason });
     }
+    const text = decodeUtf8(body);
+    if (text === undefined) return replyJson(res, 400, { error: 'invalid_text', message: 'the body is not valid UTF-8' });
     let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
+      json = JSON.parse(text);
     } catch {
       return replyJson(res, 400, { error: 'invalid_json', message: 'the body is not valid JSON', issues: ['body: is not valid JSON'] });
     }
+    const unstorable = findUnstorable(json);
+    if (unstorable) return replyJson(res, 400, { error: 'invalid_text', message: unstorable, issues: [unstorable] });
     const parsed = parseIngestBody(json);
     if (!parsed.ok) return replyJson(res, 400, { error: 'invalid_body', message: parsed.issues.join('; '), issues: parsed.issues });
 
     const deps = options.deps();
     const results: IngestResult[] = [];
+    const bodyHash = createHash('sha256').update(body).digest('hex');
     for (const [index, event] of parsed.events.entries()) {
+      // Exactly once across replicas and restarts: the event's own id, else its place in this signed body.
+      const given = parsed.ids[index];
+      const key = given === undefined ? `body:${bodyHash}:${index}` : `id:${given}`;
       let outcome: Awaited<ReturnType<typeof recordActivity>>;
       try {
+        if (!(await deps.store.inbound.claim('activity', key, now, given === undefined ? BODY_KEY_TTL_MS : ID_KEY_TTL_MS))) {
+          results.push({ index, ok: true, duplicate: true });
+          continue;
+        }
         outcome = await recordActivity(deps, event);
+        // Not stored (no grant matched yet): a later resend may match, so it must not count as seen.
+        if (!outcome.ok) await deps.store.inbound.release('activity', key);
       } catch (error) {
+        await deps.store.inbound.release('activity', key).catch(() => undefined);
         // A technical failure (database down): the events before this one are stored, so say where to resume.
-        options.log.error(
-          { route: '/activity', index, err: error instanceof Error ? error.message : String(error) },
-          'activity ingest failed',
-        );
+        options.log.error({ route: '/activity', index, err: safeErrorMessage(error) }, 'activity ingest failed');
         return replyJson(res, 500, {
           error: 'internal',
           message: `recording failed at event ${index}; events before it were stored, resend from index ${index}`,
@@ -97,11 +117,13 @@ export function createIngestHandler(options: IngestOptions) {
           : { index, ok: false, error: outcome.code, message: outcome.message },
       );
     }
-    const recorded = results.filter((r) => r.ok).length;
-    options.log.info({ route: '/activity', events: results.length, recorded }, 'activity ingested');
+    const duplicates = results.filter((r) => r.ok && 'duplicate' in r).length;
+    const recorded = results.filter((r) => r.ok).length - duplicates;
+    options.log.info({ route: '/activity', events: results.length, recorded, duplicates }, 'activity ingested');
+    if (recorded === 0 && duplicates > 0) return replyJson(res, 200, { recorded, duplicates, results });
     if (recorded === 0) {
       return replyJson(res, 404, { error: 'unknown_grant', message: 'no event matched a Keycard grant; nothing was stored', results });
     }
-    replyJson(res, 202, { recorded, results });
+    replyJson(res, 202, { recorded, ...(duplicates > 0 ? { duplicates } : {}), results });
   };
 }

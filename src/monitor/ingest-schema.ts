@@ -9,6 +9,8 @@ const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(
 /** One event of the ingest format (docs/activity.md). Unknown fields are errors, so a typo never passes silently. */
 const ingestEventSchema = z
   .object({
+    /** The sender's idempotency key: a resend with the same id is acknowledged and not recorded again. */
+    id: text(200).optional(),
     at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:15:00Z' }),
     grant: z
       .string()
@@ -43,7 +45,8 @@ const batchSchema = z
   })
   .strict();
 
-export type ParsedIngest = { ok: true; events: ActivityInput[] } | { ok: false; issues: string[] };
+/** `ids[i]` is event i's own idempotency key, when the sender gave one. */
+export type ParsedIngest = { ok: true; events: ActivityInput[]; ids: Array<string | undefined> } | { ok: false; issues: string[] };
 
 /** Validates a parsed JSON body: one event object, or `{ "events": [ … ] }`. Every problem is named by its path. */
 export function parseIngestBody(body: unknown): ParsedIngest {
@@ -54,7 +57,7 @@ export function parseIngestBody(body: unknown): ParsedIngest {
   const parsed = isBatch ? batchSchema.safeParse(body) : ingestEventSchema.safeParse(body);
   if (!parsed.success) return { ok: false, issues: parsed.error.issues.slice(0, 20).map((issue) => describeIssue(issue, body)) };
   const events: IngestEvent[] = 'events' in parsed.data ? parsed.data.events : [parsed.data];
-  return { ok: true, events: events.map(toActivity) };
+  return { ok: true, events: events.map(toActivity), ids: events.map((event) => event.id) };
 }
 
 function toActivity(event: IngestEvent): ActivityInput {

@@ -3,18 +3,21 @@ import { recordActivity } from '../core/lifecycle/activity.js';
 import type { CoreDeps } from '../core/lifecycle/deps.js';
 import type { Clock, Logger } from '../core/ports/runtime.js';
 import type { ActivityInput } from '../core/types.js';
+import { safeErrorMessage } from '../core/views/safe-text.js';
 import { createBackgroundQueue } from './background-queue.js';
 import { isBearerToken } from './bearer-token.js';
 import { header, replyJson } from './http-reply.js';
 import { type AuditMapping, mapAuditEvent } from './k8s-audit-mapping.js';
 import { auditEventListSchema, auditEventSchema } from './k8s-audit-schema.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
-import { createRecentIds } from './recent-ids.js';
+import { decodeUtf8, findUnstorable } from './unstorable.js';
 
 /** The API server batches up to 400 events (--audit-webhook-batch-max-size); Request-level events are large. */
 export const AUDIT_BODY_LIMIT = 10 * 1_048_576;
 /** Events accepted but not yet recorded; beyond this the API server is told to retry (503). */
 export const AUDIT_MAX_PENDING = 10_000;
+/** The API server retries a batch for minutes at most; an auditID is remembered for a day. */
+const AUDIT_ID_TTL_MS = 24 * 60 * 60_000;
 
 export interface K8sAuditOptions {
   deps: () => CoreDeps;
@@ -29,6 +32,7 @@ interface BatchCounts {
   recorded: number;
   unknown: number;
   failed: number;
+  duplicates: number;
 }
 
 type Mapped = Extract<AuditMapping, { kind: 'event' }>;
@@ -45,22 +49,27 @@ export function createK8sAuditHandler(options: K8sAuditOptions) {
   const queue = createBackgroundQueue(options.maxPending ?? AUDIT_MAX_PENDING, (error) =>
     log.error({ route: '/activity/k8s-audit', err: error instanceof Error ? error.message : String(error) }, 'audit batch failed'),
   );
-  // Streams (exec, attach) are recorded when they start; their ResponseComplete later is the same action.
-  const streamsSeen = createRecentIds(10_000);
-
   const record = async (events: Mapped[]): Promise<void> => {
     const deps = options.deps();
-    const counts: BatchCounts = { recorded: 0, unknown: 0, failed: 0 };
+    const counts: BatchCounts = { recorded: 0, unknown: 0, failed: 0, duplicates: 0 };
     for (const event of events) {
+      // One record per auditID across replicas, restarts and the API server's resends. Streams (exec,
+      // attach) are recorded when they start; their ResponseComplete later has the same auditID.
+      const key = `audit:${event.auditId}`;
       try {
+        if (!(await deps.store.inbound.claim('k8s-audit', key, deps.clock.now(), AUDIT_ID_TTL_MS))) {
+          counts.duplicates += 1;
+          continue;
+        }
         if (await recordFirstMatch(deps, event)) counts.recorded += 1;
-        else counts.unknown += 1;
+        else {
+          counts.unknown += 1;
+          await deps.store.inbound.release('k8s-audit', key);
+        }
       } catch (error) {
+        await deps.store.inbound.release('k8s-audit', key).catch(() => undefined);
         counts.failed += 1;
-        log.warn(
-          { auditID: event.auditId, err: error instanceof Error ? error.message : String(error) },
-          'recording an audit event failed',
-        );
+        log.warn({ auditID: event.auditId, err: safeErrorMessage(error) }, 'recording an audit event failed');
       }
     }
     const level = counts.recorded > 0 || counts.failed > 0 ? 'info' : 'debug';
@@ -91,12 +100,16 @@ export function createK8sAuditHandler(options: K8sAuditOptions) {
         },
       );
     }
+    const text = decodeUtf8(body);
+    if (text === undefined) return replyJson(res, 400, { error: 'invalid_text', message: 'the body is not valid UTF-8' });
     let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
+      json = JSON.parse(text);
     } catch {
       return replyJson(res, 400, { error: 'invalid_json', message: 'the body is not valid JSON' });
     }
+    const unstorable = findUnstorable(json);
+    if (unstorable) return replyJson(res, 400, { error: 'invalid_text', message: unstorable });
     const list = auditEventListSchema.safeParse(json);
     if (!list.success) {
       const issues = list.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
@@ -114,15 +127,13 @@ export function createK8sAuditHandler(options: K8sAuditOptions) {
         continue;
       }
       const mapping = mapAuditEvent(event.data, { now, resource });
-      if (mapping.kind === 'skip' || (mapping.streaming && streamsSeen.has(mapping.auditId))) {
+      if (mapping.kind === 'skip') {
         ignored += 1;
         continue;
       }
-      if (mapping.streaming) streamsSeen.add(mapping.auditId);
       mapped.push(mapping);
     }
     if (mapped.length > 0 && !queue.push(mapped.length, () => record(mapped))) {
-      for (const event of mapped) if (event.streaming) streamsSeen.delete(event.auditId);
       log.warn({ route: '/activity/k8s-audit', pending: queue.pending }, 'audit backlog full; asking the API server to retry');
       return replyJson(res, 503, { error: 'busy', message: 'Keycard is behind on audit events; retry' }, { 'retry-after': '5' });
     }

@@ -77,6 +77,7 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
         const now = deps.clock.now();
         if (!(await deps.store.state.acquireLease(RECONCILE_LEASE, holder, now, 4 * 60_000))) return;
         await deps.store.state.purgeExpiredLeases(new Date(now.getTime() - 3_600_000));
+        await deps.store.inbound.purgeExpired(now);
         const report = await reconcile(deps, now);
         if (report.orphans.length || report.missing.length || report.errors.length) {
           deps.log.warn(

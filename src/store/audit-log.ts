@@ -1,5 +1,5 @@
 import { and, asc, desc, gt, gte, type SQL, sql } from 'drizzle-orm';
-import { GENESIS_HASH, hashAuditEvent } from '../core/audit/hash-chain.js';
+import { type AuditKey, GENESIS_HASH, hashAuditEvent } from '../core/audit/hash-chain.js';
 import type { AuditQuery } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { AuditEvent, AuditInput } from '../core/types.js';
@@ -15,7 +15,7 @@ export const AUDIT_LOCK_KEY = 0x4b434155;
  * commit, so the next writer reads this event as its predecessor and the chain never forks.
  * Writers of audit events therefore queue behind each other; keep those transactions short.
  */
-export async function appendAudit(tx: Database, event: AuditInput): Promise<AuditEvent> {
+export async function appendAudit(tx: Database, event: AuditInput, key?: AuditKey): Promise<AuditEvent> {
   await tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(AUDIT_LOCK_KEY))})`);
   const [last] = await tx.select({ seq: t.seq, hash: t.hash }).from(t).orderBy(desc(t.seq)).limit(1);
   const seq = last ? last.seq + 1 : 1;
@@ -28,10 +28,10 @@ export async function appendAudit(tx: Database, event: AuditInput): Promise<Audi
     // Hash exactly what jsonb will give back (Dates as strings, undefined dropped), or verification would fail later.
     details: asStoredJson(event.details),
   };
-  const hash = hashAuditEvent(prevHash, seq, content);
+  const hash = hashAuditEvent(prevHash, seq, content, key);
   const [row] = await tx
     .insert(t)
-    .values({ ...content, seq, prevHash, hash })
+    .values({ ...content, seq, prevHash, hash, keyId: key?.id ?? null })
     .returning();
   // The primary key on seq is the backstop: a writer that somehow skipped the lock fails instead of forking.
   if (!row) throw new KeycardError('store_insert', 'audit insert returned no row');
@@ -58,4 +58,10 @@ export async function readAudit(db: Database, query: AuditQuery): Promise<AuditE
     .orderBy(asc(t.seq));
   const rows = query.limit === undefined ? await select : await select.limit(query.limit);
   return rows.map(toAuditEvent);
+}
+
+/** The newest event's seq and hash (what a checkpoint signs), or undefined for an empty log. */
+export async function readAuditHead(db: Database): Promise<{ seq: number; hash: string } | undefined> {
+  const [last] = await db.select({ seq: t.seq, hash: t.hash }).from(t).orderBy(desc(t.seq)).limit(1);
+  return last;
 }

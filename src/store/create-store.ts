@@ -1,12 +1,14 @@
+import type { AuditKey } from '../core/audit/hash-chain.js';
 import type { Clock } from '../core/ports/runtime.js';
 import type { Store, StoreTx } from '../core/ports/store.js';
 import { listActivity, recordActivity } from './activity-repository.js';
 import { insertApproval, listApprovals } from './approval-repository.js';
-import { appendAudit, readAudit } from './audit-log.js';
+import { appendAudit, readAudit, readAuditHead } from './audit-log.js';
 import { claimDue } from './claims.js';
 import type { Database, DatabaseHandle } from './database.js';
 import { createDirectoryRepository } from './directory-repository.js';
 import { readHistory } from './history.js';
+import { createInboundEventLog } from './inbound-events.js';
 import {
   findActiveGrant,
   findPending,
@@ -24,6 +26,8 @@ import { createTransactionGuard } from './transaction-guard.js';
 export interface StoreOptions {
   /** Source of `updated_at` stamps; the system clock by default. */
   clock?: Clock;
+  /** Keys the audit chain (HMAC); without it events are chained with plain SHA-256. */
+  auditKey?: AuditKey;
 }
 
 const systemClock: Clock = { now: () => new Date() };
@@ -36,7 +40,7 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
   return {
     async transaction(fn) {
       guard.assertOutside('transaction');
-      return guard.enclose(() => db.transaction((tx) => fn(createStoreTx(tx, clock))));
+      return guard.enclose(() => db.transaction((tx) => fn(createStoreTx(tx, clock, options.auditKey))));
     },
     getRequest(id) {
       guard.assertOutside('getRequest');
@@ -62,6 +66,10 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
       guard.assertOutside('readAudit');
       return readAudit(db, query);
     },
+    auditHead() {
+      guard.assertOutside('auditHead');
+      return readAuditHead(db);
+    },
     recordActivity(event) {
       guard.assertOutside('recordActivity');
       return recordActivity(db, event);
@@ -72,12 +80,13 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
     },
     state: createStateStore(db, clock, guard.assertOutside),
     directory: createDirectoryRepository(db, guard.assertOutside),
+    inbound: createInboundEventLog(db, guard.assertOutside),
     close: () => handle.close(),
   };
 }
 
 /** Repositories bound to one drizzle transaction. */
-function createStoreTx(tx: Database, clock: Clock): StoreTx {
+function createStoreTx(tx: Database, clock: Clock, auditKey: AuditKey | undefined): StoreTx {
   return {
     nextRequestNumber: () => nextRequestNumber(tx),
     insertRequest: (request) => insertRequest(tx, request),
@@ -92,7 +101,7 @@ function createStoreTx(tx: Database, clock: Clock): StoreTx {
     claimDue: (kind, now, limit) => claimDue(tx, kind, now, limit),
     insertApproval: (approval) => insertApproval(tx, approval),
     listApprovals: (requestId) => listApprovals(tx, requestId),
-    appendAudit: (event) => appendAudit(tx, event),
+    appendAudit: (event) => appendAudit(tx, event, auditKey),
     history: (query) => readHistory(tx, query),
   };
 }

@@ -39,6 +39,12 @@ export function createEmptyStore(dataDir: string): Store {
       newResourcesLastDay: 0,
     }),
     readAudit: async () => [],
+    auditHead: async () => undefined,
+    inbound: {
+      claim: refuse('recording an inbound event'),
+      release: async () => {},
+      purgeExpired: async () => 0,
+    },
     recordActivity: refuse('recording activity'),
     listActivity: async () => [],
     state,

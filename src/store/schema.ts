@@ -127,6 +127,8 @@ export const auditEvents = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>().notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    /** Id of the HMAC key that keyed `hash`; null for events written before the chain was keyed (plain SHA-256). */
+    keyId: text('key_id'),
   },
   (t) => [
     index('audit_events_at_idx').on(t.at),
@@ -145,6 +147,21 @@ export const kvState = pgTable(
     updatedAt: tz('updated_at').notNull(),
   },
   (t) => [primaryKey({ name: 'kv_state_pkey', columns: [t.namespace, t.key] })],
+);
+
+/**
+ * Keys of inbound events already processed (Slack deliveries, Teams activities, activity ingest,
+ * Kubernetes audit ids): the first INSERT wins across every replica and restart; rows expire.
+ */
+export const inboundEvents = pgTable(
+  'inbound_events',
+  {
+    source: text('source').notNull(),
+    key: text('key').notNull(),
+    receivedAt: tz('received_at').notNull(),
+    expiresAt: tz('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'inbound_events_pkey', columns: [t.source, t.key] }), index('inbound_events_expires_at_idx').on(t.expiresAt)],
 );
 
 /** Normalised activity during grants (ingest, Kubernetes audit, Postgres poller); detectors read it. */

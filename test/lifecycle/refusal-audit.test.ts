@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeliveryGuard } from '../../src/chat/slack/http/delivery-guard.js';
 import type { ListenerContext } from '../../src/chat/slack/listeners/context.js';
 import { actorEmail } from '../../src/chat/slack/listeners/context.js';
+import { createTeamsAdapter } from '../../src/chat/teams/index.js';
 import { REFUSAL_PATHS, type RefusalOperation, refusalAction } from '../../src/core/audit/refusals.js';
 import { acknowledgeAnomaly } from '../../src/core/lifecycle/activity.js';
 import { decide } from '../../src/core/lifecycle/decide.js';
@@ -11,6 +13,7 @@ import { cancel, endGrant, retryRevokeNow, review } from '../../src/core/lifecyc
 import { submitRequest } from '../../src/core/lifecycle/submit.js';
 import type { Result } from '../../src/core/result.js';
 import type { AccessRequest } from '../../src/core/types.js';
+import { createHttpServer } from '../../src/http/server.js';
 import { basePolicyInput, makePolicy } from '../fixtures/policy.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
@@ -123,7 +126,47 @@ describe('every refusal path leaves exactly one audit record', () => {
       return { result: { ok: false, code, message: said[0]! } };
     };
 
+  /** A signed Slack delivery from workspace T2 reaching a Keycard installed in T1 (the real delivery guard). */
+  const foreignWorkspace: Scenario = async () => {
+    const guard = createDeliveryGuard({ core: () => h.deps, installation: () => ({ teamId: 'T1' }), log: h.deps.log });
+    const body = { type: 'block_actions', team: { id: 'T2' }, user: { id: 'U0EVE', team_id: 'T2' }, api_app_id: 'A1' };
+    const verdict = await guard.admit([{ key: `sig:${serial}`, ttlMs: 60_000 }], body);
+    expect(verdict).toBe('foreign');
+    return { result: { ok: false, code: 'wrong_workspace', message: verdict } };
+  };
+  /** An activity from another tenant reaching a Teams adapter pinned to one (over its real HTTP route). */
+  const foreignTenant: Scenario = async () => {
+    const teams = createTeamsAdapter({ appId: '', appType: 'SingleTenant', tenantId: 'tenant-a', allowUnauthenticated: true });
+    await teams.start(h.deps);
+    const server = createHttpServer({ log: h.deps.log, ready: async () => ({ ok: true, checks: {} }) });
+    for (const route of teams.routes()) server.route(route.path, route.handler);
+    const port = await server.listen(0, '127.0.0.1');
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'message',
+          id: 'act-1',
+          serviceUrl: 'https://smba.example.invalid/',
+          channelId: 'msteams',
+          from: { id: '29:eve', aadObjectId: 'aad-eve' },
+          conversation: { id: 'a:dm-eve', tenantId: 'tenant-b' },
+          channelData: { tenant: { id: 'tenant-b' } },
+          text: 'help',
+        }),
+      });
+      expect(response.status).toBe(403);
+      return { result: { ok: false, code: 'wrong_tenant', message: String(response.status) } };
+    } finally {
+      await teams.stop();
+      await server.close();
+    }
+  };
+
   const scenarios: Record<string, Scenario> = {
+    'identify:wrong_workspace': foreignWorkspace,
+    'identify:wrong_tenant': foreignTenant,
     'approve:not_found': async () => ({ result: await approve(BOB)(MISSING) }),
     'approve:not_pending': async () => on(await active(), approve(BOB)),
     'approve:approval_expired': async () => {
@@ -219,7 +262,7 @@ describe('every refusal path leaves exactly one audit record', () => {
     const events = await h.deps.store.readAudit({ afterSeq: before });
     const refusals = events.filter((e) => e.action === refusalAction(operation) && e.details.code === code);
     expect(refusals, `${key}: audit events after the attempt: ${events.map((e) => e.action).join(', ')}`).toHaveLength(1);
-    expect(refusals[0]!.actor).toMatch(/@example\.com$|^slack:/);
+    expect(refusals[0]!.actor).toMatch(/@example\.com$|^slack:|^teams:/);
     if (number !== undefined) expect(refusals[0]!.details.ref).toBe(`KC-${number}`);
   });
 

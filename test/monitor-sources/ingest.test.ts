@@ -95,7 +95,8 @@ describe('signed activity ingest (/activity)', () => {
   it('accepts a timestamp just inside the window either way', async () => {
     await start();
     for (const skew of [-299, 299]) {
-      const body = JSON.stringify({ at: h.clock.now().toISOString(), grant: 'KC-1', statement: 'SELECT 1' });
+      // Different bodies: the same body twice is one event (its hash is the idempotency key).
+      const body = JSON.stringify({ at: h.clock.now().toISOString(), grant: 'KC-1', statement: `SELECT ${skew}` });
       expect((await post(body, signedHeaders(body, nowSec() + skew))).status).toBe(202);
     }
   });

@@ -143,6 +143,7 @@ describe('keycard start in chat mode (runServer)', () => {
           ...(database ? { DATABASE_URL: database.url } : { KEYCARD_DATA_DIR: join(dir, 'data') }),
           PORT: '0',
           KEYCARD_METRICS_PORT: '0',
+          KEYCARD_AUDIT_KEY: 'k'.repeat(32),
           LOG_LEVEL: 'silent',
         },
         cwd: dir,

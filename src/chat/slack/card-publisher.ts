@@ -6,6 +6,7 @@ import type { RequestView } from '../../core/views/request-view.js';
 import { type CardRef, type CardStore, createCardStore } from './card-store.js';
 import { createIncidentStore } from './incident/incident-store.js';
 import type { PostMessage } from './post-message.js';
+import { fallbackText } from './render/block-kit.js';
 import { renderCard } from './render/card.js';
 import type { SerialQueue } from './serial-queue.js';
 import { CHANNEL_ACCESS_ERRORS, rateLimitRetryAfter, slackErrorCode } from './slack-errors.js';
@@ -52,7 +53,7 @@ export function createCardPublisher(deps: CardPublisherDeps): CardPublisher {
     let { message, incidentUrl } = await render(core, view);
     for (let attempt = 1; ; attempt++) {
       try {
-        await deps.outbound.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+        await deps.outbound.chat.update({ channel: ref.channel, ts: ref.ts, text: fallbackText(message.text), blocks: message.blocks });
         break;
       } catch (error) {
         // The client already waited out Retry-After several times; a card stuck in an old state misleads

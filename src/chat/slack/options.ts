@@ -14,6 +14,10 @@ export interface SlackAdapterConfig {
   /** Web API base URL override, e.g. a proxy or a test server. Default https://slack.com/api/. */
   apiUrl?: string;
   socketMode: boolean;
+  /** Pins (SLACK_TEAM_ID, SLACK_ENTERPRISE_ID, SLACK_APP_ID); team and enterprise are otherwise learned from auth.test. */
+  teamId?: string;
+  enterpriseId?: string;
+  appId?: string;
 }
 
 /** Retry policy for Web API calls made off the ack path (node-retry options, as @slack/web-api takes them). */

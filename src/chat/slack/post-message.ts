@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SlackMessage } from './render/block-kit.js';
+import { fallbackText, type SlackMessage } from './render/block-kit.js';
 import type { WebClient } from './web-clients.js';
 
 const postedSchema = z.object({ channel: z.string(), ts: z.string() });
@@ -13,7 +13,7 @@ export function createPoster(client: WebClient): PostMessage {
     postedSchema.parse(
       await client.chat.postMessage({
         channel,
-        text: message.text,
+        text: fallbackText(message.text),
         blocks: message.blocks,
         unfurl_links: false,
         unfurl_media: false,

@@ -1,5 +1,6 @@
 import type { Logger } from '../../core/ports/runtime.js';
 import type { SlackMessage } from './render/block-kit.js';
+import { fallbackText } from './render/block-kit.js';
 
 /** Hosts Slack issues response_urls on (commercial and GovSlack); nothing else is ever posted to. */
 const RESPONSE_HOSTS = /(^|\.)slack\.com$|(^|\.)slack-gov\.com$/;
@@ -36,7 +37,12 @@ export async function respondTo(
     log.warn("ignored a response_url that is not on a Slack host (nor on SLACK_API_URL's origin)");
     return;
   }
-  const body = { response_type: 'ephemeral', replace_original: mode === 'replace', text: message.text, blocks: message.blocks };
+  const body = {
+    response_type: 'ephemeral',
+    replace_original: mode === 'replace',
+    text: fallbackText(message.text),
+    blocks: message.blocks,
+  };
   try {
     const response = await fetchFn(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (!response.ok) log.warn({ status: response.status }, 'Slack refused a response_url message');

@@ -5,7 +5,8 @@ import { silentLogger } from '../../core/ports/runtime.js';
 import { KeycardError } from '../../core/result.js';
 import type { ChatAdapter } from '../adapter.js';
 import { createBoltLogger } from './bolt-logger.js';
-import { verifyBotToken } from './bot-auth.js';
+import { type BotIdentity, verifyBotToken } from './bot-auth.js';
+import { createDeliveryGuard } from './http/delivery-guard.js';
 import { SignedHttpReceiver } from './http/http-receiver.js';
 import { createIdentity } from './identity.js';
 import { createChannelDirectory } from './incident/channel-directory.js';
@@ -43,10 +44,20 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
   const identity = createIdentity({ ...clients, clock, log, ttlMs: options.identityTtlMs ?? DEFAULT_IDENTITY_TTL_MS });
   const queue = createSerialQueue();
   let core: CoreDeps | undefined;
-  let bot: { userId: string; botId?: string } | undefined;
+  let bot: BotIdentity | undefined;
   const channels = createChannelDirectory({ client: clients.outbound, clock, log, ttlMs: CHANNEL_LIST_TTL_MS });
   const chat = createSlackChat({ outbound: clients.outbound, identity, queue, log, channels, holder: randomUUID(), core: () => core });
 
+  // Replays and retries are recognised across replicas (the shared inbound-event table); requests from
+  // any workspace but the installation's (auth.test at start, or the configured pins) are refused.
+  const guard = createDeliveryGuard({
+    core: () => {
+      if (!core) throw new KeycardError('slack_not_started', 'the Slack adapter has not started yet');
+      return core;
+    },
+    installation: () => (bot ? installationOf(config, bot) : undefined),
+    log,
+  });
   const http = config.socketMode
     ? undefined
     : new SignedHttpReceiver({
@@ -54,6 +65,7 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
         clock,
         log,
         ackTimeoutMs: options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
+        guard,
       });
   const socket = config.socketMode ? createSocketConnection(config.appToken ?? '', clients.interactiveOptions, options, log) : undefined;
   const app = new App({
@@ -72,7 +84,7 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
   app.error(async (error) => {
     log.error({ code: error.code, err: error.message }, 'a Slack listener failed');
   });
-  if (socket) dropRedeliveries(app, clock, log);
+  if (socket) dropRedeliveries(app, guard, log);
 
   const ctx: ListenerContext = {
     core: () => {
@@ -100,7 +112,9 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
     routes: () => (http ? [{ path: '/slack/events', handler: http.handle }] : []),
     async start(deps: CoreDeps) {
       core = deps;
-      bot = await verifyBotToken(clients.interactive);
+      const identity = await verifyBotToken(clients.interactive);
+      checkPins(config, identity);
+      bot = identity;
       await app.start();
       started = true;
       log.info({ mode: socket ? 'socket' : 'http', botUserId: bot.userId }, 'Slack adapter started');
@@ -115,4 +129,25 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
       await Promise.race([drain, new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
     },
   };
+}
+
+/** The installation requests must come from: configured pins first, else what auth.test said. */
+function installationOf(config: SlackAdapterConfig, bot: BotIdentity) {
+  const teamId = config.teamId ?? bot.teamId;
+  const enterpriseId = config.enterpriseId ?? bot.enterpriseId;
+  return { ...(teamId ? { teamId } : {}), ...(enterpriseId ? { enterpriseId } : {}), ...(config.appId ? { appId: config.appId } : {}) };
+}
+
+/** A configured pin the bot token does not belong to is a configuration mistake worth stopping for. */
+function checkPins(config: SlackAdapterConfig, bot: BotIdentity): void {
+  if (config.teamId && bot.teamId && config.teamId !== bot.teamId)
+    throw new KeycardError(
+      'slack_team_mismatch',
+      `SLACK_TEAM_ID is ${config.teamId} but SLACK_BOT_TOKEN belongs to workspace ${bot.teamId}: fix one of them`,
+    );
+  if (config.enterpriseId && bot.enterpriseId && config.enterpriseId !== bot.enterpriseId)
+    throw new KeycardError(
+      'slack_enterprise_mismatch',
+      `SLACK_ENTERPRISE_ID is ${config.enterpriseId} but SLACK_BOT_TOKEN belongs to enterprise ${bot.enterpriseId}: fix one of them`,
+    );
 }

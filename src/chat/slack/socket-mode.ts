@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type App, SocketModeReceiver } from '@slack/bolt';
-import type { Clock, Logger } from '../../core/ports/runtime.js';
+import type { Logger } from '../../core/ports/runtime.js';
 import { createBoltLogger } from './bolt-logger.js';
-import { REPLAY_TTL_MS, type SlackAdapterOptions } from './options.js';
-import { createTtlCache } from './ttl-cache.js';
+import { type DeliveryGuard, deliveryKeys } from './http/delivery-guard.js';
+import type { SlackAdapterOptions } from './options.js';
 import type { WebClientOptions } from './web-clients.js';
 
 export interface SocketConnection {
@@ -51,13 +51,17 @@ export function createSocketConnection(
   };
 }
 
-/** Slack redelivers an envelope it saw no ack for; the same body is processed once. */
-export function dropRedeliveries(app: App, clock: Clock, log: Logger): void {
-  const seen = createTtlCache<true>({ ttlMs: REPLAY_TTL_MS, maxEntries: 20_000, clock });
+/**
+ * Slack redelivers an envelope it saw no ack for; the same body (or event id) is processed once across
+ * every replica, and envelopes from another workspace are refused, as over HTTP.
+ */
+export function dropRedeliveries(app: App, guard: DeliveryGuard, log: Logger): void {
   app.use(async (args) => {
-    const key = createHash('sha256').update(JSON.stringify(args.body)).digest('hex');
-    if (seen.add(key, true)) return args.next();
-    log.info('ignored a Slack delivery that was already processed');
+    const body = args.body as unknown as Record<string, unknown>;
+    const key = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const verdict = await guard.admit(deliveryKeys(key, body), body);
+    if (verdict === 'first') return args.next();
+    if (verdict === 'duplicate') log.info('ignored a Slack delivery that was already processed');
     if ('ack' in args && typeof args.ack === 'function') await args.ack();
   });
 }

@@ -15,5 +15,6 @@ export interface TeamsAdapterConfig {
 
 /** Only these tenants may talk to a single-tenant bot; a leaked app package installed elsewhere is refused. */
 export function allowedTenant(config: TeamsAdapterConfig): string | undefined {
-  return config.appType === 'MultiTenant' ? undefined : config.tenantId;
+  // A configured tenant is pinned whatever the app type: activities from any other tenant are refused and audited.
+  return config.tenantId;
 }

@@ -75,6 +75,10 @@ export interface MessagesRouteOptions {
   loopbackOnly?: boolean;
   /** False until `start()`: Teams retries deliveries that get 503. */
   isServing: () => boolean;
+  /** Claims the activity's id in the shared inbound-event table; false for a redelivery seen by any replica. */
+  admit: (activity: Activity) => Promise<boolean>;
+  /** Audits an authenticated activity from a tenant other than the configured one. */
+  refuseTenant: (activity: Activity, tenant: string | undefined) => Promise<void>;
 }
 
 /**
@@ -116,7 +120,17 @@ export function createMessagesRoute(options: MessagesRouteOptions) {
     const tenant = tenantOf(activity);
     if (options.tenantId && tenant !== options.tenantId) {
       options.log.warn({ tenant }, 'teams request from another tenant refused');
+      await options.refuseTenant(activity, tenant).catch(() => undefined);
       return send(res, 403, { error: 'tenant not allowed' });
+    }
+    try {
+      if (!(await options.admit(activity))) {
+        options.log.info({ type: activity.type }, 'ignored a Teams activity that was already processed');
+        return send(res, 200);
+      }
+    } catch (error) {
+      options.log.error({ err: error instanceof Error ? error.message : String(error) }, 'could not record a Teams activity');
+      return send(res, 503, { error: 'cannot record this activity right now' });
     }
     try {
       const response = await options.adapter.runAuthenticated(authenticated, activity, options.logic);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { TurnContext } from 'botbuilder';
+import type { Activity, TurnContext } from 'botbuilder';
+import { auditRefusal } from '../../core/audit/refusals.js';
 import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import { type Logger, silentLogger } from '../../core/ports/runtime.js';
 import { KeycardError } from '../../core/result.js';
@@ -117,6 +118,15 @@ export function createTeamsAdapter(config: TeamsAdapterConfig, options: TeamsAda
     ...(tenantId ? { tenantId } : {}),
     loopbackOnly: config.allowUnauthenticated,
     isServing: () => serving,
+    admit: (activity) => admitActivity(requireDeps(), activity),
+    refuseTenant: (activity, tenant) =>
+      auditRefusal(requireDeps(), {
+        operation: 'identify',
+        actor: `teams:${activity.from?.aadObjectId ?? activity.from?.id ?? 'unknown'}`,
+        code: 'wrong_tenant',
+        message: `refused a Teams activity from tenant ${tenant ?? '(none)'}; this Keycard serves ${tenantId}`,
+        details: { platform: 'teams', tenantId: tenant ?? null, type: activity.type },
+      }),
   });
 
   return {
@@ -143,4 +153,13 @@ export function createTeamsAdapter(config: TeamsAdapterConfig, options: TeamsAda
       await Promise.race([idle(), realSleep(STOP_WAIT_MS)]);
     },
   };
+}
+
+/** Bot Framework redelivers an activity it saw no answer for; its id is processed once on any replica. */
+const ACTIVITY_ID_TTL_MS = 60 * 60_000;
+
+async function admitActivity(deps: CoreDeps, activity: Activity): Promise<boolean> {
+  if (!activity.id) return true;
+  const key = `${activity.conversation?.id ?? ''}:${activity.id}`;
+  return deps.store.inbound.claim('teams', key, deps.clock.now(), ACTIVITY_ID_TTL_MS);
 }

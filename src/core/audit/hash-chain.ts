@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { AuditEvent, AuditInput } from '../types.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -14,8 +14,20 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** hash = SHA-256(prevHash || canonical JSON of the event's content). */
-export function hashAuditEvent(prevHash: string, seq: number, event: AuditInput): string {
+/** A secret that keys the chain, with the id stored beside each event so keys can rotate. */
+export interface AuditKey {
+  id: string;
+  secret: string;
+}
+
+/** Finds a key by the id an event was written with (the current key and any retired ones). */
+export type AuditKeyLookup = (id: string) => AuditKey | undefined;
+
+/**
+ * hash = HMAC-SHA256(key, prevHash || canonical JSON) when keyed, else SHA-256 of the same bytes.
+ * Without the key nobody can recompute a keyed chain, even with write access to the table.
+ */
+export function hashAuditEvent(prevHash: string, seq: number, event: AuditInput, key?: AuditKey): string {
   const body = canonicalJson({
     seq,
     at: event.at.toISOString(),
@@ -24,15 +36,26 @@ export function hashAuditEvent(prevHash: string, seq: number, event: AuditInput)
     requestId: event.requestId,
     details: event.details,
   });
-  return createHash('sha256').update(prevHash).update(body).digest('hex');
+  const digest = key ? createHmac('sha256', key.secret) : createHash('sha256');
+  return digest.update(prevHash).update(body).digest('hex');
 }
 
 export type ChainCheck =
   | { ok: true; checked: number; lastHash: string }
   | { ok: false; checked: number; brokenSeq: number; problem: string };
 
-/** Checks a run of events in seq order, continuing from `prevHash` (the genesis hash for a full check). */
-export function verifyChain(events: Iterable<AuditEvent>, prevHash = GENESIS_HASH, expectSeq?: number): ChainCheck {
+/**
+ * Checks a run of events in seq order, continuing from `prevHash` (the genesis hash for a full check).
+ * Keyed events need their key from `keys`; an unkeyed event after a keyed one is a rewrite, since
+ * Keycard never goes back to the unkeyed chain once it has a key.
+ */
+export function verifyChain(
+  events: Iterable<AuditEvent>,
+  prevHash = GENESIS_HASH,
+  expectSeq?: number,
+  keys: AuditKeyLookup = () => undefined,
+  state: { keyed: boolean } = { keyed: false },
+): ChainCheck {
   let checked = 0;
   let previous = prevHash;
   let nextSeq = expectSeq;
@@ -48,7 +71,15 @@ export function verifyChain(events: Iterable<AuditEvent>, prevHash = GENESIS_HAS
     if (event.prevHash !== previous) {
       return { ok: false, checked, brokenSeq: event.seq, problem: 'prev_hash does not match the hash of the event before it' };
     }
-    const expected = hashAuditEvent(previous, event.seq, event);
+    let key: AuditKey | undefined;
+    if (event.keyId) {
+      key = keys(event.keyId);
+      if (!key) return { ok: false, checked, brokenSeq: event.seq, problem: `keyed with "${event.keyId}", a key this check was not given` };
+      state.keyed = true;
+    } else if (state.keyed) {
+      return { ok: false, checked, brokenSeq: event.seq, problem: 'unkeyed after keyed events (rewritten without the key)' };
+    }
+    const expected = hashAuditEvent(previous, event.seq, event, key);
     if (expected !== event.hash) {
       return { ok: false, checked, brokenSeq: event.seq, problem: 'content does not match its hash (the event was altered)' };
     }

@@ -24,7 +24,7 @@ export const REFUSAL_PATHS = {
   retry: ['not_found', 'not_allowed', 'not_revoking'],
   acknowledge: ['not_found', 'not_allowed'],
   /** Refused before any use case: the chat account cannot act at all, or the request came from elsewhere. */
-  identify: ['unknown_user', 'deactivated_user', 'bot_user', 'no_email'],
+  identify: ['unknown_user', 'deactivated_user', 'bot_user', 'no_email', 'wrong_workspace', 'wrong_tenant'],
 } as const;
 
 export type RefusalOperation = keyof typeof REFUSAL_PATHS;

@@ -7,6 +7,7 @@ import { overview, requestStatus } from '../lifecycle/queries.js';
 import { submitRequest } from '../lifecycle/submit.js';
 import type { Result } from '../result.js';
 import type { AccessRequest, RequestOrigin } from '../types.js';
+import { safeErrorMessage, unstorableText } from '../views/safe-text.js';
 import { parseCommand } from './parse.js';
 import type { Reply } from './reply.js';
 import type { Catalog, Command } from './types.js';
@@ -19,6 +20,9 @@ export function catalogOf(deps: CoreDeps): Catalog {
 
 /** Parses and runs one command for `actor` (an email). The single entry point every chat surface calls. */
 export async function handleCommand(deps: CoreDeps, input: { actor: string; text: string; origin: RequestOrigin }): Promise<Reply> {
+  // Refused before parsing, so nothing unstorable ever reaches a query (or a log line with one in it).
+  const unstorable = unstorableText(input.text);
+  if (unstorable) return { kind: 'error', message: `The command ${unstorable}; retype it without that character.` };
   const parsed = parseCommand(input.text, catalogOf(deps));
   if (!parsed.ok) return { kind: 'error', message: parsed.message, usage: parsed.usage };
   return runCommand(deps, parsed.command, input.actor, input.origin);
@@ -28,7 +32,7 @@ export async function runCommand(deps: CoreDeps, command: Command, actor: string
   try {
     return await dispatch(deps, command, actor, origin);
   } catch (error) {
-    deps.log.error({ command: command.kind, err: error instanceof Error ? error.message : String(error) }, 'command failed');
+    deps.log.error({ command: command.kind, err: safeErrorMessage(error) }, 'command failed');
     return {
       kind: 'error',
       message: 'Something went wrong on Keycard’s side; nothing was changed by this command. The operators can find details in the log.',

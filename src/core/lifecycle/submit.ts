@@ -3,6 +3,7 @@ import { isMember, resolveResource } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
 import { findIncidentKey } from '../risk/incident.js';
 import type { AccessRequest, RequestKind, RequestOrigin } from '../types.js';
+import { MAX_REASON_LENGTH, unstorableText } from '../views/safe-text.js';
 import { activate } from './activate.js';
 import { announceBreakGlass } from './break-glass.js';
 import type { CoreDeps } from './deps.js';
@@ -32,6 +33,11 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
   const requester = input.requester.toLowerCase();
   const unknown = await checkIdentity(deps, requester, 'request');
   if (unknown) return unknown;
+  // Modals, cards and commands all end here: text that cannot be stored, or is absurdly long, is refused before any query.
+  const unstorable = unstorableText(input.reason);
+  if (unstorable) return refuse('invalid_text', `The reason ${unstorable}; retype it without that character.`);
+  if (input.reason.length > MAX_REASON_LENGTH)
+    return refuse('reason_too_long', `The reason is ${input.reason.length} characters; keep it under ${MAX_REASON_LENGTH}.`);
   const resource = resolveResource(policy, input.resource);
   if (!resource) return refuse('unknown_resource', `Unknown resource "${input.resource}".`);
   if (resource.requesters && !resource.requesters.some((group) => isMember(policy, group, requester))) {

@@ -11,6 +11,7 @@ import type {
   RequestStatus,
 } from '../types.js';
 import type { DirectoryStore } from './directory.js';
+import type { InboundEventLog } from './inbound.js';
 import type { StateStore } from './state.js';
 
 /** Fields a transition may change besides the status. */
@@ -80,6 +81,8 @@ export interface Store extends Pick<StoreTx, 'getRequest' | 'getRequestByNumber'
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Audit events in chain order. */
   readAudit(query: AuditQuery): Promise<AuditEvent[]>;
+  /** The newest audit event's seq and hash (what a checkpoint signs); undefined when the log is empty. */
+  auditHead(): Promise<{ seq: number; hash: string } | undefined>;
   /** Stores one activity event (already mapped to its grant, or not). */
   recordActivity(event: ActivityInput & { requestId: string | null; receivedAt: Date }): Promise<ActivityRecord>;
   /** A grant's recent activity, newest first. */
@@ -88,5 +91,7 @@ export interface Store extends Pick<StoreTx, 'getRequest' | 'getRequestByNumber'
   readonly state: StateStore;
   /** People and groups identity providers pushed over SCIM. */
   readonly directory: DirectoryStore;
+  /** Keys of inbound events already processed, shared by every replica. */
+  readonly inbound: InboundEventLog;
   close(): Promise<void>;
 }

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { Clock, Logger } from '../../../core/ports/runtime.js';
-import { REPLAY_TTL_MS } from '../options.js';
-import { createTtlCache } from '../ttl-cache.js';
+import { type DeliveryGuard, deliveryKeys } from './delivery-guard.js';
 import { parseSlackBody } from './parse-slack-body.js';
 import { BodyTooLargeError, readRawBody } from './read-raw-body.js';
 import { verifySlackSignature } from './verify-signature.js';
@@ -16,8 +15,8 @@ export interface SignedHttpReceiverOptions {
   clock: Clock;
   log: Logger;
   ackTimeoutMs: number;
-  /** Bodies remembered for replay detection (bounded so a flood cannot exhaust memory). */
-  maxRemembered?: number;
+  /** Replay and workspace checks, shared by every replica through the database. */
+  guard: DeliveryGuard;
 }
 
 function reply(res: ServerResponse, status: number, body?: string | object): void {
@@ -53,12 +52,9 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
 export class SignedHttpReceiver implements Receiver {
   private app: App | undefined;
   private started = false;
-  private readonly seen;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly options: SignedHttpReceiverOptions) {
-    this.seen = createTtlCache<true>({ ttlMs: REPLAY_TTL_MS, maxEntries: options.maxRemembered ?? 20_000, clock: options.clock });
-  }
+  constructor(private readonly options: SignedHttpReceiverOptions) {}
 
   init(app: App): void {
     this.app = app;
@@ -103,12 +99,28 @@ export class SignedHttpReceiver implements Receiver {
       log.warn({ reason: parsed.reason }, 'rejected a signed Slack request that could not be parsed');
       return reply(res, 400, 'unparseable body');
     }
-    // Only after the signature checked out, so forged requests cannot fill the set.
-    const key = createHash('sha256').update(rawBody).digest('hex');
-    if (!this.seen.add(key, true)) {
-      log.info({ retryNum: header(req, 'x-slack-retry-num') ?? null }, 'ignored a Slack delivery that was already processed');
+    // Only after the signature checked out, so forged requests cannot fill the table.
+    const retryNum = header(req, 'x-slack-retry-num') ?? null;
+    const signatureKey = createHash('sha256')
+      .update(header(req, 'x-slack-signature') ?? '')
+      .digest('hex');
+    let verdict: Awaited<ReturnType<DeliveryGuard['admit']>>;
+    try {
+      verdict = await this.options.guard.admit(deliveryKeys(signatureKey, parsed.body), parsed.body);
+    } catch (error) {
+      // Without the shared store Keycard cannot tell a replay from a first delivery: Slack retries a 503.
+      log.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'could not record a Slack delivery; asking Slack to retry',
+      );
+      return reply(res, 503, 'Keycard cannot record this delivery right now');
+    }
+    if (verdict === 'duplicate') {
+      // A retry (X-Slack-Retry-Num) or a replay, on this replica or another one: acknowledged, no second effect.
+      log.info({ retryNum }, 'ignored a Slack delivery that was already processed');
       return reply(res, 200);
     }
+    if (verdict === 'foreign') return reply(res, 403, 'this Keycard serves another Slack workspace');
     this.dispatch(this.app, req, res, parsed.body);
   };
 

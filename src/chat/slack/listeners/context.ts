@@ -3,7 +3,7 @@ import { auditRefusal } from '../../../core/audit/refusals.js';
 import type { CoreDeps } from '../../../core/lifecycle/deps.js';
 import type { Logger } from '../../../core/ports/runtime.js';
 import type { Identity } from '../identity.js';
-import type { SlackMessage } from '../render/block-kit.js';
+import { fallbackText, type SlackMessage } from '../render/block-kit.js';
 import { renderNotice } from '../render/replies.js';
 import { type ResponseMode, respondTo } from '../responder.js';
 import type { WebClient } from '../web-clients.js';
@@ -67,7 +67,7 @@ export function replierFor(
     if (target.fromHome) return ctx.publishHome(target.userId, message.text);
     // No response_url (a modal opened from App Home): the app's DM with this person.
     try {
-      await ctx.interactive.chat.postMessage({ channel: target.userId, text: message.text, blocks: message.blocks });
+      await ctx.interactive.chat.postMessage({ channel: target.userId, text: fallbackText(message.text), blocks: message.blocks });
     } catch (error) {
       ctx.log.warn({ userId: target.userId, err: error instanceof Error ? error.message : String(error) }, 'could not answer a Slack user');
     }

@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { neutraliseControls } from '../../../core/views/safe-text.js';
 
 export type Block = types.KnownBlock;
 export type Button = types.Button;
@@ -21,7 +22,16 @@ export const LIMITS = {
  * (reasons, names) can never become a mention (`<!channel>`) or a link.
  */
 export function escapeText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return neutraliseControls(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * A message's fallback `text` (notifications, screen readers, clients without blocks) is built from
+ * plain strings with outside text in them; it is escaped where it leaves Keycard, so `<!channel>` in an
+ * activity statement never pings anyone.
+ */
+export function fallbackText(text: string): string {
+  return escapeText(text);
 }
 
 /** Shortens text to `max` characters, ending with an ellipsis and a note when something was cut. */

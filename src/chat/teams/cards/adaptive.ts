@@ -1,3 +1,4 @@
+import { neutraliseControls } from '../../../core/views/safe-text.js';
 /** Small Adaptive Card builders. Cards are plain JSON; these helpers keep the shapes in one place. */
 
 export type CardElement = { type: string } & Record<string, unknown>;
@@ -89,7 +90,9 @@ export function truncate(value: string, max: number): string {
  * line and its link syntax is broken up, so an approval card cannot carry a disguised link.
  */
 export function inline(value: string): string {
-  return value.replace(/\s*\r?\n\s*/g, ' ').replace(/\]\(/g, '] (');
+  return neutraliseControls(value)
+    .replace(/\s*\r?\n\s*/g, ' ')
+    .replace(/\]\(/g, '] (');
 }
 
 export function cardBytes(value: AdaptiveCard): number {
