@@ -5,6 +5,7 @@ import { createReadinessCheck } from '../http/readiness.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import { bootKeycard } from '../main.js';
 import { startScheduler } from '../scheduler/start-scheduler.js';
+import { directorySchedule } from './directory-setup.js';
 import type { CliIo } from './io.js';
 import { startMonitoring } from './start-monitoring.js';
 
@@ -22,15 +23,21 @@ export async function runConsole(io: CliIo, options: { http: boolean }): Promise
   const clock = { now: () => new Date() };
   const chat = createConsoleChat({ write, clock });
   const keycard = await bootKeycard({ env: io.env, cwd: io.cwd, chat: [chat], clock, quietByDefault: true });
-  const scheduler = startScheduler(keycard.deps);
+  const scheduler = startScheduler(keycard.deps, directorySchedule(keycard.directory));
   let http: HttpServer | undefined;
   if (options.http) {
     // The terminal is always "connected"; readiness is the database alone.
     http = createHttpServer({
       log: keycard.log,
-      ready: createReadinessCheck({ store: keycard.store, dependencies: [], log: keycard.log }),
+      ready: createReadinessCheck({
+        store: keycard.store,
+        dependencies: [],
+        log: keycard.log,
+        ...(keycard.directory ? { detail: keycard.directory.runtime.readinessDetail } : {}),
+      }),
       metrics: () => keycard.metrics.render(),
     });
+    for (const route of keycard.directory?.routes ?? []) http.route(route.path, route.handler);
     try {
       const port = await http.listen(keycard.config.port);
       keycard.log.info({ port }, 'health endpoints listening');
