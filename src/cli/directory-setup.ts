@@ -73,3 +73,10 @@ export async function setupDirectory(config: DirectoryConfig, options: Directory
   options.log.info({ sources: sources.map((s) => s.name) }, 'directory sources configured');
   return { runtime, routes };
 }
+
+/** The scheduler job of a configured directory: every 5 s reload and offboard leavers; pull sources refresh when due. */
+export function directorySchedule(setup: DirectorySetup | undefined): {
+  jobs?: Array<{ name: string; expression: string; run: (holder: string) => Promise<unknown> }>;
+} {
+  return setup ? { jobs: [{ name: 'directory', expression: '*/5 * * * * *', run: setup.runtime.tick }] } : {};
+}

@@ -7,6 +7,7 @@ import { createReadinessCheck } from '../http/readiness.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import { bootKeycard } from '../main.js';
 import { startScheduler } from '../scheduler/start-scheduler.js';
+import { directorySchedule } from './directory-setup.js';
 import type { CliIo } from './io.js';
 import { listenMetrics } from './run-server.js';
 import { startAuditCheckpoints } from './start-checkpoints.js';
@@ -33,14 +34,20 @@ export async function runConsole(io: CliIo, options: { http: boolean; settings?:
     quietByDefault: true,
     ...(options.settings ? { settings: options.settings } : {}),
   });
-  const scheduler = startScheduler(keycard.deps);
+  const scheduler = startScheduler(keycard.deps, directorySchedule(keycard.directory));
   let http: HttpServer | undefined;
   if (options.http) {
     // The terminal is always "connected"; readiness is the database alone.
     http = createHttpServer({
       log: keycard.log,
-      ready: createReadinessCheck({ store: keycard.store, dependencies: [], log: keycard.log }),
+      ready: createReadinessCheck({
+        store: keycard.store,
+        dependencies: [],
+        log: keycard.log,
+        ...(keycard.directory ? { detail: keycard.directory.runtime.readinessDetail } : {}),
+      }),
     });
+    for (const route of keycard.directory?.routes ?? []) http.route(route.path, route.handler);
     try {
       const port = await http.listen(keycard.config.port);
       keycard.log.info({ port }, 'health endpoints listening');

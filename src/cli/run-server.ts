@@ -9,6 +9,7 @@ import { createHttpServer } from '../http/server.js';
 import { bootKeycard, StartupError } from '../main.js';
 import { createKeycardMetrics, instrumentChat } from '../metrics/index.js';
 import { startScheduler } from '../scheduler/start-scheduler.js';
+import { directorySchedule } from './directory-setup.js';
 import type { CliIo } from './io.js';
 import { startAuditCheckpoints } from './start-checkpoints.js';
 import { startMonitoring } from './start-monitoring.js';
@@ -64,12 +65,7 @@ export async function runServer(
     if (error instanceof KeycardError) throw new StartupError([`Keycard cannot start: ${error.message}`]);
     throw error;
   }
-  const directory = keycard.directory?.runtime;
-  // Every few seconds: reload the directory and offboard leavers; pull sources refresh when due, under a lease.
-  const scheduler = startScheduler(
-    keycard.deps,
-    directory ? { jobs: [{ name: 'directory', expression: '*/5 * * * * *', run: directory.tick }] } : {},
-  );
+  const scheduler = startScheduler(keycard.deps, directorySchedule(keycard.directory));
   const monitoring = startMonitoring(keycard, http);
   const checkpoints = startAuditCheckpoints(keycard, io.env, io.cwd);
   const port = await http.listen(keycard.config.port);

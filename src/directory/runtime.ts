@@ -1,4 +1,4 @@
-import { enforceLeavers, type OffboardReport } from '../core/directory/leavers.js';
+import { enforceLeavers, type OffboardReport, offboard } from '../core/directory/leavers.js';
 import { activeMembers, diffMembership } from '../core/directory/membership-diff.js';
 import { hasLeft, leaverReason } from '../core/directory/people.js';
 import {
@@ -272,7 +272,19 @@ export function createDirectoryRuntime(options: DirectoryRuntimeOptions): Direct
           });
       });
       await reload();
-      if (deps) inBackground('offboard', enforce(deps));
+      if (deps) {
+        // A deleted user is no longer in the directory at all, so the sweep cannot see them: offboard them here.
+        const removed = event.action === 'scim.user.deleted' && typeof event.details.email === 'string' ? event.details.email : undefined;
+        const core = deps;
+        if (removed)
+          inBackground(
+            'offboard',
+            offboard(core, { email: removed, reason: 'removed from the directory (scim)', actor: 'directory:scim' }).then(() =>
+              enforce(core),
+            ),
+          );
+        else inBackground('offboard', enforce(core));
+      }
       return result;
     },
     tick: async (holder) => {

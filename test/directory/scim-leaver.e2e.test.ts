@@ -95,6 +95,16 @@ describe.each(kinds)('SCIM leaver through the started server (%s)', (kind) => {
         expect.objectContaining({ text: expect.stringMatching(/KC-1 .*is being revoked: alice@example.com deactivated/) }),
       ]),
     );
+    // Deleting a user (Entra hard-delete, Okta after deprovisioning) offboards them too: Bob's pending request is cancelled.
+    expect(
+      (await handleCommand(deps, { actor: 'bob@example.com', text: '/access demo-db 1h read check replication INC-4211', origin })).kind,
+    ).toBe('request');
+    expect((await scim(port, 'DELETE', `/Users/${String(bob.body.id)}`)).status).toBe(204);
+    const cancelled = await waitFor(async () => {
+      const row = await deps.store.getRequestByNumber(2);
+      return row?.status === 'cancelled' ? row : undefined;
+    }, 'the pending request to be cancelled');
+    expect(cancelled.decisionNote).toBe('bob@example.com removed from the directory (scim)');
     // A deactivated person can no longer act.
     const again = await handleCommand(deps, { actor: 'alice@example.com', text: '/access demo-db 1h read again INC-4211', origin });
     expect(again).toMatchObject({ kind: 'error', message: expect.stringMatching(/no longer active/) });

@@ -35,6 +35,7 @@ export async function offboard(deps: CoreDeps, leaver: Leaver): Promise<Offboard
           status: 'cancelled',
           decidedAt: now,
           decisionNote: note,
+          endedBy: leaver.actor,
           remindAt: null,
           approvalExpiresAt: null,
         });

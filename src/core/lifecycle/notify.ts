@@ -3,7 +3,7 @@ import { resolveResource } from '../policy/access.js';
 import type { DirectMessage } from '../ports/chat.js';
 import type { Credential } from '../ports/provider.js';
 import type { AccessRequest } from '../types.js';
-import { formatClock, statusLine } from '../views/format.js';
+import { directoryNote, formatClock, statusLine } from '../views/format.js';
 import { type RequestView, toRequestView } from '../views/request-view.js';
 import type { CoreDeps } from './deps.js';
 import { announceIncidentEvent } from './incident.js';
@@ -172,7 +172,7 @@ function eventLine(view: RequestView, event: LifecycleEvent, actor: string | und
     case 'timed_out':
       return 'Timed out waiting for approval';
     case 'cancelled':
-      return `Cancelled by ${who}${view.decisionNote ? `: ${view.decisionNote}` : ''}`;
+      return `Cancelled by ${who}${directoryNote(view) ? `: ${directoryNote(view)}` : ''}`;
     case 'merged':
       return `Merged into ${view.parentRef ?? 'the active grant'}`;
     case 'extended':
@@ -180,7 +180,7 @@ function eventLine(view: RequestView, event: LifecycleEvent, actor: string | und
     case 'ended':
       return view.status === 'expired'
         ? 'Expired · access revoked'
-        : `Revoked by ${view.endedBy ?? who} · access removed${view.decisionNote ? ` · ${view.decisionNote}` : ''}`;
+        : `Revoked by ${view.endedBy ?? who} · access removed${directoryNote(view) ? ` · ${directoryNote(view)}` : ''}`;
     case 'revoke_failed':
       return `REVOKE FAILED after repeated attempts: ${view.lastError ?? 'unknown error'} · Keycard keeps retrying until the target confirms · retry now: \`retry ${view.ref}\``;
     case 'revoke_retrying':

@@ -69,7 +69,7 @@ function enforceStatusLine(view: RequestView, now: Date): string {
     case 'denied':
       return `denied by ${view.deniedBy ?? 'an approver'}${view.decisionNote ? `: ${view.decisionNote}` : ''}`;
     case 'cancelled':
-      return view.decisionNote ? `cancelled: ${view.decisionNote}` : 'cancelled by the requester';
+      return directoryNote(view) ? `cancelled: ${directoryNote(view)}` : 'cancelled by the requester';
     case 'timed_out':
       return 'timed out waiting for approval';
     case 'failed':
@@ -79,10 +79,15 @@ function enforceStatusLine(view: RequestView, now: Date): string {
     case 'revoke_failed':
       return `REVOKE FAILED · access may still be live · ${view.lastError ?? ''}`.trim();
     case 'revoked':
-      return `revoked${view.endedBy ? ` by ${view.endedBy}` : ''}${view.endedAt ? ` at ${formatClock(view.endedAt, tz, now)}` : ''}${view.decisionNote ? `: ${view.decisionNote}` : ''}`;
+      return `revoked${view.endedBy ? ` by ${view.endedBy}` : ''}${view.endedAt ? ` at ${formatClock(view.endedAt, tz, now)}` : ''}${directoryNote(view) ? `: ${directoryNote(view)}` : ''}`;
     case 'expired':
       return `expired${view.endedAt ? ` at ${formatClock(view.endedAt, tz, now)}` : ''} · access revoked`;
     case 'merged':
       return `merged into ${view.parentRef ?? 'the active grant'}`;
   }
+}
+
+/** Why the directory ended a request (a leaver), shown on the card; other notes (approval comments) are not. */
+export function directoryNote(view: Pick<RequestView, 'endedBy' | 'decisionNote'>): string | undefined {
+  return view.endedBy?.startsWith('directory:') && view.decisionNote ? view.decisionNote : undefined;
 }

@@ -150,9 +150,11 @@ export function createScimRoutes(options: ScimRoutesOptions): ScimRoute[] {
       return reply(res, 200, renderUser(user, base));
     }
     if (method === 'DELETE') {
+      const existing = await store().getUser(id);
       const deleted = await options.track(
         () => store().deleteUser(id),
-        (ok) => (ok ? { action: 'scim.user.deleted', id, details: {} } : undefined),
+        (ok) =>
+          ok && existing ? { action: 'scim.user.deleted', id, details: { userName: existing.userName, email: existing.email } } : undefined,
       );
       if (!deleted) throw userGone(id);
       res.writeHead(204);
