@@ -6,6 +6,7 @@ import { benchLifecycle } from './lifecycle.bench.js';
 import { benchOneShot } from './one-shot.bench.js';
 import { benchRequestToCard } from './request-to-card.bench.js';
 import { benchRevocationLag } from './revocation-lag.bench.js';
+import { benchRevocationRealClock } from './revocation-real.bench.js';
 import { benchRiskScoring } from './risk-scoring.bench.js';
 import { benchRuntime } from './runtime.bench.js';
 import { benchSlackAck } from './slack-ack.bench.js';
@@ -29,6 +30,9 @@ async function main(): Promise<void> {
   if (postgres) {
     rows.push(await benchLifecycle('pg', quick ? 100 : 300, 16));
     rows.push(await benchLifecycle('pg', quick ? 30 : 100, 1));
+    // The load in the full run; a tenth of it over 20 s in the quick one.
+    const load = quick ? { active: 10_000, due: 1_000, windowMs: 20_000 } : { active: 100_000, due: 10_000, windowMs: 60_000 };
+    for (const replicas of [1, 3]) rows.push(await benchRevocationRealClock({ replicas, ...load, revokeLatencyMs: 20 }));
     rows.push(await benchRevocationLag(1));
     rows.push(await benchRevocationLag(3));
   }

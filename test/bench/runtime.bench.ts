@@ -38,18 +38,26 @@ function slackEnv(apiUrl: string): Record<string, string> {
 }
 
 /** 500 signed slash commands posted at once; RSS sampled until the process has recorded all of them. */
-async function burst(served: ServedProcess): Promise<{ peak: number; perSecond: number; recorded: number }> {
+async function burst(served: ServedProcess): Promise<{ peak: number; perSecond: number; recorded: number; resets: number }> {
   const events = `http://127.0.0.1:${served.port}/slack/events`;
   let peak = rssOf(served.pid);
   const started = performance.now();
+  let resets = 0;
   const posts = Array.from({ length: BURST }, async (_, i) => {
     const body = slashCommandBody(`U${i + 1}`, 'demo-logs 1h read rotate the nightly logs OPS-12');
-    const response = await fetch(events, {
-      method: 'POST',
-      body,
-      headers: slackSignature(SIGNING_SECRET, body, Math.floor(Date.now() / 1000)),
-    });
-    await response.arrayBuffer();
+    // Slack retries a delivery that fails; a connection reset under the burst is sent again, and counted.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const headers = slackSignature(SIGNING_SECRET, body, Math.floor(Date.now() / 1000));
+        const response = await fetch(events, { method: 'POST', body, headers });
+        await response.arrayBuffer();
+        return;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        resets += 1;
+        await sleep(100);
+      }
+    }
   });
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssOf(served.pid));
@@ -63,7 +71,12 @@ async function burst(served: ServedProcess): Promise<{ peak: number; perSecond: 
       submitted = [...text.matchAll(/^keycard_requests_submitted_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
       if (submitted < BURST) await sleep(20);
     }
-    return { peak: Math.max(peak, rssOf(served.pid)), perSecond: submitted / ((performance.now() - started) / 1000), recorded: submitted };
+    return {
+      peak: Math.max(peak, rssOf(served.pid)),
+      perSecond: submitted / ((performance.now() - started) / 1000),
+      recorded: submitted,
+      resets,
+    };
   } finally {
     clearInterval(sampler);
   }
@@ -139,7 +152,7 @@ export async function benchRuntime(runs: number): Promise<BenchRow[]> {
       return rows;
     }
     const onPg: Sample[] = [];
-    const bursts: { peak: number; perSecond: number; recorded: number }[] = [];
+    const bursts: { peak: number; perSecond: number; recorded: number; resets: number }[] = [];
     const pgBare: Sample[] = [];
     for (let i = 0; i < runs; i += 1) {
       const database = await freshPostgresDatabase();
@@ -192,7 +205,7 @@ export async function benchRuntime(runs: number): Promise<BenchRow[]> {
         goal: '≥ 300 requests/s',
         result: `${median(bursts.map((b) => b.perSecond)).toFixed(0)} requests/s`,
         reference: '',
-        detail: `posted at once to a started keycard; until all are recorded (recorded ${Math.min(...bursts.map((b) => b.recorded))} of ${BURST} at worst; min ${Math.min(...bursts.map((b) => b.perSecond)).toFixed(0)}, max ${Math.max(...bursts.map((b) => b.perSecond)).toFixed(0)})`,
+        detail: `posted at once to a started keycard; until all are recorded (recorded ${Math.min(...bursts.map((b) => b.recorded))} of ${BURST} at worst, ${Math.max(...bursts.map((b) => b.resets))} connections reset and resent; min ${Math.min(...bursts.map((b) => b.perSecond)).toFixed(0)}, max ${Math.max(...bursts.map((b) => b.perSecond)).toFixed(0)})`,
       },
     );
     return rows;

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { createPolicyDirectory } from '../../src/core/directory/policy-directory.js';
 import { type CoreDeps, DEFAULT_SETTINGS } from '../../src/core/lifecycle/deps.js';
+import type { Provider } from '../../src/core/ports/provider.js';
+import type { Clock } from '../../src/core/ports/runtime.js';
 import { silentLogger } from '../../src/core/ports/runtime.js';
 import type { Store } from '../../src/core/ports/store.js';
 import type { NewAccessRequest } from '../../src/core/types.js';
 import { createStore, openDatabase, runMigrations } from '../../src/store/index.js';
 import { makePolicy } from '../fixtures/policy.js';
 import { freshPostgresDatabase } from '../helpers/db.js';
-import { createRecordingChat, type FakeClock } from '../helpers/harness.js';
+import { createRecordingChat } from '../helpers/harness.js';
 import type { ScriptedProvider } from '../helpers/scripted-provider.js';
 
 /** N Keycard replicas (own pool, own deps) on one real Postgres database, sharing a provider and a clock. */
-export async function createReplicaSet(count: number, provider: ScriptedProvider, clock: FakeClock) {
+export async function createReplicaSet(count: number, provider: Provider, clock: Clock) {
   const database = await freshPostgresDatabase();
   const stores: Store[] = [];
   for (let i = 0; i < count; i += 1) {
