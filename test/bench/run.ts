@@ -1,6 +1,7 @@
 import { hasTestPostgres } from '../helpers/db.js';
 import { benchLifecycle } from './lifecycle.bench.js';
 import { benchMemory } from './memory.bench.js';
+import { benchReconcileCost } from './reconcile-cost.bench.js';
 import { benchRequestToCard } from './request-to-card.bench.js';
 import { benchRevocationLag } from './revocation-lag.bench.js';
 import { benchRiskScoring } from './risk-scoring.bench.js';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     rows.push(await benchRevocationLag(1));
     rows.push(await benchRevocationLag(3));
     rows.push(...(await benchSweepCost()));
+    rows.push(...(await benchReconcileCost()));
   } else {
     rows.push({
       benchmark: 'Postgres benchmarks',
