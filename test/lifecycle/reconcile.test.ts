@@ -57,7 +57,7 @@ describe.each(storeKinds())('reconcile on %s', (kind) => {
     const again = await reconcile(h.deps, h.clock.now(), { resource: 'demo-db' });
     expect(again.orphans).toEqual([]);
     expect(again.missing).toEqual([]);
-  });
+  }, 90_000);
 
   it('report mode (the default): drift is reported, alerted and audited once, and never revoked', async () => {
     h = await createHarness(kind);

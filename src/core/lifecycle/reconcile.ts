@@ -13,6 +13,7 @@ export type { DriftItem, LostItem, ReconcileReport, StandingItem } from './recon
 
 /** States in which a grant may legitimately exist at the target. */
 const LIVE = ['approved', 'active', 'revoking', 'revoke_failed'] as const;
+const LIVE_SET = new Set<string>(LIVE);
 
 /**
  * Every key Keycard recorded in the grant's ref that the target also reports must be equal (role name and
@@ -83,6 +84,9 @@ export async function reconcile(
         atTarget.add(known.number);
         continue;
       }
+      // Another resource's live grant on a shared target (the same server and group role): reconciled there.
+      if (known && known.resource !== name && LIVE_SET.has(known.status) && !isPilot(known) && sameObject(known.grantRef, entry.ref))
+        continue;
       const reason: DriftReason = !entry.grantId
         ? 'unlabelled'
         : sameResource && byNumber.has(known.number)

@@ -35,7 +35,8 @@ export async function listRoles(
     const ours = parsed?.resource === resource;
     if (!ours && !row.member_of_level) continue;
     grants.push({
-      grantId: ours ? parsed.grantId : '',
+      // A comment naming another resource is kept: the core decides whether that resource's live grant backs it.
+      grantId: parsed?.grantId ?? '',
       ref: { role: row.rolname, server, oid: row.oid },
       principal: row.rolname,
       ...(ours ? { expiresAt: parsed.expiresAt } : {}),
