@@ -2,7 +2,10 @@ import type { TierName } from './policy/schema.js';
 
 export type Platform = 'slack' | 'teams' | 'console';
 
-/** Lifecycle states of DESIGN.md §2. `merged`: an overlapping request or extension folded into its parent grant. */
+/**
+ * Lifecycle states of DESIGN.md §2. `merged`: an overlapping request or extension folded into its parent grant.
+ * `lost`: reconciliation found a live grant's credential gone at the target (removed behind Keycard's back).
+ */
 export const REQUEST_STATUSES = [
   'pending',
   'approved',
@@ -16,6 +19,7 @@ export const REQUEST_STATUSES = [
   'expired',
   'revoke_failed',
   'merged',
+  'lost',
 ] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'active', 'revoking', 'revoke_failed'];

@@ -12,7 +12,7 @@ export interface SchedulerHandle {
 export interface SchedulerOptions {
   /** Cron expression for the main pass (default: every second). */
   tickExpression?: string;
-  /** Cron expression for reconciliation (default: every 5 minutes). */
+  /** Cron expression that checks whether reconciliation is due (default: every 15 s); the policy's reconcile.every decides. */
   reconcileExpression?: string;
   /** Arm a timer for each grant expiring within this window, so revocation lands on the second. */
   preciseWindowMs?: number;
@@ -25,8 +25,8 @@ export interface SchedulerOptions {
 const RECONCILE_LEASE = 'reconcile';
 
 /**
- * node-cron is only the trigger: every second it runs one pass of the core jobs at `now`, and every few
- * minutes one replica (holding a lease) reconciles the providers. The jobs claim rows in the database, so
+ * node-cron is only the trigger: every second it runs one pass of the core jobs at `now`, and every
+ * reconcile.every (policy, default 5 minutes) one replica (holding a lease) reconciles the providers. The jobs claim rows in the database, so
  * several replicas can run this safely. Grants expiring within the next minute also get a timer, so
  * revocation does not wait for the next pass.
  */
@@ -70,18 +70,23 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
       }),
     { name: 'keycard-tick', noOverlap: true },
   );
+  // Due every reconcile.every (policy); the lease, held for that long, makes it one pass across all replicas.
+  let lastReconcile = 0;
   const reconcileTask = cron.schedule(
-    options.reconcileExpression ?? '0 */5 * * * *',
+    options.reconcileExpression ?? '*/15 * * * * *',
     () =>
       track('reconcile', async () => {
         const now = deps.clock.now();
-        if (!(await deps.store.state.acquireLease(RECONCILE_LEASE, holder, now, 4 * 60_000))) return;
+        const every = deps.policy().reconcile.every;
+        if (now.getTime() - lastReconcile < every) return;
+        if (!(await deps.store.state.acquireLease(RECONCILE_LEASE, holder, now, Math.max(1_000, every - 1_000)))) return;
+        lastReconcile = now.getTime();
         await deps.store.state.purgeExpiredLeases(new Date(now.getTime() - 3_600_000));
         await deps.store.inbound.purgeExpired(now);
         const report = await reconcile(deps, now);
         if (report.orphans.length || report.missing.length || report.errors.length) {
           deps.log.warn(
-            { orphans: report.orphans.length, missing: report.missing.length, errors: report.errors.length },
+            { drift: report.orphans.length, lost: report.missing.length, errors: report.errors.length, standing: report.standing.length },
             'reconciliation found drift',
           );
         }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import type { Provider } from '../../src/core/ports/provider.js';
+import { type Provider, ProviderError } from '../../src/core/ports/provider.js';
 import { startScheduler } from '../../src/scheduler/start-scheduler.js';
 import { createReplicaSet } from '../reliability/replica-set.js';
 import { sleep } from './serve-process.js';
@@ -28,6 +28,13 @@ function slowDemoTarget(latencyMs: number): { provider: Provider; confirmed: Map
       confirmed.set(input.grantId, [...(confirmed.get(input.grantId) ?? []), at]);
     },
     list: async () => [],
+    extend: async () => {},
+    terminateSessions: async () => 0,
+    verifyRevoked: async () => true,
+    inventory: async () => {
+      throw new ProviderError('unsupported', 'the benchmark target keeps no standing access');
+    },
+    close: async () => {},
   };
   return { provider, confirmed };
 }

@@ -4,6 +4,7 @@ import { hasTestPostgres } from '../helpers/db.js';
 import { repoRoot } from './child-process.js';
 import { benchLifecycle } from './lifecycle.bench.js';
 import { benchOneShot } from './one-shot.bench.js';
+import { benchReconcileCost } from './reconcile-cost.bench.js';
 import { benchRequestToCard } from './request-to-card.bench.js';
 import { benchRevocationLag } from './revocation-lag.bench.js';
 import { benchRevocationRealClock } from './revocation-real.bench.js';
@@ -38,8 +39,10 @@ async function main(): Promise<void> {
   }
   rows.push(benchRiskScoring());
   rows.push(await benchLifecycle('pglite', quick ? 50 : 200));
-  if (postgres) rows.push(...(await benchSweepCost(quick ? [1_000, 10_000] : undefined)));
-  else
+  if (postgres) {
+    rows.push(...(await benchSweepCost(quick ? [1_000, 10_000] : undefined)));
+    rows.push(...(await benchReconcileCost()));
+  } else
     rows.push({
       benchmark: 'Postgres benchmarks',
       result: 'skipped',

@@ -24,6 +24,8 @@ function io(env: Record<string, string>, cwd: string) {
 describe.skipIf(!hasTestPostgres())('keycard grants retry', () => {
   const suffix = randomBytes(3).toString('hex');
   const readRole = `orders_ro_${suffix}`;
+  // Roles are server-wide and named after requester and grant id: a requester of its own avoids sharing KC-1's role.
+  const requester = `retry${suffix}@example.com`;
   const cwd = mkdtempSync(join(tmpdir(), 'kc-retry-'));
   let target: { url: string; dispose(): Promise<void> };
   let state: { url: string; dispose(): Promise<void> };
@@ -56,13 +58,13 @@ describe.skipIf(!hasTestPostgres())('keycard grants retry', () => {
       [
         target.url,
         [
-          'alice@example.com:/access prod-db 15m read fix stuck order INC-4211',
+          `${requester}:/access prod-db 15m read fix stuck order INC-4211`,
           'carol@example.com:approve KC-1',
           'bob@example.com:approve KC-1',
           'dave@example.com:approve KC-1',
         ],
       ],
-      [REFUSED, ['alice@example.com:release KC-1']],
+      [REFUSED, [`${requester}:release KC-1`]],
     ] as const) {
       const keycard = await bootKeycard({ env: env(url), cwd, chat: [] });
       try {
@@ -91,7 +93,7 @@ describe.skipIf(!hasTestPostgres())('keycard grants retry', () => {
     expect(usage.err.join('\n')).toContain('--as EMAIL');
 
     const outsider = io(env(REFUSED), cwd);
-    expect(await runCli(['grants', 'retry', 'KC-1', '--as', 'alice@example.com'], outsider.io)).toBe(1);
+    expect(await runCli(['grants', 'retry', 'KC-1', '--as', requester], outsider.io)).toBe(1);
     expect(outsider.err.join('\n')).toContain('approvers or the security reviewers');
 
     const stillDown = io(env(REFUSED), cwd);
@@ -103,7 +105,7 @@ describe.skipIf(!hasTestPostgres())('keycard grants retry', () => {
     expect(back.out.join('\n')).toBe('KC-1 is revoked: the target confirmed the revoke.');
     const roles = new pg.Client({ connectionString: target.url });
     await roles.connect();
-    const left = await roles.query(`select 1 from pg_roles where rolname = 'kc_alice_kc_1'`);
+    const left = await roles.query(`select 1 from pg_roles where rolname = $1`, [`kc_retry${suffix}_kc_1`]);
     await roles.end();
     expect(left.rows).toEqual([]);
   }, 60_000);

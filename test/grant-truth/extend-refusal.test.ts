@@ -32,7 +32,7 @@ describe.each(storeKinds())('a provider that cannot extend, on %s', (kind) => {
     const actions = (await h.deps.store.readAudit({})).map((e) => e.action);
     expect(actions).toContain('grant.failed');
     expect(actions).not.toContain('grant.extended');
-  });
+  }, 90_000);
 
   it('an overlapping request takes the same path: refused, no second credential, old expiry kept', async () => {
     h = await createHarness(kind);

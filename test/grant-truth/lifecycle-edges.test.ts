@@ -37,7 +37,7 @@ describe.each(storeKinds())('lifecycle edges on %s', (kind) => {
     expect(await run(BOB, 'approve KC-2')).toMatchObject({ kind: 'error', message: expect.stringContaining('already cancelled') });
     const actions = (await h.deps.store.readAudit({})).filter((e) => e.requestId === ext.id).map((e) => e.action);
     expect(actions).toContain('extension.cancelled');
-  });
+  }, 90_000);
 
   it('an expiry cancels a pending extension the same way', async () => {
     h = await createHarness(kind);

@@ -5,7 +5,6 @@ import { retryActivations } from '../../src/core/scheduler/jobs.js';
 import { hasTestPostgres } from '../helpers/db.js';
 import { createPgHarness, type PgHarness } from './pg-target.js';
 
-const ALICE = 'alice@example.com';
 const APPROVERS = ['carol@example.com', 'dave@example.com', 'bob@example.com'];
 
 /**
@@ -32,13 +31,13 @@ describe.skipIf(!hasTestPostgres())('extend and merge move VALID UNTIL on a real
 
   it('extension: rolvaliduntil becomes the new expiry, in one audited step', async () => {
     h = await createPgHarness(process.env.TEST_DATABASE_URL!, 'pg');
-    await run(ALICE, '/access orders-pg 20m read fix stuck order INC-4211');
+    await run(h.requester, `/access ${h.resource} 20m read fix stuck order INC-4211`);
     expect((await approveAll(1)).status).toBe('active');
     const role = await roleOf(1);
     const original = (await grantOf(1)).expiresAt!;
     expect((await h.rolValidUntil(role))?.getTime()).toBe(original.getTime());
 
-    await run(ALICE, 'extend KC-1 30m still digging');
+    await run(h.requester, 'extend KC-1 30m still digging');
     const ext = await approveAll(2);
     expect(ext.status).toBe('merged');
     const extended = (await grantOf(1)).expiresAt!;
@@ -50,11 +49,11 @@ describe.skipIf(!hasTestPostgres())('extend and merge move VALID UNTIL on a real
 
   it('overlap merge: a second request for the same access moves VALID UNTIL the same way', async () => {
     h = await createPgHarness(process.env.TEST_DATABASE_URL!, 'pg');
-    await run(ALICE, '/access orders-pg 20m read fix stuck order INC-4211');
+    await run(h.requester, `/access ${h.resource} 20m read fix stuck order INC-4211`);
     await approveAll(1);
     const role = await roleOf(1);
     h.clock.advance(10 * 60_000);
-    await run(ALICE, '/access orders-pg 1h read follow-up on INC-4211');
+    await run(h.requester, `/access ${h.resource} 1h read follow-up on INC-4211`);
     expect((await approveAll(2)).status).toBe('merged');
     const merged = (await grantOf(1)).expiresAt!;
     expect(merged.getTime()).toBe(h.clock.now().getTime() + 60 * 60_000);
@@ -63,12 +62,12 @@ describe.skipIf(!hasTestPostgres())('extend and merge move VALID UNTIL on a real
 
   it('target unreachable: the extension is retried, Keycard keeps the old expiry until the target moved', async () => {
     h = await createPgHarness(process.env.TEST_DATABASE_URL!, 'pg');
-    await run(ALICE, '/access orders-pg 20m read fix stuck order INC-4211');
+    await run(h.requester, `/access ${h.resource} 20m read fix stuck order INC-4211`);
     await approveAll(1);
     const role = await roleOf(1);
     const original = (await grantOf(1)).expiresAt!;
     h.setAdminUrl('postgres://nobody@127.0.0.1:1/none');
-    await run(ALICE, 'extend KC-1 30m still digging');
+    await run(h.requester, 'extend KC-1 30m still digging');
     const ext = await approveAll(2);
     expect(ext).toMatchObject({ status: 'approved', lastError: expect.stringContaining("could not move KC-1's expiry") });
     expect((await grantOf(1)).expiresAt?.getTime()).toBe(original.getTime());
@@ -83,16 +82,16 @@ describe.skipIf(!hasTestPostgres())('extend and merge move VALID UNTIL on a real
 
   it('a role dropped behind Keycard cannot be extended: the extension fails with the reason, nothing moves', async () => {
     h = await createPgHarness(process.env.TEST_DATABASE_URL!, 'pg');
-    await run(ALICE, '/access orders-pg 20m read fix stuck order INC-4211');
+    await run(h.requester, `/access ${h.resource} 20m read fix stuck order INC-4211`);
     await approveAll(1);
     const role = await roleOf(1);
     const original = (await grantOf(1)).expiresAt!;
     await h.fx.query(`DROP ROLE ${role}`);
-    await run(ALICE, 'extend KC-1 30m still digging');
+    await run(h.requester, 'extend KC-1 30m still digging');
     const ext = await approveAll(2);
     expect(ext.status).toBe('failed');
     expect(ext.lastError).toMatch(/no longer exists; it cannot be extended.*did not move the expiry/);
     expect((await grantOf(1)).expiresAt?.getTime()).toBe(original.getTime());
-    expect(h.chat.dms(ALICE, 'failed')).toHaveLength(1);
+    expect(h.chat.dms(h.requester, 'failed')).toHaveLength(1);
   });
 });

@@ -5,7 +5,6 @@ import { tick } from '../../src/core/scheduler/jobs.js';
 import { hasTestPostgres } from '../helpers/db.js';
 import { createPgHarness, type PgHarness } from './pg-target.js';
 
-const ALICE = 'alice@example.com';
 const APPROVERS = ['carol@example.com', 'dave@example.com', 'bob@example.com'];
 
 /**
@@ -21,14 +20,14 @@ describe.skipIf(!hasTestPostgres())('revoke failure and recovery against a real 
 
   it('fails while the admin connection is refused, escalates, and is revoked within one interval of the restore', async () => {
     h = await createPgHarness(process.env.TEST_DATABASE_URL!, 'pg');
-    await run(ALICE, '/access orders-pg 20m read fix stuck order INC-4211');
+    await run(h.requester, `/access ${h.resource} 20m read fix stuck order INC-4211`);
     for (const a of APPROVERS) if ((await h.deps.store.getRequestByNumber(1))?.status === 'pending') await run(a, 'approve KC-1');
     const grant = async () => (await h.deps.store.getRequestByNumber(1))!;
     expect((await grant()).status).toBe('active');
     const role = String((await grant()).grantRef?.role);
 
     h.setAdminUrl('postgres://nobody@127.0.0.1:1/none');
-    await run(ALICE, 'release KC-1 done');
+    await run(h.requester, 'release KC-1 done');
     expect((await grant()).status).toBe('revoking');
     // Let it fail for about 10 simulated minutes: past the escalation (5 failures) and onto the 3-minute cap.
     for (let s = 0; s < 600; s += 1) await tick(h.deps, h.clock.advance(1_000));

@@ -7,8 +7,7 @@ import type { StoreKind } from '../helpers/db.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { createPgFixture, type PgFixture } from '../providers/postgres/pg-fixture.js';
 
-/** The policy name of the real-Postgres resource and the env var its admin URL is read from. */
-export const PG_RESOURCE = 'orders-pg';
+/** The env var the real-Postgres resource's admin URL is read from. */
 export const PG_SECRET = 'env:ORDERS_PG_ADMIN';
 
 export function pgPolicy(fx: PgFixture, overrides: Partial<Parameters<typeof makePolicy>[0]> = {}): Policy {
@@ -16,7 +15,7 @@ export function pgPolicy(fx: PgFixture, overrides: Partial<Parameters<typeof mak
     ...overrides,
     resources: {
       ...basePolicyInput.resources,
-      [PG_RESOURCE]: {
+      [fx.resource]: {
         description: 'Orders (real Postgres)',
         provider: 'postgres',
         sensitivity: 'high',
@@ -32,6 +31,13 @@ export function pgPolicy(fx: PgFixture, overrides: Partial<Parameters<typeof mak
 
 export interface PgHarness extends Harness {
   fx: PgFixture;
+  /** The resource's policy name (unique per fixture, so its roles' comments name it and teardown finds them). */
+  resource: string;
+  /**
+   * A requester unique to this fixture: login role names derive from requester and grant id, and roles are
+   * server-wide, so two test files granting KC-1 to the same person would share a role.
+   */
+  requester: string;
   pg: PostgresProvider;
   /** Points the resource's admin URL somewhere else (a refused port) or back. */
   setAdminUrl(url: string): void;
@@ -59,6 +65,8 @@ export async function createPgHarness(
     ...h,
     fx,
     pg,
+    resource: fx.resource,
+    requester: `alice${fx.id}@example.com`,
     setAdminUrl: (url) => {
       adminUrl = url;
     },

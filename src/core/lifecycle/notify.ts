@@ -45,7 +45,8 @@ export type LifecycleEvent =
   | 'revoke_failed'
   | 'revoke_retrying'
   | 'reviewed'
-  | 'reminded';
+  | 'reminded'
+  | 'lost';
 
 /** Tells chat about a transition: the card is updated in place, a thread reply is posted, and DMs go out. */
 export async function announce(
@@ -91,6 +92,13 @@ export async function announce(
         deps.chat.postAlert(policy.alerts.channel, { kind: 'revoke_failed', text, request: view, retry: true }),
       );
       for (const person of revokersOf(policy, request)) await dm(person, { kind: 'revoke_failed', request: view, text });
+      break;
+    }
+    case 'lost': {
+      const text = `${view.ref}: your ${request.resource} (${request.level}) credential is gone at the target: it was removed outside Keycard. Keycard closed the grant; request access again if you still need it.`;
+      await dm(request.requester, { kind: 'info', request: view, text });
+      const others = `${view.ref} (${request.requester}, ${request.resource} ${request.level}) is LOST: reconciliation found its credential removed at the target outside Keycard. Check who changed the target.`;
+      for (const person of revokersOf(policy, request)) await dm(person, { kind: 'info', request: view, text: others });
       break;
     }
     default:
@@ -187,6 +195,8 @@ function eventLine(view: RequestView, event: LifecycleEvent, actor: string | und
       return `Revoke attempt failed (${view.lastError ?? 'unknown error'}); retrying`;
     case 'reviewed':
       return `Break-glass grant reviewed by ${who}`;
+    case 'lost':
+      return 'LOST: reconciliation found the credential gone at the target (removed outside Keycard); the grant is closed';
     case 'reminded':
       return `Still waiting for approval from ${view.openGroups.join(', ')}; times out at ${view.approvalExpiresAt ? formatClock(view.approvalExpiresAt, view.timezone, now) : '?'}`;
   }

@@ -1,47 +1,49 @@
 import { parseRequestId } from '../commands/parse.js';
 import { resolveResource } from '../policy/access.js';
-import type { ManagedGrant } from '../ports/provider.js';
+import type { ManagedGrant, Provider } from '../ports/provider.js';
 import type { AccessRequest } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { isPilot } from './pilot.js';
 import { describeError } from './provider-input.js';
+import { alertFindings, auditReconcile, firstSighting, markLost } from './reconcile-effects.js';
+import { reconcileStanding } from './reconcile-standing.js';
+import type { DriftItem, DriftReason, ReconcileReport } from './reconcile-types.js';
 
-/** States in which a grant may legitimately exist at the target (being granted, live, or being revoked). */
-const LIVE = new Set(['approved', 'active', 'revoking', 'revoke_failed']);
+export type { DriftItem, LostItem, ReconcileReport, StandingItem } from './reconcile-types.js';
 
-export interface DriftItem {
-  resource: string;
-  grantId: string;
-  principal?: string;
-  /** What Keycard knows about it: a status, or "unknown" for a grant it never made. */
-  known: string;
-  action: 'revoked' | 'would_revoke' | 'revoke_failed' | 'flagged';
-  error?: string;
-}
+/** States in which a grant may legitimately exist at the target. */
+const LIVE = ['approved', 'active', 'revoking', 'revoke_failed'] as const;
+const LIVE_SET = new Set<string>(LIVE);
 
-export interface ReconcileReport {
-  at: Date;
-  dryRun: boolean;
-  resources: number;
-  orphans: DriftItem[];
-  missing: DriftItem[];
-  errors: Array<{ resource: string; error: string }>;
+/**
+ * Every key Keycard recorded in the grant's ref that the target also reports must be equal (role name and
+ * oid, binding name, assignment). A label copied onto another object, or an object re-created under the same
+ * name, fails this check: Keycard's database is the truth, never the label at the target.
+ */
+export function sameObject(recorded: Record<string, unknown> | null, listed: Record<string, unknown>): boolean {
+  if (!recorded) return true;
+  return Object.entries(recorded).every(([key, value]) => !(key in listed) || JSON.stringify(listed[key]) === JSON.stringify(value));
 }
 
 /**
- * Compares what each provider manages at its target with what Keycard believes is live. Grants at the
- * target that Keycard does not know as live are revoked (orphans: made behind Keycard's back, or left by a
- * crash between grant and commit); active grants missing at the target are flagged. Everything is audited.
+ * Compares each target with Keycard's records, in both directions. At the target, whatever looks like Keycard's
+ * without a live grant behind it is drift: revoked or only reported as the policy's `reconcile.unknown` says,
+ * alerted to the alerts channel once per finding, audited. Keycard's live grants whose credential is gone at the
+ * target become `lost`. Grants whose revoke keeps failing count as drift until the target confirms. Standing
+ * access through the level's roles is reported, and alerted once per finding. Cost: one list and one inventory
+ * call per resource and one query for its live grants, whatever the number of grants.
  */
 export async function reconcile(
   deps: CoreDeps,
   now: Date,
-  options: { dryRun?: boolean; resource?: string } = {},
+  options: { dryRun?: boolean; resource?: string; mode?: 'revoke' | 'report' } = {},
 ): Promise<ReconcileReport> {
   const policy = deps.policy();
   const dryRun = options.dryRun ?? false;
-  const report: ReconcileReport = { at: now, dryRun, resources: 0, orphans: [], missing: [], errors: [] };
+  const mode = options.mode ?? policy.reconcile.unknown;
+  const report: ReconcileReport = { at: now, dryRun, mode, resources: 0, orphans: [], missing: [], standing: [], errors: [] };
   const names = Object.keys(policy.resources).filter((name) => !options.resource || name === options.resource);
+  const fresh: { drift: DriftItem[]; standing: ReconcileReport['standing'] } = { drift: [], standing: [] };
   for (const name of names) {
     const resource = resolveResource(policy, name)!;
     const provider = deps.providers.get(resource.provider);
@@ -54,109 +56,129 @@ export async function reconcile(
       report.errors.push({ resource: name, error: `${resource.connection} is not set` });
       continue;
     }
+    const listInput = {
+      resource: name,
+      resourceConfig: resource.config,
+      levels: resource.levels as Record<string, Record<string, unknown>>,
+      ...(connection !== undefined ? { connection } : {}),
+    };
+    // Only grants live before the list was taken can be missing from it (one activated meanwhile is not lost).
+    const listedAt = deps.clock.now();
     let managed: ManagedGrant[];
     try {
-      managed = await provider.list({
-        resource: name,
-        resourceConfig: resource.config,
-        levels: resource.levels as Record<string, Record<string, unknown>>,
-        ...(connection !== undefined ? { connection } : {}),
-      });
+      managed = await provider.list(listInput);
     } catch (error) {
       report.errors.push({ resource: name, error: describeError(error) });
       continue;
     }
     report.resources += 1;
-    const atTarget = new Set<string>();
-    for (const grant of managed) {
-      atTarget.add(grant.grantId);
-      const number = parseRequestId(grant.grantId);
-      const known = number === undefined ? undefined : await deps.store.getRequestByNumber(number);
-      const matches = known && known.resource === name;
-      // A pilot request never made anything at the target, so a grant carrying its id is not one of its own.
-      if (matches && LIVE.has(known.status) && !isPilot(known)) continue;
-      report.orphans.push(await revokeOrphan(deps, now, dryRun, name, grant, matches ? known : undefined));
+    const live = await deps.store.listRequests({ resource: name, statuses: LIVE });
+    const byNumber = new Map(live.map((r) => [r.number, r]));
+    const atTarget = new Set<number>();
+    for (const entry of managed) {
+      const number = entry.grantId ? parseRequestId(entry.grantId) : undefined;
+      const known = number === undefined ? undefined : (byNumber.get(number) ?? (await deps.store.getRequestByNumber(number)));
+      const sameResource = known?.resource === name && !isPilot(known);
+      const genuine = sameResource && sameObject(known.grantRef, entry.ref);
+      if (known && genuine && byNumber.has(known.number)) {
+        atTarget.add(known.number);
+        continue;
+      }
+      // Another resource's live grant on a shared target (the same server and group role): reconciled there.
+      if (known && known.resource !== name && LIVE_SET.has(known.status) && !isPilot(known) && sameObject(known.grantRef, entry.ref))
+        continue;
+      const reason: DriftReason = !entry.grantId
+        ? 'unlabelled'
+        : sameResource && byNumber.has(known.number)
+          ? 'label_mismatch'
+          : 'no_live_grant';
+      const item: DriftItem = {
+        resource: name,
+        grantId: entry.grantId,
+        ...(entry.principal ? { principal: entry.principal } : {}),
+        known: known ? known.status : 'unknown',
+        reason,
+        action: 'reported',
+      };
+      if (mode === 'revoke') await revokeDrift(provider, listInput, entry, item, known, dryRun, now);
+      report.orphans.push(item);
+      if (!dryRun && (item.action !== 'reported' || (await firstSighting(deps, driftKey(item), now)))) {
+        await auditReconcile(deps, now, `reconcile.drift_${item.action}`, item.reason === 'label_mismatch' ? null : (known ?? null), item);
+        fresh.drift.push(item);
+      }
     }
-    const active = await deps.store.listRequests({ resource: name, statuses: ['active'] });
-    for (const request of active) {
-      const grantId = `KC-${request.number}`;
-      if (atTarget.has(grantId) || isPilot(request)) continue;
-      report.missing.push({ resource: name, grantId, principal: request.requester, known: 'active', action: 'flagged' });
-      if (!dryRun) await audit(deps, now, 'reconcile.missing_at_target', request, { ref: grantId, resource: name });
+    for (const request of live) {
+      if (request.status === 'revoke_failed') {
+        // Keycard's own revoke keeps failing (it retries by itself): access may be live, so it is drift.
+        report.orphans.push({
+          resource: name,
+          grantId: `KC-${request.number}`,
+          principal: request.requester,
+          known: 'revoke_failed',
+          reason: 'revoke_failed',
+          action: 'retrying',
+          ...(request.lastError ? { error: request.lastError } : {}),
+        });
+        continue;
+      }
+      if (request.status !== 'active' || isPilot(request) || atTarget.has(request.number)) continue;
+      if (!request.activatedAt || request.activatedAt.getTime() >= listedAt.getTime()) continue;
+      const lost = { resource: name, grantId: `KC-${request.number}`, principal: request.requester };
+      if (dryRun) report.missing.push({ ...lost, action: 'would_mark_lost' });
+      else if (await markLost(deps, request, now)) report.missing.push({ ...lost, action: 'marked_lost' });
+    }
+    if (resource.mode !== 'pilot') {
+      const standing = await reconcileStanding(deps, name, dryRun, now);
+      if (standing.error) report.errors.push({ resource: name, error: standing.error });
+      report.standing.push(...standing.items);
+      fresh.standing.push(...standing.items.filter((s) => s.isNew));
     }
   }
-  if (!dryRun && (report.orphans.length > 0 || report.missing.length > 0)) await alertDrift(deps, report);
+  if (!dryRun) await alertFindings(deps, fresh.drift, report.missing, fresh.standing);
   return report;
 }
 
-async function revokeOrphan(
-  deps: CoreDeps,
-  now: Date,
-  dryRun: boolean,
-  resource: string,
-  grant: ManagedGrant,
+function driftKey(item: DriftItem): string {
+  return `${item.resource}|${item.grantId}|${item.principal ?? ''}|${item.reason}`;
+}
+
+async function revokeDrift(
+  provider: Provider,
+  listInput: {
+    resource: string;
+    resourceConfig: Record<string, unknown>;
+    levels: Record<string, Record<string, unknown>>;
+    connection?: string;
+  },
+  entry: ManagedGrant,
+  item: DriftItem,
   known: AccessRequest | undefined,
-): Promise<DriftItem> {
-  const item: DriftItem = {
-    resource,
-    grantId: grant.grantId,
-    ...(grant.principal ? { principal: grant.principal } : {}),
-    known: known ? known.status : 'unknown',
-    action: dryRun ? 'would_revoke' : 'revoked',
-  };
-  if (dryRun) return item;
-  const policy = deps.policy();
-  const resolved = resolveResource(policy, resource)!;
-  const provider = deps.providers.get(resolved.provider)!;
-  const level = known?.level ?? Object.keys(resolved.levels)[0] ?? '';
-  const connection = resolved.connection ? deps.resolveSecret(resolved.connection) : undefined;
+  dryRun: boolean,
+  now: Date,
+): Promise<void> {
+  if (dryRun) {
+    item.action = 'would_revoke';
+    return;
+  }
+  // The object is revoked as the target reports it (its own label and ref), never as the live grant its label
+  // may name: a forged label must not lead Keycard to the real grant's credential.
+  const genuineKnown = known && item.reason === 'no_live_grant' ? known : undefined;
+  const level = genuineKnown?.level ?? Object.keys(listInput.levels)[0] ?? '';
   try {
     await provider.revoke({
-      grantId: grant.grantId,
-      requester: known?.requester ?? grant.principal ?? 'unknown',
-      resource,
+      grantId: entry.grantId,
+      requester: genuineKnown?.requester ?? entry.principal ?? 'unknown',
+      resource: listInput.resource,
       level,
-      levelConfig: (resolved.levels[level] ?? {}) as Record<string, unknown>,
-      resourceConfig: resolved.config,
-      ...(connection !== undefined ? { connection } : {}),
-      ref: grant.ref,
+      levelConfig: listInput.levels[level] ?? {},
+      resourceConfig: listInput.resourceConfig,
+      ...(listInput.connection !== undefined ? { connection: listInput.connection } : {}),
+      ref: entry.ref,
       now,
     });
+    item.action = 'revoked';
   } catch (error) {
     item.action = 'revoke_failed';
     item.error = describeError(error);
-  }
-  await audit(deps, now, item.action === 'revoked' ? 'reconcile.orphan_revoked' : 'reconcile.orphan_revoke_failed', known ?? null, {
-    ref: grant.grantId,
-    resource,
-    principal: grant.principal ?? null,
-    known: item.known,
-    ...(item.error ? { error: item.error } : {}),
-  });
-  return item;
-}
-
-async function audit(
-  deps: CoreDeps,
-  now: Date,
-  action: string,
-  request: AccessRequest | null,
-  details: Record<string, unknown>,
-): Promise<void> {
-  await deps.store.transaction((tx) => tx.appendAudit({ at: now, actor: 'keycard', action, requestId: request?.id ?? null, details }));
-}
-
-async function alertDrift(deps: CoreDeps, report: ReconcileReport): Promise<void> {
-  const lines = [
-    ...report.orphans.map(
-      (o) =>
-        `${o.resource}: ${o.grantId}${o.principal ? ` (${o.principal})` : ''} existed at the target but Keycard knows it as ${o.known}: ${o.action.replace('_', ' ')}${o.error ? ` (${o.error})` : ''}`,
-    ),
-    ...report.missing.map((m) => `${m.resource}: ${m.grantId} (${m.principal}) is active in Keycard but missing at the target`),
-  ];
-  try {
-    await deps.chat.postAlert(deps.policy().alerts.channel, { kind: 'info', text: `Reconciliation found drift:\n${lines.join('\n')}` });
-  } catch (error) {
-    deps.log.warn({ err: describeError(error) }, 'drift alert failed');
   }
 }

@@ -84,6 +84,8 @@ function enforceStatusLine(view: RequestView, now: Date): string {
       return `expired${view.endedAt ? ` at ${formatClock(view.endedAt, tz, now)}` : ''} · access revoked`;
     case 'merged':
       return `merged into ${view.parentRef ?? 'the active grant'}`;
+    case 'lost':
+      return `LOST · the credential is gone at the target (removed outside Keycard)${view.endedAt ? ` · found at ${formatClock(view.endedAt, tz, now)}` : ''}`;
   }
 }
 

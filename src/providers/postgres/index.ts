@@ -111,7 +111,9 @@ export function createPostgresProvider(deps: Pick<ProviderDeps, 'log'>): Postgre
       });
     },
     async list(input: ProviderListInput): Promise<ManagedGrant[]> {
-      return run({ action: 'list', resource: input.resource }, input, ({ pool, target }) => listRoles(pool, input.resource, target.label));
+      return run({ action: 'list', resource: input.resource }, input, ({ pool, target }) =>
+        listRoles(pool, input.resource, target.label, input.levels),
+      );
     },
     async inventory(input: ProviderListInput) {
       return run({ action: 'inventory', resource: input.resource }, input, ({ pool }) => standingAccess(pool, input.levels));

@@ -2,25 +2,44 @@ import type pg from 'pg';
 import type { ManagedGrant } from '../../core/ports/provider.js';
 import { parseGrantComment } from './comment.js';
 import { withClient } from './connection.js';
-import { ROLE_NAME_RE } from './role-name.js';
+import { postgresLevelConfigSchema } from './schemas.js';
 
-/** Keycard's login roles on the server that belong to `resource` (roles are cluster-wide, so the comment names the resource). */
-export async function listRoles(pool: pg.Pool, resource: string, server: string): Promise<ManagedGrant[]> {
-  const res = await pool.query<{ rolname: string; oid: string; comment: string | null }>(
-    `SELECT rolname, oid::text AS oid, shobj_description(oid, 'pg_authid') AS comment
-       FROM pg_roles
-      WHERE rolname LIKE 'kc\\_%' AND shobj_description(oid, 'pg_authid') LIKE 'keycard grant %'
-      ORDER BY rolname`,
+/**
+ * Everything on the server that looks like one of Keycard's login roles for `resource`: a `kc_` name with a
+ * Keycard comment naming this resource, or a `kc_` name (whatever its comment says) that is a member of one
+ * of this resource's level group roles. A role without a readable label is listed with an empty grantId, so
+ * reconciliation sees it as drift instead of skipping it; the comment is never trusted on its own (the core
+ * matches each entry against the grant Keycard recorded, role name and oid included).
+ */
+export async function listRoles(
+  pool: pg.Pool,
+  resource: string,
+  server: string,
+  levels: Record<string, Record<string, unknown>> = {},
+): Promise<ManagedGrant[]> {
+  const groupRoles = Object.values(levels)
+    .map((level) => postgresLevelConfigSchema.safeParse(level))
+    .flatMap((parsed) => (parsed.success ? [parsed.data.role] : []));
+  const res = await pool.query<{ rolname: string; oid: string; comment: string | null; member_of_level: boolean }>(
+    `SELECT r.rolname, r.oid::text AS oid, shobj_description(r.oid, 'pg_authid') AS comment,
+            EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                     WHERE m.member = r.oid AND g.rolname = ANY($1::text[])) AS member_of_level
+       FROM pg_roles r
+      WHERE r.rolname LIKE 'kc\\_%'
+      ORDER BY r.rolname`,
+    [groupRoles],
   );
   const grants: ManagedGrant[] = [];
   for (const row of res.rows) {
     const parsed = parseGrantComment(row.comment);
-    if (!parsed || parsed.resource !== resource || !ROLE_NAME_RE.test(row.rolname)) continue;
+    const ours = parsed?.resource === resource;
+    if (!ours && !row.member_of_level) continue;
     grants.push({
-      grantId: parsed.grantId,
+      // A comment naming another resource is kept: the core decides whether that resource's live grant backs it.
+      grantId: parsed?.grantId ?? '',
       ref: { role: row.rolname, server, oid: row.oid },
       principal: row.rolname,
-      expiresAt: parsed.expiresAt,
+      ...(ours ? { expiresAt: parsed.expiresAt } : {}),
     });
   }
   return grants;

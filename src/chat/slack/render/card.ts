@@ -35,6 +35,7 @@ const STATUS_ICON: Record<RequestView['status'], string> = {
   failed: ':x:',
   revoking: ':arrows_counterclockwise:',
   revoke_failed: ':rotating_light:',
+  lost: ':grey_question:',
   revoked: ':lock:',
   expired: ':lock:',
   merged: ':twisted_rightwards_arrows:',

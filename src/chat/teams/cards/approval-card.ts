@@ -31,6 +31,7 @@ function styleOf(view: RequestView): 'attention' | 'good' | 'warning' | 'emphasi
       return 'good';
     case 'revoke_failed':
     case 'failed':
+    case 'lost':
       return 'attention';
     default:
       return 'emphasis';
