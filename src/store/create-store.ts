@@ -5,6 +5,7 @@ import { insertApproval, listApprovals } from './approval-repository.js';
 import { appendAudit, readAudit } from './audit-log.js';
 import { claimDue } from './claims.js';
 import type { Database, DatabaseHandle } from './database.js';
+import { readHabitRecords } from './habit-records.js';
 import { readHistory } from './history.js';
 import {
   findActiveGrant,
@@ -57,6 +58,10 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
       guard.assertOutside('history');
       return readHistory(db, query);
     },
+    habitRecords(query) {
+      guard.assertOutside('habitRecords');
+      return readHabitRecords(db, query);
+    },
     readAudit(query) {
       guard.assertOutside('readAudit');
       return readAudit(db, query);
@@ -92,5 +97,6 @@ function createStoreTx(tx: Database, clock: Clock): StoreTx {
     listApprovals: (requestId) => listApprovals(tx, requestId),
     appendAudit: (event) => appendAudit(tx, event),
     history: (query) => readHistory(tx, query),
+    habitRecords: (query) => readHabitRecords(tx, query),
   };
 }

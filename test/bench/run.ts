@@ -3,6 +3,7 @@ import { benchLifecycle } from './lifecycle.bench.js';
 import { benchMemory } from './memory.bench.js';
 import { benchRequestToCard } from './request-to-card.bench.js';
 import { benchRevocationLag } from './revocation-lag.bench.js';
+import { benchRiskHistory } from './risk-history.bench.js';
 import { benchRiskScoring } from './risk-scoring.bench.js';
 import { benchSlackAck } from './slack-ack.bench.js';
 import { benchStartup } from './startup.bench.js';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     rows.push(await benchRevocationLag(1));
     rows.push(await benchRevocationLag(3));
     rows.push(...(await benchSweepCost()));
+    rows.push(...(await benchRiskHistory()));
   } else {
     rows.push({
       benchmark: 'Postgres benchmarks',
