@@ -4,6 +4,7 @@ import { formatDuration, parseDuration } from '../core/duration.js';
 import { explainRisk, type RiskExplanation } from '../core/lifecycle/queries.js';
 import type { Policy } from '../core/policy/schema.js';
 import { TIER_NAMES } from '../core/policy/schema.js';
+import { approverPatterns } from '../core/risk/approver-patterns.js';
 import { formatPoints } from '../core/risk/assess.js';
 import { replayAudit } from '../core/risk/audit-ledger.js';
 import { calibrate } from '../core/risk/calibrate.js';
@@ -49,6 +50,8 @@ export async function riskCommand(io: CliIo, args: ParsedArgs): Promise<number> 
       return evaluateCommand(io, args);
     case 'review':
       return reviewCommand(io, args);
+    case 'approvers':
+      return approversCommand(io, args);
     default:
       throw new UsageError(`unknown risk command "${sub}"`, RISK_USAGE);
   }
@@ -319,6 +322,37 @@ async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   });
   if (args.flags.has('json')) io.out(JSON.stringify({ heading, ...result }, null, 2));
   else for (const line of renderEvaluation(result, heading, policy.timezone)) io.out(line);
+  return 0;
+}
+
+// ---- approvers ----
+
+async function approversCommand(io: CliIo, args: ParsedArgs): Promise<number> {
+  checkFlags(args, ['since', 'from', 'policy', 'json'], RISK_USAGE);
+  const sinceText = flagString(args, 'since') ?? '7d';
+  const sinceMs = parseDuration(sinceText);
+  if (sinceMs === undefined) throw new UsageError(`--since must be a duration such as 7d (got "${sinceText}")`, RISK_USAGE);
+  const { events, policy } = await historyEvents(io, args);
+  if (events.length === 0) {
+    io.err('The audit history is empty: there are no approvals to report on.');
+    return 1;
+  }
+  const until = new Date(events[events.length - 1]!.at.getTime() + 1);
+  const t = policy.policy.risk.thresholds;
+  const report = approverPatterns(replayAudit(events, windows(policy.policy)).requests(), {
+    since: new Date(until.getTime() - sinceMs),
+    until,
+    concentration: t.approverShare,
+    minPair: t.approverMinApprovals,
+    fastMs: t.fastApproval,
+    minDecisions: 10,
+  });
+  if (args.flags.has('json')) io.out(JSON.stringify(report, null, 2));
+  else {
+    io.out(`Approvers over the last ${sinceText}: ${report.length}, flagged ${report.filter((r) => r.flags.length > 0).length}`);
+    for (const r of report.filter((x) => x.flags.length > 0))
+      io.out(`  ${r.approver} (${r.decisions} decisions, ${r.denials} denied): ${r.flags.join('; ')}`);
+  }
   return 0;
 }
 

@@ -21,6 +21,9 @@ export const RISK_USAGE = `Usage:
       Without --seed/--from/--database: both generators, threshold calibrated on the calibration seeds,
       recall overall and per pattern, friction and static tiers at the same share on the held-out seeds;
       --html FILE writes a self-contained page with the curves and per-pattern bars.
+  keycard risk approvers [--since 7d] [--from PATH] [--json]
+      Approver patterns over the period: one requester getting most of an approver's approvals, fast
+      approvals of high-risk requests, approvers who never deny.
   keycard risk review --incident INC-4211 [--from PATH] [--json]
       The requests and grants linked to an incident: scores and factors, who approved, anomalies that fired.
 
