@@ -16,7 +16,6 @@ const DAY_MS = 86_400_000;
 export async function benchRiskHistory(requesters = 1_000, scores = 20_000, concurrency = 16): Promise<BenchRow[]> {
   const db = await createTestStore('pg');
   const policy = makePolicy();
-  const now = new Date('2026-11-24T09:00:00Z');
   const t = policy.risk.thresholds;
   try {
     await db.handle.db.execute(
