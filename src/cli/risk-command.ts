@@ -1,9 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { explainRisk, type RiskExplanation } from '../core/lifecycle/queries.js';
 import type { Policy } from '../core/policy/schema.js';
-import { policySchema, TIER_NAMES } from '../core/policy/schema.js';
+import { TIER_NAMES } from '../core/policy/schema.js';
+import { approverPatterns } from '../core/risk/approver-patterns.js';
 import { formatPoints } from '../core/risk/assess.js';
 import { replayAudit } from '../core/risk/audit-ledger.js';
 import { calibrate } from '../core/risk/calibrate.js';
@@ -12,43 +13,23 @@ import { renderPolicyPatch } from '../core/risk/policy-patch.js';
 import { weightsOf } from '../core/risk/risk-features.js';
 import type { AuditInput } from '../core/types.js';
 import { formatClock } from '../core/views/format.js';
-import { createProviders, loadEnvironment, loadPolicy, loadSettings } from '../main.js';
 import { evaluateHistory } from '../risk-lab/evaluate-history.js';
 import { historyPaths, readAuditFile, readTruthFile, writeHistoryDir } from '../risk-lab/history-files.js';
 import { renderCalibration } from '../risk-lab/render-calibration.js';
 import { renderEvaluation } from '../risk-lab/render-evaluation.js';
 import { renderReview } from '../risk-lab/render-review.js';
-import { isSampleOrg, SAMPLE_ORG_GROUP_TEAMS, SAMPLE_ORG_OWNERSHIP, SAMPLE_ORG_POLICY, samplePolicyYaml } from '../risk-lab/sample-org.js';
+import { isSampleOrg, SAMPLE_ORG_GROUP_TEAMS, SAMPLE_ORG_OWNERSHIP } from '../risk-lab/sample-org.js';
 import { DEFAULT_SIMULATION, describeWindow, type GroundTruth, type SimulationOptions, simulateHistory } from '../risk-lab/simulate.js';
 import { readStoreAudit, readStoreTruth, writeHistoryToStore } from '../risk-lab/store-history.js';
 import { parseCivilDate } from '../risk-lab/zoned-time.js';
 import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
 import { withContext } from './context.js';
 import type { CliIo } from './io.js';
+import { evaluateAcrossGenerators } from './risk-evaluate-command.js';
+import { type LoadedPolicy, numberFlag, riskPolicy, shareFlag } from './risk-flags.js';
+import { RISK_USAGE } from './risk-usage.js';
 
-export const RISK_USAGE = `Usage:
-  keycard risk explain --as EMAIL RESOURCE [DURATION] [LEVEL] [--at ISO-TIME] [--reason TEXT] [--break-glass] [--json]
-      Scores a hypothetical request exactly as Keycard would (including the requester's history in the
-      database) and prints every factor with the policy weight behind it, the tier and the route. Nothing is created.
-      e.g. keycard risk explain --as alice@example.com demo-db 30m write --at 2026-11-24T21:14:00+01:00
-  keycard risk calibrate [--since 90d] [--until TIME] [--max-review-share 0.2] [--from PATH] [--json] [--write FILE]
-      Outcomes per tier and per weight over the audit history, and tier bounds (and weights, where the data
-      supports it) that keep the share of requests needing a human under the target. Changes nothing;
-      --write FILE writes a commented policy patch to review and merge.
-  keycard risk simulate (--out DIR | --database) [--days 90] [--requests 50000] [--seed N] [--start YYYY-MM-DD]
-                        [--warmup DAYS] [--misuse-rate 0.01]
-      Generates an organisation's access history with planted misuse (labels kept in a separate file or
-      key/value namespace, never in the audit log). --database writes into the configured, empty database.
-  keycard risk evaluate [--seed N] [--days 90] [--requests 50000] [--from DIR | --database]
-                        [--max-review-share 0.2] [--holdout 30d] [--json]
-      Keycard's score-based routing against static per-resource tiers at the same review share, on a
-      generated history: misuse reaching a human, benign requests sent to one, approval wait.
-  keycard risk review --incident INC-4211 [--from PATH] [--json]
-      The requests and grants linked to an incident: scores and factors, who approved, anomalies that fired.
-
---from PATH reads a directory written by "risk simulate --out" or an audit JSONL file ("keycard audit export");
-without it the configured database is read. --policy FILE (or --policy sample, the sample organisation)
-replaces the configured policy for calibrate, simulate, evaluate and review.`;
+export { RISK_USAGE };
 
 const DAY_MS = 86_400_000;
 
@@ -69,6 +50,8 @@ export async function riskCommand(io: CliIo, args: ParsedArgs): Promise<number> 
       return evaluateCommand(io, args);
     case 'review':
       return reviewCommand(io, args);
+    case 'approvers':
+      return approversCommand(io, args);
     default:
       throw new UsageError(`unknown risk command "${sub}"`, RISK_USAGE);
   }
@@ -159,38 +142,6 @@ export function explanationText(policy: Policy, requester: string, resource: str
 }
 
 // ---- helpers shared by the risk-lab subcommands ----
-
-interface LoadedPolicy {
-  policy: Policy;
-  /** The policy file's text, copied next to a generated history. */
-  text: string;
-  sample: boolean;
-}
-
-/** --policy FILE|sample, else a history directory's policy.yaml, else the configured policy. */
-async function riskPolicy(io: CliIo, args: ParsedArgs, historyPolicy?: string): Promise<LoadedPolicy> {
-  const spec = flagString(args, 'policy');
-  if (spec === 'sample') return { policy: policySchema.parse(SAMPLE_ORG_POLICY), text: samplePolicyYaml(), sample: true };
-  let path = spec ? resolve(io.cwd, spec) : historyPolicy;
-  if (!path) path = loadSettings(loadEnvironment(io.cwd, io.env), io.cwd).config.policyPath;
-  const { policy } = await loadPolicy(path, createProviders());
-  return { policy, text: await readFile(path, 'utf8'), sample: isSampleOrg(policy) };
-}
-
-function numberFlag(args: ParsedArgs, name: string, fallback: number, check: (n: number) => boolean, hint: string): number {
-  const text = flagString(args, name);
-  if (text === undefined) {
-    if (args.flags.has(name)) throw new UsageError(`--${name} needs a value (${hint})`, RISK_USAGE);
-    return fallback;
-  }
-  const n = Number(text);
-  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${hint} (got "${text}")`, RISK_USAGE);
-  return n;
-}
-
-function shareFlag(args: ParsedArgs): number {
-  return numberFlag(args, 'max-review-share', 0.2, (n) => n > 0 && n <= 1, 'a share between 0 and 1, e.g. 0.2');
-}
 
 function simulationFlags(args: ParsedArgs, policy: LoadedPolicy): SimulationOptions {
   const startText = flagString(args, 'start');
@@ -326,6 +277,7 @@ async function simulateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
 // ---- evaluate ----
 
 async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
+  if (!args.flags.has('seed') && !args.flags.has('from') && !args.flags.has('database')) return evaluateAcrossGenerators(io, args);
   checkFlags(
     args,
     ['seed', 'days', 'requests', 'start', 'warmup', 'misuse-rate', 'from', 'database', 'max-review-share', 'holdout', 'policy', 'json'],
@@ -382,6 +334,37 @@ async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   });
   if (args.flags.has('json')) io.out(JSON.stringify({ heading, ...result }, null, 2));
   else for (const line of renderEvaluation(result, heading, policy.timezone)) io.out(line);
+  return 0;
+}
+
+// ---- approvers ----
+
+async function approversCommand(io: CliIo, args: ParsedArgs): Promise<number> {
+  checkFlags(args, ['since', 'from', 'policy', 'json'], RISK_USAGE);
+  const sinceText = flagString(args, 'since') ?? '7d';
+  const sinceMs = parseDuration(sinceText);
+  if (sinceMs === undefined) throw new UsageError(`--since must be a duration such as 7d (got "${sinceText}")`, RISK_USAGE);
+  const { events, policy } = await historyEvents(io, args);
+  if (events.length === 0) {
+    io.err('The audit history is empty: there are no approvals to report on.');
+    return 1;
+  }
+  const until = new Date(events[events.length - 1]!.at.getTime() + 1);
+  const t = policy.policy.risk.thresholds;
+  const report = approverPatterns(replayAudit(events, windows(policy.policy)).requests(), {
+    since: new Date(until.getTime() - sinceMs),
+    until,
+    concentration: t.approverShare,
+    minPair: t.approverMinApprovals,
+    fastMs: t.fastApproval,
+    minDecisions: 10,
+  });
+  if (args.flags.has('json')) io.out(JSON.stringify(report, null, 2));
+  else {
+    io.out(`Approvers over the last ${sinceText}: ${report.length}, flagged ${report.filter((r) => r.flags.length > 0).length}`);
+    for (const r of report.filter((x) => x.flags.length > 0))
+      io.out(`  ${r.approver} (${r.decisions} decisions, ${r.denials} denied): ${r.flags.join('; ')}`);
+  }
   return 0;
 }
 

@@ -154,6 +154,16 @@ export interface HistoryQuery {
   velocityWindowMs: number;
 }
 
+/** Which of a requester's earlier requests the habit factors read (src/core/risk/habits.ts). */
+export interface HabitQuery {
+  requester: string;
+  now: Date;
+  /** How far back (the policy's history window). */
+  windowMs: number;
+  /** The policy's ticket pattern, to find cited tickets. */
+  ticketPattern: string;
+}
+
 /** One normalised activity event from a source (ingest, Kubernetes audit, Postgres poller), tied to a grant. */
 export interface ActivityInput {
   at: Date;

@@ -7,6 +7,7 @@ import { appendAudit, readAudit, readAuditHead } from './audit-log.js';
 import { claimDue } from './claims.js';
 import type { Database, DatabaseHandle } from './database.js';
 import { createDirectoryRepository } from './directory-repository.js';
+import { readHabitRecords } from './habit-records.js';
 import { readHistory } from './history.js';
 import { createInboundEventLog } from './inbound-events.js';
 import {
@@ -62,6 +63,10 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
       guard.assertOutside('history');
       return readHistory(db, query);
     },
+    habitRecords(query) {
+      guard.assertOutside('habitRecords');
+      return readHabitRecords(db, query);
+    },
     readAudit(query) {
       guard.assertOutside('readAudit');
       return readAudit(db, query);
@@ -103,5 +108,6 @@ function createStoreTx(tx: Database, clock: Clock, auditKey: AuditKey | undefine
     listApprovals: (requestId) => listApprovals(tx, requestId),
     appendAudit: (event) => appendAudit(tx, event, auditKey),
     history: (query) => readHistory(tx, query),
+    habitRecords: (query) => readHabitRecords(tx, query),
   };
 }

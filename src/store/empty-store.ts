@@ -38,6 +38,7 @@ export function createEmptyStore(dataDir: string): Store {
       requestsInVelocityWindow: 0,
       newResourcesLastDay: 0,
     }),
+    habitRecords: async () => [],
     readAudit: async () => [],
     auditHead: async () => undefined,
     inbound: {

@@ -8,6 +8,7 @@ import { benchReconcileCost } from './reconcile-cost.bench.js';
 import { benchRequestToCard } from './request-to-card.bench.js';
 import { benchRevocationLag } from './revocation-lag.bench.js';
 import { benchRevocationRealClock } from './revocation-real.bench.js';
+import { benchRiskHistory } from './risk-history.bench.js';
 import { benchRiskScoring } from './risk-scoring.bench.js';
 import { benchRuntime } from './runtime.bench.js';
 import { benchSlackAck } from './slack-ack.bench.js';
@@ -42,12 +43,14 @@ async function main(): Promise<void> {
   if (postgres) {
     rows.push(...(await benchSweepCost(quick ? [1_000, 10_000] : undefined)));
     rows.push(...(await benchReconcileCost()));
-  } else
+    rows.push(...(await benchRiskHistory()));
+  } else {
     rows.push({
       benchmark: 'Postgres benchmarks',
       result: 'skipped',
       detail: 'set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run them',
     });
+  }
   rows.push(await benchRequestToCard());
   rows.push(...(await benchSlackAck(quick ? 100 : 300)));
   printTable(rows);

@@ -73,7 +73,7 @@ describe('manifests/policy.example.yaml', () => {
 
   it('routes scores to the documented tiers', () => {
     const { policy } = parse(text);
-    expect([0, 14, 15, 49, 50, 74, 75, 100].map((score) => tierForScore(policy, score))).toEqual([
+    expect([0, 29, 30, 49, 50, 74, 75, 100].map((score) => tierForScore(policy, score))).toEqual([
       'low',
       'low',
       'medium',

@@ -85,7 +85,7 @@ describe.each(storeKinds())('replayed history on %s', (kind) => {
       }
     }
 
-    const ledger = replayAudit(await h.deps.store.readAudit({}), windows);
+    const ledger = replayAudit(await h.deps.store.readAudit({}), windows, { policy });
     expect(seen.size).toBeGreaterThan(30);
     const requests = ledger.requests();
     expect(requests.map((r) => r.id).sort()).toEqual([...seen.keys()].sort());
@@ -109,5 +109,5 @@ describe.each(storeKinds())('replayed history on %s', (kind) => {
         key,
       ).toBe(true);
     }
-  });
+  }, 180_000);
 });

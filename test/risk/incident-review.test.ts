@@ -72,7 +72,8 @@ describe.each(storeKinds())('post-incident review on %s', (kind) => {
       endedBy: 'dave@example.com',
       anomalies: [{ detector: 'destructive-statement', severity: 'critical', summary: 'DELETE without WHERE' }],
     });
-    expect(review.grants[1]!.factors.map((f) => f.id)).toContain('incident-unverified');
+    // The key alone buys no discount: the requester is not on call and no incident source names them.
+    expect(review.grants[1]!.factors.map((f) => f.id)).not.toContain('incident');
     expect(review.grants[2]).toMatchObject({ outcome: 'denied', deniedBy: 'carol@example.com', activatedAt: null });
     expect(review.summary).toEqual({
       requests: 3,

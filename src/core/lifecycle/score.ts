@@ -1,5 +1,6 @@
 import type { ResolvedResource } from '../policy/access.js';
 import { applyIncidentRelief, assessRisk } from '../risk/assess.js';
+import { computeHabits, ticketsIn } from '../risk/habits.js';
 import type { RequesterHistory, RequestKind, RiskAssessment } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { onCallOf } from './on-call.js';
@@ -38,6 +39,19 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     denialWindowMs: t.denialWindow,
     velocityWindowMs: t.velocityWindow,
   });
+  const records = await deps.store.habitRecords({
+    requester: input.requester,
+    now: input.at,
+    windowMs: t.historyWindow,
+    ticketPattern: policy.risk.ticketPattern,
+  });
+  const habits = computeHabits(policy, records, {
+    at: input.at,
+    resource: input.resource.name,
+    level: input.level,
+    reason: input.reason,
+    tickets: ticketsIn(input.reason, policy.risk.ticketPattern, input.incidentKey),
+  });
   const onCallVia = await onCallOf(deps, input.requester, input.at);
   const scored = assessRisk(policy, {
     resource: input.resource.name,
@@ -51,6 +65,8 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     at: input.at,
     history,
     onCallVia,
+    requester: input.requester,
+    habits,
   });
   const assessment = applyIncidentRelief(scored, {
     incidentKey: input.incidentKey,

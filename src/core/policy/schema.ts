@@ -195,7 +195,7 @@ const riskSchema = z
           .number()
           .int()
           .min(0)
-          .default(0)
+          .default(20)
           .describe('after this many auto-approvals within autoApproveWindow a human decides (0: no cap)'),
       })
       .strict()

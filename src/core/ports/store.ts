@@ -1,3 +1,4 @@
+import type { PastRequest } from '../risk/habits.js';
 import type {
   AccessRequest,
   ActivityInput,
@@ -5,6 +6,7 @@ import type {
   Approval,
   AuditEvent,
   AuditInput,
+  HabitQuery,
   HistoryQuery,
   NewAccessRequest,
   RequesterHistory,
@@ -69,6 +71,8 @@ export interface StoreTx {
   /** Appends to the hash chain; serialises writers so the chain never forks. */
   appendAudit(event: AuditInput): Promise<AuditEvent>;
   history(query: HistoryQuery): Promise<RequesterHistory>;
+  /** The requester's own recent requests for the habit factors (newest first, bounded). */
+  habitRecords(query: HabitQuery): Promise<PastRequest[]>;
 }
 
 export interface AuditQuery {
@@ -77,7 +81,8 @@ export interface AuditQuery {
   limit?: number;
 }
 
-export interface Store extends Pick<StoreTx, 'getRequest' | 'getRequestByNumber' | 'listRequests' | 'listApprovals' | 'history'> {
+export interface Store
+  extends Pick<StoreTx, 'getRequest' | 'getRequestByNumber' | 'listRequests' | 'listApprovals' | 'history' | 'habitRecords'> {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Audit events in chain order. */
   readAudit(query: AuditQuery): Promise<AuditEvent[]>;

@@ -114,7 +114,10 @@ export function calibrate(policy: Policy, requests: readonly LedgerRequest[], op
   const fit =
     options.fitWeights === false
       ? { skipped: 'weights not fitted (thresholds only)' }
-      : fitWeights(rows, current, options.fit ?? DEFAULT_FIT_OPTIONS);
+      : fitWeights(rows, current, {
+          ...(options.fit ?? DEFAULT_FIT_OPTIONS),
+          floors: { 'factors.cleanHistory': -policy.risk.thresholds.maxHistoryDiscount },
+        });
   if ('skipped' in fit) notes.push(fit.skipped);
   const proposedWeights = { ...current };
   if (!('skipped' in fit)) for (const p of fit.proposals) proposedWeights[p.key] = p.proposed;

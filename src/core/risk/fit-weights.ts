@@ -33,6 +33,8 @@ export interface FitOptions {
   priorPoints: number;
   /** Largest change of one weight in one calibration. */
   maxStep: number;
+  /** Lowest value per weight where the policy caps its effect (cleanHistory: −maxHistoryDiscount); the score would not follow a lower one. */
+  floors?: Readonly<Record<WeightKey, number>>;
 }
 
 export const DEFAULT_FIT_OPTIONS: FitOptions = { minSupport: 50, minBad: 10, priorPoints: 8, maxStep: 20 };
@@ -122,7 +124,7 @@ export function fitWeights(
     const raw = refOf(key) + beta[i + 1]! / slope;
     const stepped = Math.max(now - options.maxStep, Math.min(now + options.maxStep, raw));
     const signed = LOWERING.has(key) ? Math.min(0, stepped) : Math.max(0, stepped);
-    const proposed = Math.round(Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, signed)));
+    const proposed = Math.round(Math.max(options.floors?.[key] ?? -MAX_WEIGHT, Math.min(MAX_WEIGHT, signed)));
     return { ...base, proposed, note: proposed === now ? 'confirmed by the data' : 'fitted' };
   });
   keepMonotonic(proposals, ['sensitivity.low', 'sensitivity.medium', 'sensitivity.high', 'sensitivity.critical']);

@@ -121,9 +121,10 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
   const ticketFamilies = new Map<string, { families: Set<string>; first: number }>();
   const climb: Array<{ at: number; rank: number; label: string }> = [];
   for (const p of past) {
-    if (p.at >= now) continue;
+    // Only the history window counts (the store reads no further back), so replay and store agree.
+    if (p.at >= now || p.at < historySince) continue;
     const pFamily = familyOf(policy, p.resource);
-    const inWindow = p.at >= historySince;
+    const inWindow = true;
     if (inWindow) {
       windowRequests += 1;
       const gap = Math.abs(minuteOfDay(p.at) - nowMinute);

@@ -1,0 +1,63 @@
+import type { Policy } from '../core/policy/schema.js';
+import { calibrateThreshold, measure, scoreHistory } from '../core/risk/holdout-evaluation.js';
+import { type GenerationSize, type GeneratorName, generateHistory } from './risk-evaluate-histories.js';
+import type { GeneratorReport } from './risk-report-html.js';
+
+export interface MultiEvaluationOptions {
+  generators: GeneratorName[];
+  calibrationSeeds: string[];
+  heldOutSeeds: string[];
+  maxReviewShare: number;
+  size: GenerationSize;
+  progress: (line: string) => void;
+}
+
+/**
+ * For each generator: score its calibration seeds, set the threshold so that at most the target
+ * share of requests goes to a human there (no labels read), then measure on held-out seeds that
+ * calibration never saw. Labels are read only to count recall.
+ */
+export function evaluateGenerators(base: Policy, options: MultiEvaluationOptions): GeneratorReport[] {
+  return options.generators.map((generator) => {
+    const calibration = options.calibrationSeeds.map((seed) => {
+      options.progress(`  ${generator}: calibration seed ${seed}`);
+      return scoreHistory(generateHistory(generator, seed, base, options.size));
+    });
+    const threshold = calibrateThreshold(calibration, options.maxReviewShare);
+    const heldOut = options.heldOutSeeds.map((seed) => {
+      options.progress(`  ${generator}: held-out seed ${seed}`);
+      return measure(scoreHistory(generateHistory(generator, seed, base, options.size)), threshold);
+    });
+    return { generator, threshold, calibrationSeeds: options.calibrationSeeds, heldOut };
+  });
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(6);
+
+/** The report as text: per seed, then per pattern over all held-out seeds, with the static baseline. */
+export function renderGeneratorReports(reports: GeneratorReport[]): string[] {
+  const lines: string[] = [];
+  for (const r of reports) {
+    lines.push(`${r.generator}: threshold ${r.threshold} (calibrated on seeds ${r.calibrationSeeds.join(', ')})`);
+    lines.push('  seed      requests  misuse  recall  friction  static recall  uncalibrated to-human');
+    for (const p of r.heldOut) {
+      lines.push(
+        `  ${p.seed.padEnd(8)}  ${String(p.requests).padStart(8)}  ${String(p.misuse).padStart(6)}  ${pct(p.recall)}  ${pct(p.friction)}    ${pct(p.staticRecall)}         ${pct(p.asConfigured.reviewShare)}`,
+      );
+    }
+    const by = new Map<string, { total: number; keycard: number; static: number }>();
+    for (const p of r.heldOut)
+      for (const x of p.patterns) {
+        const e = by.get(x.pattern) ?? { total: 0, keycard: 0, static: 0 };
+        e.total += x.total;
+        e.keycard += x.keycard;
+        e.static += x.static;
+        by.set(x.pattern, e);
+      }
+    lines.push('  pattern                          n  Keycard  static');
+    for (const [name, e] of by)
+      lines.push(`  ${name.padEnd(30)} ${String(e.total).padStart(4)}  ${pct(e.keycard / e.total)}  ${pct(e.static / e.total)}`);
+    lines.push('');
+  }
+  return lines;
+}

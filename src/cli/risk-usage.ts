@@ -1,0 +1,32 @@
+/** Usage text of `keycard risk` (shared by its subcommand files). */
+export const RISK_USAGE = `Usage:
+  keycard risk explain --as EMAIL RESOURCE [DURATION] [LEVEL] [--at ISO-TIME] [--reason TEXT] [--break-glass] [--json]
+      Scores a hypothetical request exactly as Keycard would (including the requester's history in the
+      database) and prints every factor with the policy weight behind it, the tier and the route. Nothing is created.
+      e.g. keycard risk explain --as alice@example.com demo-db 30m write --at 2026-11-24T21:14:00+01:00
+  keycard risk calibrate [--since 90d] [--until TIME] [--max-review-share 0.2] [--from PATH] [--json] [--write FILE]
+      Outcomes per tier and per weight over the audit history, and tier bounds (and weights, where the data
+      supports it) that keep the share of requests needing a human under the target. Changes nothing;
+      --write FILE writes a commented policy patch to review and merge.
+  keycard risk simulate (--out DIR | --database) [--days 90] [--requests 50000] [--seed N] [--start YYYY-MM-DD]
+                        [--warmup DAYS] [--misuse-rate 0.01]
+      Generates an organisation's access history with planted misuse (labels kept in a separate file or
+      key/value namespace, never in the audit log). --database writes into the configured, empty database.
+  keycard risk evaluate [--seed N] [--days 90] [--requests 50000] [--from DIR | --database]
+                        [--max-review-share 0.2] [--holdout 30d] [--json]
+      Keycard's score-based routing against static per-resource tiers at the same review share, on a
+      generated history: misuse reaching a human, benign requests sent to one, approval wait.
+  keycard risk evaluate [--generators threat-model,risk-lab] [--calibration-seeds c1,c2] [--seeds h1,h2,h3]
+                        [--people 400] [--requests 30000] [--days 90] [--max-review-share 0.2] [--html FILE] [--json]
+      Without --seed/--from/--database: both generators, threshold calibrated on the calibration seeds,
+      recall overall and per pattern, friction and static tiers at the same share on the held-out seeds;
+      --html FILE writes a self-contained page with the curves and per-pattern bars.
+  keycard risk approvers [--since 7d] [--from PATH] [--json]
+      Approver patterns over the period: one requester getting most of an approver's approvals, fast
+      approvals of high-risk requests, approvers who never deny.
+  keycard risk review --incident INC-4211 [--from PATH] [--json]
+      The requests and grants linked to an incident: scores and factors, who approved, anomalies that fired.
+
+--from PATH reads a directory written by "risk simulate --out" or an audit JSONL file ("keycard audit export");
+without it the configured database is read. --policy FILE (or --policy sample, the sample organisation)
+replaces the configured policy for calibrate, simulate, evaluate and review.`;

@@ -1,0 +1,54 @@
+import { sql } from 'drizzle-orm';
+import { normaliseReason, type PastRequest, ticketsIn } from '../core/risk/habits.js';
+import type { HabitQuery } from '../core/types.js';
+import type { Database } from './database.js';
+import { queryRows } from './raw-query.js';
+
+const MAX_RECORDS = 500;
+
+function ms(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const t = value instanceof Date ? value.getTime() : new Date(String(value)).getTime();
+  return Number.isFinite(t) ? t : null;
+}
+
+/**
+ * The requester's own access requests in the window, newest first (at most 500), with who approved
+ * each: the records computeHabits judges a new request against. One indexed query on
+ * (requester, created_at); the approver comes from the approvals primary/unique index.
+ */
+export async function readHabitRecords(db: Database, q: HabitQuery): Promise<PastRequest[]> {
+  const rows = await queryRows(
+    db,
+    sql`select r.created_at, r.resource, r.level, r.duration_ms, r.reason, r.incident_key, r.activated_at,
+        r.approvals_required, r.break_glass, r.decided_at,
+        (select a.approver from approvals a where a.request_id = r.id and a.decision = 'approve'
+          order by a.created_at desc limit 1) as approver
+      from access_requests r
+      where r.requester = ${q.requester} and r.kind = 'access'
+        and r.created_at >= ${new Date(q.now.getTime() - q.windowMs).toISOString()}::timestamptz
+        and r.created_at < ${q.now.toISOString()}::timestamptz
+      order by r.created_at desc
+      limit ${MAX_RECORDS}`,
+  );
+  return rows.map((row) => {
+    const at = ms(row.created_at) ?? 0;
+    const decided = ms(row.decided_at);
+    const approver = typeof row.approver === 'string' ? row.approver : null;
+    const reason = typeof row.reason === 'string' ? row.reason : '';
+    const incidentKey = typeof row.incident_key === 'string' ? row.incident_key : null;
+    const granted = ms(row.activated_at) !== null;
+    return {
+      at,
+      resource: String(row.resource),
+      level: String(row.level),
+      durationMs: Number(row.duration_ms),
+      reasonKey: normaliseReason(reason),
+      tickets: ticketsIn(reason, q.ticketPattern, incidentKey),
+      granted,
+      autoApproved: granted && Number(row.approvals_required) === 0 && row.break_glass !== true,
+      approver,
+      decisionMs: approver !== null && decided !== null ? decided - at : null,
+    };
+  });
+}
