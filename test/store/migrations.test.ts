@@ -9,7 +9,7 @@ import { findMigrationsFolder, runMigrations } from '../../src/store/migrations.
 import { queryRows } from '../../src/store/raw-query.js';
 import { emptyPglite, freshPostgresDatabase, hasTestPostgres, type StoreKind, storeKinds } from '../helpers/db.js';
 
-const TABLES = ['access_requests', 'activity_events', 'approvals', 'audit_events', 'kv_state'];
+const TABLES = ['access_requests', 'activity_events', 'approvals', 'audit_events', 'inbound_events', 'kv_state'];
 /** However many migrations the journal lists; each must be applied exactly once. */
 const MIGRATION_COUNT = (JSON.parse(readFileSync(join(findMigrationsFolder(), 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] })
   .entries.length;
