@@ -14,6 +14,7 @@ const TABLES = [
   'activity_events',
   'approvals',
   'audit_events',
+  'inbound_events',
   'kv_state',
   'scim_group_members',
   'scim_groups',

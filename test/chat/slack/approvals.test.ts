@@ -50,7 +50,7 @@ describe.each(storeKinds())('Slack approvals on %s', (kind) => {
     // The reason is escaped: it can never become an @channel mention.
     expect(f.slack.textOf(update)).toContain('denied by bob@example.com: use the &lt;!channel&gt; read replica');
     const dm = await waitForCalls(f, 'chat.postMessage', 1, (c) => c.args.channel === `D${U.alice.id}`);
-    expect(dm[0]!.args.text).toBe('KC-1 (demo-db, read) was denied by bob@example.com: use the <!channel> read replica');
+    expect(dm[0]!.args.text).toBe('KC-1 (demo-db, read) was denied by bob@example.com: use the &lt;!channel&gt; read replica');
     expect(JSON.stringify(dm[0]!.args.blocks)).toContain('&lt;!channel&gt;');
     expect(f.h.provider.calls).toEqual([]);
   });

@@ -78,7 +78,7 @@ describe('Slack delivery problems', () => {
     expect(ack.status).toBe(200);
     const [reply] = await waitForResponses(f, 1);
     expect(reply!.body.text).toBe(
-      'Could not open the request form (rate limited by Slack); type the request instead: /access <resource> [duration] [level] <reason>',
+      'Could not open the request form (rate limited by Slack); type the request instead: /access &lt;resource&gt; [duration] [level] &lt;reason&gt;',
     );
     expect(f.slack.called('views.open')).toHaveLength(1);
   });
