@@ -108,10 +108,11 @@ describe.skipIf(!hasTestPostgres())('console with a real Postgres resource', () 
     await keycard.close();
     const dry = capture();
     expect(await runCli(['reconcile', '--dry-run'], dry.io)).toBe(3);
-    expect(dry.lines.join('\n')).toMatch(/orphan\s+prod-db KC-900 .*unknown · would revoke/);
+    // The policy's default (reconcile.unknown: report) only reports; --revoke removes it.
+    expect(dry.lines.join('\n')).toMatch(/drift\s+prod-db KC-900 .*unknown · reported/);
     const real = capture();
-    expect(await runCli(['reconcile', '--resource', 'prod-db'], real.io)).toBe(3);
-    expect(real.lines.join('\n')).toMatch(/orphan\s+prod-db KC-900 .* revoked/);
+    expect(await runCli(['reconcile', '--revoke', '--resource', 'prod-db'], real.io)).toBe(3);
+    expect(real.lines.join('\n')).toMatch(/drift\s+prod-db KC-900 .* revoked/);
     const after = capture();
     expect(await runCli(['reconcile', '--dry-run', '--resource', 'prod-db'], after.io)).toBe(0);
     expect(after.lines.join('\n')).toContain('No drift.');

@@ -116,7 +116,10 @@ describe.skipIf(!url)('postgres inventory (real server)', () => {
     await provider.inventory(listInput());
     const after = await fx.query(`SELECT count(*)::int AS n FROM pg_roles`);
     expect(after.rows[0]).toEqual(before.rows[0]);
-    expect((await provider.list(listInput())).map((g) => g.grantId).sort()).toEqual([`KC-${fx.id}1`, `KC-${fx.id}2`]);
+    // list also reports the unlabelled kc_ impostor (no grant id): reconciliation calls it drift.
+    const listed = await provider.list(listInput());
+    expect(listed.map((g) => g.grantId).sort()).toEqual(['', `KC-${fx.id}1`, `KC-${fx.id}2`]);
+    expect(listed.find((g) => g.grantId === '')?.principal).toBe(`kc_${fx.id}_impostor`);
   });
 
   it('fails with invalid_config when a level names a group role that does not exist', async () => {

@@ -5,7 +5,7 @@ import { submitRequest } from '../../src/core/lifecycle/submit.js';
 import { resolveResource } from '../../src/core/policy/access.js';
 import { replayAudit } from '../../src/core/risk/audit-ledger.js';
 import { assessAsSubmitted, riskInputFor } from '../../src/core/risk/risk-features.js';
-import { sweepExpired } from '../../src/core/scheduler/jobs.js';
+import { sweepExpired, timeoutPending } from '../../src/core/scheduler/jobs.js';
 import type { RequesterHistory } from '../../src/core/types.js';
 import { createRng } from '../../src/risk-lab/prng.js';
 import { makePolicy } from '../fixtures/policy.js';
@@ -35,6 +35,8 @@ describe.each(storeKinds())('replayed history on %s', (kind) => {
     for (let step = 0; step < 120; step += 1) {
       const now = h.clock.advance(rng.int(1, 150) * 60_000);
       await sweepExpired(h.deps, now);
+      // As the scheduler would: requests past their approval TTL time out (a decision after it is refused).
+      await timeoutPending(h.deps, now);
       const action = rng.weighted(['submit', 'decide', 'end', 'anomaly'] as const, [0.5, 0.3, 0.15, 0.05]);
       if (action === 'submit') {
         const requester = rng.pick(REQUESTERS);
@@ -52,7 +54,10 @@ describe.each(storeKinds())('replayed history on %s', (kind) => {
         });
         if (result.ok) seen.set(result.value.id, expected);
       } else if (action === 'decide') {
-        const pending = await h.deps.store.listRequests({ statuses: ['pending'] });
+        // Only requests still inside their approval TTL can be decided (a late decision is refused and times the request out).
+        const pending = (await h.deps.store.listRequests({ statuses: ['pending'] })).filter(
+          (r) => !r.approvalExpiresAt || r.approvalExpiresAt.getTime() > now.getTime(),
+        );
         const request = pending.length > 0 ? rng.pick(pending) : undefined;
         if (!request) continue;
         const deny = rng.chance(0.3);
