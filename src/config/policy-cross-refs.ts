@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { looksLikeDirectoryReference } from '../core/directory/references.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -22,7 +23,9 @@ export function crossReferenceIssues(raw: unknown): Issue[] {
   const policy = record(raw);
   if (!policy) return [];
   const issues: Issue[] = [];
-  const groups = new Set(Object.keys(record(policy.groups) ?? {}));
+  const names = new Set(Object.keys(record(policy.groups) ?? {}));
+  // Directory references (slack:@x, okta:Name, …) are checked by their own syntax rules, not as policy groups.
+  const groups = { has: (group: string) => names.has(group) || looksLikeDirectoryReference(group) || group.includes(':') };
   const tiers = record(policy.tiers) ?? {};
   for (const [name, value] of Object.entries(tiers)) {
     const tier = record(value);

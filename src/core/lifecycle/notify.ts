@@ -180,7 +180,8 @@ function eventLine(view: RequestView, event: LifecycleEvent, actor: string | und
     case 'timed_out':
       return 'Timed out waiting for approval';
     case 'cancelled':
-      return `Cancelled by ${who}${directoryNote(view) ? `: ${directoryNote(view)}` : ''}`;
+      // A cancellation's note is always Keycard's or the requester's own words (a leaver, an ended grant), never an approver's comment.
+      return `Cancelled by ${who}${view.decisionNote ? `: ${view.decisionNote}` : ''}`;
     case 'merged':
       return `Merged into ${view.parentRef ?? 'the active grant'}`;
     case 'extended':
