@@ -56,14 +56,15 @@ describe('lifecycle metrics derived from committed audit events', () => {
     await k.run('alice@example.com', '/access demo-logs 1h read rotate the nightly logs OPS-12');
     await k.run('alice@example.com', '/access demo-admin 30m admin rotate the admin keys INC-4211');
     const denied = await k.h.deps.store.getRequestByNumber(3);
-    expect(denied?.tier).toBe('high');
+    // Risk v2: citing an incident one is not a responder of earns no relief, so an admin request lands critical.
+    expect(denied?.tier).toBe('critical');
     await k.run('carol@example.com', 'deny KC-3 use a narrower level');
 
     const medium = { resource: 'demo-db', tier: 'medium' };
     expect(await k.value('keycard_requests_submitted_total', { ...medium, kind: 'access' })).toBe(1);
     expect(await k.value('keycard_requests_total', { ...medium, outcome: 'approved' })).toBe(1);
     expect(await k.value('keycard_requests_total', { resource: 'demo-logs', tier: 'low', outcome: 'auto_approved' })).toBe(1);
-    expect(await k.value('keycard_requests_total', { resource: 'demo-admin', tier: 'high', outcome: 'denied' })).toBe(1);
+    expect(await k.value('keycard_requests_total', { resource: 'demo-admin', tier: 'critical', outcome: 'denied' })).toBe(1);
     expect(await k.value('keycard_approval_latency_seconds', { tier: 'medium' }, 'keycard_approval_latency_seconds_count')).toBe(1);
     expect(await k.value('keycard_approval_latency_seconds', { tier: 'medium' }, 'keycard_approval_latency_seconds_sum')).toBe(90);
     expect(await k.value('keycard_approval_refusals_total', { code: 'self_approval' })).toBe(1);

@@ -74,11 +74,11 @@ describe.each(storeKinds())('policy replay on %s', (kind) => {
     const [logs, long, admin] = report.changed;
     expect(logs?.candidate).toMatchObject({ outcome: 'refused', code: 'unknown_resource' });
     expect(long?.candidate).toMatchObject({ outcome: 'refused', code: 'duration_over_max' });
-    expect(admin?.current).toMatchObject({ outcome: 'routed', tier: 'high', score: 65, approvers: ['db-owners'] });
+    expect(admin?.current).toMatchObject({ outcome: 'routed', tier: 'high', score: 70, approvers: ['db-owners'] });
     expect(admin?.candidate).toMatchObject({
       outcome: 'routed',
       tier: 'critical',
-      score: 80,
+      score: 85,
       approvals: 2,
       approvers: ['db-owners', 'security'],
     });

@@ -1,3 +1,4 @@
+import { normaliseReason, type PastRequest, ticketsIn } from '../risk/habits.js';
 import type { AccessRequest, HistoryQuery, RequesterHistory } from '../types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -55,4 +56,32 @@ export function historyAsOf(past: RequesterPast, query: HistoryQuery, self?: str
     requestsInVelocityWindow,
     newResourcesLastDay,
   };
+}
+
+/**
+ * The requester's earlier access requests as the habit factors saw them at `now` (the same records the
+ * store's habitRecords query gives live scoring): within `windowMs` before `now`, newest first, granted only
+ * when activated by then. Approvers are not in a requester's rows, so approver concentration is left out.
+ */
+export function habitRecordsAsOf(past: RequesterPast, now: Date, windowMs: number, ticketPattern: string, self?: string): PastRequest[] {
+  const from = now.getTime() - windowMs;
+  return past.requests
+    .filter((r) => r.id !== self && r.kind === 'access' && r.createdAt.getTime() >= from && r.createdAt < now)
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+    .slice(0, 500)
+    .map((r) => {
+      const granted = r.activatedAt !== null && r.activatedAt <= now;
+      return {
+        at: r.createdAt.getTime(),
+        resource: r.resource,
+        level: r.level,
+        durationMs: r.durationMs,
+        reasonKey: normaliseReason(r.reason),
+        tickets: ticketsIn(r.reason, ticketPattern, r.incidentKey),
+        granted,
+        autoApproved: granted && r.approvalsRequired === 0 && !r.breakGlass,
+        approver: null,
+        decisionMs: null,
+      };
+    });
 }

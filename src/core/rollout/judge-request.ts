@@ -2,8 +2,9 @@ import { checkDuration, planApproval } from '../lifecycle/plan.js';
 import { resolveResource } from '../policy/access.js';
 import type { Policy, TierName } from '../policy/schema.js';
 import { applyIncidentRelief, assessRisk } from '../risk/assess.js';
+import { computeHabits, ticketsIn } from '../risk/habits.js';
 import type { RequestKind, RiskFactor } from '../types.js';
-import { historyAsOf, type RequesterPast } from './history-as-of.js';
+import { habitRecordsAsOf, historyAsOf, type RequesterPast } from './history-as-of.js';
 
 /** A request as it was asked, which is all a replay needs to decide it again. */
 export interface RecordedRequest {
@@ -105,6 +106,14 @@ export function judgeRequest(policy: Policy, request: RecordedRequest, past: Req
     at: request.createdAt,
     history,
     onCallVia: request.onCallVia,
+    requester: request.requester,
+    habits: computeHabits(policy, habitRecordsAsOf(past, request.createdAt, t.historyWindow, policy.risk.ticketPattern, request.id), {
+      at: request.createdAt,
+      resource: request.resource,
+      level: request.level,
+      reason: request.reason,
+      tickets: ticketsIn(request.reason, policy.risk.ticketPattern, request.incidentKey),
+    }),
   });
   const assessment = applyIncidentRelief(scored, {
     incidentKey: request.incidentKey,

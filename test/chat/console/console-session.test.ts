@@ -42,7 +42,7 @@ describe('console scenarios', () => {
     ]);
     const text = out.join('\n');
     expect(text).toContain(
-      '-> KC-1 pending · risk 35 (medium) · +20 high sensitivity (demo-db), +10 off-hours (21:14 Europe/Berlin), +10 first access to demo-db, -5 incident key INC-42',
+      '-> KC-1 pending · risk 40 (medium) · +20 high sensitivity (demo-db), +10 off-hours (21:14 Europe/Berlin), +10 first access to demo-db',
     );
     expect(text).toContain('-> needs 1 more approval(s) from: sre');
     expect(text).toMatch(/\[#access-medium\] approval card KC-1: alice@example.com → demo-db \(read\) for 20s/);
@@ -51,7 +51,7 @@ describe('console scenarios', () => {
     expect(text).toMatch(/\[DM → alice@example.com\] KC-1: your access to demo-db ends in 5s\./);
     expect(text).toContain("[Extend 20s] [I'm done]");
     expect(text).toMatch(/\[DM → alice@example.com\] KC-1: expired at 21:14:2\d · access revoked\./);
-    expect(text).toMatch(/-> KC-1 expired · risk 35/);
+    expect(text).toMatch(/-> KC-1 expired · risk 40/);
     const order = ['approval card KC-1', 'credential (shown once)', 'ends in 5s', 'expired at'].map((needle) => text.indexOf(needle));
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(h.provider.live.size).toBe(0);

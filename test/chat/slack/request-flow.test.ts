@@ -26,7 +26,7 @@ describe.each(storeKinds())('Slack request flow on %s', (kind) => {
     const [confirmation] = await waitForResponses(f, 1);
     expect(confirmation!.path).toMatch(/^\/commands\/T1\//);
     expect(confirmation!.body).toMatchObject({ response_type: 'ephemeral', replace_original: true });
-    expect(confirmation!.body.text).toMatch(/^KC-1 pending · risk 25 \(medium\)/);
+    expect(confirmation!.body.text).toMatch(/^KC-1 pending · risk 30 \(medium\)/);
     expect(confirmation!.body.text).toContain('needs 1 more approval(s) from: sre');
 
     const card = await cardOf(f, 1);
@@ -42,7 +42,7 @@ describe.each(storeKinds())('Slack request flow on %s', (kind) => {
       'alice@example.com',
       'demo-db',
       'checking replication lag INC-42',
-      'Risk 25 (medium)',
+      'Risk 30 (medium)',
       '0 of 1 approvals: sre',
       'INC-42',
     ]) {

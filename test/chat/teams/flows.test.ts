@@ -107,8 +107,13 @@ describe.each(storeKinds())('Teams flows through TestAdapter on %s', (kind) => {
     await f.say(alice, REQUEST);
     await f.deliver(invoke(bob, 'approve', { number: 1 }));
     const extended = invokeBody(await f.deliver(invoke(alice, 'extend', { number: 1, durationMs: 15 * 60_000 }, 'personal')));
-    expect(cardText(extended.value)).toMatch(/KC-2 \(extension of KC-1 by 15m\) approved · merged into KC-1/);
+    // Risk v2: an incident key the requester does not respond to earns no relief, so the extension waits for an approver.
+    expect(cardText(extended.value)).toMatch(/KC-2 \(extension of KC-1 by 15m\) pending/);
     expect((await request(2)).kind).toBe('extension');
+    const before = (await request(1)).expiresAt!.getTime();
+    await f.deliver(invoke(bob, 'approve', { number: 2 }));
+    expect((await request(2)).status).not.toBe('pending');
+    expect((await request(1)).expiresAt!.getTime()).toBe(before + 15 * 60_000);
     const released = invokeBody(await f.deliver(invoke(alice, 'release', { number: 1 }, 'personal')));
     expect(cardText(released.value)).toContain('KC-1 revoked by alice@example.com');
     expect(f.h.provider.live.size).toBe(0);
