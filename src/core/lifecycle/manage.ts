@@ -1,7 +1,5 @@
-import { eligibleGroups } from '../approval/rules.js';
 import { withRefusalAudit } from '../audit/refusals.js';
 import { checkIdentity } from '../directory/identity-gate.js';
-import { isMember } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest } from '../types.js';
 import type { CoreDeps } from './deps.js';

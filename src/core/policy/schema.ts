@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeGroupReferenceProblem, looksLikeDirectoryReference } from '../directory/references.js';
-import { parseDuration } from '../duration.js';
+import { durationSchema, emailSchema } from './field-schemas.js';
+import { riskSchema } from './risk-schema.js';
 
 export const TIER_NAMES = ['low', 'medium', 'high', 'critical'] as const;
 export type TierName = (typeof TIER_NAMES)[number];
@@ -19,18 +20,7 @@ const groupRef = z.string().superRefine((text, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-/** A duration written as text (`30m`, `1h30m`), parsed to milliseconds. */
-export const durationSchema = z
-  .string()
-  .regex(/^(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$/i, { message: 'is not a duration (use e.g. 90s, 30m, 1h30m, 2h, 1d)' })
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration (use e.g. 90s, 30m, 1h30m, 2h, 1d)` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export { durationSchema } from './field-schemas.js';
 
 export const SEVERITIES = ['info', 'warning', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -38,10 +28,7 @@ export type Severity = (typeof SEVERITIES)[number];
 const severitySetting = z.enum([...SEVERITIES, 'off']);
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a 24h time like "08:00"' });
-const email = z
-  .string()
-  .regex(/^[^\s@]+@[^\s@]+$/, { message: 'must be an email address' })
-  .transform((s) => s.toLowerCase());
+const email = emailSchema;
 const channelRef = z
   .object({
     slack: z.string().min(1).optional().describe('Slack channel id (C…) or name'),
@@ -111,102 +98,6 @@ const resourceSchema = z
       .enum(RESOURCE_MODES)
       .default('enforce')
       .describe('pilot: score, route and approve requests as usual but grant nothing and call no provider (a rollout step)'),
-  })
-  .strict();
-
-const riskSchema = z
-  .object({
-    sensitivity: z
-      .object({
-        low: z.number().default(0),
-        medium: z.number().default(10),
-        high: z.number().default(20),
-        critical: z.number().default(35),
-      })
-      .strict()
-      .default({ low: 0, medium: 10, high: 20, critical: 35 }),
-    levels: z.record(z.string(), z.number()).default({ read: 0, write: 15, admin: 25 }),
-    factors: z
-      .object({
-        durationOverHalf: z.number().default(5),
-        durationOverThreeQuarters: z.number().default(10),
-        offHours: z.number().default(10),
-        weekend: z.number().default(15),
-        firstAccess: z.number().default(10),
-        cleanHistory: z.number().default(-5),
-        recentDenial: z.number().default(5),
-        recentAnomaly: z.number().default(15),
-        velocity: z.number().default(10),
-        newResourceBurst: z.number().default(10),
-        incidentKey: z.number().default(-5),
-        ticketKey: z.number().default(-5),
-        weakReason: z.number().default(10),
-        breakGlass: z.number().default(10),
-        extension: z.number().default(0),
-        onCall: z.number().default(-5),
-        stepUp: z.number().default(5).describe('level or sensitivity above anything granted before on the resource family'),
-        escalation: z.number().default(20).describe('escalationSteps or more climbs on one resource family within escalationWindow'),
-        unusualNewResources: z.number().default(15).describe('two or more never-used resources in a day from someone with settled habits'),
-        outsideWork: z.number().default(10).describe('a resource family never granted to someone with settled habits'),
-        pastedReason: z.number().default(15).describe('the same reason text given for pastedReasonFamilies or more resource families'),
-        durationVsHabit: z.number().default(10).describe('durationHabitRatio times (or more) their usual duration on this resource'),
-        departure: z.number().default(25).describe('the requester leaves within departureWindow (directory or risk.departures)'),
-        incidentNotResponder: z.number().default(10).describe('cites an incident they are known not to be responding to'),
-        ticketReuse: z
-          .number()
-          .default(5)
-          .describe('a ticket cited for ticketMaxFamilies or more families, or first cited over ticketMaxAge ago'),
-        approverConcentration: z.number().default(15).describe('one approver approves most of their requests, fast'),
-      })
-      .strict()
-      .prefault({}),
-    thresholds: z
-      .object({
-        cleanHistoryGrants: z.number().int().min(1).default(3),
-        historyWindow: durationSchema.prefault('90d'),
-        denialWindow: durationSchema.prefault('30d'),
-        maxDenials: z.number().int().min(0).default(3),
-        maxAnomalies: z.number().int().min(0).default(2),
-        velocityWindow: durationSchema.prefault('1h'),
-        velocityRequests: z.number().int().min(1).default(5),
-        newResourcesPerDay: z.number().int().min(1).default(3),
-        minReasonWords: z.number().int().min(0).default(3),
-        minReasonLength: z.number().int().min(0).default(12),
-        maxHistoryDiscount: z.number().min(0).default(10).describe('cleanHistory never takes off more points than this'),
-        escalationWindow: durationSchema.prefault('45d'),
-        escalationSteps: z.number().int().min(1).default(2),
-        habitMinGrants: z.number().int().min(1).default(8).describe('grants in historyWindow before habits count as settled'),
-        pastedReasonFamilies: z.number().int().min(2).default(3),
-        durationHabitRatio: z.number().min(1).default(2),
-        habitHourRequests: z
-          .number()
-          .int()
-          .min(1)
-          .default(4)
-          .describe('own requests near this time of day that make off-hours usual for them'),
-        departureWindow: durationSchema.prefault('30d'),
-        ticketMaxAge: durationSchema.prefault('30d'),
-        ticketMaxFamilies: z.number().int().min(2).default(3),
-        approverShare: z.number().min(0).max(1).default(0.7),
-        approverMinApprovals: z.number().int().min(1).default(3),
-        fastApproval: durationSchema.prefault('3m'),
-        autoApproveWindow: durationSchema.prefault('1d'),
-        autoApproveCap: z
-          .number()
-          .int()
-          .min(0)
-          .default(20)
-          .describe('after this many auto-approvals within autoApproveWindow a human decides (0: no cap)'),
-      })
-      .strict()
-      .prefault({}),
-    ticketPattern: z.string().default('\\b[A-Z][A-Z0-9]{1,9}-[0-9]+\\b'),
-    departures: z
-      .array(
-        z.object({ email, leaveDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date like 2026-03-31' }) }).strict(),
-      )
-      .default([])
-      .describe('Departure source to start with: people leaving and their last day (the directory adds its own leave dates)'),
   })
   .strict();
 

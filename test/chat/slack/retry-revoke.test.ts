@@ -42,7 +42,9 @@ describe('Slack Retry now on a failing revoke', () => {
 
     expect((await f.signed(blockAction(U.bob.id, 'kc_retry_revoke', '1', where))).status).toBe(200);
     await waitForStatus(f, 1, 'revoked');
-    await eventually(() => expect(f.slack.responses.some((r) => String(r.body.text).includes('retried the revocation of KC-1: access removed'))).toBe(true));
+    await eventually(() =>
+      expect(f.slack.responses.some((r) => String(r.body.text).includes('retried the revocation of KC-1: access removed'))).toBe(true),
+    );
     expect(f.h.provider.live.size).toBe(0);
     const actions = (await f.h.deps.store.readAudit({})).map((e) => e.action);
     expect(actions).toContain('grant.revoke_retry_refused');
