@@ -26,6 +26,8 @@ describe.skipIf(!hasTestPostgres())('SCIM pushes with two Keycard processes on o
       LOG_LEVEL: 'silent',
       KEYCARD_POLICY: writePolicy(dir, 'scim:db-owners'),
       KEYCARD_SCIM_TOKEN: SCIM_TOKEN,
+      // Two servers in one test: each metrics listener on a free port.
+      KEYCARD_METRICS_PORT: '0',
     };
     const io = { out: () => {}, err: () => {}, env, cwd: dir, stdin: process.stdin, stdoutIsTTY: false };
     const [a, b] = [recordingAdapter(), recordingAdapter()];

@@ -284,7 +284,7 @@ export function scenarioSuite<S extends Started>(
       const alert = await waitSeen(
         d,
         'the revoke-failure alert',
-        all(to('channel:alerts'), text(ref), text(/keeps failing/), (m) => hasButton(m, 'Retry')),
+        all(to('channel:alerts'), text(ref), text(/keeps retrying/), (m) => hasButton(m, 'Retry')),
         from,
       );
       await incidentLine(d, ref, /REVOKE FAILED/, from);

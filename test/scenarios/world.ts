@@ -224,6 +224,9 @@ export async function scenarioEnvironment(
     KEYCARD_DATA_DIR: join(cwd, 'data'),
     KEYCARD_POLICY: join(cwd, 'keycard.yaml'),
     KEYCARD_ACTIVITY_SECRET: ACTIVITY_SECRET,
+    // A free port for /metrics (suites run side by side), and an audit key as production on Postgres requires.
+    KEYCARD_METRICS_PORT: '0',
+    KEYCARD_AUDIT_KEY: 'scenario-suite-audit-key-0123456789abcdef',
     [WEBHOOK_SECRET_ENV]: WEBHOOK_SECRET,
     LOG_LEVEL: 'silent',
     PORT: '0',

@@ -63,24 +63,46 @@ export const riskSchema = z
         minReasonWords: z.number().int().min(0).default(3),
         minReasonLength: z.number().int().min(0).default(12),
         maxHistoryDiscount: z.number().min(0).default(10).describe('cleanHistory never takes off more points than this'),
-        escalationWindow: durationSchema.prefault('45d'),
-        escalationSteps: z.number().int().min(1).default(2),
+        escalationWindow: durationSchema.prefault('45d').describe('how far back a climb in level or sensitivity counts as one escalation'),
+        escalationSteps: z.number().int().min(1).default(2).describe('climbs within escalationWindow before the escalation factor applies'),
         habitMinGrants: z.number().int().min(1).default(8).describe('grants in historyWindow before habits count as settled'),
-        pastedReasonFamilies: z.number().int().min(2).default(3),
-        durationHabitRatio: z.number().min(1).default(2),
+        pastedReasonFamilies: z
+          .number()
+          .int()
+          .min(2)
+          .default(3)
+          .describe('resource families one reason text may be given for before it counts as pasted'),
+        durationHabitRatio: z.number().min(1).default(2).describe('how many times their usual duration on a resource counts as unusual'),
         habitHourRequests: z
           .number()
           .int()
           .min(1)
           .default(4)
           .describe('own requests near this time of day that make off-hours usual for them'),
-        departureWindow: durationSchema.prefault('30d'),
-        ticketMaxAge: durationSchema.prefault('30d'),
-        ticketMaxFamilies: z.number().int().min(2).default(3),
-        approverShare: z.number().min(0).max(1).default(0.7),
-        approverMinApprovals: z.number().int().min(1).default(3),
-        fastApproval: durationSchema.prefault('3m'),
-        autoApproveWindow: durationSchema.prefault('1d'),
+        departureWindow: durationSchema.prefault('30d').describe('how close to a known leave date the departure factor applies'),
+        ticketMaxAge: durationSchema.prefault('30d').describe('a ticket first cited longer ago than this no longer lowers risk'),
+        ticketMaxFamilies: z
+          .number()
+          .int()
+          .min(2)
+          .default(3)
+          .describe('resource families one ticket may be cited for before it counts as reused'),
+        approverShare: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.7)
+          .describe("share of a requester's approvals by one approver that counts as concentrated"),
+        approverMinApprovals: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe('approvals of a requester before approver concentration is judged'),
+        fastApproval: durationSchema
+          .prefault('3m')
+          .describe('a high-risk approval faster than this counts as fast for the approver report'),
+        autoApproveWindow: durationSchema.prefault('1d').describe('window over which autoApproveCap counts auto-approvals'),
         autoApproveCap: z
           .number()
           .int()
@@ -93,7 +115,15 @@ export const riskSchema = z
     ticketPattern: z.string().default('\\b[A-Z][A-Z0-9]{1,9}-[0-9]+\\b'),
     departures: z
       .array(
-        z.object({ email, leaveDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date like 2026-03-31' }) }).strict(),
+        z
+          .object({
+            email: email.describe('who is leaving'),
+            leaveDate: z
+              .string()
+              .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date like 2026-03-31' })
+              .describe('their last working day (YYYY-MM-DD)'),
+          })
+          .strict(),
       )
       .default([])
       .describe('Departure source to start with: people leaving and their last day (the directory adds its own leave dates)'),

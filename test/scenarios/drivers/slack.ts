@@ -18,7 +18,7 @@ import {
 } from '../world.js';
 
 const TOKEN = 'xoxb-scenario-token';
-const SIGNING_SECRET = 'scenario-signing-secret';
+const SIGNING_SECRET = '5ce7a210b0c4d9e8f1a2b3c4d5e6f708';
 const GENERAL = { id: 'C0GENERAL', name: 'general' };
 
 interface SlackButton {
@@ -95,8 +95,12 @@ export async function startSlackDriver(
         server = handle;
       },
     });
-    running.catch(() => undefined);
+    let failure: unknown;
+    running.catch((error: unknown) => {
+      failure = error;
+    });
     await eventually(() => {
+      if (failure) throw failure;
       if (!server) throw new Error('not serving yet');
     }, 60_000);
     return { server: server!, running, baseUrl: `http://127.0.0.1:${server!.port}` };
