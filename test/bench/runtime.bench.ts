@@ -8,7 +8,7 @@ import { BARE_NODE_ARGS, rssOf, type ServedProcess, sleep, spawnServed, toMb } f
 import { slackSignature, slashCommandBody, startSlackStub } from './slack-wire.js';
 import { type BenchRow, percentile } from './stats.js';
 
-const SIGNING_SECRET = 'bench-runtime-secret';
+const SIGNING_SECRET = '0123456789abcdef0123456789abcdef';
 const BURST = 500;
 const IDLE_SETTLE_MS = 2_000;
 const BURST_DEADLINE_MS = 60_000;
@@ -34,7 +34,12 @@ function keycardArgs(): { args: string[]; label: string } {
 }
 
 function slackEnv(apiUrl: string): Record<string, string> {
-  return { SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: apiUrl };
+  return {
+    SLACK_BOT_TOKEN: 'xoxb-bench-0000000000',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: apiUrl,
+    KEYCARD_AUDIT_KEY: 'ab'.repeat(32),
+  };
 }
 
 /** 500 signed slash commands posted at once; RSS sampled until the process has recorded all of them. */

@@ -7,7 +7,7 @@ import { BUSINESS_HOURS, basePolicyInput, makePolicy } from '../fixtures/policy.
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { fetchVia, type SlackStub, startSlackStub } from './slack-wire.js';
 
-export const SIGNING_SECRET = 'bench-signing-secret';
+export const SIGNING_SECRET = 'fedcba9876543210fedcba9876543210';
 export const CARD_CHANNEL = 'C0MEDIUM';
 
 export interface SlackBench {
@@ -39,7 +39,7 @@ export async function startSlackBench(): Promise<SlackBench> {
   });
   const h = await createHarness('pglite', { policy, start: BUSINESS_HOURS });
   const adapter = createSlackAdapter(
-    { botToken: 'xoxb-bench', signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: stub.apiUrl },
+    { botToken: 'xoxb-bench-0000000000', signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: stub.apiUrl },
     { log: silentLogger, clock: h.clock, fetch: fetchVia(stub) },
   );
   const deps: CoreDeps = { ...h.deps, chat: adapter.chat };
