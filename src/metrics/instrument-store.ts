@@ -36,6 +36,11 @@ function watchTx(tx: StoreTx, collected: Collected): StoreTx {
       collected.events.push({ event, request: event.requestId ? rows.get(event.requestId) : undefined });
       return written;
     },
+    appendAudits: async (events) => {
+      const written = await tx.appendAudits(events);
+      for (const event of events) collected.events.push({ event, request: event.requestId ? rows.get(event.requestId) : undefined });
+      return written;
+    },
   };
 }
 

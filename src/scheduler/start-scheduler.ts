@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import cron from 'node-cron';
 import type { CoreDeps } from '../core/lifecycle/deps.js';
 import { reconcile } from '../core/lifecycle/reconcile.js';
-import { sweepExpired, tick } from '../core/scheduler/jobs.js';
+import { tick } from '../core/scheduler/jobs.js';
+import { createExpiryPump } from './expiry-pump.js';
 
 export interface SchedulerHandle {
   /** Stops firing new runs, cancels timers, waits for the runs in flight and gives leases back. */
@@ -16,6 +17,11 @@ export interface SchedulerOptions {
   reconcileExpression?: string;
   /** Arm a timer for each grant expiring within this window, so revocation lands on the second. */
   preciseWindowMs?: number;
+  /** How often the timers are armed (default 5 s) and at most how many are held (default 50,000). */
+  armEveryMs?: number;
+  preciseLimit?: number;
+  /** Expiry revokes running at once on this replica (default 16). */
+  revokeConcurrency?: number;
   /** Identifies this replica as a lease holder. */
   holder?: string;
   /** More jobs on the same trigger, tracked and stopped like the core ones (the directory's refresh). */
@@ -46,27 +52,52 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
     return run;
   };
 
-  const armPreciseTimers = async (now: Date) => {
-    const soon = await deps.store.listRequests({ statuses: ['active'], expiresBefore: new Date(now.getTime() + windowMs), limit: 1000 });
+  const pump = createExpiryPump(deps, {
+    concurrency: options.revokeConcurrency ?? 16,
+    batch: deps.settings.batchSize,
+    maxAnnouncements: 1_000,
+    onError: (what, error) =>
+      deps.log.error({ job: what, err: error instanceof Error ? error.message : String(error) }, 'scheduled job failed'),
+  });
+  // One timer per grant expiring soon, keyed by grant and expiry (an extended grant gets a new one);
+  // armed on their own schedule, so a slow scheduler pass never delays them.
+  let arming: Promise<unknown> | undefined;
+  const armPreciseTimers = async () => {
+    const now = deps.clock.now();
+    const soon = await deps.store.expiringSoon(new Date(now.getTime() + windowMs), options.preciseLimit ?? 50_000);
     for (const grant of soon) {
-      if (!grant.expiresAt || timers.has(grant.id)) continue;
-      const delay = Math.max(0, grant.expiresAt.getTime() - deps.clock.now().getTime());
-      const timer = setTimeout(() => {
-        timers.delete(grant.id);
-        void track('precise-expiry', () => sweepExpired(deps, deps.clock.now()));
-      }, delay);
+      const key = `${grant.id}@${grant.expiresAt.getTime()}`;
+      if (timers.has(key)) continue;
+      const timer = setTimeout(
+        () => {
+          timers.delete(key);
+          pump.kick();
+        },
+        Math.max(0, grant.expiresAt.getTime() - deps.clock.now().getTime()),
+      );
       timer.unref?.();
-      timers.set(grant.id, timer);
+      timers.set(key, timer);
     }
   };
+  const arm = () => {
+    if (stopping || arming) return;
+    arming = track('precise-timers', armPreciseTimers).finally(() => {
+      arming = undefined;
+    });
+  };
+  arm();
+  const armTimer = setInterval(arm, options.armEveryMs ?? 5_000);
+  armTimer.unref?.();
 
   const tickTask = cron.schedule(
     options.tickExpression ?? '* * * * * *',
     () =>
       track('tick', async () => {
-        const now = deps.clock.now();
-        await tick(deps, now);
-        await armPreciseTimers(now);
+        // Expiries go to the pump (anything a timer missed is due by now); the other jobs run here.
+        await tick(deps, deps.clock.now(), async () => {
+          pump.kick();
+          return 0;
+        });
       }),
     { name: 'keycard-tick', noOverlap: true },
   );
@@ -100,12 +131,14 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
   return {
     async stop() {
       stopping = true;
+      clearInterval(armTimer);
       await tickTask.stop();
       await reconcileTask.stop();
       for (const task of extraTasks) await task.stop();
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
       await Promise.allSettled([...inFlight]);
+      await pump.stop();
       await tickTask.destroy();
       await reconcileTask.destroy();
       for (const task of extraTasks) await task.destroy();

@@ -3,7 +3,7 @@ import type { Clock } from '../core/ports/runtime.js';
 import type { Store, StoreTx } from '../core/ports/store.js';
 import { listActivity, recordActivity } from './activity-repository.js';
 import { insertApproval, listApprovals } from './approval-repository.js';
-import { appendAudit, readAudit, readAuditHead } from './audit-log.js';
+import { type AuditHead, appendAudit, appendAudits, readAudit, readAuditHead } from './audit-log.js';
 import { claimDue } from './claims.js';
 import type { Database, DatabaseHandle } from './database.js';
 import { createDirectoryRepository } from './directory-repository.js';
@@ -11,6 +11,7 @@ import { readHabitRecords } from './habit-records.js';
 import { readHistory } from './history.js';
 import { createInboundEventLog } from './inbound-events.js';
 import {
+  expiringSoon,
   findActiveGrant,
   findPending,
   getRequest,
@@ -42,6 +43,10 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
     async transaction(fn) {
       guard.assertOutside('transaction');
       return guard.enclose(() => db.transaction((tx) => fn(createStoreTx(tx, clock, options.auditKey))));
+    },
+    expiringSoon(before, limit) {
+      guard.assertOutside('expiringSoon');
+      return expiringSoon(db, before, limit);
     },
     getRequest(id) {
       guard.assertOutside('getRequest');
@@ -92,6 +97,8 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
 
 /** Repositories bound to one drizzle transaction. */
 function createStoreTx(tx: Database, clock: Clock, auditKey: AuditKey | undefined): StoreTx {
+  // After its first append a transaction holds the chain's lock, so it knows the head from then on.
+  let head: AuditHead | undefined;
   return {
     nextRequestNumber: () => nextRequestNumber(tx),
     insertRequest: (request) => insertRequest(tx, request),
@@ -106,7 +113,17 @@ function createStoreTx(tx: Database, clock: Clock, auditKey: AuditKey | undefine
     claimDue: (kind, now, limit) => claimDue(tx, kind, now, limit),
     insertApproval: (approval) => insertApproval(tx, approval),
     listApprovals: (requestId) => listApprovals(tx, requestId),
-    appendAudit: (event) => appendAudit(tx, event, auditKey),
+    appendAudit: async (event) => {
+      const appended = await appendAudit(tx, event, auditKey, head);
+      head = { seq: appended.seq, hash: appended.hash };
+      return appended;
+    },
+    appendAudits: async (events) => {
+      const appended = await appendAudits(tx, events, auditKey, head);
+      const newest = appended.at(-1);
+      if (newest) head = { seq: newest.seq, hash: newest.hash };
+      return appended;
+    },
     history: (query) => readHistory(tx, query),
     habitRecords: (query) => readHabitRecords(tx, query),
   };

@@ -29,6 +29,7 @@ export function createEmptyStore(dataDir: string): Store {
     getRequest: async () => undefined,
     getRequestByNumber: async () => undefined,
     listRequests: async () => [],
+    expiringSoon: async () => [],
     listApprovals: async () => [],
     history: async () => ({
       cleanGrantsOnResource: 0,

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { RequestFilter, RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { AccessRequest, NewAccessRequest, RequestStatus } from '../core/types.js';
@@ -85,7 +85,6 @@ export async function listRequests(db: Database, filter: RequestFilter): Promise
   if (filter.requester !== undefined) conditions.push(eq(t.requester, filter.requester));
   if (filter.resource !== undefined) conditions.push(eq(t.resource, filter.resource));
   if (filter.statuses !== undefined) conditions.push(inArray(t.status, [...filter.statuses]));
-  if (filter.expiresBefore !== undefined) conditions.push(lte(t.expiresAt, filter.expiresBefore));
   if (filter.parentId !== undefined) {
     if (!isUuid(filter.parentId)) return [];
     conditions.push(eq(t.parentId, filter.parentId));
@@ -97,6 +96,17 @@ export async function listRequests(db: Database, filter: RequestFilter): Promise
     .orderBy(desc(t.createdAt), desc(t.number));
   const rows = filter.limit === undefined ? await query : await query.limit(filter.limit);
   return rows.map(toAccessRequest);
+}
+
+/** Active grants expiring at or before `before`, soonest first; the partial index on expires_at answers it. */
+export async function expiringSoon(db: Database, before: Date, limit: number): Promise<Array<{ id: string; expiresAt: Date }>> {
+  const rows = await db
+    .select({ id: t.id, expiresAt: t.expiresAt })
+    .from(t)
+    .where(and(sql`status = 'active'`, lte(t.expiresAt, before)))
+    .orderBy(asc(t.expiresAt))
+    .limit(limit);
+  return rows.flatMap((row) => (row.expiresAt ? [{ id: row.id, expiresAt: row.expiresAt }] : []));
 }
 
 export async function findActiveGrant(

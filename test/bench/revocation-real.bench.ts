@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { type Provider, ProviderError } from '../../src/core/ports/provider.js';
-import { startScheduler } from '../../src/scheduler/start-scheduler.js';
-import { createReplicaSet } from '../reliability/replica-set.js';
-import { sleep } from './serve-process.js';
+import { freshPostgresDatabase } from '../helpers/db.js';
+import { keycardLauncher } from './keycard-process.js';
+import { type ServedProcess, sleep, spawnServed } from './serve-process.js';
+import { startSlackStub } from './slack-wire.js';
 import { type BenchRow, percentile } from './stats.js';
 
 export interface RealClockOptions {
@@ -12,103 +15,127 @@ export interface RealClockOptions {
   /** How many of the active grants expire within `windowMs` from the start (evenly spread). */
   due: number;
   windowMs: number;
-  /** How long the demo target takes to confirm a revoke. */
+  /** How long the demo target takes to confirm a revoke (the demo provider's revokeLatencyMs). */
   revokeLatencyMs: number;
+  /** Node flags for the replica processes (e.g. --cpu-prof, to see where a replica's time goes). */
+  nodeArgs?: string[];
 }
 
-/** A demo target that takes `latencyMs` to confirm each revoke and records when it did, per grant. */
-function slowDemoTarget(latencyMs: number): { provider: Provider; confirmed: Map<string, number[]> } {
-  const confirmed = new Map<string, number[]>();
-  const provider: Provider = {
-    kind: 'demo',
-    grant: async () => ({ ref: {} }),
-    async revoke(input) {
-      await sleep(latencyMs);
-      const at = Date.now();
-      confirmed.set(input.grantId, [...(confirmed.get(input.grantId) ?? []), at]);
-    },
-    list: async () => [],
-    extend: async () => {},
-    terminateSessions: async () => 0,
-    verifyRevoked: async () => true,
-    inventory: async () => {
-      throw new ProviderError('unsupported', 'the benchmark target keeps no standing access');
-    },
-    close: async () => {},
-  };
-  return { provider, confirmed };
-}
+const policyYaml = (latencyMs: number) => `timezone: UTC
+resources:
+  demo-db:
+    provider: demo
+    sensitivity: medium
+    config: { revokeLatencyMs: ${latencyMs} }
+    levels: { read: {} }
+    maxDuration: 4h
+tiers:
+  low: { upTo: 0, approvals: 1, approvers: [sre] }
+  medium: { upTo: 98, approvals: 1, approvers: [sre] }
+  high: { upTo: 99, approvals: 1, approvers: [sre] }
+  critical: { approvals: 1, approvers: [sre] }
+groups:
+  sre: [bob@example.com]
+`;
 
-/** Active grants in bulk: the first `due` expire over the window, the rest an hour later. */
-async function seed(url: string, options: RealClockOptions, start: number): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(
-      `insert into access_requests (number, kind, requester, resource, level, duration_ms, reason, status, score, tier, factors,
-         approvals_required, approver_groups, distinct_groups, created_at, updated_at, activated_at, expires_at,
-         provider, notices_sent, origin, break_glass, attempts, review_required)
-       select nextval('request_number_seq'), 'access', 'user' || g || '@example.com', 'demo-db', 'read', 3600000, 'seeded',
-         'active', 20, 'medium', '[]'::jsonb, 1, '["sre"]'::jsonb, false, now(), now(), now(),
-         case when g <= $2 then to_timestamp(($3::float8 + (g - 1) * $4::float8) / 1000) else now() + interval '2 hours' end,
-         'demo', '["10m","2m","5s"]'::jsonb, '{"platform":"console"}'::jsonb, false, 0, false
-       from generate_series(1, $1::int) g`,
-      [options.active, options.due, start, options.windowMs / options.due],
-    );
-    await client.query('analyze access_requests');
-  } finally {
-    await client.end();
+const INSERT_GRANTS = `insert into access_requests (number, kind, requester, resource, level, duration_ms, reason, status, score, tier,
+    factors, approvals_required, approver_groups, distinct_groups, created_at, updated_at, activated_at, expires_at,
+    provider, grant_ref, notices_sent, origin, break_glass, attempts, review_required)
+  select g, 'access', 'user' || g || '@example.com', 'demo-db', 'read', 3600000, 'seeded', 'active', 20, 'medium',
+    '[]'::jsonb, 1, '["sre"]'::jsonb, false, now(), now(), now(), to_timestamp(($3::float8 + (g - $1) * $4::float8) / 1000),
+    'demo', jsonb_build_object('username', 'kc_demo_kc_' || g), '[]'::jsonb, '{"platform":"console"}'::jsonb, false, 0, false
+  from generate_series($1::int, $2::int) g`;
+
+/** The demo target's record of grants first..last, so reconciliation finds them live. */
+const INSERT_TARGET_RECORDS = `insert into kv_state (namespace, key, value, updated_at)
+  select 'provider:demo', 'KC-' || r.number,
+    jsonb_build_object('grantId', 'KC-' || r.number, 'resource', r.resource, 'level', r.level, 'requester', r.requester,
+      'username', 'kc_demo_kc_' || r.number, 'expiresAt', to_char(r.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+    now()
+  from access_requests r where r.number between $1 and $2`;
+
+/**
+ * Active grants in bulk, numbered 1..active: the ones that stay (due+1..active, expiring two hours out)
+ * first, then grant n ≤ due expiring at start + (n − 1)·windowMs/due, with `start` taken only then, so a
+ * slow seed never makes the first expiries overdue before the measurement begins. Returns `start`.
+ */
+async function seed(client: pg.Client, options: RealClockOptions): Promise<number> {
+  if (options.active > options.due) {
+    await client.query(INSERT_GRANTS, [options.due + 1, options.active, Date.now() + 7_200_000, 0]);
+    await client.query(INSERT_TARGET_RECORDS, [options.due + 1, options.active]);
   }
+  // Expiries start a few seconds out, so every replica has armed its timers before the first is due.
+  const start = Date.now() + 8_000;
+  await client.query(INSERT_GRANTS, [1, options.due, start, options.windowMs / options.due]);
+  await client.query(INSERT_TARGET_RECORDS, [1, options.due]);
+  await client.query(`select setval('request_number_seq', $1::int)`, [options.active]);
+  await client.query('analyze access_requests');
+  await client.query('analyze kv_state');
+  return start;
 }
 
 /**
- * Issue row 6 on a real clock: grants with real expiry timestamps, the real scheduler (per-second tick,
- * precise timers, claims) on each replica, every replica its own pool on one real Postgres database, and a
- * demo target with a revoke latency. Lag = target's confirmation − the grant's expiry, by the wall clock.
+ * Issue row 6 on a real clock: `keycard start` replica processes (compiled, as deployed) on one real
+ * Postgres database, each with its own scheduler (precise timers, per-second pass, SKIP LOCKED claims),
+ * grants with real expiry timestamps and the demo target taking `revokeLatencyMs` to confirm each revoke.
+ * Lag = when Keycard recorded the target's confirmation − the grant's expiry, both wall clock.
  */
 export async function benchRevocationRealClock(options: RealClockOptions): Promise<BenchRow> {
-  const { provider, confirmed } = slowDemoTarget(options.revokeLatencyMs);
-  const set = await createReplicaSet(options.replicas, provider, { now: () => new Date() });
+  const database = await freshPostgresDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'kc-revoke-bench-'));
+  const replicas: ServedProcess[] = [];
+  const client = new pg.Client({ connectionString: database.url });
+  // Served as production is: Slack configured (against a local Web API stub), not the console.
+  const stub = await startSlackStub();
   try {
-    // Expiries start a few seconds out, so every replica's scheduler is running before the first is due.
-    const start = Date.now() + 5_000;
-    const seeded = performance.now();
-    await seed(set.url, options, start);
-    const seedSeconds = (performance.now() - seeded) / 1000;
-    const expiryOf = (n: number) => start + (n - 1) * (options.windowMs / options.due);
-    const schedulers = set.replicas.map((deps, i) => startScheduler(deps, { holder: `bench-replica-${i}` }));
-    const end = start + options.windowMs;
-    while (Date.now() < end + 2_000 || (confirmed.size < options.due && Date.now() < end + 30_000)) await sleep(250);
-    await Promise.all(schedulers.map((s) => s.stop()));
-    const client = new pg.Client({ connectionString: set.url });
+    const policy = join(dir, 'keycard.yaml');
+    writeFileSync(policy, policyYaml(options.revokeLatencyMs));
+    const env = {
+      DATABASE_URL: database.url,
+      KEYCARD_POLICY: policy,
+      KEYCARD_AUDIT_KEY: 'cd'.repeat(32),
+      SLACK_BOT_TOKEN: 'xoxb-bench-0000000000',
+      SLACK_SIGNING_SECRET: '00112233445566778899aabbccddeeff',
+      SLACK_API_URL: stub.apiUrl,
+      LOG_LEVEL: 'warn',
+    };
+    // One after another: the first migrates the empty database, the others start on it (a deploy's rollout).
+    const args = [...(options.nodeArgs ?? []), ...keycardLauncher().args];
+    for (let i = 0; i < options.replicas; i += 1) replicas.push(await spawnServed(args, env, dir, 120_000));
     await client.connect();
-    const rows = await client.query<{ number: number }>('select number from access_requests where number <= $1', [options.due]);
-    const early = await client.query<{ n: number }>(
-      `select count(*)::int n from access_requests where number > $1 and status <> 'active'`,
+    const seeded = performance.now();
+    const start = await seed(client, options);
+    const seedSeconds = (performance.now() - seeded) / 1000;
+    const end = start + options.windowMs;
+    const ended = async () =>
+      (await client.query<{ n: number }>(`select count(*)::int n from access_requests where number <= $1 and ended_at is not null`, [options.due]))
+        .rows[0]!.n;
+    while (Date.now() < end + 2_000 || ((await ended()) < options.due && Date.now() < end + 30_000)) await sleep(500);
+    const rows = await client.query<{ lag: number | null }>(
+      `select extract(epoch from (ended_at - expires_at)) * 1000 as lag from access_requests where number <= $1`,
       [options.due],
     );
-    await client.end();
-    const lags: number[] = [];
-    let misses = 0;
-    let duplicates = 0;
-    for (const row of rows.rows) {
-      // The provider sees each grant by its reference (KC-<number>).
-      const at = confirmed.get(`KC-${row.number}`);
-      if (!at) {
-        misses += 1;
-        continue;
-      }
-      if (at.length > 1) duplicates += 1;
-      lags.push(at[0]! - expiryOf(row.number));
-    }
+    const early = await client.query<{ n: number; statuses: string | null }>(
+      `select count(*)::int n, string_agg(distinct status, ', ') statuses from access_requests where number > $1 and status <> 'active'`,
+      [options.due],
+    );
+    const duplicates = await client.query<{ n: number }>(
+      `select count(*)::int n from (select request_id from audit_events where action = 'grant.revoking' group by request_id having count(*) > 1) d`,
+    );
+    const lags = rows.rows.flatMap((r) => (r.lag === null ? [] : [Number(r.lag)]));
+    const misses = rows.rows.length - lags.length;
     const ms = (p: number) => `${percentile(lags, p).toFixed(0)} ms`;
     return {
-      benchmark: `revocation lag, real clock, ${options.replicas} replica(s)`,
+      benchmark: `revocation lag, real clock, ${options.replicas} replica process(es)`,
       goal: '≤ 250 ms p99, 0 duplicates, 0 missed',
       result: `p99 ${ms(99)}`,
-      detail: `p50 ${ms(50)} · p95 ${ms(95)} · max ${lags.length ? Math.max(...lags).toFixed(0) : 'n/a'} ms; ${options.due.toLocaleString('en-US')} of ${options.active.toLocaleString('en-US')} active expiring within ${options.windowMs / 1000} s; duplicates ${duplicates}, missed ${misses}, revoked early ${early.rows[0]?.n ?? 0}; revoke latency ${options.revokeLatencyMs} ms; replicas in one process, each its own pool and scheduler (seeded in ${seedSeconds.toFixed(1)} s)`,
+      detail: `p50 ${ms(50)} · p95 ${ms(95)} · max ${lags.length ? Math.max(...lags).toFixed(0) : 'n/a'} ms; ${options.due.toLocaleString('en-US')} of ${options.active.toLocaleString('en-US')} active expiring within ${options.windowMs / 1000} s; duplicates ${duplicates.rows[0]?.n ?? 0}, missed ${misses}, revoked early ${early.rows[0]?.n ?? 0}${early.rows[0]?.statuses ? ` (${early.rows[0].statuses})` : ''}; demo target revoke latency ${options.revokeLatencyMs} ms; each replica a \`keycard start\` process (compiled) on one Postgres database (seeded in ${seedSeconds.toFixed(1)} s)`,
     };
   } finally {
-    await set.close();
+    await Promise.all(replicas.map((r) => r.stop()));
+    await client.end().catch(() => undefined);
+    await database.dispose();
+    await stub.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

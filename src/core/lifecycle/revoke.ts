@@ -1,5 +1,5 @@
 import type { StoreTx } from '../ports/store.js';
-import type { AccessRequest, EndReason } from '../types.js';
+import type { AccessRequest, AuditInput, EndReason } from '../types.js';
 import { cancelPendingExtensions } from './cancel-extensions.js';
 import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
@@ -16,8 +16,38 @@ export async function beginRevoke(
   now: Date,
   note?: string,
 ): Promise<AccessRequest | undefined> {
-  const row = await tx.transition(request.id, ['active'], {
-    status: 'revoking',
+  const row = await tx.transition(request.id, ['active'], revokingPatch(deps, endReason, actor, now, note));
+  if (row) await tx.appendAudit(revokingAudit(request, endReason, actor, now, note));
+  return row;
+}
+
+/**
+ * `beginRevoke` for many grants in one transaction: each moves by its own conditional update, and their
+ * audit events are appended together at the end, so the chain's lock is held for one statement, not N.
+ */
+export async function beginRevokes(
+  deps: CoreDeps,
+  tx: StoreTx,
+  requests: AccessRequest[],
+  endReason: EndReason,
+  actor: string,
+  now: Date,
+): Promise<AccessRequest[]> {
+  const rows: AccessRequest[] = [];
+  const events: AuditInput[] = [];
+  for (const request of requests) {
+    const row = await tx.transition(request.id, ['active'], revokingPatch(deps, endReason, actor, now));
+    if (!row) continue;
+    rows.push(row);
+    events.push(revokingAudit(request, endReason, actor, now));
+  }
+  if (events.length > 0) await tx.appendAudits(events);
+  return rows;
+}
+
+function revokingPatch(deps: CoreDeps, endReason: EndReason, actor: string, now: Date, note?: string) {
+  return {
+    status: 'revoking' as const,
     endReason,
     endedBy: actor,
     attempts: 1,
@@ -25,17 +55,17 @@ export async function beginRevoke(
     nextNoticeAt: null,
     lastError: null,
     ...(note ? { decisionNote: note } : {}),
-  });
-  if (row) {
-    await tx.appendAudit({
-      at: now,
-      actor,
-      action: 'grant.revoking',
-      requestId: request.id,
-      details: { ref: `KC-${request.number}`, endReason, ...(note ? { note } : {}), ...pilotDetail(request) },
-    });
-  }
-  return row;
+  };
+}
+
+function revokingAudit(request: AccessRequest, endReason: EndReason, actor: string, now: Date, note?: string): AuditInput {
+  return {
+    at: now,
+    actor,
+    action: 'grant.revoking',
+    requestId: request.id,
+    details: { ref: `KC-${request.number}`, endReason, ...(note ? { note } : {}), ...pilotDetail(request) },
+  };
 }
 
 /** Re-claims a grant stuck in revoking/revoke_failed for another attempt (inside the claiming transaction). */
@@ -54,48 +84,99 @@ export function revokeBackoffMs(deps: CoreDeps, attempt: number): number {
   return Math.min(cap, Math.round(base * (0.75 + 0.5 * deps.random())));
 }
 
+/** Runs the chat announcements of an ended grant: inline by default; the expiry pump runs them beside the next revokes. */
+export type AnnounceRunner = (work: () => Promise<void>) => Promise<void>;
+
+/** Records a revoke the target confirmed: one transaction each by default; the expiry pump batches them. */
+export type RevokedRecorder = (request: AccessRequest, now: Date) => Promise<AccessRequest | undefined>;
+
+export interface RevokeOptions {
+  runAnnounce: AnnounceRunner;
+  record: RevokedRecorder;
+}
+
 /**
  * Calls the provider to revoke a claimed grant, verifies where the provider can, and only then
  * records it as revoked/expired. Failures are retried with backoff and escalated; a grant is never
  * marked revoked unless the provider confirmed it.
  */
-export async function performRevoke(deps: CoreDeps, request: AccessRequest): Promise<AccessRequest | undefined> {
-  // Whatever ends the grant (expiry, release, revoke, anomaly), its pending extensions end with it.
-  await cancelPendingExtensions(deps, request, deps.clock.now());
-  // A pilot grant was never made at the target, so ending it is only bookkeeping.
-  if (isPilot(request)) return recordRevoked(deps, request, deps.clock.now());
-  const provider = deps.providers.get(request.provider);
-  const common = providerInput(deps, request);
-  let failure: string | undefined;
-  if (!provider) failure = `no provider "${request.provider}" is installed`;
-  else if (!common.ok) failure = common.message;
-  else {
-    const input = { ...common.value, ref: request.grantRef, now: deps.clock.now() };
-    try {
-      await provider.revoke(input);
-      if (!(await provider.verifyRevoked(input))) {
-        failure = 'the provider still reports the grant after revoke';
-      }
-    } catch (error) {
-      failure = describeError(error);
+export async function performRevoke(
+  deps: CoreDeps,
+  request: AccessRequest,
+  options: Partial<RevokeOptions> = {},
+): Promise<AccessRequest | undefined> {
+  const runAnnounce = options.runAnnounce ?? ((work) => work());
+  const record = options.record ?? (async (row, at) => (await recordRevokedBatch(deps, [{ request: row, now: at }]))[0]);
+  const ended = async (now: Date) => {
+    const done = await record(request, now);
+    if (done?.status === 'expired' || done?.status === 'revoked') {
+      deps.log.info({ requestId: request.id, ref: `KC-${request.number}`, status: done.status }, 'grant ended');
+      await runAnnounce(() => announce(deps, done, 'ended', request.endedBy ? { actor: request.endedBy } : {}));
+      return done;
     }
-  }
+    return done ?? deps.store.getRequest(request.id);
+  };
+  // A pilot grant was never made at the target, so ending it is only bookkeeping.
+  if (isPilot(request)) return endWithExtensions(deps, request, () => ended(deps.clock.now()));
+  const failure = await revokeAtTarget(deps, request);
+  // The target's answer is the moment the grant ended; the bookkeeping below does not delay the revoke.
   const now = deps.clock.now();
-  if (failure === undefined) return recordRevoked(deps, request, now);
-  return recordRevokeFailure(deps, request, failure, now);
+  return endWithExtensions(deps, request, () =>
+    failure === undefined ? ended(now) : recordRevokeFailure(deps, request, failure, now, runAnnounce),
+  );
 }
 
-async function recordRevoked(deps: CoreDeps, request: AccessRequest, now: Date): Promise<AccessRequest | undefined> {
-  const status = request.endReason === 'expired' ? 'expired' : 'revoked';
-  const done = await deps.store.transaction(async (tx) => {
-    const row = await tx.transition(request.id, ['revoking', 'revoke_failed'], {
-      status,
-      endedAt: now,
-      nextAttemptAt: null,
-      lastError: null,
-    });
-    if (row) {
-      await tx.appendAudit({
+/** Revokes at the target and verifies where the provider can: undefined when confirmed, else why not. */
+async function revokeAtTarget(deps: CoreDeps, request: AccessRequest): Promise<string | undefined> {
+  const provider = deps.providers.get(request.provider);
+  if (!provider) return `no provider "${request.provider}" is installed`;
+  const common = providerInput(deps, request);
+  if (!common.ok) return common.message;
+  const input = { ...common.value, ref: request.grantRef, now: deps.clock.now() };
+  try {
+    await provider.revoke(input);
+    return (await provider.verifyRevoked(input)) ? undefined : 'the provider still reports the grant after revoke';
+  } catch (error) {
+    return describeError(error);
+  }
+}
+
+/**
+ * Whatever ends the grant (expiry, release, revoke, anomaly), its pending extensions end with it; done
+ * after the call to the target, so it never adds to the time a credential stays valid.
+ */
+async function endWithExtensions(
+  deps: CoreDeps,
+  request: AccessRequest,
+  record: () => Promise<AccessRequest | undefined>,
+): Promise<AccessRequest | undefined> {
+  await cancelPendingExtensions(deps, request, deps.clock.now());
+  return record();
+}
+
+/**
+ * Records confirmed revokes in one transaction: each grant moves by its own conditional update (a grant
+ * another replica already recorded is skipped), then all their audit events are appended together.
+ * Returns the updated rows in input order (undefined where the grant had already moved on).
+ */
+export async function recordRevokedBatch(
+  deps: CoreDeps,
+  items: ReadonlyArray<{ request: AccessRequest; now: Date }>,
+): Promise<Array<AccessRequest | undefined>> {
+  return deps.store.transaction(async (tx) => {
+    const rows: Array<AccessRequest | undefined> = [];
+    const events: AuditInput[] = [];
+    for (const { request, now } of items) {
+      const status = request.endReason === 'expired' ? 'expired' : 'revoked';
+      const row = await tx.transition(request.id, ['revoking', 'revoke_failed'], {
+        status,
+        endedAt: now,
+        nextAttemptAt: null,
+        lastError: null,
+      });
+      rows.push(row);
+      if (!row) continue;
+      events.push({
         at: now,
         actor: 'keycard',
         action: status === 'expired' ? 'grant.expired' : 'grant.revoked',
@@ -109,16 +190,18 @@ async function recordRevoked(deps: CoreDeps, request: AccessRequest, now: Date):
         },
       });
     }
-    return row;
+    if (events.length > 0) await tx.appendAudits(events);
+    return rows;
   });
-  if (done) {
-    deps.log.info({ requestId: request.id, ref: `KC-${request.number}`, status }, 'grant ended');
-    await announce(deps, done, 'ended', request.endedBy ? { actor: request.endedBy } : {});
-  }
-  return done ?? deps.store.getRequest(request.id);
 }
 
-async function recordRevokeFailure(deps: CoreDeps, request: AccessRequest, error: string, now: Date): Promise<AccessRequest | undefined> {
+async function recordRevokeFailure(
+  deps: CoreDeps,
+  request: AccessRequest,
+  error: string,
+  now: Date,
+  runAnnounce: AnnounceRunner,
+): Promise<AccessRequest | undefined> {
   const { escalateAfter } = deps.policy().revocation;
   // Escalate once, on the failure that reaches the threshold; the grant keeps being retried after that.
   const escalate = request.attempts >= escalateAfter && request.status === 'revoking';
@@ -140,7 +223,7 @@ async function recordRevokeFailure(deps: CoreDeps, request: AccessRequest, error
     }
     return updated;
   });
-  if (row && escalate) await announce(deps, row, 'revoke_failed');
-  else if (row && request.attempts === 1) await announce(deps, row, 'revoke_retrying');
+  if (row && escalate) await runAnnounce(() => announce(deps, row, 'revoke_failed'));
+  else if (row && request.attempts === 1) await runAnnounce(() => announce(deps, row, 'revoke_retrying'));
   return row;
 }

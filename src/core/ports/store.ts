@@ -26,8 +26,6 @@ export interface RequestFilter {
   statuses?: readonly RequestStatus[];
   resource?: string;
   parentId?: string;
-  /** Only rows whose expires_at is at or before this instant (the precise-expiry timers use it). */
-  expiresBefore?: Date;
   limit?: number;
 }
 
@@ -70,6 +68,8 @@ export interface StoreTx {
   listApprovals(requestId: string): Promise<Approval[]>;
   /** Appends to the hash chain; serialises writers so the chain never forks. */
   appendAudit(event: AuditInput): Promise<AuditEvent>;
+  /** Appends several events in chain order in one statement (one lock, one insert): for batches. */
+  appendAudits(events: readonly AuditInput[]): Promise<AuditEvent[]>;
   history(query: HistoryQuery): Promise<RequesterHistory>;
   /** The requester's own recent requests for the habit factors (newest first, bounded). */
   habitRecords(query: HabitQuery): Promise<PastRequest[]>;
@@ -84,6 +84,8 @@ export interface AuditQuery {
 export interface Store
   extends Pick<StoreTx, 'getRequest' | 'getRequestByNumber' | 'listRequests' | 'listApprovals' | 'history' | 'habitRecords'> {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Active grants whose expiry is at or before `before`, soonest first: only id and expiry (the precise-expiry timers). */
+  expiringSoon(before: Date, limit: number): Promise<Array<{ id: string; expiresAt: Date }>>;
   /** Audit events in chain order. */
   readAudit(query: AuditQuery): Promise<AuditEvent[]>;
   /** The newest audit event's seq and hash (what a checkpoint signs); undefined when the log is empty. */

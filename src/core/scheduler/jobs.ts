@@ -2,7 +2,7 @@ import { claimActivation, runActivation } from '../lifecycle/activate.js';
 import type { CoreDeps } from '../lifecycle/deps.js';
 import { announce, loadView, sendDirect, sendExpiryNotice } from '../lifecycle/notify.js';
 import { nextNoticeAt, suggestedExtensionMs } from '../lifecycle/plan.js';
-import { beginRevoke, claimRevokeRetry, performRevoke } from '../lifecycle/revoke.js';
+import { beginRevokes, claimRevokeRetry, performRevoke } from '../lifecycle/revoke.js';
 import { resolveResource } from '../policy/access.js';
 import type { AccessRequest } from '../types.js';
 
@@ -18,17 +18,14 @@ async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => P
   await Promise.all(runners);
 }
 
+/** Claims up to `limit` active grants whose window has ended (SKIP LOCKED) and moves them to `revoking`. */
+export async function claimExpired(deps: CoreDeps, now: Date, limit = deps.settings.batchSize): Promise<AccessRequest[]> {
+  return deps.store.transaction(async (tx) => beginRevokes(deps, tx, await tx.claimDue('expired', now, limit), 'expired', 'keycard', now));
+}
+
 /** Expires every active grant whose window has ended: claims them (SKIP LOCKED), then revokes at the provider. */
 export async function sweepExpired(deps: CoreDeps, now: Date): Promise<number> {
-  const claimed = await deps.store.transaction(async (tx) => {
-    const due = await tx.claimDue('expired', now, deps.settings.batchSize);
-    const rows: AccessRequest[] = [];
-    for (const request of due) {
-      const row = await beginRevoke(deps, tx, request, 'expired', 'keycard', now);
-      if (row) rows.push(row);
-    }
-    return rows;
-  });
+  const claimed = await claimExpired(deps, now);
   await forEachLimited(claimed, 10, (request) => performRevoke(deps, request));
   return claimed.length;
 }
@@ -173,10 +170,17 @@ export interface TickReport {
   notices: number;
 }
 
-/** One pass of every scheduled job at `now`; each job claims its own rows so replicas never collide. */
-export async function tick(deps: CoreDeps, now: Date): Promise<TickReport> {
+/**
+ * One pass of every scheduled job at `now`; each job claims its own rows so replicas never collide.
+ * `expire` replaces the expiry sweep (the server's scheduler hands expiries to its pump instead).
+ */
+export async function tick(
+  deps: CoreDeps,
+  now: Date,
+  expire: (deps: CoreDeps, now: Date) => Promise<number> = sweepExpired,
+): Promise<TickReport> {
   return {
-    expired: await sweepExpired(deps, now),
+    expired: await expire(deps, now),
     revokeRetries: await retryRevocations(deps, now),
     activations: await retryActivations(deps, now),
     timedOut: await timeoutPending(deps, now),

@@ -3,17 +3,35 @@ import { formatPoints } from '../risk/assess.js';
 import type { RiskFactor } from '../types.js';
 import type { RequestView } from './request-view.js';
 
+/** Intl formatters are costly to build (a few hundred µs each); one of each kind per time zone is kept. */
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+function cached(cache: Map<string, Intl.DateTimeFormat>, timeZone: string, make: () => Intl.DateTimeFormat): Intl.DateTimeFormat {
+  let format = cache.get(timeZone);
+  if (!format) {
+    format = make();
+    // Time zones come from the policy and the directory: a handful, but never let the cache grow unbounded.
+    if (cache.size >= 256) cache.clear();
+    cache.set(timeZone, format);
+  }
+  return format;
+}
+
 /** "21:29:05" in the policy's time zone, with the date when it is not the same day as `now`. */
 export function formatClock(at: Date, timeZone: string, now?: Date): string {
-  const time = new Intl.DateTimeFormat('en-GB', {
+  const time = cached(
+    clockFormats,
     timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
+    () => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }),
+  ).format(at);
   if (!now) return time;
-  const day = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  const days = cached(
+    dayFormats,
+    timeZone,
+    () => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }),
+  );
+  const day = (d: Date) => days.format(d);
   return day(at) === day(now) ? time : `${day(at)} ${time}`;
 }
 

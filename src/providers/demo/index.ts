@@ -31,7 +31,19 @@ const demoLevelConfigSchema = z
   .strict();
 
 export const demoSchemas: ProviderSchemas = {
-  resourceConfig: z.object({}).strict(),
+  resourceConfig: z
+    .object({
+      revokeLatencyMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(60_000)
+        .optional()
+        .describe(
+          'How long the imaginary target takes to confirm a revoke, in milliseconds (to try and benchmark revocation timing); 0 by default',
+        ),
+    })
+    .strict(),
   levelConfig: demoLevelConfigSchema,
   requiresConnection: false,
 };
@@ -85,6 +97,8 @@ export function createDemoProvider(deps: Pick<ProviderDeps, 'state' | 'log'>): P
       };
     },
     async revoke(input) {
+      const latency = input.resourceConfig.revokeLatencyMs;
+      if (typeof latency === 'number' && latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
       // Absent is success: revoke is idempotent.
       const deleted = await state.delete(DEMO_NAMESPACE, input.grantId);
       log.info({ grantId: input.grantId, deleted }, 'demo grant revoked');
