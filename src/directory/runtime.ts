@@ -1,4 +1,4 @@
-import { enforceLeavers, type OffboardReport, offboard } from '../core/directory/leavers.js';
+import { enforceLeavers, LEAVER_STATUSES, type OffboardReport, offboard } from '../core/directory/leavers.js';
 import { activeMembers, diffMembership } from '../core/directory/membership-diff.js';
 import { describeLeaver } from '../core/directory/people.js';
 import {
@@ -102,7 +102,7 @@ export function createDirectoryRuntime(options: DirectoryRuntimeOptions): Direct
   }
 
   const openRequesters = async () =>
-    [...new Set((await store.listRequests({ statuses: ['pending', 'active'] })).map((r) => r.requester))].sort();
+    [...new Set((await store.listRequests({ statuses: [...LEAVER_STATUSES] })).map((r) => r.requester))].sort();
 
   async function readScim(policy: Policy, emails: readonly string[]): Promise<SourceSnapshot | undefined> {
     if (!scim) return undefined;
