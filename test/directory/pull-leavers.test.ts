@@ -44,17 +44,23 @@ describe.each([
     const policy = policyFor(fake.ref);
     harness = await createHarness('pglite', { policy });
     const h = harness;
-    const runtime = createDirectoryRuntime({
-      sources: [fake.source],
-      store: h.deps.store,
-      policy: () => policy,
-      clock: h.clock,
-      log: silentLogger,
-      maxStalenessMs: 60 * 60_000,
-      refreshIntervalMs: REFRESH_MS,
-    });
-    const deps: CoreDeps = { ...h.deps, policy: runtime.policy, directory: runtime.directory };
-    runtime.attach(deps);
+    const replica = () => {
+      const runtime = createDirectoryRuntime({
+        sources: [fake.source],
+        store: h.deps.store,
+        policy: () => policy,
+        clock: h.clock,
+        log: silentLogger,
+        maxStalenessMs: 60 * 60_000,
+        refreshIntervalMs: REFRESH_MS,
+      });
+      const deps: CoreDeps = { ...h.deps, policy: runtime.policy, directory: runtime.directory };
+      runtime.attach(deps);
+      return { runtime, deps };
+    };
+    const { runtime, deps } = replica();
+    // A second replica on the same database: it reads the stored snapshots and sweeps leavers too.
+    const second = replica();
     const say = async (actor: string, text: string) => handleCommand(deps, { actor, text, origin });
     const status = async (n: number) => (await deps.store.getRequestByNumber(n))?.status;
     // One scheduler tick per refresh interval, as the started server runs it.
@@ -62,11 +68,11 @@ describe.each([
       h.clock.advance(REFRESH_MS);
       await runtime.tick('replica-1');
     };
-    return { fake, runtime, deps, say, status, nextRefresh, h };
+    return { fake, runtime, deps, second, say, status, nextRefresh, h };
   }
 
   it('offboards a person deactivated in or removed from the source, and never on an outage or a partial listing', async () => {
-    const { fake, runtime, deps, say, status, nextRefresh, h } = await setup();
+    const { fake, runtime, deps, second, say, status, nextRefresh, h } = await setup();
     await nextRefresh();
     expect(runtime.policy().groups[fake.ref]).toEqual(['carol@example.com', 'dan@example.com', 'frank@example.com']);
     // Alice holds a grant with an extension waiting; Bob and Erin wait for approval.
@@ -96,7 +102,11 @@ describe.each([
 
     // The source answers completely again: the next refresh offboards them.
     fake.outage = 'none';
-    await nextRefresh();
+    h.clock.advance(REFRESH_MS);
+    await runtime.refresh();
+    // Both replicas sweep at once; the conditional transitions let each request end once.
+    await second.runtime.reload();
+    await Promise.all([runtime.enforce(deps), second.runtime.enforce(second.deps)]);
     expect(runtime.statuses()[0]?.state).toBe('fresh');
     const source = fake.name;
     const aliceNote = `alice@example.com deactivated in the directory (${source})`;
@@ -132,7 +142,7 @@ describe.each([
     // Exactly once: further refreshes and sweeps add nothing.
     const before = (await deps.store.readAudit({})).length;
     await nextRefresh();
-    await runtime.enforce(deps);
+    await second.runtime.tick('replica-2');
     const audit = await deps.store.readAudit({});
     expect(audit).toHaveLength(before);
     expect(audit.filter((e) => e.action === 'grant.revoked').map((e) => e.details.ref)).toEqual(['KC-1']);
