@@ -166,7 +166,7 @@ export function createDirectoryRuntime(options: DirectoryRuntimeOptions): Direct
     const previous = decodeSnapshot(source.name, await state.get(SNAPSHOT_NAMESPACE, source.name));
     try {
       const [groups, people] = await Promise.all([source.fetchGroups(refs), source.fetchPeople(emails)]);
-      const removed = removedPeople(source.name, previous, people);
+      const removed = removedPeople(source.name, previous, people, groups);
       snapshot = { source: source.name, fetchedAt: now, groups, people: people.found, removed };
     } catch (error) {
       options.observer?.refreshed(source.name, 'error');
