@@ -88,11 +88,15 @@ describe.each([
     fake.outage = 'down';
     await nextRefresh();
     expect(runtime.statuses()[0]).toMatchObject({ state: 'stale', lastError: expect.stringMatching(/503/) });
-    // Now Alice is deactivated, Bob removed and Erin's leave date has passed, but the group listing breaks on
-    // its second page: a partial answer must not count, even though the per-person lookups answer.
+    // Now Alice is deactivated, Bob removed and Erin's leave date has passed, but the calls time out...
     fake.deactivate('alice@example.com');
     fake.remove('bob@example.com');
     fake.setLeaveDate('erin@example.com', new Date(h.clock.now().getTime() - 60_000).toISOString());
+    fake.outage = 'timeout';
+    await nextRefresh();
+    expect(runtime.statuses()[0]).toMatchObject({ state: 'stale', lastError: expect.stringMatching(/could not be reached: .*timeout/) });
+    // ...and then the group listing breaks on its second page: a partial answer must not count, even though
+    // the per-person lookups answer.
     fake.outage = 'partial';
     await nextRefresh();
     expect(runtime.statuses()[0]).toMatchObject({ state: 'stale', lastError: expect.stringMatching(/page|not a list|404/) });

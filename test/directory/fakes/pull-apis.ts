@@ -7,11 +7,12 @@ import { createSlackDirectory } from '../../../src/directory/slack/index.js';
 /**
  * Stateful fakes of the Slack Web API, Microsoft Graph and the Okta API (nock, answering realistic payloads
  * with paging), so the directory runtime can be driven through people leaving and sources failing.
- * `outage`: `down` answers every call with a 503; `partial` answers the first page of the group's member
+ * `outage`: `down` answers every call with a 503; `timeout` has every call time out as the adapters' fetch
+ * deadline does (the fakes sit behind the adapters' injectable fetch); `partial` answers the first page of the group's member
  * listing and garbles the second (no member list, a 404, an object instead of a list) while per-person
  * lookups answer normally: the case that must never read as people leaving.
  */
-export type Outage = 'none' | 'down' | 'partial';
+export type Outage = 'none' | 'down' | 'timeout' | 'partial';
 
 interface FakePerson {
   id: string;
@@ -223,6 +224,14 @@ class OktaFake extends Base {
   }
 }
 
+/** The adapters' fetch: the real one (nock answers it), or a deadline that passes while `timeout` is set. */
+function fetchFor(fake: Base): typeof fetch {
+  return (input, init) =>
+    fake.outage === 'timeout'
+      ? Promise.reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
+      : fetch(input, init);
+}
+
 function facade(name: PullFake['name'], ref: string, fake: Base, source: DirectorySource, deactivatedAs: string): PullFake {
   return {
     name,
@@ -251,7 +260,13 @@ export function slackFake(): PullFake {
     .persist()
     .get(() => true)
     .reply((uri) => fake.answer(new URL(uri, 'https://slack.com')));
-  return facade('slack', 'slack:@db-owners', fake, createSlackDirectory({ token: 'xoxb-directory-test-token' }), 'deleted: true');
+  return facade(
+    'slack',
+    'slack:@db-owners',
+    fake,
+    createSlackDirectory({ token: 'xoxb-directory-test-token', fetch: fetchFor(fake) }),
+    'deleted: true',
+  );
 }
 
 export function entraFake(): PullFake {
@@ -269,6 +284,7 @@ export function entraFake(): PullFake {
     clientId: '0b1d5a8e-6c1f-4c53-9d8e-2f0e4f1b7a11',
     clientSecret: 'secret-value',
     leaveDates: true,
+    fetch: fetchFor(fake),
   });
   return facade('entra', `entra:${EntraFake.GROUP}`, fake, source, 'accountEnabled: false');
 }
@@ -283,5 +299,11 @@ export function oktaFake(): PullFake {
       const [status, body, headers] = fake.answer(new URL(uri, org));
       return [status, body, headers ?? {}];
     });
-  return facade('okta', 'okta:DB Owners', fake, createOktaDirectory({ orgUrl: org, token: '00aBcDeFgHiJkLmNoPqRsTuVwXyZ' }), 'SUSPENDED');
+  return facade(
+    'okta',
+    'okta:DB Owners',
+    fake,
+    createOktaDirectory({ orgUrl: org, token: '00aBcDeFgHiJkLmNoPqRsTuVwXyZ', fetch: fetchFor(fake) }),
+    'SUSPENDED',
+  );
 }
