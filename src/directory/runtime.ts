@@ -1,6 +1,6 @@
-import { enforceLeavers, type OffboardReport, offboard } from '../core/directory/leavers.js';
+import { enforceLeavers, LEAVER_STATUSES, type OffboardReport, offboard } from '../core/directory/leavers.js';
 import { activeMembers, diffMembership } from '../core/directory/membership-diff.js';
-import { hasLeft, leaverReason } from '../core/directory/people.js';
+import { describeLeaver } from '../core/directory/people.js';
 import {
   approverGroupEntries,
   policyReferences,
@@ -15,6 +15,7 @@ import type { PersonAttributes } from '../core/ports/person.js';
 import type { Clock, Logger } from '../core/ports/runtime.js';
 import type { StateStore } from '../core/ports/state.js';
 import type { Store } from '../core/ports/store.js';
+import { removedPeople } from './removals.js';
 import { decodeSnapshot, decodeStatus, encodeSnapshot, SNAPSHOT_NAMESPACE, STATUS_NAMESPACE } from './snapshot-codec.js';
 
 export interface DirectoryRuntimeOptions {
@@ -101,13 +102,14 @@ export function createDirectoryRuntime(options: DirectoryRuntimeOptions): Direct
   }
 
   const openRequesters = async () =>
-    [...new Set((await store.listRequests({ statuses: ['pending', 'active'] })).map((r) => r.requester))].sort();
+    [...new Set((await store.listRequests({ statuses: [...LEAVER_STATUSES] })).map((r) => r.requester))].sort();
 
   async function readScim(policy: Policy, emails: readonly string[]): Promise<SourceSnapshot | undefined> {
     if (!scim) return undefined;
     const refs = policyReferences(policy).filter((r) => r.source === 'scim');
     const [groups, people] = await Promise.all([scim.fetchGroups(refs), scim.fetchPeople(emails)]);
-    return { source: 'scim', fetchedAt: clock.now(), groups, people };
+    // A SCIM DELETE offboards at once (track); the tables hold no trace of the person to remember afterwards.
+    return { source: 'scim', fetchedAt: clock.now(), groups, people: people.found, removed: [] };
   }
 
   function noteStates(statuses: readonly SourceStatus[]) {
@@ -161,19 +163,23 @@ export function createDirectoryRuntime(options: DirectoryRuntimeOptions): Direct
     const now = clock.now();
     const refs = policyReferences(policy).filter((r) => r.source === source.name);
     let snapshot: SourceSnapshot;
+    const previous = decodeSnapshot(source.name, await state.get(SNAPSHOT_NAMESPACE, source.name));
     try {
       const [groups, people] = await Promise.all([source.fetchGroups(refs), source.fetchPeople(emails)]);
-      snapshot = { source: source.name, fetchedAt: now, groups, people };
+      const removed = removedPeople(source.name, previous, people, groups);
+      snapshot = { source: source.name, fetchedAt: now, groups, people: people.found, removed };
     } catch (error) {
       options.observer?.refreshed(source.name, 'error');
       log.warn({ source: source.name, err: message(error) }, 'directory refresh failed');
       await state.put(STATUS_NAMESPACE, source.name, { lastError: message(error), at: now.toISOString() });
       return;
     }
+    const newlyRemoved = snapshot.removed.filter((email) => !previous?.removed.includes(email));
+    if (newlyRemoved.length > 0)
+      log.warn({ source: source.name, people: newlyRemoved }, 'people no longer in the directory source: treated as leavers');
     options.observer?.refreshed(source.name, 'ok');
     for (const group of snapshot.groups.filter((g) => !g.found))
       log.warn({ source: source.name, group: group.ref }, 'directory group not found: it resolves to nobody');
-    const previous = decodeSnapshot(source.name, await state.get(SNAPSHOT_NAMESPACE, source.name));
     const changes = previous
       ? diffMembership(activeMembers(previous.groups), activeMembers(snapshot.groups), approverGroupEntries(policy))
       : [];
@@ -195,9 +201,8 @@ export function createDirectoryRuntime(options: DirectoryRuntimeOptions): Direct
     const now = clock.now();
     return enforceLeavers(core, (email) => {
       const person = resolved.people.get(email);
-      if (!person || !hasLeft(person, now)) return undefined;
-      const source = (person as { sources?: string[] }).sources?.[0] ?? 'directory';
-      return { reason: leaverReason(person, source), actor: `directory:${source}` };
+      const leaving = person ? describeLeaver(person, now) : undefined;
+      return leaving ? { reason: leaving.reason, actor: `directory:${leaving.source}` } : undefined;
     });
   }
 
@@ -222,7 +227,7 @@ export function createDirectoryRuntime(options: DirectoryRuntimeOptions): Direct
       if (cached && clock.now().getTime() - cached.at < negativeMs)
         return cached.person ? { status: 'found', person: cached.person } : { status: 'unknown' };
       const answers = await Promise.allSettled(options.sources.map((s) => s.fetchPeople([lower])));
-      const people = answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : []));
+      const people = answers.flatMap((a) => (a.status === 'fulfilled' ? a.value.found : []));
       const failures = answers.filter((a): a is PromiseRejectedResult => a.status === 'rejected');
       if (people.length === 0 && failures.length > 0) {
         log.warn({ person: lower, err: message(failures[0]?.reason) }, 'directory lookup failed');

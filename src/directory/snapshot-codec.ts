@@ -20,6 +20,8 @@ const snapshotSchema = z.object({
   fetchedAt: z.string(),
   groups: z.array(z.object({ ref: z.string(), found: z.boolean(), members: z.array(personSchema) })),
   people: z.array(personSchema),
+  // Snapshots stored before removals were tracked have none.
+  removed: z.array(z.string()).default([]),
 });
 const statusSchema = z.object({ lastError: z.string().nullable(), at: z.string() });
 
@@ -39,6 +41,7 @@ export function encodeSnapshot(snapshot: SourceSnapshot): Record<string, unknown
     fetchedAt: snapshot.fetchedAt.toISOString(),
     groups: snapshot.groups.map((g) => ({ ref: g.ref, found: g.found, members: g.members.map(encodePerson) })),
     people: snapshot.people.map(encodePerson),
+    removed: snapshot.removed,
   };
 }
 
@@ -51,6 +54,7 @@ export function decodeSnapshot(source: DirectorySourceName, value: Record<string
     fetchedAt: new Date(parsed.data.fetchedAt),
     groups: parsed.data.groups.map((g) => ({ ref: g.ref, found: g.found, members: g.members.map(decodePerson) })),
     people: parsed.data.people.map(decodePerson),
+    removed: parsed.data.removed,
   };
 }
 

@@ -92,9 +92,13 @@ describe('Microsoft Entra ID directory (Graph)', () => {
       .reply(200, { '@odata.type': '#microsoft.graph.user', mail: 'dave@example.com', userPrincipalName: 'dave@example.com' })
       .get('/v1.0/users/ghost%40example.com')
       .query(true)
-      .reply(404, { error: { code: 'Request_ResourceNotFound' } });
+      .reply(404, { error: { code: 'Request_ResourceNotFound' } })
+      .get('/v1.0/users')
+      .query({ $filter: "mail eq 'ghost@example.com'", $select: SELECT })
+      .reply(200, { '@odata.context': `${GRAPH}/v1.0/$metadata#users`, value: [] });
     const people = await entra().fetchPeople(['carol@example.com', 'ghost@example.com']);
-    expect(people).toEqual([
+    expect(people.notFound).toEqual(['ghost@example.com']);
+    expect(people.found).toEqual([
       {
         email: 'carol@example.com',
         active: true,

@@ -65,9 +65,10 @@ describe('Okta directory', () => {
       .get('/api/v1/users')
       .query({ search: 'profile.email eq "erin@example.com"', limit: '10' })
       .reply(200, [oktaUser('00u3erin', 'erin@example.com', 'DEPROVISIONED')]);
-    expect(await createOktaDirectory({ orgUrl: ORG, token: TOKEN }).fetchPeople(['erin@example.com'])).toEqual([
-      { email: 'erin@example.com', active: false, objectId: '00u3erin', displayName: 'erin Example' },
-    ]);
+    expect(await createOktaDirectory({ orgUrl: ORG, token: TOKEN }).fetchPeople(['erin@example.com'])).toEqual({
+      found: [{ email: 'erin@example.com', active: false, objectId: '00u3erin', displayName: 'erin Example' }],
+      notFound: [],
+    });
   });
 
   it('maps 401/403/429 to the directory error set and parses Link headers', async () => {

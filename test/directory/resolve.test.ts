@@ -37,6 +37,7 @@ describe('directory references and resolution (pure)', () => {
         },
       ],
       people: [{ email: 'bob@example.com', active: false }],
+      removed: [],
     };
     const fresh = resolveDirectory(policy, [okta], [{ source: 'okta', lastError: null, push: false }], NOW, HOUR);
     expect(fresh.policy.groups['okta:DB Owners']).toEqual(['carol@example.com']);

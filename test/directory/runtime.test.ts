@@ -34,10 +34,11 @@ function fakeOkta() {
     },
     async fetchPeople(emails) {
       if (state.down) throw new DirectoryError('directory_unreachable', 'Okta could not be reached: connect ECONNREFUSED');
-      return emails.flatMap((email) => {
+      const found = emails.flatMap((email) => {
         const known = state.people.get(email);
         return known ? [known] : [];
       });
+      return { found, notFound: emails.filter((email) => !state.people.has(email)) };
     },
   };
   return { state, source };

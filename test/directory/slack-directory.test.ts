@@ -107,7 +107,8 @@ describe('Slack user groups directory', () => {
       .query({ email: 'ghost@example.com' })
       .reply(200, { ok: false, error: 'users_not_found' });
     const people = await createSlackDirectory({ token: TOKEN }).fetchPeople(['erin@example.com', 'ghost@example.com']);
-    expect(people.map((p) => p.email)).toEqual(['erin@example.com']);
+    expect(people.found.map((p) => p.email)).toEqual(['erin@example.com']);
+    expect(people.notFound).toEqual(['ghost@example.com']);
   });
 
   it('maps Slack errors to the directory error set', async () => {

@@ -1,7 +1,6 @@
 import type { Policy } from '../policy/schema.js';
 import type { DirectorySourceName, SourceSnapshot, SourceStatus } from '../ports/directory.js';
-import type { PersonAttributes } from '../ports/person.js';
-import { hasLeft, mergePeople } from './people.js';
+import { hasLeft, type MergedPerson, mergePeople } from './people.js';
 import { type DirectoryReference, directoryReferences } from './references.js';
 
 /** Every group entry the policy names: approvers, escalation, alert reviewers, resource requesters. */
@@ -36,7 +35,7 @@ export interface SourceHealth {
 export interface ResolvedDirectory {
   /** The policy with every directory reference resolved to e-mails under `groups`, and leavers removed from every group. */
   policy: Policy;
-  people: Map<string, PersonAttributes>;
+  people: Map<string, MergedPerson>;
   statuses: SourceStatus[];
 }
 

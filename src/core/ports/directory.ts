@@ -27,10 +27,19 @@ export interface DirectorySource {
   /** Members of the referenced groups (transitive where the source nests groups), with their attributes. */
   fetchGroups(groups: readonly DirectoryReference[]): Promise<GroupMembers[]>;
   /**
-   * What the source says about these people (requesters with open requests or grants), by e-mail. A person
-   * the source does not know is left out (unknown, not a leaver).
+   * What the source says about these people (requesters with open requests or grants), by e-mail. Throws
+   * on any error, timeout or incomplete answer; `notFound` lists only e-mails the source explicitly answered
+   * it does not have (so the runtime can tell a person removed from the source from a source outage).
    */
-  fetchPeople(emails: readonly string[]): Promise<DirectoryPerson[]>;
+  fetchPeople(emails: readonly string[]): Promise<PeopleAnswer>;
+}
+
+/** One source's answer about a list of e-mails. */
+export interface PeopleAnswer {
+  /** People the source has, active or not. */
+  found: DirectoryPerson[];
+  /** Lower-case e-mails the source explicitly does not have (a 404 confirmed by a search, users_not_found, an empty search). */
+  notFound: string[];
 }
 
 export type PersonLookup =
@@ -103,6 +112,11 @@ export interface SourceSnapshot {
   fetchedAt: Date;
   groups: GroupMembers[];
   people: DirectoryPerson[];
+  /**
+   * E-mails this source knew (in its previous snapshot) that a complete, successful answer no longer has:
+   * removed from the source, so treated as leavers. Never filled from a failed or partial refresh.
+   */
+  removed: string[];
 }
 
 /** How a source's refreshes are going, for logs, metrics and /readyz detail. */

@@ -1,4 +1,4 @@
-import type { DirectoryPerson, DirectorySource } from '../../core/ports/directory.js';
+import type { DirectoryPerson, DirectorySource, PeopleAnswer } from '../../core/ports/directory.js';
 import { DirectoryError, type FetchLike, fetchJson } from '../errors.js';
 
 export interface EntraDirectoryConfig {
@@ -25,6 +25,7 @@ interface GraphUser {
 }
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
+const MAX_PAGES = 1000;
 
 /** Microsoft Entra ID through Microsoft Graph: client-credentials token, groups by object id, transitive members, paged by @odata.nextLink. */
 export function createEntraDirectory(config: EntraDirectoryConfig): DirectorySource {
@@ -87,16 +88,37 @@ export function createEntraDirectory(config: EntraDirectoryConfig): DirectorySou
     }
   }
 
+  /** Every page of a listing; a page that fails, vanishes (404) or has no `value` throws, so a partial list never counts. */
   async function paged(first: string): Promise<GraphUser[]> {
     const items: GraphUser[] = [];
     let url: string | undefined = first;
-    for (let page = 0; url && page < 1000; page += 1) {
+    for (let page = 0; page < MAX_PAGES; page += 1) {
       const body = await get(url);
-      if (!body) return items;
-      items.push(...(((body.value as GraphUser[] | undefined) ?? []) as GraphUser[]));
+      if (!body || !Array.isArray(body.value))
+        throw new DirectoryError(
+          'directory_bad_response',
+          `Microsoft Graph: page ${page + 1} of a listing ${body ? 'has no value' : 'answered 404'}`,
+        );
+      items.push(...(body.value as GraphUser[]));
       url = typeof body['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : undefined;
+      if (!url) return items;
     }
-    return items;
+    throw new DirectoryError('directory_bad_response', `Microsoft Graph: still more pages after ${MAX_PAGES}; the listing is incomplete`);
+  }
+
+  /**
+   * The user with this e-mail: by user principal name first, then (a 404 there) by a `mail` search, since mail
+   * and UPN differ in many tenants. Undefined only when the search answered with no match: Graph's explicit
+   * "no such user" (deleted, or never there), never a bare 404 from something in between.
+   */
+  async function findUser(email: string): Promise<GraphUser | undefined> {
+    const direct = (await get(`${graph}/v1.0/users/${encodeURIComponent(email)}?$select=${select}`)) as GraphUser | undefined;
+    if (direct?.id) return direct;
+    const filter = `mail eq '${email.replace(/'/g, "''")}'`;
+    const search = await get(`${graph}/v1.0/users?$filter=${encodeURIComponent(filter)}&$select=${select}`);
+    if (!search || !Array.isArray(search.value))
+      throw new DirectoryError('directory_bad_response', 'Microsoft Graph: a user search answered without a value list');
+    return (search.value as GraphUser[]).find((u) => u.id);
   }
 
   const emailOf = (user: { mail?: string | null; userPrincipalName?: string | null }) => {
@@ -144,15 +166,19 @@ export function createEntraDirectory(config: EntraDirectoryConfig): DirectorySou
       return result;
     },
     async fetchPeople(emails) {
-      const people: DirectoryPerson[] = [];
+      const result: PeopleAnswer = { found: [], notFound: [] };
       for (const email of emails) {
-        const user = (await get(`${graph}/v1.0/users/${encodeURIComponent(email)}?$select=${select}`)) as GraphUser | undefined;
-        if (!user?.id) continue;
+        const user = await findUser(email);
+        if (!user) {
+          result.notFound.push(email.toLowerCase());
+          continue;
+        }
         const manager = await get(`${graph}/v1.0/users/${encodeURIComponent(user.id)}/manager?$select=mail,userPrincipalName`);
         const person = toPerson(user, manager ? emailOf(manager as { mail?: string; userPrincipalName?: string }) : undefined);
-        if (person) people.push(person);
+        // Keyed by the e-mail asked about (found by UPN or by mail), so the answer is about that person.
+        if (person) result.found.push({ ...person, email: email.toLowerCase() });
       }
-      return people;
+      return result;
     },
   };
 }

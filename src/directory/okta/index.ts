@@ -1,6 +1,5 @@
-import type { DirectoryPerson, DirectorySource } from '../../core/ports/directory.js';
-import type { FetchLike } from '../errors.js';
-import { fetchJson } from '../errors.js';
+import type { DirectoryPerson, DirectorySource, PeopleAnswer } from '../../core/ports/directory.js';
+import { DirectoryError, type FetchLike, fetchJson } from '../errors.js';
 
 export interface OktaDirectoryConfig {
   /** https://<org>.okta.com */
@@ -26,6 +25,8 @@ interface OktaUser {
   };
 }
 
+const MAX_PAGES = 1000;
+
 // Only ACTIVE (and the transitional password states) can work; SUSPENDED, DEPROVISIONED, LOCKED_OUT… cannot.
 const WORKING = new Set(['ACTIVE', 'PASSWORD_EXPIRED', 'RECOVERY', 'LOCKED_OUT']);
 
@@ -45,15 +46,18 @@ export function createOktaDirectory(config: OktaDirectoryConfig): DirectorySourc
   const base = config.orgUrl.replace(/\/$/, '');
   const headers = { authorization: `SSWS ${config.token}`, accept: 'application/json' };
 
+  /** Every page, following Link headers; a page that is not a list, or more pages than any org has, throws (never a partial list). */
   async function paged<T>(first: string): Promise<T[]> {
     const items: T[] = [];
     let url: string | undefined = first;
-    for (let page = 0; url && page < 1000; page += 1) {
+    for (let page = 0; page < MAX_PAGES; page += 1) {
       const { body, headers: h } = await fetchJson('Okta', fetcher, url, { headers });
-      items.push(...((body as T[]) ?? []));
+      if (!Array.isArray(body)) throw new DirectoryError('directory_bad_response', `Okta: page ${page + 1} of a listing is not a list`);
+      items.push(...(body as T[]));
       url = nextLink(h.get('link'));
+      if (!url) return items;
     }
-    return items;
+    throw new DirectoryError('directory_bad_response', `Okta: still more pages after ${MAX_PAGES}; the listing is incomplete`);
   }
 
   const toPerson = (user: OktaUser): DirectoryPerson | undefined => {
@@ -98,17 +102,22 @@ export function createOktaDirectory(config: OktaDirectoryConfig): DirectorySourc
       return result;
     },
     async fetchPeople(emails) {
-      const people: DirectoryPerson[] = [];
+      const result: PeopleAnswer = { found: [], notFound: [] };
       for (const email of emails) {
         const filter = `profile.email eq "${email.replace(/"/g, '')}"`;
         // Deprovisioned users are only listed when asked for by status, so search rather than list.
         const users = await paged<OktaUser>(`${base}/api/v1/users?search=${encodeURIComponent(filter)}&limit=10`);
-        for (const user of users) {
-          const person = toPerson(user);
-          if (person) people.push(person);
+        // A deleted user is no longer returned at all: Okta's explicit "no such person".
+        if (users.length === 0) {
+          result.notFound.push(email.toLowerCase());
+          continue;
         }
+        // A rehire can have an old deprovisioned account next to the working one: the working one answers.
+        const people = users.flatMap((user) => toPerson(user) ?? []);
+        const person = people.find((p) => p.active) ?? people[0];
+        if (person) result.found.push({ ...person, email: email.toLowerCase() });
       }
-      return people;
+      return result;
     },
   };
 }

@@ -45,11 +45,13 @@ export function createScimSource(store: () => DirectoryStore): DirectorySource {
       );
     },
     async fetchPeople(emails) {
-      if (emails.length === 0) return [];
+      if (emails.length === 0) return { found: [], notFound: [] };
       const wanted = new Set(emails.map((e) => e.toLowerCase()));
       const users = await store().listUsers();
       const managers = managerEmails(users);
-      return users.filter((u) => wanted.has(u.email)).map((u) => toPerson(u, managers));
+      const found = users.filter((u) => wanted.has(u.email)).map((u) => toPerson(u, managers));
+      const have = new Set(found.map((p) => p.email));
+      return { found, notFound: [...wanted].filter((email) => !have.has(email)) };
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { DirectoryPerson, DirectorySource } from '../../core/ports/directory.js';
+import type { DirectoryPerson, DirectorySource, PeopleAnswer } from '../../core/ports/directory.js';
 import { DirectoryError, type FetchLike, fetchJson } from '../errors.js';
 
 export interface SlackDirectoryConfig {
@@ -16,6 +16,8 @@ interface SlackUser {
   tz?: string;
   profile?: { email?: string; real_name?: string; display_name?: string; title?: string };
 }
+
+const MAX_PAGES = 500;
 
 const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired']);
 
@@ -57,17 +59,23 @@ export function createSlackDirectory(config: SlackDirectoryConfig): DirectorySou
     };
   };
 
-  /** Every workspace member, by id (one users.list call per 200 people, rather than one users.info per member). */
+  /**
+   * Every workspace member, by id (one users.list call per 200 people, rather than one users.info per member).
+   * Only a listing read to its last page counts: a page without a member list, or more pages than any
+   * workspace has, throws (a partial listing must never look like people leaving a group).
+   */
   async function allUsers(): Promise<Map<string, SlackUser>> {
     const users = new Map<string, SlackUser>();
     let cursor = '';
-    for (let page = 0; page < 500; page += 1) {
+    for (let page = 0; page < MAX_PAGES; page += 1) {
       const answer = await call('users.list', { limit: '200', ...(cursor ? { cursor } : {}) });
-      for (const member of (answer.members as SlackUser[] | undefined) ?? []) users.set(member.id, member);
+      if (!Array.isArray(answer.members))
+        throw new DirectoryError('directory_bad_response', 'Slack users.list: a page without a member list');
+      for (const member of answer.members as SlackUser[]) users.set(member.id, member);
       cursor = String((answer.response_metadata as { next_cursor?: string } | undefined)?.next_cursor ?? '');
-      if (!cursor) break;
+      if (!cursor) return users;
     }
-    return users;
+    throw new DirectoryError('directory_bad_response', `Slack users.list: still more pages after ${MAX_PAGES}; the listing is incomplete`);
   }
 
   return {
@@ -94,13 +102,18 @@ export function createSlackDirectory(config: SlackDirectoryConfig): DirectorySou
       return result;
     },
     async fetchPeople(emails) {
-      const people: DirectoryPerson[] = [];
+      const result: PeopleAnswer = { found: [], notFound: [] };
       for (const email of emails) {
         const answer = await call('users.lookupByEmail', { email });
+        // Slack's explicit "no such person" (gone from the workspace); any other failure has thrown already.
+        if (answer.ok !== true) {
+          result.notFound.push(email.toLowerCase());
+          continue;
+        }
         const person = answer.user ? toPerson(answer.user as SlackUser) : undefined;
-        if (person) people.push(person);
+        if (person) result.found.push(person);
       }
-      return people;
+      return result;
     },
   };
 }
