@@ -69,6 +69,9 @@ export async function reconcile(
       managed = await provider.list(listInput);
     } catch (error) {
       report.errors.push({ resource: name, error: describeError(error) });
+      // The target cannot be read, but Keycard's own failing revokes are known without it: still drift.
+      for (const request of await deps.store.listRequests({ resource: name, statuses: ['revoke_failed'] }))
+        report.orphans.push(revokeFailedItem(name, request));
       continue;
     }
     report.resources += 1;
@@ -109,16 +112,7 @@ export async function reconcile(
     }
     for (const request of live) {
       if (request.status === 'revoke_failed') {
-        // Keycard's own revoke keeps failing (it retries by itself): access may be live, so it is drift.
-        report.orphans.push({
-          resource: name,
-          grantId: `KC-${request.number}`,
-          principal: request.requester,
-          known: 'revoke_failed',
-          reason: 'revoke_failed',
-          action: 'retrying',
-          ...(request.lastError ? { error: request.lastError } : {}),
-        });
+        report.orphans.push(revokeFailedItem(name, request));
         continue;
       }
       if (request.status !== 'active' || isPilot(request) || atTarget.has(request.number)) continue;
@@ -136,6 +130,19 @@ export async function reconcile(
   }
   if (!dryRun) await alertFindings(deps, fresh.drift, report.missing, fresh.standing);
   return report;
+}
+
+/** Keycard's own revoke keeps failing (it retries by itself): access may be live, so it is drift. */
+function revokeFailedItem(resource: string, request: AccessRequest): DriftItem {
+  return {
+    resource,
+    grantId: `KC-${request.number}`,
+    principal: request.requester,
+    known: 'revoke_failed',
+    reason: 'revoke_failed',
+    action: 'retrying',
+    ...(request.lastError ? { error: request.lastError } : {}),
+  };
 }
 
 function driftKey(item: DriftItem): string {
