@@ -44,16 +44,22 @@ export async function reconcile(
   const report: ReconcileReport = { at: now, dryRun, mode, resources: 0, orphans: [], missing: [], standing: [], errors: [] };
   const names = Object.keys(policy.resources).filter((name) => !options.resource || name === options.resource);
   const fresh: { drift: DriftItem[]; standing: ReconcileReport['standing'] } = { drift: [], standing: [] };
+  // A target that cannot be read is an error, but Keycard's own failing revokes are known without it: still drift.
+  const unreadable = async (name: string, error: string) => {
+    report.errors.push({ resource: name, error });
+    for (const request of await deps.store.listRequests({ resource: name, statuses: ['revoke_failed'] }))
+      report.orphans.push(revokeFailedItem(name, request));
+  };
   for (const name of names) {
     const resource = resolveResource(policy, name)!;
     const provider = deps.providers.get(resource.provider);
     if (!provider) {
-      report.errors.push({ resource: name, error: `no provider "${resource.provider}" is installed` });
+      await unreadable(name, `no provider "${resource.provider}" is installed`);
       continue;
     }
     const connection = resource.connection ? deps.resolveSecret(resource.connection) : undefined;
     if (resource.connection && !connection) {
-      report.errors.push({ resource: name, error: `${resource.connection} is not set` });
+      await unreadable(name, `${resource.connection} is not set`);
       continue;
     }
     const listInput = {
@@ -68,10 +74,7 @@ export async function reconcile(
     try {
       managed = await provider.list(listInput);
     } catch (error) {
-      report.errors.push({ resource: name, error: describeError(error) });
-      // The target cannot be read, but Keycard's own failing revokes are known without it: still drift.
-      for (const request of await deps.store.listRequests({ resource: name, statuses: ['revoke_failed'] }))
-        report.orphans.push(revokeFailedItem(name, request));
+      await unreadable(name, describeError(error));
       continue;
     }
     report.resources += 1;
