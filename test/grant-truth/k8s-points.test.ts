@@ -164,6 +164,34 @@ describe('kubernetes grant truth: merge, forged labels, standing access, revoke 
     expect((await reconcile(h.deps, h.clock.advance(1_000))).orphans).toEqual([]);
   }, 120_000);
 
+  it('a ServiceAccount-token grant cannot be extended: the extension is refused and the holder told to get a fresh token', async () => {
+    const policy = makePolicy({
+      resources: {
+        ...basePolicyInput.resources,
+        'prod-k8s': {
+          provider: 'kubernetes',
+          sensitivity: 'high',
+          levels: { read: { clusterRole: 'view', serviceAccountToken: true } },
+          minDuration: '10s',
+          maxDuration: '4h',
+          config,
+        },
+      },
+    });
+    h = await createHarness('pglite', { policy, providers: { kubernetes: k8s }, start: new Date() });
+    await run('alice@example.com', '/access prod-k8s 30m read checking pods INC-7');
+    const grant = await approve(1);
+    expect(grant.status).toBe('active');
+    await run('alice@example.com', 'extend KC-1 30m more');
+    const ext = await approve(2);
+    expect(ext.status).toBe('failed');
+    expect(ext.lastError).toContain('release it and request access again for a fresh token');
+    expect((await h.deps.store.getRequestByNumber(1))?.expiresAt?.getTime()).toBe(grant.expiresAt?.getTime());
+    const told = h.chat.dms('alice@example.com', 'failed');
+    expect(told).toHaveLength(1);
+    expect(cluster.requests.filter((r) => r.method === 'PUT')).toEqual([]);
+  });
+
   it('without Keycard’s token the pass says it could not check the cluster, never "No drift", and marks nothing lost', async () => {
     await grantActive();
     delete env.KC_TEST_K8S_TOKEN;

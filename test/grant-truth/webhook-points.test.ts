@@ -28,6 +28,8 @@ function receiverFetch() {
     grants: new Map<string, Held>(),
     standing: [] as Array<{ level: string; principal: string; via: string; kind?: 'user' | 'group' }>,
     down: false,
+    /** Answer extend with 501, as a receiver that does not implement it. */
+    noExtend: false,
     calls: [] as Array<{ action: string; grantId?: string; expiresAt?: string }>,
   };
   const reply = (status: number, body?: unknown) => new Response(body === undefined ? null : JSON.stringify(body), { status });
@@ -65,6 +67,7 @@ function receiverFetch() {
         });
       }
       case 'extend': {
+        if (state.noExtend) return reply(501, { error: 'extend is not implemented' });
         const held = state.grants.get(String(grantId));
         if (!held) return reply(404, { error: 'no such grant' });
         held.expiresAt = String(body.expiresAt);
@@ -142,6 +145,19 @@ describe('webhook grant truth: merge, forged entries, standing access, revoke he
       { action: 'extend', grantId: 'KC-1', expiresAt: merged.toISOString() },
     ]);
     expect(state.grants.get('KC-1')?.expiresAt).toBe(merged.toISOString());
+  });
+
+  it('a receiver that does not implement extend (501) makes Keycard refuse the extension; the expiry stays', async () => {
+    const { state } = await setUp();
+    state.noExtend = true;
+    const before = (await h.deps.store.getRequestByNumber(1))!.expiresAt!;
+    await run('alice@example.com', 'extend KC-1 30m more');
+    const ext = await approve(2);
+    expect(ext.status).toBe('failed');
+    expect(ext.lastError).toContain('does not implement extend (answered 501)');
+    expect((await h.deps.store.getRequestByNumber(1))!.expiresAt?.getTime()).toBe(before.getTime());
+    expect(state.grants.get('KC-1')?.expiresAt).toBe(before.toISOString());
+    expect(h.chat.dms('alice@example.com', 'failed')).toHaveLength(1);
   });
 
   it('a forged entry naming a live grant is drift, an unknown id is drift, standing access is reported once', async () => {
