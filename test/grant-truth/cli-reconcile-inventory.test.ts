@@ -119,6 +119,17 @@ describe.skipIf(!hasTestPostgres())('keycard reconcile and keycard inventory sho
     );
     expect(inventory.text).not.toContain('No drift');
 
+    const json = await cli(['inventory', '--resource', res, '--json']);
+    expect(json.code).toBe(3);
+    const parsed = JSON.parse(json.text) as { unaccounted: { check: { orphans: Array<{ reason: string }>; missing: unknown[] } } };
+    expect(parsed.unaccounted.check.orphans.map((o) => o.reason).sort()).toEqual([
+      'label_mismatch',
+      'no_live_grant',
+      'revoke_failed',
+      'unlabelled',
+    ]);
+    expect(parsed.unaccounted.check.missing).toHaveLength(1);
+
     const reconcile = await cli(['reconcile', '--resource', res]);
     expect(reconcile.code).toBe(3);
     for (const line of [
