@@ -216,6 +216,9 @@ describe('aws-sso grant truth', () => {
     }
     expect(healedAfterMs).toBeGreaterThan(0);
     expect(healedAfterMs).toBeLessThanOrEqual(h.deps.policy().revocation.maxBackoff);
+    console.info(
+      `aws-sso: revoke healed ${healedAfterMs / 1000} s (simulated) after the target came back; ${(await h.deps.store.getRequestByNumber(1))?.attempts} attempts`,
+    );
     expect(fake.assignments.has(assignmentKey(ACCOUNT, READ_PS, 'USER', ALICE))).toBe(false);
     expect(state.dump()[AWS_SSO_NAMESPACE]?.['KC-1']).toBeUndefined();
     const audit = (await h.deps.store.readAudit({})).filter((e) => e.requestId === grant.id).map((e) => e.action);

@@ -160,6 +160,9 @@ describe('kubernetes grant truth: merge, forged labels, standing access, revoke 
     }
     expect(healedAfterMs).toBeGreaterThan(0);
     expect(healedAfterMs).toBeLessThanOrEqual(h.deps.policy().revocation.maxBackoff);
+    console.info(
+      `kubernetes: revoke healed ${healedAfterMs / 1000} s (simulated) after the target came back; ${(await h.deps.store.getRequestByNumber(1))?.attempts} attempts`,
+    );
     expect(cluster.get('rolebindings', 'keycard-kc-1', 'payments')).toBeUndefined();
     expect((await reconcile(h.deps, h.clock.advance(1_000))).orphans).toEqual([]);
   }, 120_000);

@@ -324,8 +324,10 @@ reconcile: { every: 5s, unknown: report }
       if (Date.parse(scheduled) - Date.now() < 15_000) throw new Error(`next automatic retry too close (attempt ${g.attempts})`);
     }, 150_000);
     await fx.query(`ALTER ROLE ${fx.admin} CREATEROLE`);
+    const clickedAt = Date.now();
     await click(dave, alert, 'Retry');
     await eventually(async () => expect((await grant(1))?.status).toBe('revoked'), 60_000);
+    console.info(`Retry now: revoked ${Date.now() - clickedAt} ms after the click (real time, ${(await grant(1))?.attempts} attempts)`);
     expect(await rolValidUntil(role)).toBeUndefined();
     const retried = await db.query<{ actor: string }>(
       `SELECT actor FROM audit_events WHERE action = 'grant.revoke_retry_requested' AND details->>'ref' = 'KC-1'`,

@@ -236,6 +236,9 @@ describe('webhook grant truth: merge, forged entries, standing access, revoke he
     }
     expect(healedAfterMs).toBeGreaterThan(0);
     expect(healedAfterMs).toBeLessThanOrEqual(h.deps.policy().revocation.maxBackoff);
+    console.info(
+      `webhook: revoke healed ${healedAfterMs / 1000} s (simulated) after the target came back; ${(await h.deps.store.getRequestByNumber(1))?.attempts} attempts`,
+    );
     expect(state.grants.has('KC-1')).toBe(false);
     expect((await reconcile(h.deps, h.clock.advance(1_000))).orphans).toEqual([]);
   }, 120_000);
