@@ -143,6 +143,8 @@ describe('aws-sso grant truth', () => {
       },
     ]);
     expect(first.missing).toEqual([]);
+    // One assignment per page: only following NextToken finds them all.
+    expect(fake.callsOf('ListAccountAssignments').some((c) => typeof c.body.NextToken === 'string')).toBe(true);
     expect(first.standing.map((s) => [s.principal, s.isNew]).sort()).toEqual([
       [OPS_GROUP, true],
       [EVE, true],
