@@ -1,6 +1,7 @@
 import { type InventoryEntry, type ResourceInventory, takeInventory } from '../core/rollout/inventory.js';
 import { checkFlags, flagString, type ParsedArgs } from './args.js';
 import { withContext } from './context.js';
+import { accountFor, accountingText } from './inventory-accounting.js';
 import type { CliIo } from './io.js';
 
 export const INVENTORY_USAGE = `Usage:
@@ -10,7 +11,11 @@ Asks each resource's provider who can reach it today outside Keycard (standing a
 roles in the level's group role or holding privileges on its objects, Kubernetes bindings to the level's
 role, AWS account assignments of its permission set, or a webhook's inventory answer. For each standing
 principal it shows how they got access and when they last requested the resource through Keycard.
-Read-only: nothing is changed at any target or in Keycard. Exit code 1 when a provider could not be read.`;
+Then it lists what Keycard cannot account for, from a dry-run reconcile: drift at the targets (objects
+that look like Keycard's without a live grant, forged labels, grants whose revoke keeps failing), live
+grants whose credential is gone, and grants already marked lost.
+Read-only: nothing is changed at any target or in Keycard. Exit code 1 when a provider could not be read,
+3 when drift or a live grant without its credential is found.`;
 
 export async function inventoryCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   if (args.flags.has('help')) {
@@ -27,9 +32,13 @@ export async function inventoryCommand(io: CliIo, args: ParsedArgs): Promise<num
         return 2;
       }
       const report = await takeInventory(deps, resource === undefined ? {} : { resource });
-      if (args.flags.has('json')) io.out(JSON.stringify({ at: deps.clock.now(), resources: report }, null, 2));
-      else for (const line of inventoryText(report)) io.out(line);
-      return report.some((r) => r.status === 'error' || r.status === 'no_secret') ? 1 : 0;
+      const accounting = await accountFor(deps, resource);
+      if (args.flags.has('json')) io.out(JSON.stringify({ at: deps.clock.now(), resources: report, unaccounted: accounting }, null, 2));
+      else for (const line of [...inventoryText(report), ...accountingText(accounting)]) io.out(line);
+      if (report.some((r) => r.status === 'error' || r.status === 'no_secret') || accounting.check.errors.length > 0) return 1;
+      const { orphans, missing } = accounting.check;
+      // Grants already marked lost are listed but were reported when found; they do not fail the command again.
+      return orphans.length + missing.length > 0 ? 3 : 0;
     },
     { readOnly: true },
   );

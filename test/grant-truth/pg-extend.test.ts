@@ -10,7 +10,7 @@ const APPROVERS = ['carol@example.com', 'dave@example.com', 'bob@example.com'];
 /**
  * Extensions and overlap merges reach the real target: after either, the login role's VALID UNTIL is
  * Keycard's new expiry. (The local test server trusts 127.0.0.1 logins, so password authentication, which
- * is where Postgres enforces VALID UNTIL, cannot be exercised here: the catalog value is what is checked.)
+ * is where Postgres enforces VALID UNTIL, is exercised in pg-password-login.test.ts on a private server.)
  */
 describe.skipIf(!hasTestPostgres())('extend and merge move VALID UNTIL on a real Postgres target', () => {
   let h: PgHarness;

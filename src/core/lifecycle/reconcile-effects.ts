@@ -7,9 +7,16 @@ import type { DriftItem, LostItem, StandingItem } from './reconcile-types.js';
 /** Where "already alerted" findings are remembered, so each is alerted (and audited when only reported) once. */
 const SEEN = 'reconcile:seen';
 
-/** True the first time `key` is seen (and remembers it). */
+/** How long the one-shot claim of a new finding is kept; by then the finding is remembered under SEEN. */
+const SEEN_CLAIM_MS = 3_600_000;
+
+/**
+ * True the first time `key` is seen (and remembers it). Atomic across replicas: of two passes that meet a new
+ * finding at the same moment (a pass outliving its lease), only the one that claims it first alerts.
+ */
 export async function firstSighting(deps: CoreDeps, key: string, now: Date): Promise<boolean> {
   if (await deps.store.state.get(SEEN, key)) return false;
+  if (!(await deps.store.state.acquireLease(`${SEEN}|${key}`, deps.ids.uuid(), now, SEEN_CLAIM_MS))) return false;
   await deps.store.state.put(SEEN, key, { at: now.toISOString() });
   return true;
 }

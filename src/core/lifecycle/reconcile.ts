@@ -44,16 +44,22 @@ export async function reconcile(
   const report: ReconcileReport = { at: now, dryRun, mode, resources: 0, orphans: [], missing: [], standing: [], errors: [] };
   const names = Object.keys(policy.resources).filter((name) => !options.resource || name === options.resource);
   const fresh: { drift: DriftItem[]; standing: ReconcileReport['standing'] } = { drift: [], standing: [] };
+  // A target that cannot be read is an error, but Keycard's own failing revokes are known without it: still drift.
+  const unreadable = async (name: string, error: string) => {
+    report.errors.push({ resource: name, error });
+    for (const request of await deps.store.listRequests({ resource: name, statuses: ['revoke_failed'] }))
+      report.orphans.push(revokeFailedItem(name, request));
+  };
   for (const name of names) {
     const resource = resolveResource(policy, name)!;
     const provider = deps.providers.get(resource.provider);
     if (!provider) {
-      report.errors.push({ resource: name, error: `no provider "${resource.provider}" is installed` });
+      await unreadable(name, `no provider "${resource.provider}" is installed`);
       continue;
     }
     const connection = resource.connection ? deps.resolveSecret(resource.connection) : undefined;
     if (resource.connection && !connection) {
-      report.errors.push({ resource: name, error: `${resource.connection} is not set` });
+      await unreadable(name, `${resource.connection} is not set`);
       continue;
     }
     const listInput = {
@@ -68,7 +74,7 @@ export async function reconcile(
     try {
       managed = await provider.list(listInput);
     } catch (error) {
-      report.errors.push({ resource: name, error: describeError(error) });
+      await unreadable(name, describeError(error));
       continue;
     }
     report.resources += 1;
@@ -109,16 +115,7 @@ export async function reconcile(
     }
     for (const request of live) {
       if (request.status === 'revoke_failed') {
-        // Keycard's own revoke keeps failing (it retries by itself): access may be live, so it is drift.
-        report.orphans.push({
-          resource: name,
-          grantId: `KC-${request.number}`,
-          principal: request.requester,
-          known: 'revoke_failed',
-          reason: 'revoke_failed',
-          action: 'retrying',
-          ...(request.lastError ? { error: request.lastError } : {}),
-        });
+        report.orphans.push(revokeFailedItem(name, request));
         continue;
       }
       if (request.status !== 'active' || isPilot(request) || atTarget.has(request.number)) continue;
@@ -136,6 +133,19 @@ export async function reconcile(
   }
   if (!dryRun) await alertFindings(deps, fresh.drift, report.missing, fresh.standing);
   return report;
+}
+
+/** Keycard's own revoke keeps failing (it retries by itself): access may be live, so it is drift. */
+function revokeFailedItem(resource: string, request: AccessRequest): DriftItem {
+  return {
+    resource,
+    grantId: `KC-${request.number}`,
+    principal: request.requester,
+    known: 'revoke_failed',
+    reason: 'revoke_failed',
+    action: 'retrying',
+    ...(request.lastError ? { error: request.lastError } : {}),
+  };
 }
 
 function driftKey(item: DriftItem): string {
