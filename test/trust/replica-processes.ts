@@ -50,6 +50,8 @@ export async function startReplicaWorld(databaseUrl: string) {
     MICROSOFT_APP_TYPE: 'MultiTenant',
     MICROSOFT_APP_TENANT_ID: TENANT,
     KEYCARD_TEST_BOT_FRAMEWORK_JWK: signer.publicJwk,
+    // Each checkpoint (every minute and at stop) also leaves a line in the alerts channel.
+    KEYCARD_AUDIT_CHECKPOINT_ALERTS: 'true',
     LOG_LEVEL: 'info',
   });
   let replicas = 0;

@@ -241,6 +241,14 @@ describe.skipIf(!hasTestPostgres())('exactly once across two Keycard processes a
     await settle();
     const before = await effects();
     await a.stop();
+    // The graceful stop wrote a checkpoint, and its line reached the alerts channel (once for its head).
+    const checkpointLines = () =>
+      world.api.calls
+        .filter((c) => c.method === 'chat.postMessage' && c.args.channel === SLACK_CHANNELS.alerts)
+        .map((c) => String(c.args.text))
+        .filter((text) => text.startsWith('Audit checkpoint #'));
+    expect(checkpointLines()).toHaveLength(1);
+    expect(checkpointLines()[0]).toMatch(/^Audit checkpoint #\d+ [0-9a-f]{16} \(key k-[0-9a-f]+\)$/);
     const restarted = await world.spawnReplica();
     const answers: Record<string, number> = {};
     for (const replay of replays) {
