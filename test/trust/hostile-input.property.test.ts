@@ -59,10 +59,20 @@ describe('hostile input, property-based (fast-check)', () => {
     await fc.assert(
       fc.asyncProperty(
         hostileText,
-        fc.constantFrom('', '/access demo-db 15m read ', 'approve KC-1 ', 'deny KC-2 ', 'extend KC-1 '),
-        async (hostile, prefix) => {
+        fc.constantFrom(
+          '',
+          '/access demo-db 15m read ',
+          '/access demo-db 1h write ',
+          '/access demo-db 30m admin ',
+          'approve KC-1 ',
+          'deny KC-2 ',
+          'extend KC-1 ',
+        ),
+        // Several requesters, so requests keep being stored (one pending request per person, resource and level).
+        fc.constantFrom('alice@example.com', 'bob@example.com', 'erin@example.com', 'carol@example.com', 'dave@example.com'),
+        async (hostile, prefix, actor) => {
           const reply = await handleCommand(f.deps, {
-            actor: 'alice@example.com',
+            actor,
             text: `${prefix}${hostile}`,
             origin: { platform: 'console' },
           });
@@ -212,10 +222,9 @@ describe('hostile input on the Teams request form, property-based (fast-check)',
             // Clients without Universal Actions send the card's data as a message value.
             submits += 1;
             const replies = await t.deliver(activityFrom(who, { type: 'message', value: { kc: 'submitRequest', ...data } }));
-            for (const text of shownTexts(replies)) {
-              expect(text).not.toMatch(DANGEROUS);
-              expect(text).not.toMatch(MARKDOWN_LINK);
-            }
+            for (const text of shownTexts(replies)) expect(text).not.toMatch(DANGEROUS);
+            // Markdown is rendered on cards; a reply's summary and plain-text messages (textFormat plain) are not.
+            for (const text of shownTexts(replies.map((r) => r.attachments))) expect(text).not.toMatch(MARKDOWN_LINK);
             return;
           }
           const body = invokeBody(await t.deliver(invoke(who, 'submitRequest', data, 'personal')));
