@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { readCheckpointAlerts } from '../config/checkpoint-alerts-env.js';
 import type { KeycardConfig } from '../config/env.js';
 import type { Keycard } from '../main.js';
 import { type CheckpointSinks, type CheckpointWriter, startCheckpoints } from '../store/audit-checkpoints.js';
+import { createCheckpointAlerts } from './checkpoint-alerts.js';
 
 export const CHECKPOINT_FILE = 'audit-checkpoints.jsonl';
 
@@ -33,6 +35,20 @@ export function startAuditCheckpoints(
     return undefined;
   }
   if (sinks.file) mkdirSync(dirname(sinks.file), { recursive: true });
-  keycard.log.info({ file: sinks.file ?? null, webhook: sinks.url ? 'set' : null }, 'audit checkpoints on');
-  return startCheckpoints({ store: keycard.store, key: keycard.auditKeys.current, sinks, clock: keycard.deps.clock, log: keycard.log });
+  // Validated by readConfig at start; a value that got here is true or false.
+  const alerts = readCheckpointAlerts(env);
+  const alertLines = alerts.ok && alerts.on;
+  if (alertLines && !keycard.deps.policy().alerts.channel) {
+    keycard.log.warn(
+      'KEYCARD_AUDIT_CHECKPOINT_ALERTS is on but the policy has no alerts.channel: checkpoint lines go nowhere until one is set',
+    );
+  }
+  keycard.log.info({ file: sinks.file ?? null, webhook: sinks.url ? 'set' : null, alertsChannel: alertLines }, 'audit checkpoints on');
+  return startCheckpoints({
+    store: keycard.store,
+    key: keycard.auditKeys.current,
+    sinks: { ...sinks, ...(alertLines ? { alert: createCheckpointAlerts(keycard.deps) } : {}) },
+    clock: keycard.deps.clock,
+    log: keycard.log,
+  });
 }

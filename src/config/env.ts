@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { findBundledPolicy, MODULE_DIR } from './bundled-policy.js';
 import { readSlackEnv, readTeamsEnv, type SlackConfig, type TeamsConfig } from './chat-env.js';
+import { readCheckpointAlerts } from './checkpoint-alerts-env.js';
 import { type DirectoryConfig, readDirectoryEnv } from './directory-env.js';
 import type { Env } from './load-dot-env.js';
 
@@ -149,6 +150,8 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
   const teams = readTeamsEnv(vars);
   const directory = readDirectoryEnv(vars);
   errors.push(...slack.errors, ...teams.errors, ...directory.errors);
+  const checkpointAlerts = readCheckpointAlerts(vars);
+  if (!checkpointAlerts.ok) errors.push(checkpointAlerts.message);
   warnings.push(...slack.warnings, ...teams.warnings, ...directory.warnings);
 
   let policy: { path: string; source: PolicySource } | undefined;

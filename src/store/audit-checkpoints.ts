@@ -58,6 +58,8 @@ export interface CheckpointSinks {
   file?: string;
   /** POSTs each checkpoint as JSON (an object store gateway, a SIEM, another team's service). */
   url?: string;
+  /** Also tells people (a line in the alerts channel); its failure is logged and does not fail the checkpoint. */
+  alert?: (checkpoint: Checkpoint) => Promise<void>;
 }
 
 export interface CheckpointWriter {
@@ -93,6 +95,12 @@ export function startCheckpoints(options: {
       });
       if (!response.ok) throw new Error(`checkpoint webhook answered ${response.status}`);
     }
+    await options.sinks.alert?.(checkpoint).catch((error: unknown) => {
+      options.log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'posting an audit checkpoint line to the alerts channel failed',
+      );
+    });
   };
   const write = async (): Promise<Checkpoint | undefined> => {
     const head = await options.store.auditHead();

@@ -10,34 +10,7 @@ import { createActivityRoutes } from '../../src/monitor/index.js';
 import { fakeProviderSchemas, validPolicy } from '../config/fixtures.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { SECRET, signedHeaders } from '../monitor-sources/serve-routes.js';
-
-/** Pieces attackers put in text: Slack control sequences, markdown links, SQL, NUL, lone surrogates, bidi and C0/C1 controls. */
-const PIECES = [
-  '<!channel>',
-  '<!here|x>',
-  '<@U0ADMIN>',
-  '<https://evil.example|click>',
-  '[click](https://evil.example)',
-  "'; DROP TABLE access_requests; --",
-  'DELETE FROM orders /* <!channel> */',
-  '\u0000',
-  '\uD800',
-  '\uDFFF',
-  '\u202E',
-  '\u2066',
-  '\u200F',
-  '\u0007',
-  '\u001B[31m',
-  '\u0085',
-  '&amp;',
-  '%00',
-  '\\u0000',
-  'KC-1',
-  '--break-glass',
-  '\n\r\t',
-  '𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
-  'a'.repeat(3000),
-];
+import { PIECES } from './hostile-pieces.js';
 
 /** A small seeded generator (no dependency): the same inputs every run, so a failure reproduces. */
 function generator(seed: number) {

@@ -4,6 +4,7 @@ import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import type { ChatPort } from '../../core/ports/chat.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import type { RequestOrigin } from '../../core/types.js';
+import { neutraliseControls } from '../../core/views/safe-text.js';
 import { actionOfInvoke } from './action-data.js';
 import { type ActionOutcome, interimOutcome, runAction } from './actions.js';
 import { channelDataOf, referenceOf, submittedAction, tenantOf } from './activity.js';
@@ -183,12 +184,13 @@ export class KeycardTeamsBot extends TeamsActivityHandler {
 /** Answers an Action.Submit: replaces the clicked card when Teams says which it was, otherwise replies. */
 async function replyWithOutcome(context: TurnContext, outcome: ActionOutcome): Promise<void> {
   if (outcome.kind === 'message') {
-    await context.sendActivity({ type: 'message', text: outcome.text, textFormat: 'plain' });
+    // Plain text, so no markdown; outside text in it (a reason, a resource name) still has its controls made visible.
+    await context.sendActivity({ type: 'message', text: neutraliseControls(outcome.text), textFormat: 'plain' });
     return;
   }
   const activity = {
     type: 'message',
-    summary: outcome.text,
+    summary: neutraliseControls(outcome.text),
     attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: outcome.card }],
   };
   const replyTo = context.activity.replyToId;

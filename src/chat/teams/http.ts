@@ -77,7 +77,7 @@ export interface MessagesRouteOptions {
   isServing: () => boolean;
   /** Claims the activity's id in the shared inbound-event table; false for a redelivery seen by any replica. */
   admit: (activity: Activity) => Promise<boolean>;
-  /** Audits an authenticated activity from a tenant other than the configured one. */
+  /** Audits an authenticated activity from a tenant other than the configured one (once per activity id, see `admit`). */
   refuseTenant: (activity: Activity, tenant: string | undefined) => Promise<void>;
 }
 
@@ -119,8 +119,10 @@ export function createMessagesRoute(options: MessagesRouteOptions) {
     }
     const tenant = tenantOf(activity);
     if (options.tenantId && tenant !== options.tenantId) {
-      options.log.warn({ tenant }, 'teams request from another tenant refused');
-      await options.refuseTenant(activity, tenant).catch(() => undefined);
+      // Refused on every delivery, audited once: a redelivery or a replay to another replica claims the same key.
+      const first = await options.admit(activity).catch(() => true);
+      options.log.warn({ tenant, first }, 'teams request from another tenant refused');
+      if (first) await options.refuseTenant(activity, tenant).catch(() => undefined);
       return send(res, 403, { error: 'tenant not allowed' });
     }
     try {

@@ -1,5 +1,6 @@
 import type { InvokeResponse } from 'botbuilder';
 import type { Logger } from '../../core/ports/runtime.js';
+import { neutraliseControls } from '../../core/views/safe-text.js';
 import type { ActionOutcome } from './actions.js';
 import { CARD_CONTENT_TYPE } from './cards/adaptive.js';
 
@@ -12,7 +13,7 @@ export function toInvokeResponse(outcome: ActionOutcome): InvokeResponse {
   const body =
     outcome.kind === 'card'
       ? { statusCode: 200, type: CARD_CONTENT_TYPE, value: outcome.card }
-      : { statusCode: 200, type: MESSAGE_TYPE, value: outcome.text };
+      : { statusCode: 200, type: MESSAGE_TYPE, value: neutraliseControls(outcome.text) };
   return { status: 200, body };
 }
 

@@ -3,7 +3,7 @@ import { isMember, resolveResource } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
 import { findIncidentKey } from '../risk/incident.js';
 import type { AccessRequest, RequestKind, RequestOrigin } from '../types.js';
-import { MAX_REASON_LENGTH, unstorableText } from '../views/safe-text.js';
+import { MAX_REASON_LENGTH, quoteInput, unstorableText } from '../views/safe-text.js';
 import { activate } from './activate.js';
 import { announceBreakGlass } from './break-glass.js';
 import type { CoreDeps } from './deps.js';
@@ -39,7 +39,7 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
   if (input.reason.length > MAX_REASON_LENGTH)
     return refuse('reason_too_long', `The reason is ${input.reason.length} characters; keep it under ${MAX_REASON_LENGTH}.`);
   const resource = resolveResource(policy, input.resource);
-  if (!resource) return refuse('unknown_resource', `Unknown resource "${input.resource}".`);
+  if (!resource) return refuse('unknown_resource', `Unknown resource ${quoteInput(input.resource)}.`);
   if (resource.requesters && !resource.requesters.some((group) => isMember(policy, group, requester))) {
     return refuse('not_a_requester', `${resource.name} may only be requested by members of ${resource.requesters.join(', ')}.`);
   }

@@ -13,6 +13,12 @@ export function neutraliseControls(text: string): string {
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
+/** Outside input quoted back in an error message: controls made visible, cut to `max` characters (an error must not carry an attack or a paste). */
+export function quoteInput(text: string, max = 60): string {
+  const shown = text.length > max ? `${text.slice(0, max)}…` : text;
+  return `"${neutraliseControls(shown)}"`;
+}
+
 /** Why a piece of outside text cannot be stored: a NUL byte or invalid UTF-16 (lone surrogates); undefined when fine. */
 export function unstorableText(text: string): string | undefined {
   if (text.includes(String.fromCharCode(0))) return 'contains a NUL character, which cannot be stored';

@@ -2,6 +2,7 @@ import { parseDuration } from '../../../core/duration.js';
 import { checkDuration } from '../../../core/lifecycle/plan.js';
 import { resolveResource } from '../../../core/policy/access.js';
 import type { Policy } from '../../../core/policy/schema.js';
+import { quoteInput } from '../../../core/views/safe-text.js';
 import { REQUEST_FIELD } from '../action-ids.js';
 import { MAX_REASON } from '../render/modals.js';
 import { checkedValues, selectedValue, textValue } from './view-state.js';
@@ -25,13 +26,15 @@ export function validateRequestForm(policy: Policy, values: unknown): RequestFor
   const errors: Record<string, string> = {};
   const name = selectedValue(values, REQUEST_FIELD.resource) ?? '';
   const resource = resolveResource(policy, name);
-  if (!resource) errors[REQUEST_FIELD.resource] = name ? `"${name}" is no longer in the policy; pick another.` : 'Pick a resource.';
+  if (!resource)
+    errors[REQUEST_FIELD.resource] = name ? `${quoteInput(name)} is no longer in the policy; pick another.` : 'Pick a resource.';
 
   const durationText = textValue(values, REQUEST_FIELD.duration);
   let durationMs: number | undefined;
   if (durationText) {
     durationMs = parseDuration(durationText);
-    if (durationMs === undefined) errors[REQUEST_FIELD.duration] = `"${durationText}" is not a duration; use e.g. 90s, 30m, 1h30m, 2h.`;
+    if (durationMs === undefined)
+      errors[REQUEST_FIELD.duration] = `${quoteInput(durationText)} is not a duration; use e.g. 90s, 30m, 1h30m, 2h.`;
     else if (resource) {
       const bounds = checkDuration(resource.name, durationMs, resource);
       if (!bounds.ok) errors[REQUEST_FIELD.duration] = bounds.message;
@@ -40,7 +43,7 @@ export function validateRequestForm(policy: Policy, values: unknown): RequestFor
 
   const level = selectedValue(values, REQUEST_FIELD.level);
   if (level && resource && !resource.levelNames.includes(level)) {
-    errors[REQUEST_FIELD.level] = `${resource.name} has no "${level}" level (levels: ${resource.levelNames.join(', ')}).`;
+    errors[REQUEST_FIELD.level] = `${resource.name} has no ${quoteInput(level)} level (levels: ${resource.levelNames.join(', ')}).`;
   }
 
   const reason = textValue(values, REQUEST_FIELD.reason);

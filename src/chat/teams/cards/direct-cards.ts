@@ -110,7 +110,8 @@ export function alertCard(alert: ChannelAlert): AdaptiveCard {
 
 /** Plain text shown as a card: command replies, help, errors. One TextBlock per line keeps the layout. */
 export function textCard(value: string, style?: 'attention' | 'good'): AdaptiveCard {
-  const all = value.split('\n').map((line) => truncate(line, 1000));
+  // Replies carry outside text (reasons, resource names): controls made visible, no markdown link from it.
+  const all = value.split('\n').map((line) => truncate(inline(line), 1000));
   // A long `list` must not push the card over Teams' size limit; the rest stays reachable with `status`.
   const lines = all.length > MAX_LINES ? [...all.slice(0, MAX_LINES), `… and ${all.length - MAX_LINES} more lines`] : all;
   const body = lines.map((line, i) =>

@@ -1,6 +1,7 @@
 import { parseDuration } from '../../../core/duration.js';
 import type { Policy } from '../../../core/policy/schema.js';
-import { type AdaptiveCard, type CardElement, card, execute, text, truncate } from './adaptive.js';
+import { quoteInput } from '../../../core/views/safe-text.js';
+import { type AdaptiveCard, type CardElement, card, execute, inline, text, truncate } from './adaptive.js';
 
 /** What the form sends back (Action.Execute merges inputs into the action data). */
 export interface FormValues {
@@ -27,7 +28,7 @@ const MAX_REASON = 1000;
 const MAX_CHOICES = 100;
 
 function errorLine(message: string | undefined): CardElement[] {
-  return message ? [text(message, { color: 'Attention', size: 'Small', spacing: 'None' })] : [];
+  return message ? [text(inline(message), { color: 'Attention', size: 'Small', spacing: 'None' })] : [];
 }
 
 /** The form a bare `access` replies with: resource choice set from the policy, duration, level, reason, incident. */
@@ -35,7 +36,7 @@ export function requestForm(policy: Policy, values: FormValues = {}, errors: Fie
   const resources = Object.entries(policy.resources).slice(0, MAX_CHOICES);
   const levels = [...new Set(Object.values(policy.resources).flatMap((r) => Object.keys(r.levels)))];
   const body: CardElement[] = [text('Request temporary access', { weight: 'Bolder', size: 'Medium' })];
-  if (errors.form) body.push(text(errors.form, { color: 'Attention', wrap: true }));
+  if (errors.form) body.push(text(inline(errors.form), { color: 'Attention', wrap: true }));
   body.push(
     {
       type: 'Input.ChoiceSet',
@@ -106,13 +107,13 @@ export function validateForm(policy: Policy, values: FormValues): { ok: true; re
   const errors: FieldErrors = {};
   const resource = values.resource?.toLowerCase() ?? '';
   if (!resource) errors.resource = 'Choose a resource.';
-  else if (!policy.resources[resource]) errors.resource = `Unknown resource "${resource}".`;
+  else if (!policy.resources[resource]) errors.resource = `Unknown resource ${quoteInput(resource)}.`;
   const durationMs = values.duration ? parseDuration(values.duration) : undefined;
   if (values.duration && durationMs === undefined)
-    errors.duration = `"${values.duration}" is not a duration (use e.g. 90s, 30m, 1h30m, 2h).`;
+    errors.duration = `${quoteInput(values.duration)} is not a duration (use e.g. 90s, 30m, 1h30m, 2h).`;
   const levels = policy.resources[resource] ? Object.keys(policy.resources[resource].levels) : [];
   if (values.level && levels.length > 0 && !levels.includes(values.level)) {
-    errors.level = `${resource} has no "${values.level}" level (levels: ${levels.join(', ')}).`;
+    errors.level = `${resource} has no ${quoteInput(values.level)} level (levels: ${levels.join(', ')}).`;
   }
   const reason = values.reason ?? '';
   if (!reason) errors.reason = 'Say why you need access.';
