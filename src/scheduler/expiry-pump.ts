@@ -8,7 +8,8 @@ export interface ExpiryPumpOptions {
   concurrency: number;
   /** Most grants claimed in one transaction. */
   batch: number;
-  /** Chat announcements of ended grants still being delivered before the next revoke waits for them. */
+  /** Chat announcements of ended grants delivered at once, and how many may wait before the next revoke waits for them. */
+  announceConcurrency: number;
   maxAnnouncements: number;
   onError(what: string, error: unknown): void;
 }
@@ -33,15 +34,27 @@ export function createExpiryPump(deps: CoreDeps, options: ExpiryPumpOptions): Ex
   let claiming: Promise<void> | undefined;
   let again = false;
   let stopped = false;
-  // Announcements (card updates, DMs) run beside the revokes: a slow or rate-limited chat platform must
-  // not hold a revoke slot, so it never delays when the next credential ends. Bounded, so a chat outage
-  // slows revocation down rather than piling up work without end.
+  // Announcements (card updates, DMs) run beside the revokes, a few at a time: a slow or rate-limited
+  // chat platform must not hold a revoke slot, and in a burst of expiries the CPU goes to ending
+  // credentials first, telling people second. Bounded, so a chat outage slows revocation down rather
+  // than piling up work without end.
+  const waiting: Array<() => Promise<void>> = [];
   const announcing = new Set<Promise<unknown>>();
+  const startAnnouncements = () => {
+    while (announcing.size < options.announceConcurrency && waiting.length > 0) {
+      const work = waiting.shift()!;
+      const delivery = work().catch((error: unknown) => options.onError('expiry-announce', error));
+      announcing.add(delivery);
+      void delivery.finally(() => {
+        announcing.delete(delivery);
+        startAnnouncements();
+      });
+    }
+  };
   const runAnnounce = async (work: () => Promise<void>) => {
-    while (announcing.size >= options.maxAnnouncements) await Promise.race(announcing);
-    const delivery = work().catch((error: unknown) => options.onError('expiry-announce', error));
-    announcing.add(delivery);
-    void delivery.finally(() => announcing.delete(delivery));
+    while (waiting.length >= options.maxAnnouncements) await Promise.race(announcing);
+    waiting.push(work);
+    startAnnouncements();
   };
 
   // Confirmed revokes wait here for the next batch: one transaction records all that arrived while the
@@ -127,7 +140,10 @@ export function createExpiryPump(deps: CoreDeps, options: ExpiryPumpOptions): Ex
         startRevokes();
         await Promise.allSettled([...running]);
       }
-      await Promise.allSettled([...announcing]);
+      while (announcing.size > 0 || waiting.length > 0) {
+        startAnnouncements();
+        await Promise.allSettled([...announcing]);
+      }
     },
   };
 }

@@ -55,7 +55,8 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
   const pump = createExpiryPump(deps, {
     concurrency: options.revokeConcurrency ?? 16,
     batch: deps.settings.batchSize,
-    maxAnnouncements: 1_000,
+    announceConcurrency: 4,
+    maxAnnouncements: 5_000,
     onError: (what, error) =>
       deps.log.error({ job: what, err: error instanceof Error ? error.message : String(error) }, 'scheduled job failed'),
   });
