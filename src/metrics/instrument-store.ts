@@ -25,6 +25,11 @@ function watchTx(tx: StoreTx, collected: Collected): StoreTx {
     getRequestByNumber: async (number) => seen(await tx.getRequestByNumber(number)),
     lockRequest: async (id) => seen(await tx.lockRequest(id)),
     transition: async (id, from, patch) => seen(await tx.transition(id, from, patch)),
+    transitionMany: async (ids, from, patch) => {
+      const moved = await tx.transitionMany(ids, from, patch);
+      for (const row of moved) seen(row);
+      return moved;
+    },
     update: async (id, patch) => seen(await tx.update(id, patch)),
     claimDue: async (kind, now, limit) => {
       const due = await tx.claimDue(kind, now, limit);

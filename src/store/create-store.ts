@@ -20,6 +20,7 @@ import {
   listRequests,
   nextRequestNumber,
   transition,
+  transitionMany,
   updateRequest,
 } from './request-repository.js';
 import { createStateStore } from './state-store.js';
@@ -106,6 +107,7 @@ function createStoreTx(tx: Database, clock: Clock, auditKey: AuditKey | undefine
     getRequestByNumber: (number) => getRequestByNumber(tx, number),
     lockRequest: (id) => getRequest(tx, id, true),
     transition: (id, from, patch) => transition(tx, id, from, patch, clock.now()),
+    transitionMany: (ids, from, patch) => transitionMany(tx, ids, from, patch, clock.now()),
     update: (id, patch) => updateRequest(tx, id, patch, clock.now()),
     listRequests: (filter) => listRequests(tx, filter),
     findActiveGrant: (requester, resource, level) => findActiveGrant(tx, requester, resource, level),

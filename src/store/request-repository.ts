@@ -63,6 +63,25 @@ export async function transition(
   return row && toAccessRequest(row);
 }
 
+/** `transition` for many rows with one patch, in one statement: the rows that moved, in the order of `ids`. */
+export async function transitionMany(
+  db: Database,
+  ids: readonly string[],
+  from: readonly RequestStatus[],
+  patch: RequestPatch,
+  now: Date,
+): Promise<AccessRequest[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0 || from.length === 0) return [];
+  const rows = await db
+    .update(t)
+    .set({ ...patch, updatedAt: now })
+    .where(and(inArray(t.id, valid), inArray(t.status, [...from])))
+    .returning();
+  const byId = new Map(rows.map((row) => [row.id, toAccessRequest(row)]));
+  return valid.flatMap((id) => byId.get(id) ?? []);
+}
+
 /** Bookkeeping update; a status change here would bypass the conditional transition, so it is refused. */
 export async function updateRequest(db: Database, id: string, patch: RequestPatch, now: Date): Promise<AccessRequest> {
   if (patch.status !== undefined) {

@@ -22,7 +22,7 @@ export async function beginRevoke(
 }
 
 /**
- * `beginRevoke` for many grants in one transaction: each moves by its own conditional update, and their
+ * `beginRevoke` for many grants in one transaction: one conditional update moves them all, and their
  * audit events are appended together at the end, so the chain's lock is held for one statement, not N.
  */
 export async function beginRevokes(
@@ -33,15 +33,12 @@ export async function beginRevokes(
   actor: string,
   now: Date,
 ): Promise<AccessRequest[]> {
-  const rows: AccessRequest[] = [];
-  const events: AuditInput[] = [];
-  for (const request of requests) {
-    const row = await tx.transition(request.id, ['active'], revokingPatch(deps, endReason, actor, now));
-    if (!row) continue;
-    rows.push(row);
-    events.push(revokingAudit(request, endReason, actor, now));
-  }
-  if (events.length > 0) await tx.appendAudits(events);
+  const rows = await tx.transitionMany(
+    requests.map((r) => r.id),
+    ['active'],
+    revokingPatch(deps, endReason, actor, now),
+  );
+  if (rows.length > 0) await tx.appendAudits(rows.map((row) => revokingAudit(row, endReason, actor, now)));
   return rows;
 }
 

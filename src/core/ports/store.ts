@@ -55,6 +55,8 @@ export interface StoreTx {
   lockRequest(id: string): Promise<AccessRequest | undefined>;
   /** Conditional update: applies only when the current status is one of `from`; returns the updated row or undefined. */
   transition(id: string, from: readonly RequestStatus[], patch: RequestPatch): Promise<AccessRequest | undefined>;
+  /** `transition` of many rows with the same patch in one statement; returns the rows that moved, in the order of `ids`. */
+  transitionMany(ids: readonly string[], from: readonly RequestStatus[], patch: RequestPatch): Promise<AccessRequest[]>;
   /** Unconditional update of non-status bookkeeping fields (reminders, notices, attempts); status only moves by `transition`. */
   update(id: string, patch: Omit<RequestPatch, 'status'>): Promise<AccessRequest>;
   listRequests(filter: RequestFilter): Promise<AccessRequest[]>;
