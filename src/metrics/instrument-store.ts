@@ -25,6 +25,11 @@ function watchTx(tx: StoreTx, collected: Collected): StoreTx {
     getRequestByNumber: async (number) => seen(await tx.getRequestByNumber(number)),
     lockRequest: async (id) => seen(await tx.lockRequest(id)),
     transition: async (id, from, patch) => seen(await tx.transition(id, from, patch)),
+    recordEnded: async (ends) => {
+      const moved = await tx.recordEnded(ends);
+      for (const row of moved) seen(row);
+      return moved;
+    },
     transitionMany: async (ids, from, patch) => {
       const moved = await tx.transitionMany(ids, from, patch);
       for (const row of moved) seen(row);

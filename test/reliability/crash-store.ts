@@ -8,14 +8,26 @@ import type { RequestStatus } from '../../src/core/types.js';
  */
 export function crashOnTransitionTo(store: Store, status: RequestStatus): Store {
   let armed = true;
+  const crashOn = (into: RequestStatus | undefined) => {
+    if (armed && into === status) {
+      armed = false;
+      throw new Error(`simulated crash before recording ${status}`);
+    }
+  };
+  // Every way a status moves: one row, many rows with one patch, confirmed ends.
   const wrapTx = (tx: StoreTx): StoreTx => ({
     ...tx,
     async transition(id, from, patch) {
-      if (armed && patch.status === status) {
-        armed = false;
-        throw new Error(`simulated crash before recording ${status}`);
-      }
+      crashOn(patch.status);
       return tx.transition(id, from, patch);
+    },
+    async transitionMany(ids, from, patch) {
+      crashOn(patch.status);
+      return tx.transitionMany(ids, from, patch);
+    },
+    async recordEnded(ends) {
+      for (const end of ends) crashOn(end.status);
+      return tx.recordEnded(ends);
     },
   });
   return new Proxy(store, {

@@ -152,27 +152,22 @@ async function endWithExtensions(
 }
 
 /**
- * Records confirmed revokes in one transaction: each grant moves by its own conditional update (a grant
- * another replica already recorded is skipped), then all their audit events are appended together.
+ * Records confirmed revokes in one transaction: one conditional update per end status (a grant another
+ * replica already recorded is skipped), then all their audit events are appended together.
  * Returns the updated rows in input order (undefined where the grant had already moved on).
  */
 export async function recordRevokedBatch(
   deps: CoreDeps,
   items: ReadonlyArray<{ request: AccessRequest; now: Date }>,
 ): Promise<Array<AccessRequest | undefined>> {
+  const statusOf = (request: AccessRequest) => (request.endReason === 'expired' ? ('expired' as const) : ('revoked' as const));
   return deps.store.transaction(async (tx) => {
-    const rows: Array<AccessRequest | undefined> = [];
+    const moved = await tx.recordEnded(items.map(({ request, now }) => ({ id: request.id, status: statusOf(request), endedAt: now })));
+    const byId = new Map(moved.map((row) => [row.id, row]));
     const events: AuditInput[] = [];
     for (const { request, now } of items) {
-      const status = request.endReason === 'expired' ? 'expired' : 'revoked';
-      const row = await tx.transition(request.id, ['revoking', 'revoke_failed'], {
-        status,
-        endedAt: now,
-        nextAttemptAt: null,
-        lastError: null,
-      });
-      rows.push(row);
-      if (!row) continue;
+      if (!byId.has(request.id)) continue;
+      const status = statusOf(request);
       events.push({
         at: now,
         actor: 'keycard',
@@ -188,7 +183,7 @@ export async function recordRevokedBatch(
       });
     }
     if (events.length > 0) await tx.appendAudits(events);
-    return rows;
+    return items.map(({ request }) => byId.get(request.id));
   });
 }
 

@@ -57,6 +57,8 @@ export interface StoreTx {
   transition(id: string, from: readonly RequestStatus[], patch: RequestPatch): Promise<AccessRequest | undefined>;
   /** `transition` of many rows with the same patch in one statement; returns the rows that moved, in the order of `ids`. */
   transitionMany(ids: readonly string[], from: readonly RequestStatus[], patch: RequestPatch): Promise<AccessRequest[]>;
+  /** Ends revoking/revoke_failed grants their target confirmed (each its own end time) in one statement per status; the rows that moved, in input order. */
+  recordEnded(ends: ReadonlyArray<{ id: string; status: 'expired' | 'revoked'; endedAt: Date }>): Promise<AccessRequest[]>;
   /** Unconditional update of non-status bookkeeping fields (reminders, notices, attempts); status only moves by `transition`. */
   update(id: string, patch: Omit<RequestPatch, 'status'>): Promise<AccessRequest>;
   listRequests(filter: RequestFilter): Promise<AccessRequest[]>;
