@@ -108,8 +108,11 @@ export async function benchRevocationRealClock(options: RealClockOptions): Promi
     const seedSeconds = (performance.now() - seeded) / 1000;
     const end = start + options.windowMs;
     const ended = async () =>
-      (await client.query<{ n: number }>(`select count(*)::int n from access_requests where number <= $1 and ended_at is not null`, [options.due]))
-        .rows[0]!.n;
+      (
+        await client.query<{ n: number }>(`select count(*)::int n from access_requests where number <= $1 and ended_at is not null`, [
+          options.due,
+        ])
+      ).rows[0]!.n;
     while (Date.now() < end + 2_000 || ((await ended()) < options.due && Date.now() < end + 30_000)) await sleep(500);
     const rows = await client.query<{ lag: number | null }>(
       `select extract(epoch from (ended_at - expires_at)) * 1000 as lag from access_requests where number <= $1`,

@@ -58,15 +58,22 @@ export async function spawnServed(args: string[], env: Record<string, string>, c
       if (performance.now() - started > timeoutMs) throw new Error(`not ready after ${timeoutMs} ms: ${output.slice(-600)}`);
       port ??=
         Number(
-          /"port":(\d+)[^\n]*(?:keycard serving|health endpoints listening)|^listening (\d+)$|Keycard is serving [^\n]* on port (\d+)/m.exec(output)?.slice(1).find(Boolean) ?? 0,
+          /"port":(\d+)[^\n]*(?:keycard serving|health endpoints listening)|^listening (\d+)$|Keycard is serving [^\n]* on port (\d+)/m
+            .exec(output)
+            ?.slice(1)
+            .find(Boolean) ?? 0,
         ) || undefined;
       if (port) {
         const ready = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
         if (ready) await ready.arrayBuffer();
         if (ready?.status === 200) {
           const metricsPort =
-            Number(/"metricsPort":(\d+)[^\n]*(?:metrics listening|keycard serving)|metrics: http:\/\/[^:\s]+:(\d+)\/metrics/.exec(output)?.slice(1).find(Boolean) ?? 0) ||
-            undefined;
+            Number(
+              /"metricsPort":(\d+)[^\n]*(?:metrics listening|keycard serving)|metrics: http:\/\/[^:\s]+:(\d+)\/metrics/
+                .exec(output)
+                ?.slice(1)
+                .find(Boolean) ?? 0,
+            ) || undefined;
           return { child, pid: child.pid!, readyMs: performance.now() - started, port, metricsPort, stop };
         }
       }
