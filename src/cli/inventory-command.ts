@@ -1,3 +1,4 @@
+import { ownEntry } from '../core/policy/own-entry.js';
 import { type InventoryEntry, type ResourceInventory, takeInventory } from '../core/rollout/inventory.js';
 import { checkFlags, flagString, type ParsedArgs } from './args.js';
 import { withContext } from './context.js';
@@ -27,7 +28,7 @@ export async function inventoryCommand(io: CliIo, args: ParsedArgs): Promise<num
   return withContext(
     io,
     async ({ deps, policy }) => {
-      if (resource !== undefined && !policy.resources[resource]) {
+      if (resource !== undefined && !ownEntry(policy.resources, resource)) {
         io.err(`Unknown resource "${resource}" (known: ${Object.keys(policy.resources).join(', ')}).`);
         return 2;
       }

@@ -1,5 +1,6 @@
 import { reconcile } from '../core/lifecycle/reconcile.js';
 import { hasDrift } from '../core/lifecycle/reconcile-types.js';
+import { ownEntry } from '../core/policy/own-entry.js';
 import { checkFlags, flagString, type ParsedArgs } from './args.js';
 import { withContext } from './context.js';
 import type { CliIo } from './io.js';
@@ -27,7 +28,7 @@ export async function reconcileCommand(io: CliIo, args: ParsedArgs): Promise<num
   const dryRun = args.flags.has('dry-run');
   const resource = flagString(args, 'resource');
   return withContext(io, async ({ deps, policy }) => {
-    if (resource && !policy.resources[resource]) {
+    if (resource && !ownEntry(policy.resources, resource)) {
       io.err(`Unknown resource "${resource}" (known: ${Object.keys(policy.resources).join(', ')}).`);
       return 2;
     }

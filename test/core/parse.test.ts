@@ -40,6 +40,10 @@ describe('parseCommand: requests', () => {
     ['/access', /Tell me what you need/],
     ['demo-dbb 30m read x', /Unknown resource "demo-dbb". Did you mean "demo-db"\?/],
     ['prod 30m read x', /Unknown resource "prod". Available: demo-db, demo-logs/],
+    // Names of Object.prototype's members are not resources (a plain lookup once let `__proto__` through to the database).
+    ['__proto__ 30m fix', /Unknown resource "__proto__"/],
+    ['constructor 30m fix', /Unknown resource "constructor"/],
+    ['toString 30m fix', /Unknown resource "toString"/],
     ['demo-db 30x read fix', /"30x" is not a duration/],
     ['demo-db 30m read', /Say why you need access/],
     ['demo-logs 30m write rotate logs', /demo-logs has no "write" level \(levels: read\)/],

@@ -110,8 +110,14 @@ describe('every refusal path leaves exactly one audit record', () => {
     (n: number) =>
       decide(h.deps, { number: n, actor, decision: 'deny', comment });
   const end = (actor: string, mode: 'release' | 'revoke') => (n: number) => endGrant(h.deps, { number: n, actor, reason: 'done', mode });
-  const extend = (actor: string, durationMs: number) => (n: number) =>
-    requestExtension(h.deps, { number: n, actor, durationMs, reason: '', origin });
+  const extend =
+    (actor: string, durationMs: number, reason = '') =>
+    (n: number) =>
+      requestExtension(h.deps, { number: n, actor, durationMs, reason, origin });
+  /** Text the database cannot hold (a NUL), and a paste longer than any reason. */
+  const NUL_TEXT = `drop \u0000 it`;
+  const PASTE = 'x'.repeat(20_000);
+  const approveWith = (actor: string, comment: string) => (n: number) => decide(h.deps, { number: n, actor, decision: 'approve', comment });
   const slackIdentity =
     (code: 'unknown_user' | 'deactivated_user' | 'bot_user' | 'no_email'): Scenario =>
     async () => {
@@ -180,6 +186,10 @@ describe('every refusal path leaves exactly one audit record', () => {
     'approve:group_already_covered': async () => on(await approvedBy(await critical(), [CAROL]), approve(FRANK)),
     'deny:not_found': async () => ({ result: await deny(BOB)(MISSING) }),
     'deny:reason_required': async () => on(await pending(), deny(BOB, '  ')),
+    'deny:invalid_text': async () => on(await pending(), deny(BOB, NUL_TEXT)),
+    'deny:text_too_long': async () => on(await pending(), deny(BOB, PASTE)),
+    'approve:invalid_text': async () => on(await pending(), approveWith(BOB, NUL_TEXT)),
+    'approve:text_too_long': async () => on(await pending(), approveWith(BOB, PASTE)),
     'deny:not_pending': async () => on(await active(), deny(BOB)),
     'deny:approval_expired': async () => {
       const request = await pending();
@@ -201,6 +211,8 @@ describe('every refusal path leaves exactly one audit record', () => {
     'cancel:not_allowed': async () => on(await pending(), (n) => cancel(h.deps, { number: n, actor: BOB })),
     'cancel:not_pending': async () => on(await active(), (n) => cancel(h.deps, { number: n, actor: ALICE })),
     'extend:not_found': async () => ({ result: await extend(ALICE, HOUR)(MISSING) }),
+    'extend:invalid_text': async () => on(await active(), extend(ALICE, HOUR, NUL_TEXT)),
+    'extend:text_too_long': async () => on(await active(), extend(ALICE, HOUR, PASTE)),
     'extend:not_a_grant': async () => on((await extension()).ext, extend(ALICE, HOUR)),
     'extend:not_allowed': async () => on(await active(), extend(BOB, HOUR)),
     'extend:not_active': async () => on(await denied(), extend(ALICE, HOUR)),
@@ -213,6 +225,8 @@ describe('every refusal path leaves exactly one audit record', () => {
     },
     'extend:duplicate_pending': async () => on((await extension()).grant, extend(ALICE, HOUR)),
     'review:not_found': async () => ({ result: await review(h.deps, { number: MISSING, actor: DAVE, comment: '' }) }),
+    'review:invalid_text': async () => on(await breakGlass(), (n) => review(h.deps, { number: n, actor: DAVE, comment: NUL_TEXT })),
+    'review:text_too_long': async () => on(await breakGlass(), (n) => review(h.deps, { number: n, actor: DAVE, comment: PASTE })),
     'review:no_review': async () => on(await active(), (n) => review(h.deps, { number: n, actor: DAVE, comment: '' })),
     'review:already_reviewed': async () => {
       const grant = await breakGlass();

@@ -2,7 +2,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicyText } from '../../src/config/policy-loader.js';
 import { handleCommand } from '../../src/core/commands/handle.js';
+import { decide } from '../../src/core/lifecycle/decide.js';
+import { requestExtension } from '../../src/core/lifecycle/extend.js';
+import { review } from '../../src/core/lifecycle/manage.js';
 import type { Logger } from '../../src/core/ports/runtime.js';
+import { MAX_REASON_LENGTH } from '../../src/core/views/safe-text.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { createActivityRoutes } from '../../src/monitor/index.js';
 import { viewSubmission } from '../chat/slack/helpers/payloads.js';
@@ -21,7 +25,7 @@ import { DANGEROUS, hostileText, SLACK_CONTROL, SQL_IN_LOG, shownTexts } from '.
  * fast-check's seed and the shrunk input.
  */
 
-const RUNS = { commands: 150, slackModal: 120, teamsForm: 100, activity: 150, policy: 200 };
+const RUNS = { commands: 150, comments: 120, slackModal: 120, teamsForm: 100, activity: 150, policy: 200 };
 /** A markdown link that survived escaping into a Teams TextBlock. */
 const MARKDOWN_LINK = /\]\(https?:/;
 
@@ -88,6 +92,58 @@ describe('hostile input, property-based (fast-check)', () => {
     const stored = await expectEveryRequestAudited(f.deps);
     expect(logs.filter((line) => SQL_IN_LOG.test(line))).toEqual([]);
     console.info(`hostile-input (fast-check): ${tried} commands tried, ${stored} requests stored, 0 crashes`);
+  }, 60_000);
+
+  it('denial reasons, extension reasons and review comments (what the deny modal and the Teams deny card send): refused before any query when unstorable or too long', async () => {
+    // A pending request to aim at (the command property above may already have left carol one: then this is refused as a duplicate).
+    await handleCommand(f.deps, {
+      actor: 'carol@example.com',
+      text: '/access demo-db 1h write hostile comment target',
+      origin: { platform: 'console' },
+    });
+    const target = (await f.deps.store.listRequests({})).find((r) => r.requester === 'carol@example.com' && r.status === 'pending')!;
+    expect(target).toBeDefined();
+    let tried = 0;
+    let refusedText = 0;
+    const longPaste = fc.string({ minLength: 2001, maxLength: 20_000 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof({ weight: 3, arbitrary: hostileText }, { weight: 1, arbitrary: longPaste }),
+        fc.constantFrom('deny', 'review', 'extend'),
+        async (text, operation) => {
+          const unstorable = text.includes('\u0000') || /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+          const tooLong = text.length > MAX_REASON_LENGTH;
+          const result =
+            operation === 'deny'
+              ? await decide(f.deps, { number: target.number, actor: 'nobody-approver@example.com', decision: 'deny', comment: text })
+              : operation === 'review'
+                ? await review(f.deps, { number: target.number, actor: 'dave@example.com', comment: text })
+                : await requestExtension(f.deps, {
+                    number: target.number,
+                    actor: 'carol@example.com',
+                    durationMs: 60_000,
+                    reason: text,
+                    origin: { platform: 'console' },
+                  });
+          tried += 1;
+          if (unstorable || tooLong) {
+            refusedText += 1;
+            expect(result.ok).toBe(false);
+            if (!result.ok) expect(['invalid_text', 'text_too_long']).toContain(result.code);
+            if (!result.ok) expect(result.message).not.toContain('\u0000');
+          }
+        },
+      ),
+      { numRuns: RUNS.comments },
+    );
+    // Nothing the refused texts touched moved: the request is still pending, and no audit record holds a NUL.
+    expect((await f.deps.store.getRequestByNumber(target.number))?.status).toBe('pending');
+    const audit = await f.deps.store.readAudit({});
+    expect(audit.some((e) => JSON.stringify(e.details).includes('\\u0000'))).toBe(false);
+    expect(logs.filter((line) => SQL_IN_LOG.test(line))).toEqual([]);
+    console.info(
+      `hostile-input (fast-check): ${tried} denial/extension/review texts tried, ${refusedText} refused as unstorable or too long, 0 crashes`,
+    );
   }, 60_000);
 
   it('the Slack request modal (signed view_submission over HTTP): never a 5xx, no control sequence or bidi character shown, nothing half-written', async () => {

@@ -1,4 +1,5 @@
 import { parseDuration } from '../duration.js';
+import { ownEntry } from '../policy/own-entry.js';
 import { closest } from './suggest.js';
 import type { Catalog, Command, ParseResult } from './types.js';
 import { REQUEST_USAGE, USAGE } from './usage.js';
@@ -96,7 +97,7 @@ function parseRequest(tokens: string[], catalog: Catalog): ParseResult {
   const [rawResource, ...rest] = flags.tokens;
   const resourceName = rawResource?.toLowerCase() ?? '';
   const names = Object.keys(catalog.resources);
-  const resource = catalog.resources[resourceName];
+  const resource = ownEntry(catalog.resources, resourceName);
   if (!resource) {
     const guess = closest(resourceName, names);
     const hint = guess ? ` Did you mean "${guess}"?` : '';

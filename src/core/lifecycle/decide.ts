@@ -7,6 +7,7 @@ import type { AccessRequest, Decision } from '../types.js';
 import { activate } from './activate.js';
 import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
+import { outsideTextRefusal } from './outside-text.js';
 import { pilotDetail } from './pilot.js';
 
 /** pending → timed_out, as the approval-timeout sweep does it (one conditional update plus its audit event). */
@@ -53,6 +54,8 @@ async function decideOnce(deps: CoreDeps, input: DecideInput): Promise<Result<De
   const now = deps.clock.now();
   const unknown = await checkIdentity(deps, actor, input.decision);
   if (unknown) return unknown;
+  const badText = outsideTextRefusal(input.decision === 'deny' ? 'reason for the denial' : 'comment', input.comment);
+  if (badText) return badText;
   const existing = await deps.store.getRequestByNumber(input.number);
   if (!existing) return refuse('not_found', `KC-${input.number} does not exist.`);
   if (input.decision === 'deny' && !input.comment.trim()) {

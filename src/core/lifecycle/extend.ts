@@ -4,6 +4,7 @@ import { resolveResource } from '../policy/access.js';
 import { type Result, refuse } from '../result.js';
 import type { AccessRequest, RequestOrigin } from '../types.js';
 import type { CoreDeps } from './deps.js';
+import { outsideTextRefusal } from './outside-text.js';
 import { submitRequest } from './submit.js';
 
 /**
@@ -22,6 +23,8 @@ async function requestExtensionOnce(
   input: { number: number; actor: string; durationMs: number; reason: string; origin: RequestOrigin },
 ): Promise<Result<AccessRequest>> {
   const actor = input.actor.toLowerCase();
+  const badText = outsideTextRefusal('reason for the extension', input.reason);
+  if (badText) return badText;
   const parent = await deps.store.getRequestByNumber(input.number);
   if (!parent) return refuse('not_found', `KC-${input.number} does not exist.`);
   if (parent.kind !== 'access') return refuse('not_a_grant', `KC-${input.number} is itself an extension request.`);

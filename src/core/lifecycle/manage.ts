@@ -4,6 +4,7 @@ import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
+import { outsideTextRefusal } from './outside-text.js';
 import { pilotDetail } from './pilot.js';
 import { beginRevoke, claimRevokeRetry, performRevoke } from './revoke.js';
 import { mayRevokeOthers } from './revokers.js';
@@ -101,6 +102,8 @@ export function review(deps: CoreDeps, input: { number: number; actor: string; c
 
 async function reviewOnce(deps: CoreDeps, input: { number: number; actor: string; comment: string }): Promise<Result<AccessRequest>> {
   const actor = input.actor.toLowerCase();
+  const badText = outsideTextRefusal('review comment', input.comment);
+  if (badText) return badText;
   const request = await deps.store.getRequestByNumber(input.number);
   if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
   if (!request.reviewRequired) return refuse('no_review', `KC-${input.number} was not a break-glass grant; it needs no review.`);

@@ -1,3 +1,4 @@
+import { ownEntry } from './own-entry.js';
 import type { Policy, ResourcePolicy, Tier, TierName } from './schema.js';
 import { TIER_NAMES } from './schema.js';
 
@@ -11,7 +12,7 @@ export interface ResolvedResource extends ResourcePolicy {
 }
 
 export function resolveResource(policy: Policy, name: string): ResolvedResource | undefined {
-  const resource = policy.resources[name];
+  const resource = ownEntry(policy.resources, name);
   if (!resource) return undefined;
   const levelNames = Object.keys(resource.levels);
   return {

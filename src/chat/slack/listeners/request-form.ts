@@ -1,6 +1,7 @@
 import { parseDuration } from '../../../core/duration.js';
 import { checkDuration } from '../../../core/lifecycle/plan.js';
 import { resolveResource } from '../../../core/policy/access.js';
+import { ownEntry } from '../../../core/policy/own-entry.js';
 import type { Policy } from '../../../core/policy/schema.js';
 import { quoteInput } from '../../../core/views/safe-text.js';
 import { REQUEST_FIELD } from '../action-ids.js';
@@ -83,9 +84,9 @@ export function prefillFromText(
       prefill.incident = tokens[i + 1]!.toUpperCase();
       i += 1;
     } else if (lower.startsWith('--')) {
-    } else if (!prefill.resource && i === 0 && policy.resources[lower]) prefill.resource = lower;
+    } else if (!prefill.resource && i === 0 && ownEntry(policy.resources, lower)) prefill.resource = lower;
     else if (!prefill.duration && /^\d/.test(token) && parseDuration(token) !== undefined) prefill.duration = lower;
-    else if (!prefill.level && prefill.resource && Object.keys(policy.resources[prefill.resource]?.levels ?? {}).includes(lower))
+    else if (!prefill.level && prefill.resource && Object.keys(ownEntry(policy.resources, prefill.resource)?.levels ?? {}).includes(lower))
       prefill.level = lower;
     else rest.push(token);
   }

@@ -1,4 +1,5 @@
 import { parseDuration } from '../../../core/duration.js';
+import { ownEntry } from '../../../core/policy/own-entry.js';
 import type { Policy } from '../../../core/policy/schema.js';
 import { quoteInput } from '../../../core/views/safe-text.js';
 import { type AdaptiveCard, type CardElement, card, execute, inline, text, truncate } from './adaptive.js';
@@ -107,11 +108,11 @@ export function validateForm(policy: Policy, values: FormValues): { ok: true; re
   const errors: FieldErrors = {};
   const resource = values.resource?.toLowerCase() ?? '';
   if (!resource) errors.resource = 'Choose a resource.';
-  else if (!policy.resources[resource]) errors.resource = `Unknown resource ${quoteInput(resource)}.`;
+  else if (!ownEntry(policy.resources, resource)) errors.resource = `Unknown resource ${quoteInput(resource)}.`;
   const durationMs = values.duration ? parseDuration(values.duration) : undefined;
   if (values.duration && durationMs === undefined)
     errors.duration = `${quoteInput(values.duration)} is not a duration (use e.g. 90s, 30m, 1h30m, 2h).`;
-  const levels = policy.resources[resource] ? Object.keys(policy.resources[resource].levels) : [];
+  const levels = Object.keys(ownEntry(policy.resources, resource)?.levels ?? {});
   if (values.level && levels.length > 0 && !levels.includes(values.level)) {
     errors.level = `${resource} has no ${quoteInput(values.level)} level (levels: ${levels.join(', ')}).`;
   }
