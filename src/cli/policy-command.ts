@@ -53,19 +53,20 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
     path = config.config.policyPath;
   }
   const result = await loadPolicyFile(path, registry.schemas());
+  // --env problems are listed with the schema's, not only once the schema is satisfied: one run shows every problem.
+  const missing = args.flags.has('env')
+    ? missingEnvReferences(result.ok ? result.policy : result.document, loadEnvironment(io.cwd, io.env))
+    : [];
   if (!result.ok) {
     io.err(`${path}: ${result.errors.length} problem(s)`);
     for (const line of formatPolicyErrors(result.errors)) io.err(`  ${line}`);
+    reportMissingEnv(io, path, missing);
     return 1;
   }
   const p = result.policy;
-  if (args.flags.has('env')) {
-    const missing = missingEnvReferences(p, loadEnvironment(io.cwd, io.env));
-    if (missing.length > 0) {
-      io.err(`${path}: ${missing.length} environment problem(s)`);
-      for (const line of missing) io.err(`  ${line}`);
-      return 1;
-    }
+  if (missing.length > 0) {
+    reportMissingEnv(io, path, missing);
+    return 1;
   }
   io.out(
     `${path} is valid: ${Object.keys(p.resources).length} resources, ${Object.keys(p.groups).length} groups, tiers ${TIER_NAMES.map((t) => `${t}${t === 'critical' ? '' : ` ≤${p.tiers[t].upTo}`}`).join(' / ')}`,
@@ -89,4 +90,10 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
   for (const line of online.lines) io.out(`  directory: ${line}`);
   for (const problem of online.problems) io.err(`  directory: ${problem}`);
   return online.problems.length > 0 ? 1 : 0;
+}
+
+function reportMissingEnv(io: CliIo, path: string, missing: string[]): void {
+  if (missing.length === 0) return;
+  io.err(`${path}: ${missing.length} environment problem(s)`);
+  for (const line of missing) io.err(`  ${line}`);
 }

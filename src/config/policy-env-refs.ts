@@ -33,19 +33,25 @@ function walk(value: unknown, path: string[], out: EnvReference[]): void {
  * Every environment variable the policy needs at run time: `env:VAR` values anywhere and `…Env: VAR`
  * settings. Resources in pilot mode are skipped: nothing is granted there, so no secret is read.
  */
-export function policyEnvReferences(policy: Policy): EnvReference[] {
+export function policyEnvReferences(policy: Policy | RawPolicyDocument): EnvReference[] {
   const out: EnvReference[] = [];
-  for (const [name, resource] of Object.entries(policy.resources)) {
-    if (resource.mode === 'pilot') continue;
-    walk(resource, ['resources', name], out);
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) return out;
+  const { resources, ...rest } = policy as Record<string, unknown>;
+  if (typeof resources === 'object' && resources !== null && !Array.isArray(resources)) {
+    for (const [name, resource] of Object.entries(resources)) {
+      if ((resource as { mode?: unknown } | null)?.mode === 'pilot') continue;
+      walk(resource, ['resources', name], out);
+    }
   }
-  const { resources: _resources, ...rest } = policy;
   walk(rest, [], out);
   return out;
 }
 
+/** A policy file as YAML parsed it, before (or without) the schema: `policy check --env` reads its references even when the schema refuses it. */
+export type RawPolicyDocument = unknown;
+
 /** The references whose variable is unset or blank, as messages naming the variable, the path and the fix. */
-export function missingEnvReferences(policy: Policy, env: Readonly<Record<string, string | undefined>>): string[] {
+export function missingEnvReferences(policy: Policy | RawPolicyDocument, env: Readonly<Record<string, string | undefined>>): string[] {
   return policyEnvReferences(policy)
     .filter((ref) => (env[ref.variable] ?? '').trim() === '')
     .map((ref) => `${ref.path} needs the environment variable ${ref.variable}, which is not set: set ${ref.variable} (or fix the policy)`);

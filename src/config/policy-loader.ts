@@ -10,7 +10,10 @@ import { policyWarnings } from './policy-warnings.js';
 import { checkProviders, type ProviderCheckResult } from './provider-checks.js';
 import { findDuplicateKeys } from './yaml-duplicate-keys.js';
 
-export type PolicyLoadResult = { ok: true; policy: Policy; warnings: string[] } | { ok: false; errors: PolicyError[] };
+export type PolicyLoadResult =
+  | { ok: true; policy: Policy; warnings: string[] }
+  /** `document`: the YAML as parsed, when the file parsed but the schema refused it (for checks that need no schema, like env references). */
+  | { ok: false; errors: PolicyError[]; document?: unknown };
 
 type ProviderSchemaMap = Readonly<Record<string, ProviderSchemas>>;
 
@@ -104,7 +107,7 @@ export function parsePolicyText(text: string, file: string, providerSchemas: Pro
   const schemaErrors = issuesToPolicyErrors(issues, { file, doc, lineCounter, schema: policySchema });
   const providers = checkProviders(raw, providerSchemas, { file, doc, lineCounter });
   if (!parsed.success || providers.errors.length > 0)
-    return { ok: false, errors: sortPolicyErrors([...schemaErrors, ...providers.errors]) };
+    return { ok: false, errors: sortPolicyErrors([...schemaErrors, ...providers.errors]), document: raw };
 
   const policy = withProviderSettings(parsed.data, providers);
   const yamlWarnings: PolicyError[] = doc.warnings.map((warning) => ({ file, ...at(warning.pos[0]), path: '', message: warning.message }));

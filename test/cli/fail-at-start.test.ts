@@ -39,6 +39,21 @@ describe('fail at start, not after an approval', () => {
     expect(await runCli(['policy', 'check', '--env', '--offline'], set.io)).toBe(0);
   });
 
+  it('policy check --env lists the unset variables alongside schema problems, in one run', async () => {
+    const broken = withSecret.replace(
+      '    sensitivity: high\n    connection: env:ORDERS_ADMIN_URL',
+      '    sensitivity: extreme\n    connection: env:ORDERS_ADMIN_URL',
+    );
+    expect(broken).not.toBe(withSecret);
+    writeFileSync(join(cwd, 'broken.yaml'), broken);
+    const run = io(baseEnv, cwd);
+    expect(await runCli(['policy', 'check', 'broken.yaml', '--env'], run.io)).toBe(1);
+    const text = run.err.join('\n');
+    expect(text).toMatch(/sensitivity/);
+    expect(text).toContain('1 environment problem(s)');
+    expect(text).toContain('resources.orders-db.connection needs the environment variable ORDERS_ADMIN_URL');
+  });
+
   it('keycard start refuses a policy whose env: reference is unset, before opening the database', async () => {
     const error = await bootKeycard({ env: baseEnv, cwd, chat: [], log: undefined, quietByDefault: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StartupError);

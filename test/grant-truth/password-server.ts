@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,9 +20,20 @@ export interface PasswordServer {
   stop(): void;
 }
 
+/**
+ * A Postgres server binary: from PATH, else from Debian's versioned install (`/usr/lib/postgresql/<major>/bin`,
+ * which the postgresql package does not put on PATH), newest major first. Undefined when neither has it.
+ */
+export function postgresBinary(name: 'initdb' | 'pg_ctl'): string | undefined {
+  if (spawnSync(name, ['--version']).status === 0) return name;
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
+  return majors.map((major) => join(root, major, 'bin', name)).find((path) => existsSync(path));
+}
+
 /** Why a private server cannot be started here, or undefined when it can. */
 export function passwordServerUnavailable(): string | undefined {
-  if (spawnSync('initdb', ['--version']).status !== 0) return 'initdb is not installed';
+  if (!postgresBinary('initdb') || !postgresBinary('pg_ctl')) return 'initdb/pg_ctl are neither on PATH nor in /usr/lib/postgresql/*/bin';
   if (process.getuid?.() === 0 && spawnSync('id', ['postgres']).status !== 0) return 'running as root without a postgres OS user';
   return undefined;
 }
@@ -50,11 +61,11 @@ export async function startPasswordServer(): Promise<PasswordServer> {
     chownSync(dir, uid, gid);
   }
   const data = join(dir, 'data');
-  run(['initdb', '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  run([postgresBinary('initdb') ?? 'initdb', '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   writeFileSync(join(data, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n');
   const port = await freePort();
   run([
-    'pg_ctl',
+    postgresBinary('pg_ctl') ?? 'pg_ctl',
     '-D',
     data,
     '-o',
