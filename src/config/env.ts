@@ -163,7 +163,7 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
     }
   }
 
-  const metrics = core.success ? readMetrics(core.data, errors, warnings) : undefined;
+  const metrics = core.success ? readMetrics(core.data, errors) : undefined;
   if (!core.success || errors.length > 0 || policy === undefined || directory.config === undefined) return { ok: false, errors };
   const { DATABASE_URL, KEYCARD_DATA_DIR, PORT, LOG_LEVEL, KEYCARD_ACTIVITY_SECRET } = core.data;
   return {
@@ -193,16 +193,16 @@ function readMetrics(
     KEYCARD_METRICS_TOKEN?: string | undefined;
   },
   errors: string[],
-  warnings: string[],
 ): MetricsConfig | undefined {
   if (vars.KEYCARD_METRICS_PORT?.toLowerCase() === 'off') return undefined;
   const port = vars.KEYCARD_METRICS_PORT === undefined ? DEFAULT_METRICS_PORT : Number(vars.KEYCARD_METRICS_PORT);
   if (port > 65_535) errors.push(`KEYCARD_METRICS_PORT must be at most 65535 (got ${port})`);
   const host = vars.KEYCARD_METRICS_HOST ?? DEFAULT_METRICS_HOST;
   const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost';
+  // Metrics name resources, people's request counts and error rates: beyond loopback they are served only with a token.
   if (!loopback && vars.KEYCARD_METRICS_TOKEN === undefined)
-    warnings.push(
-      `KEYCARD_METRICS_HOST=${host} serves /metrics beyond this machine without a token: set KEYCARD_METRICS_TOKEN (Prometheus sends it as a bearer token)`,
+    errors.push(
+      `KEYCARD_METRICS_HOST=${host} would serve /metrics beyond this machine without a token: set KEYCARD_METRICS_TOKEN (16+ characters, e.g. \`openssl rand -hex 32\`; Prometheus sends it as a bearer token), or KEYCARD_METRICS_HOST=127.0.0.1, or KEYCARD_METRICS_PORT=off`,
     );
   return { host, port, ...(vars.KEYCARD_METRICS_TOKEN ? { token: vars.KEYCARD_METRICS_TOKEN } : {}) };
 }

@@ -239,3 +239,27 @@ describe('readConfig: Teams', () => {
     expect(cfg.teams).toBeDefined();
   });
 });
+
+describe('readConfig: the metrics listener', () => {
+  it('serves /metrics on loopback by default, without a token', () => {
+    expect(config({}).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+  });
+
+  it('refuses to serve /metrics beyond loopback without a token, naming the three ways out', () => {
+    const [message] = errors({ KEYCARD_METRICS_HOST: '0.0.0.0' });
+    expect(message).toMatch(/KEYCARD_METRICS_HOST=0\.0\.0\.0 would serve \/metrics beyond this machine without a token/);
+    expect(message).toMatch(/KEYCARD_METRICS_TOKEN/);
+    expect(message).toMatch(/KEYCARD_METRICS_HOST=127\.0\.0\.1/);
+    expect(message).toMatch(/KEYCARD_METRICS_PORT=off/);
+  });
+
+  it('serves /metrics on any address with a token, and not at all when off', () => {
+    const token = 'a'.repeat(32);
+    expect(config({ KEYCARD_METRICS_HOST: '0.0.0.0', KEYCARD_METRICS_TOKEN: token }).metrics).toEqual({
+      host: '0.0.0.0',
+      port: 9464,
+      token,
+    });
+    expect(config({ KEYCARD_METRICS_HOST: '0.0.0.0', KEYCARD_METRICS_PORT: 'off' }).metrics).toBeUndefined();
+  });
+});

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { parsePolicyText } from '../../src/config/policy-loader.js';
 import { createProviders } from '../../src/main.js';
 import { type RbacRule, requiredProviderRules, ruleKeys } from './kubernetes-rbac.js';
@@ -154,6 +154,11 @@ describe('Kubernetes manifests', () => {
     expect(env.KEYCARD_METRICS_PORT).toBe(String(metrics.containerPort));
     expect(env.KEYCARD_METRICS_HOST).toBe('0.0.0.0');
     expect(Object.keys(obj(one('Secret').stringData))).toContain('KEYCARD_METRICS_TOKEN');
+    // The PodMonitor scrapes that port with that token (it is not in the kustomization: it needs the Operator's CRD).
+    const monitor = obj(parse(readFileSync(join(dir, 'prometheus/podmonitor.yaml'), 'utf8')));
+    const endpoint = obj(list(obj(monitor.spec).podMetricsEndpoints)[0]);
+    expect(endpoint.port).toBe('metrics');
+    expect(obj(obj(endpoint.authorization).credentials)).toEqual({ name: meta(one('Secret')).name, key: 'KEYCARD_METRICS_TOKEN' });
     const servicePorts = list(obj(one('Service').spec).ports).map((p) => p.targetPort);
     expect(servicePorts).not.toContain('metrics');
     expect(servicePorts).not.toContain(metrics.containerPort);
