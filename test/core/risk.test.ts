@@ -3,6 +3,7 @@ import { tierForScore } from '../../src/core/policy/access.js';
 import { assessRisk, type RiskInput } from '../../src/core/risk/assess.js';
 import { findIncidentKey } from '../../src/core/risk/incident.js';
 import type { RequesterHistory } from '../../src/core/types.js';
+import { cutText, unstorableText } from '../../src/core/views/safe-text.js';
 import { BUSINESS_HOURS, makePolicy, OFF_HOURS, SATURDAY } from '../fixtures/policy.js';
 
 const policy = makePolicy();
@@ -90,6 +91,16 @@ describe('risk factors', () => {
     expect(points({ reason: 'stuff to do' }, 'weak-reason')).toBe(10);
     expect(points({ reason: 'fix INC-9', incidentKey: 'INC-9' }, 'weak-reason')).toBeUndefined();
     expect(points({ breakGlass: true }, 'break-glass')).toBe(10);
+  });
+
+  it('shortens a quoted reason without splitting a surrogate pair (a lone surrogate cannot be stored as JSON)', () => {
+    const reason = `${'a'.repeat(38)}\u{1F600}${'b'.repeat(10)}`;
+    const detail = assessRisk(policy, input({ reason })).factors.find((f) => f.id === 'weak-reason')?.reason ?? '';
+    expect(detail).toContain('a'.repeat(38));
+    expect(unstorableText(detail)).toBeUndefined();
+    expect(cutText('ab\u{1F600}', 3)).toBe('ab');
+    expect(cutText('ab\u{1F600}', 4)).toBe('ab\u{1F600}');
+    expect(cutText('abc', 0)).toBe('');
   });
 
   it('clamps the score to 0..100', () => {

@@ -1,6 +1,7 @@
 import type { Policy, Severity } from '../policy/schema.js';
 import { clockToMinutes, localTime } from '../risk/local-time.js';
 import type { AccessRequest, ActivityInput } from '../types.js';
+import { cutText } from '../views/safe-text.js';
 import { classifySql } from './sql-classify.js';
 
 export type DetectorId =
@@ -41,7 +42,7 @@ export function raise(severity: Severity): Severity {
 
 function truncate(text: string, max = 120): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return flat.length > max ? `${cutText(flat, max - 1)}…` : flat;
 }
 
 /**

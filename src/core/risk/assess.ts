@@ -3,6 +3,7 @@ import { tierForScore } from '../policy/access.js';
 import { type Policy, type ResourcePolicy, TIER_NAMES, type TierName } from '../policy/schema.js';
 import type { PersonAttributes } from '../ports/person.js';
 import type { RequesterHistory, RequestKind, RiskAssessment, RiskFactor } from '../types.js';
+import { cutText } from '../views/safe-text.js';
 import { departureFactor, type HabitContext, habitFactors } from './habit-factors.js';
 import type { RequesterHabits } from './habits.js';
 import { clockToMinutes, localTime } from './local-time.js';
@@ -160,7 +161,7 @@ function findTicket(reason: string, pattern: string, incidentKey: string | null)
 }
 
 function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return text.length > max ? `${cutText(text, max - 1)}…` : text;
 }
 
 /** The factors worth showing on a card: non-zero, largest effect first. */

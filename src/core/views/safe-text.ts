@@ -13,9 +13,20 @@ export function neutraliseControls(text: string): string {
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
+/**
+ * The first `length` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair: a
+ * shortened emoji must not leave a lone surrogate, which Postgres refuses in JSON and text columns.
+ */
+export function cutText(text: string, length: number): string {
+  const end = Math.max(0, length);
+  if (end >= text.length) return text;
+  const last = text.charCodeAt(end - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? end - 1 : end);
+}
+
 /** Outside input quoted back in an error message: controls made visible, cut to `max` characters (an error must not carry an attack or a paste). */
 export function quoteInput(text: string, max = 60): string {
-  const shown = text.length > max ? `${text.slice(0, max)}…` : text;
+  const shown = text.length > max ? `${cutText(text, max)}…` : text;
   return `"${neutraliseControls(shown)}"`;
 }
 

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { neutraliseControls } from '../../../core/views/safe-text.js';
+import { cutText, neutraliseControls } from '../../../core/views/safe-text.js';
 
 export type Block = types.KnownBlock;
 export type Button = types.Button;
@@ -38,7 +38,7 @@ export function fallbackText(text: string): string {
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   const note = ' … (truncated)';
-  return `${text.slice(0, Math.max(0, max - note.length))}${note}`;
+  return `${cutText(text, max - note.length)}${note}`;
 }
 
 export function mrkdwn(text: string, max: number = LIMITS.sectionText): types.MrkdwnElement {

@@ -1,4 +1,4 @@
-import { neutraliseControls } from '../../../core/views/safe-text.js';
+import { cutText, neutraliseControls } from '../../../core/views/safe-text.js';
 /** Small Adaptive Card builders. Cards are plain JSON; these helpers keep the shapes in one place. */
 
 export type CardElement = { type: string } & Record<string, unknown>;
@@ -82,7 +82,7 @@ export function execute(title: string, data: ActionData, style?: 'positive' | 'd
 /** Cuts user-supplied text so one long reason cannot push a card over Teams' size limit. */
 export function truncate(value: string, max: number): string {
   if (value.length <= max) return value;
-  return `${value.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
+  return `${cutText(value, max - 1).trimEnd()}…`;
 }
 
 /**
