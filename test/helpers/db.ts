@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import type { Store } from '../../src/core/ports/store.js';
 import { createStore, type StoreOptions } from '../../src/store/create-store.js';
 import { type DatabaseHandle, MEMORY_DATA_DIR, openDatabase, type PgliteHandle } from '../../src/store/database.js';
 import { findMigrationsFolder, runMigrations } from '../../src/store/migrations.js';
+import { prepareDataDir } from '../../src/store/pglite-files.js';
 
 export type StoreKind = 'pglite' | 'pg';
 
@@ -198,4 +199,28 @@ function migrationsDigest(): string {
     hash.update(file).update(readFileSync(join(folder, file)));
   }
   return hash.digest('hex');
+}
+
+/**
+ * `dataDir`, made an initialised (not migrated) PGlite data directory, as a started Keycard's initdb
+ * would leave it: copied from one initdb per PGlite version, kept in the temp folder, instead of an initdb
+ * (seconds, tens of seconds on a busy machine) in every test that starts Keycard on a new data folder.
+ * Under tsx there is no build template (dist/pglite-template), so a fresh folder would pay for initdb.
+ */
+export function seededDataDir(dataDir: string): string {
+  const digest = createHash('sha256').update(pgliteManifest()).digest('hex').slice(0, 16);
+  const template = join(tmpdir(), `keycard-pglite-datadir-${digest}`);
+  if (!existsSync(join(template, 'PG_VERSION'))) {
+    const partial = `${template}.${process.pid}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    prepareDataDir(partial, silentLogger, undefined);
+    try {
+      // Rename, so a parallel worker never copies a half-built folder; the loser of a race drops its own.
+      renameSync(partial, template);
+    } catch {
+      rmSync(partial, { recursive: true, force: true });
+    }
+  }
+  cpSync(template, dataDir, { recursive: true });
+  return dataDir;
 }
