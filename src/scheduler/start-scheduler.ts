@@ -13,7 +13,7 @@ export interface SchedulerHandle {
 export interface SchedulerOptions {
   /** Cron expression for the main pass (default: every second). */
   tickExpression?: string;
-  /** Cron expression that checks whether reconciliation is due (default: every 15 s); the policy's reconcile.every decides. */
+  /** Cron expression that checks whether reconciliation is due (default: every second); the policy's reconcile.every decides. */
   reconcileExpression?: string;
   /** Arm a timer for each grant expiring within this window, so revocation lands on the second. */
   preciseWindowMs?: number;
@@ -103,9 +103,11 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
     { name: 'keycard-tick', noOverlap: true },
   );
   // Due every reconcile.every (policy); the lease, held for that long, makes it one pass across all replicas.
+  // Checked every second (an in-memory comparison until a pass is due), so a pass starts within a second of
+  // being due: a coarser check made a 5 s interval a 15 s one.
   let lastReconcile = 0;
   const reconcileTask = cron.schedule(
-    options.reconcileExpression ?? '*/15 * * * * *',
+    options.reconcileExpression ?? '* * * * * *',
     () =>
       track('reconcile', async () => {
         const now = deps.clock.now();

@@ -7,7 +7,7 @@ import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/keycard.js';
 import { handleCommand } from '../../src/core/commands/handle.js';
 import { bootKeycard } from '../../src/main.js';
-import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
+import { freshPostgresDatabase, hasTestPostgres, seededDataDir } from '../helpers/db.js';
 
 function io(env: Record<string, string | undefined>, cwd: string) {
   const out: string[] = [];
@@ -18,7 +18,7 @@ function io(env: Record<string, string | undefined>, cwd: string) {
 
 describe('keycard CLI', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'kc-cli-'));
-  const baseEnv = { KEYCARD_DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'silent' };
+  const baseEnv = { KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')), LOG_LEVEL: 'silent' };
 
   it('prints help and refuses unknown commands', async () => {
     const ok = io(baseEnv, cwd);

@@ -7,6 +7,7 @@ import { runCli } from '../../src/cli/keycard.js';
 import { silentLogger } from '../../src/core/ports/runtime.js';
 import { type MetricsServer, startMetricsServer } from '../../src/http/metrics-server.js';
 import { bootKeycard, StartupError } from '../../src/main.js';
+import { seededDataDir } from '../helpers/db.js';
 
 function io(env: Record<string, string | undefined>, cwd: string) {
   const out: string[] = [];
@@ -25,7 +26,7 @@ const withSecret = example.replace(
 describe('fail at start, not after an approval', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'kc-failstart-'));
   writeFileSync(join(cwd, 'policy.yaml'), withSecret);
-  const baseEnv = { KEYCARD_DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'silent', KEYCARD_POLICY: join(cwd, 'policy.yaml') };
+  const baseEnv = { KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')), LOG_LEVEL: 'silent', KEYCARD_POLICY: join(cwd, 'policy.yaml') };
 
   it('policy check --env names each unset variable the policy references; without --env it passes', async () => {
     const plain = io(baseEnv, cwd);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/keycard.js';
+import { seededDataDir } from '../helpers/db.js';
 
 function io(env: Record<string, string | undefined>, cwd: string) {
   const out: string[] = [];
@@ -15,7 +16,7 @@ function io(env: Record<string, string | undefined>, cwd: string) {
 
 describe('keycard risk calibrate / simulate / evaluate / review', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'kc-risk-'));
-  const env = { KEYCARD_DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'silent' };
+  const env = { KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')), LOG_LEVEL: 'silent' };
   const small = ['--days', '14', '--requests', '600', '--seed', '5', '--warmup', '14', '--misuse-rate', '0.05', '--policy', 'sample'];
   const run = async (...argv: string[]) => {
     const h = io(env, cwd);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { seededDataDir } from '../helpers/db.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -31,7 +32,7 @@ function runStart(script: string[], env: Record<string, string>): Promise<{ code
 
 describe('keycard start (console mode, real process)', () => {
   it('runs the README walkthrough and revokes at expiry on its own', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'kc-data-'));
+    const dataDir = seededDataDir(mkdtempSync(join(tmpdir(), 'kc-data-')));
     const { code, stdout, stderr } = await runStart(
       [
         'as alice@example.com',
@@ -42,7 +43,8 @@ describe('keycard start (console mode, real process)', () => {
         'as alice@example.com',
         'status KC-1',
       ],
-      { KEYCARD_DATA_DIR: dataDir, PORT: '0' },
+      // An ephemeral /metrics port: the default one is taken when another test file starts Keycard alongside.
+      { KEYCARD_DATA_DIR: dataDir, PORT: '0', KEYCARD_METRICS_PORT: '0' },
     );
     expect(stderr).not.toMatch(/error/i);
     expect(code).toBe(0);

@@ -7,6 +7,7 @@ import { handleCommand } from '../../src/core/commands/handle.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { bootKeycard, type Keycard } from '../../src/main.js';
 import { signActivityBody } from '../../src/monitor/index.js';
+import { seededDataDir } from '../helpers/db.js';
 import { createRecordingChat } from '../helpers/harness.js';
 
 const SECRET = 'an-activity-secret-for-tests';
@@ -22,7 +23,7 @@ describe('activity monitoring wiring', () => {
   beforeAll(async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'kc-mon-'));
     keycard = await bootKeycard({
-      env: { KEYCARD_DATA_DIR: join(cwd, 'data'), KEYCARD_ACTIVITY_SECRET: SECRET, LOG_LEVEL: 'silent' },
+      env: { KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')), KEYCARD_ACTIVITY_SECRET: SECRET, LOG_LEVEL: 'silent' },
       cwd,
       chat: [chat],
     });

@@ -5,6 +5,7 @@ import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/keycard.js';
+import { seededDataDir } from '../helpers/db.js';
 import { writePolicy } from './helpers.js';
 
 const ORG = 'https://keycard-check.okta.com';
@@ -18,7 +19,7 @@ function io(env: Record<string, string | undefined>, cwd: string) {
 
 describe('keycard policy check with directory references', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'kc-dircheck-'));
-  const env = { KEYCARD_DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'silent' };
+  const env = { KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')), LOG_LEVEL: 'silent' };
   beforeAll(() => nock.disableNetConnect());
   afterEach(() => {
     expect(nock.pendingMocks()).toEqual([]);

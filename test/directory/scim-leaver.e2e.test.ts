@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runServer, type ServerHandle } from '../../src/cli/run-server.js';
 import { handleCommand } from '../../src/core/commands/handle.js';
-import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
+import { freshPostgresDatabase, hasTestPostgres, seededDataDir } from '../helpers/db.js';
 import { oktaUser, recordingAdapter, SCIM_TOKEN, scim, waitFor, writePolicy } from './helpers.js';
 
 const kinds = hasTestPostgres() ? (['pglite', 'pg'] as const) : (['pglite'] as const);
@@ -29,8 +29,10 @@ describe.each(kinds)('SCIM leaver through the started server (%s)', (kind) => {
         out: () => {},
         err: () => {},
         env: {
-          ...(database ? { DATABASE_URL: database.url } : { KEYCARD_DATA_DIR: join(dir, 'data') }),
+          ...(database ? { DATABASE_URL: database.url } : { KEYCARD_DATA_DIR: seededDataDir(join(dir, 'data')) }),
           PORT: '0',
+          // An ephemeral /metrics port: the default one is taken when another test file starts Keycard alongside.
+          KEYCARD_METRICS_PORT: '0',
           LOG_LEVEL: 'silent',
           KEYCARD_POLICY: writePolicy(dir, 'scim:db-owners'),
           KEYCARD_SCIM_TOKEN: SCIM_TOKEN,
@@ -108,5 +110,5 @@ describe.each(kinds)('SCIM leaver through the started server (%s)', (kind) => {
     // A deactivated person can no longer act.
     const again = await handleCommand(deps, { actor: 'alice@example.com', text: '/access demo-db 1h read again INC-4211', origin });
     expect(again).toMatchObject({ kind: 'error', message: expect.stringMatching(/no longer active/) });
-  }, 120_000); // a fresh PGlite data folder costs an initdb (tens of seconds on a busy machine)
+  }, 120_000);
 });

@@ -8,7 +8,7 @@ import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/keycard.js';
 import { handleCommand } from '../../src/core/commands/handle.js';
 import { bootKeycard } from '../../src/main.js';
-import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
+import { freshPostgresDatabase, hasTestPostgres, seededDataDir } from '../helpers/db.js';
 
 const root = join(import.meta.dirname, '../..');
 const REFUSED = 'postgres://nobody@127.0.0.1:1/none';
@@ -33,7 +33,7 @@ describe.skipIf(!hasTestPostgres())('keycard grants retry', () => {
     DATABASE_URL: state.url,
     PROD_DB_ADMIN_URL: adminUrl,
     LOG_LEVEL: 'silent',
-    KEYCARD_DATA_DIR: join(cwd, 'data'),
+    KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')),
   });
 
   beforeAll(async () => {

@@ -6,7 +6,7 @@ import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/keycard.js';
 import { handleCommand } from '../../src/core/commands/handle.js';
 import { bootKeycard } from '../../src/main.js';
-import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
+import { freshPostgresDatabase, hasTestPostgres, seededDataDir } from '../helpers/db.js';
 import { createPgFixture, type PgFixture } from '../providers/postgres/pg-fixture.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -35,7 +35,7 @@ describe.skipIf(!hasTestPostgres())('keycard reconcile and keycard inventory sho
     DATABASE_URL: state.url,
     ORDERS_ADMIN_URL: adminUrl,
     LOG_LEVEL: 'silent',
-    KEYCARD_DATA_DIR: join(cwd, 'data'),
+    KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')),
   });
   const requester = (who: string) => `${who}${fx.id}@example.com`;
   const roleOf = async (grantId: string) =>

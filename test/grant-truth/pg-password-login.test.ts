@@ -29,9 +29,14 @@ describe.skipIf(unavailable !== undefined)(`an extended grant's password login (
   };
   const untilPast = (at: Date) => eventually(() => expect(Date.now()).toBeGreaterThan(at.getTime() + 1_500), 120_000);
 
+  // Real time, so the durations are short: 12 s leaves the approvals and the extension well inside the original
+  // grant, and the 10 s extension (the resource's minimum) leaves 8 s to log in once past the original expiry.
   it('works after the original expiry and is refused after the new one', async () => {
     h = await createPgHarness(server.superUrl, 'pglite');
-    await run(h.requester, `/access ${h.resource} 20s read fix stuck order INC-4211`);
+    // The harness clock stands still at the time it was made; the store may take seconds to open on a busy
+    // machine, so set it to now: the grant's 12 s must start here, not be half gone before the request.
+    h.clock.set(new Date());
+    await run(h.requester, `/access ${h.resource} 12s read fix stuck order INC-4211`);
     const grant = await approve(1);
     expect(grant.status).toBe('active');
     const role = String(grant.grantRef?.role);
@@ -42,10 +47,10 @@ describe.skipIf(unavailable !== undefined)(`an extended grant's password login (
     expect(await server.login(role, password)).toBe('ok');
     expect(await server.login(role, `${password}x`)).toContain('password authentication failed');
 
-    await run(h.requester, 'extend KC-1 20s still digging');
+    await run(h.requester, 'extend KC-1 10s still digging');
     expect((await approve(2)).status).toBe('merged');
     const extended = (await h.deps.store.getRequestByNumber(1))!.expiresAt!;
-    expect(extended.getTime()).toBe(original.getTime() + 20_000);
+    expect(extended.getTime()).toBe(original.getTime() + 10_000);
     expect(Date.now()).toBeLessThan(original.getTime());
     expect((await h.rolValidUntil(role))?.getTime()).toBe(extended.getTime());
 

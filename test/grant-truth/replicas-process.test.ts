@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServedProcess, spawnServed } from '../bench/serve-process.js';
-import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
+import { freshPostgresDatabase, hasTestPostgres, seededDataDir } from '../helpers/db.js';
 import { createPgFixture, type PgFixture } from '../providers/postgres/pg-fixture.js';
 import { type FakeSlackApi, type SlackApiCall, startFakeSlackApi } from '../scenarios/fakes/slack-api.js';
 import { eventually } from '../scenarios/world.js';
@@ -233,7 +233,7 @@ reconcile: { every: 5s, unknown: report }
     const env = {
       DATABASE_URL: state.url,
       KEYCARD_POLICY: policyPath,
-      KEYCARD_DATA_DIR: join(cwd, 'data'),
+      KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')),
       KEYCARD_AUDIT_KEY: 'grant-truth-replicas-audit-key-0123456789',
       SLACK_BOT_TOKEN: TOKEN,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,

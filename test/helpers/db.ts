@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import type { Store } from '../../src/core/ports/store.js';
 import { createStore, type StoreOptions } from '../../src/store/create-store.js';
 import { type DatabaseHandle, MEMORY_DATA_DIR, openDatabase, type PgliteHandle } from '../../src/store/database.js';
 import { findMigrationsFolder, runMigrations } from '../../src/store/migrations.js';
+import { prepareDataDir } from '../../src/store/pglite-files.js';
 
 export type StoreKind = 'pglite' | 'pg';
 
@@ -54,12 +55,12 @@ export async function createTestStore(kind: StoreKind, options: StoreOptions = {
   };
 }
 
-/** A fresh, empty (unmigrated) database on the real server; `dispose` drops it. */
-export async function freshPostgresDatabase(): Promise<{ url: string; dispose(): Promise<void> }> {
+/** A fresh database on the real server, empty (unmigrated) unless copied from `template`; `dispose` drops it. */
+export async function freshPostgresDatabase(template?: string): Promise<{ url: string; dispose(): Promise<void> }> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
   const name = `keycard_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (admin) => admin.query(`create database ${name}`));
+  await withAdmin(adminUrl, (admin) => admin.query(`create database ${name}${template ? ` template ${template}` : ''}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
@@ -72,18 +73,56 @@ export async function freshPostgresDatabase(): Promise<{ url: string; dispose():
 }
 
 async function freshPostgres(): Promise<{ handle: DatabaseHandle; dispose(): Promise<void> }> {
-  const database = await freshPostgresDatabase();
+  const database = await freshPostgresDatabase(await migratedTemplate());
   try {
     const handle = await openDatabase({ url: database.url, dataDir: MEMORY_DATA_DIR, log: silentLogger, poolMax: 5 });
-    await runMigrations(handle).catch(async (error: unknown) => {
-      await handle.close();
-      throw error;
-    });
     return { handle, dispose: database.dispose };
   } catch (error) {
     await database.dispose();
     throw error;
   }
+}
+
+// Migrating a new database costs about half a second per store; copying a migrated one (CREATE DATABASE …
+// TEMPLATE, a file copy on the server) a fraction of that. So the migrated schema is built once per server
+// and set of migrations (the name carries their digest, so changed migrations build a new one), under an
+// advisory lock so parallel workers build it once, and under a temporary name so a build that died
+// half-way is never copied.
+let templateName: Promise<string> | undefined;
+
+function migratedTemplate(): Promise<string> {
+  templateName ??= buildTemplate().catch((error: unknown) => {
+    templateName = undefined;
+    throw error;
+  });
+  return templateName;
+}
+
+async function buildTemplate(): Promise<string> {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `keycard_template_${migrationsDigest().slice(0, 16)}`;
+  await withAdmin(adminUrl, async (admin) => {
+    await admin.query('select pg_advisory_lock(hashtext($1))', [name]);
+    try {
+      if ((await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount) return;
+      const building = `${name}_building`;
+      await admin.query(`drop database if exists ${building} with (force)`);
+      await admin.query(`create database ${building}`);
+      const url = new URL(adminUrl);
+      url.pathname = `/${building}`;
+      const handle = await openDatabase({ url: url.toString(), dataDir: MEMORY_DATA_DIR, log: silentLogger, poolMax: 1 });
+      try {
+        await runMigrations(handle);
+      } finally {
+        await handle.close();
+      }
+      await admin.query(`alter database ${building} rename to ${name}`);
+    } finally {
+      await admin.query('select pg_advisory_unlock(hashtext($1))', [name]);
+    }
+  });
+  return name;
 }
 
 async function withAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -198,4 +237,28 @@ function migrationsDigest(): string {
     hash.update(file).update(readFileSync(join(folder, file)));
   }
   return hash.digest('hex');
+}
+
+/**
+ * `dataDir`, made an initialised (not migrated) PGlite data directory, as a started Keycard's initdb
+ * would leave it: copied from one initdb per PGlite version, kept in the temp folder, instead of an initdb
+ * (seconds, tens of seconds on a busy machine) in every test that starts Keycard on a new data folder.
+ * Under tsx there is no build template (dist/pglite-template), so a fresh folder would pay for initdb.
+ */
+export function seededDataDir(dataDir: string): string {
+  const digest = createHash('sha256').update(pgliteManifest()).digest('hex').slice(0, 16);
+  const template = join(tmpdir(), `keycard-pglite-datadir-${digest}`);
+  if (!existsSync(join(template, 'PG_VERSION'))) {
+    const partial = `${template}.${process.pid}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    prepareDataDir(partial, silentLogger, undefined);
+    try {
+      // Rename, so a parallel worker never copies a half-built folder; the loser of a race drops its own.
+      renameSync(partial, template);
+    } catch {
+      rmSync(partial, { recursive: true, force: true });
+    }
+  }
+  cpSync(template, dataDir, { recursive: true });
+  return dataDir;
 }

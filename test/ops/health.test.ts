@@ -14,7 +14,7 @@ import { createReadinessCheck, type ReadinessDependency } from '../../src/http/r
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { createStore } from '../../src/store/create-store.js';
 import { runMigrations } from '../../src/store/migrations.js';
-import { emptyPglite, freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
+import { emptyPglite, freshPostgresDatabase, hasTestPostgres, seededDataDir } from '../helpers/db.js';
 
 interface Probe {
   status: number;
@@ -140,7 +140,7 @@ describe('keycard start in chat mode (runServer)', () => {
         out: (t) => lines.push(t),
         err: (t) => lines.push(t),
         env: {
-          ...(database ? { DATABASE_URL: database.url } : { KEYCARD_DATA_DIR: join(dir, 'data') }),
+          ...(database ? { DATABASE_URL: database.url } : { KEYCARD_DATA_DIR: seededDataDir(join(dir, 'data')) }),
           PORT: '0',
           KEYCARD_METRICS_PORT: '0',
           KEYCARD_AUDIT_KEY: 'k'.repeat(32),

@@ -8,6 +8,7 @@ import { runCli } from '../../src/cli/keycard.js';
 import { standingAccessWarnings } from '../../src/cli/standing-check.js';
 import { handleCommand } from '../../src/core/commands/handle.js';
 import { bootKeycard, createProviders } from '../../src/main.js';
+import { seededDataDir } from '../helpers/db.js';
 
 const HOOK = 'https://hooks.example.test';
 const example = readFileSync(join(import.meta.dirname, '../../manifests/policy.example.yaml'), 'utf8');
@@ -30,7 +31,7 @@ function cliIo(env: Record<string, string | undefined>, cwd: string) {
 
 describe('rollout commands', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'kc-rollout-'));
-  const env = { KEYCARD_DATA_DIR: join(cwd, 'data'), KEYCARD_POLICY: join(cwd, 'keycard.yaml'), LOG_LEVEL: 'silent' };
+  const env = { KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')), KEYCARD_POLICY: join(cwd, 'keycard.yaml'), LOG_LEVEL: 'silent' };
 
   beforeAll(async () => {
     nock.disableNetConnect();

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signActivityBody } from '../../src/monitor/activity-signature.js';
+import { seededDataDir } from '../helpers/db.js';
 
 /**
  * What every scenario driver shares: the people, the policy (every risk factor weighs 0, so a
@@ -221,7 +222,7 @@ export async function scenarioEnvironment(
   const cwd = mkdtempSync(join(tmpdir(), 'kc-scenario-'));
   writeFileSync(join(cwd, 'keycard.yaml'), scenarioPolicy(webhookUrl));
   const env: Record<string, string> = {
-    KEYCARD_DATA_DIR: join(cwd, 'data'),
+    KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')),
     KEYCARD_POLICY: join(cwd, 'keycard.yaml'),
     KEYCARD_ACTIVITY_SECRET: ACTIVITY_SECRET,
     // A free port for /metrics (suites run side by side), and an audit key as production on Postgres requires.

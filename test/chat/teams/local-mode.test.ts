@@ -10,6 +10,7 @@ import { createTeamsAdapter, type TeamsAdapter } from '../../../src/chat/teams/i
 import type { CliIo } from '../../../src/cli/io.js';
 import { runCli } from '../../../src/cli/keycard.js';
 import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
+import { seededDataDir } from '../../helpers/db.js';
 import { createHarness, type Harness } from '../../helpers/harness.js';
 import { fakeConnector } from './connector.js';
 import { activityFrom, cardText, PEOPLE, teamsPolicy } from './fixtures.js';
@@ -112,7 +113,7 @@ describe('keycard start with Teams', () => {
       out: () => {},
       err: (text) => err.push(text),
       env: {
-        KEYCARD_DATA_DIR: join(cwd, 'data'),
+        KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')),
         LOG_LEVEL: 'silent',
         MICROSOFT_APP_ID: '00000000-0000-4000-8000-00000000b07a',
         MICROSOFT_APP_PASSWORD: 'app-secret',
