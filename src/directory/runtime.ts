@@ -185,7 +185,7 @@ export function createDirectoryRuntime(options: DirectoryRuntimeOptions): Direct
       : [];
     await store.transaction(async (tx) => {
       for (const change of changes)
-        await tx.appendAudit({
+        tx.appendAudit({
           at: now,
           actor: `directory:${source.name}`,
           action: 'directory.membership_changed',
@@ -260,7 +260,7 @@ export function createDirectoryRuntime(options: DirectoryRuntimeOptions): Direct
       const changes = diffMembership(before.members, after.members, before.refs);
       const now = clock.now();
       await store.transaction(async (tx) => {
-        await tx.appendAudit({
+        tx.appendAudit({
           at: now,
           actor: 'directory:scim',
           action: event.action,
@@ -268,7 +268,7 @@ export function createDirectoryRuntime(options: DirectoryRuntimeOptions): Direct
           details: { id: event.id, ...event.details },
         });
         for (const change of changes)
-          await tx.appendAudit({
+          tx.appendAudit({
             at: now,
             actor: 'directory:scim',
             action: 'directory.membership_changed',

@@ -24,6 +24,7 @@ function watchTx(tx: StoreTx, collected: Collected): StoreTx {
     getRequest: async (id) => seen(await tx.getRequest(id)),
     getRequestByNumber: async (number) => seen(await tx.getRequestByNumber(number)),
     lockRequest: async (id) => seen(await tx.lockRequest(id)),
+    lockRequestByNumber: async (number) => seen(await tx.lockRequestByNumber(number)),
     transition: async (id, from, patch) => seen(await tx.transition(id, from, patch)),
     recordEnded: async (ends) => {
       const moved = await tx.recordEnded(ends);
@@ -41,15 +42,13 @@ function watchTx(tx: StoreTx, collected: Collected): StoreTx {
       for (const row of due) seen(row);
       return due;
     },
-    appendAudit: async (event) => {
-      const written = await tx.appendAudit(event);
+    appendAudit: (event) => {
+      tx.appendAudit(event);
       collected.events.push({ event, request: event.requestId ? rows.get(event.requestId) : undefined });
-      return written;
     },
-    appendAudits: async (events) => {
-      const written = await tx.appendAudits(events);
+    appendAudits: (events) => {
+      tx.appendAudits(events);
       for (const event of events) collected.events.push({ event, request: event.requestId ? rows.get(event.requestId) : undefined });
-      return written;
     },
   };
 }

@@ -68,7 +68,7 @@ export async function writeHistoryToStore(
 
   for (let i = 0; i < events.length; i += BATCH) {
     await store.transaction(async (tx) => {
-      for (const event of events.slice(i, i + BATCH)) await tx.appendAudit(event);
+      for (const event of events.slice(i, i + BATCH)) tx.appendAudit(event);
     });
     progress('audit', Math.min(i + BATCH, events.length), events.length);
   }

@@ -4,51 +4,76 @@ import type { AuditQuery } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { AuditEvent, AuditInput } from '../core/types.js';
 import type { Database } from './database.js';
+import { intColumn, queryRows } from './raw-query.js';
 import { toAuditEvent } from './row-mapping.js';
 import { auditEvents as t } from './schema.js';
 
 /** Transaction advisory lock key serialising audit writers ("KCAU"). */
 export const AUDIT_LOCK_KEY = 0x4b434155;
 
-/** The chain's newest event as this transaction last wrote it. */
+/** The chain's newest event (seq and hash), which the next appended event links to. */
 export interface AuditHead {
   seq: number;
   hash: string;
 }
 
+const LOCK_SQL = `select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
+// seq as text: bigint arrives as a string (node-postgres) or a bigint (PGlite); ordered by the column, not the alias.
+const HEAD_SQL = 'select seq::text as seq, hash from audit_events order by audit_events.seq desc limit 1';
+
 /**
- * Appends one event to the hash chain. Must run inside a transaction: the advisory lock is held until
- * commit, so the next writer reads this event as its predecessor and the chain never forks.
- * Writers of audit events therefore queue behind each other; keep those transactions short.
- * `head`: the event this same transaction appended last. It still holds the lock, so nobody can have
- * appended since, and the lock and the read of the newest event are skipped (one round trip, not three).
+ * Takes the chain's lock and reads its head. Must run inside a transaction: the lock is held until commit,
+ * so the next writer reads this transaction's last event as its predecessor and the chain never forks.
+ * `oneMessage` (node-postgres): both statements go in one simple-protocol message, one round trip. They
+ * stay two statements on purpose: under READ COMMITTED each takes its own snapshot, so the read sees
+ * what the previous lock holder committed while we waited. One statement doing both would read with
+ * a snapshot taken before the wait and fork the chain (the primary key on seq would then refuse it).
+ * PGlite's driver sends one statement per message, and it has one connection, so there it is two.
  */
-export async function appendAudit(tx: Database, event: AuditInput, key?: AuditKey, head?: AuditHead): Promise<AuditEvent> {
-  const [appended] = await appendAudits(tx, [event], key, head);
-  if (!appended) throw new KeycardError('store_insert', 'audit insert returned no row');
-  return appended;
+export async function lockAuditHead(tx: Database, oneMessage: boolean): Promise<AuditHead | undefined> {
+  if (!oneMessage) {
+    await tx.execute(sql.raw(LOCK_SQL));
+    return headOf(await queryRows(tx, sql.raw(HEAD_SQL)));
+  }
+  const results: unknown = await tx.execute(sql.raw(`${LOCK_SQL}; ${HEAD_SQL}`));
+  const head = Array.isArray(results) ? (results[1] as { rows?: unknown } | undefined)?.rows : undefined;
+  if (!Array.isArray(head)) throw new KeycardError('store_query', 'the audit head query returned no result set');
+  return headOf(head as Record<string, unknown>[]);
 }
 
-/** Appends `events` in order with one multi-row insert (same lock and chain rules as `appendAudit`). */
-export async function appendAudits(tx: Database, events: readonly AuditInput[], key?: AuditKey, head?: AuditHead): Promise<AuditEvent[]> {
+function headOf(rows: Record<string, unknown>[]): AuditHead | undefined {
+  const [row] = rows;
+  if (!row) return undefined;
+  return { seq: intColumn(row, 'seq'), hash: String(row.hash) };
+}
+
+/** An event in the form it is hashed and stored (details as jsonb will give them back). */
+export function toStoredAudit(event: AuditInput): AuditInput {
+  return {
+    at: event.at,
+    actor: event.actor,
+    action: event.action,
+    requestId: event.requestId,
+    // Hash exactly what jsonb will give back (Dates as strings, undefined dropped), or verification would fail later.
+    details: asStoredJson(event.details),
+  };
+}
+
+/**
+ * Appends `events` (already `toStoredAudit`) after `head` with one multi-row insert. The caller holds the
+ * chain's lock (`lockAuditHead`) in the same transaction.
+ */
+export async function writeAudits(
+  tx: Database,
+  events: readonly AuditInput[],
+  key: AuditKey | undefined,
+  head: AuditHead | undefined,
+): Promise<AuditEvent[]> {
   if (events.length === 0) return [];
-  let last = head;
-  if (!last) {
-    await tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(AUDIT_LOCK_KEY))})`);
-    [last] = await tx.select({ seq: t.seq, hash: t.hash }).from(t).orderBy(desc(t.seq)).limit(1);
-  }
-  let seq = last?.seq ?? 0;
-  let prevHash = last?.hash ?? GENESIS_HASH;
-  const values = events.map((event) => {
+  let seq = head?.seq ?? 0;
+  let prevHash = head?.hash ?? GENESIS_HASH;
+  const values = events.map((content) => {
     seq += 1;
-    const content: AuditInput = {
-      at: event.at,
-      actor: event.actor,
-      action: event.action,
-      requestId: event.requestId,
-      // Hash exactly what jsonb will give back (Dates as strings, undefined dropped), or verification would fail later.
-      details: asStoredJson(event.details),
-    };
     const hash = hashAuditEvent(prevHash, seq, content, key);
     const row = { ...content, seq, prevHash, hash, keyId: key?.id ?? null };
     prevHash = hash;

@@ -1,9 +1,10 @@
 import type { AuditKey } from '../core/audit/hash-chain.js';
 import type { Clock } from '../core/ports/runtime.js';
 import type { Store, StoreTx } from '../core/ports/store.js';
+import type { AuditInput } from '../core/types.js';
 import { listActivity, recordActivity } from './activity-repository.js';
 import { insertApproval, listApprovals } from './approval-repository.js';
-import { type AuditHead, appendAudit, appendAudits, readAudit, readAuditHead } from './audit-log.js';
+import { lockAuditHead, readAudit, readAuditHead, toStoredAudit, writeAudits } from './audit-log.js';
 import { claimDue } from './claims.js';
 import type { Database, DatabaseHandle } from './database.js';
 import { createDirectoryRepository } from './directory-repository.js';
@@ -18,6 +19,7 @@ import {
   getRequestByNumber,
   insertRequest,
   listRequests,
+  lockRequestByNumber,
   nextRequestNumber,
   recordEnded,
   transition,
@@ -41,10 +43,18 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
   const clock = options.clock ?? systemClock;
   const guard = createTransactionGuard();
   const db = handle.db;
+  const audit: AuditWriter = { key: options.auditKey, oneMessage: handle.driver === 'pg' };
   return {
     async transaction(fn) {
       guard.assertOutside('transaction');
-      return guard.enclose(() => db.transaction((tx) => fn(createStoreTx(tx, clock, options.auditKey))));
+      return guard.enclose(() =>
+        db.transaction(async (tx) => {
+          const queued: AuditInput[] = [];
+          const result = await fn(createStoreTx(tx, clock, queued));
+          await flushAudit(tx, queued, audit);
+          return result;
+        }),
+      );
     },
     expiringSoon(before, limit) {
       guard.assertOutside('expiringSoon');
@@ -97,16 +107,31 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
   };
 }
 
-/** Repositories bound to one drizzle transaction. */
-function createStoreTx(tx: Database, clock: Clock, auditKey: AuditKey | undefined): StoreTx {
-  // After its first append a transaction holds the chain's lock, so it knows the head from then on.
-  let head: AuditHead | undefined;
+interface AuditWriter {
+  key: AuditKey | undefined;
+  /** node-postgres: take the chain's lock and read its head in one message. */
+  oneMessage: boolean;
+}
+
+/**
+ * Writes a transaction's queued audit events as its last statements: lock and head in one round trip, then
+ * one insert. The chain's lock is taken last, after any row lock, and held only to the commit.
+ */
+async function flushAudit(tx: Database, queued: AuditInput[], audit: AuditWriter): Promise<void> {
+  if (queued.length === 0) return;
+  const head = await lockAuditHead(tx, audit.oneMessage);
+  await writeAudits(tx, queued, audit.key, head);
+}
+
+/** Repositories bound to one drizzle transaction; audit events go to `queued`. */
+function createStoreTx(tx: Database, clock: Clock, queued: AuditInput[]): StoreTx {
   return {
     nextRequestNumber: () => nextRequestNumber(tx),
     insertRequest: (request) => insertRequest(tx, request),
     getRequest: (id) => getRequest(tx, id),
     getRequestByNumber: (number) => getRequestByNumber(tx, number),
     lockRequest: (id) => getRequest(tx, id, true),
+    lockRequestByNumber: (number) => lockRequestByNumber(tx, number),
     transition: (id, from, patch) => transition(tx, id, from, patch, clock.now()),
     transitionMany: (ids, from, patch) => transitionMany(tx, ids, from, patch, clock.now()),
     recordEnded: (ends) => recordEnded(tx, ends, clock.now()),
@@ -117,16 +142,12 @@ function createStoreTx(tx: Database, clock: Clock, auditKey: AuditKey | undefine
     claimDue: (kind, now, limit) => claimDue(tx, kind, now, limit),
     insertApproval: (approval) => insertApproval(tx, approval),
     listApprovals: (requestId) => listApprovals(tx, requestId),
-    appendAudit: async (event) => {
-      const appended = await appendAudit(tx, event, auditKey, head);
-      head = { seq: appended.seq, hash: appended.hash };
-      return appended;
+    // Converted now, so a details object the caller changes later is recorded as it was, and a bad one fails here.
+    appendAudit: (event) => {
+      queued.push(toStoredAudit(event));
     },
-    appendAudits: async (events) => {
-      const appended = await appendAudits(tx, events, auditKey, head);
-      const newest = appended.at(-1);
-      if (newest) head = { seq: newest.seq, hash: newest.hash };
-      return appended;
+    appendAudits: (events) => {
+      queued.push(...events.map(toStoredAudit));
     },
     history: (query) => readHistory(tx, query),
     habitRecords: (query) => readHabitRecords(tx, query),

@@ -23,7 +23,7 @@ export async function nextRequestNumber(db: Database): Promise<number> {
   return intColumn(row, 'n');
 }
 
-export async function insertRequest(db: Database, request: NewAccessRequest & { number: number }): Promise<AccessRequest> {
+export async function insertRequest(db: Database, request: NewAccessRequest & { number?: number }): Promise<AccessRequest> {
   const [row] = await db
     .insert(t)
     .values({ ...request, updatedAt: request.createdAt })
@@ -39,11 +39,17 @@ export async function getRequest(db: Database, id: string, forUpdate = false): P
   return row && toAccessRequest(row);
 }
 
-export async function getRequestByNumber(db: Database, number: number): Promise<AccessRequest | undefined> {
+export async function getRequestByNumber(db: Database, number: number, forUpdate = false): Promise<AccessRequest | undefined> {
   // Typed by people (KC-<n>): a number outside int4 would be a query error, not "no such request".
   if (!Number.isInteger(number) || number < 1 || number > INT4_MAX) return undefined;
-  const [row] = await db.select().from(t).where(eq(t.number, number));
+  const query = db.select().from(t).where(eq(t.number, number));
+  const [row] = forUpdate ? await query.for('update') : await query;
   return row && toAccessRequest(row);
+}
+
+/** SELECT … FOR UPDATE by number: find and lock in one round trip. */
+export function lockRequestByNumber(db: Database, number: number): Promise<AccessRequest | undefined> {
+  return getRequestByNumber(db, number, true);
 }
 
 /** One conditional UPDATE: a concurrent transition that got there first makes this match nothing. */

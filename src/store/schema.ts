@@ -25,14 +25,14 @@ import { REQUEST_STATUSES, type RequestOrigin, type RiskFactor } from '../core/t
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const sqlList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 
-/** The human request number (KC-<n>); drawn explicitly so the number is known before the insert. */
+/** The human request number (KC-<n>); an insert without one takes the next by the column default. */
 export const requestNumberSeq = pgSequence('request_number_seq', { startWith: 1 });
 
 export const accessRequests = pgTable(
   'access_requests',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    // Normally drawn first with nextRequestNumber(); the default keeps the column tied to its sequence.
+    // Submissions take the default (the insert returns the number); nextRequestNumber() serves callers that need it first.
     number: integer('number').notNull().unique('access_requests_number_key').default(sql`nextval('request_number_seq')`),
     kind: text('kind', { enum: ['access', 'extension'] }).notNull(),
     parentId: uuid('parent_id').references((): AnyPgColumn => accessRequests.id),

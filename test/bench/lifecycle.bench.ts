@@ -1,8 +1,22 @@
 import { performance } from 'node:perf_hooks';
 import { handleCommand } from '../../src/core/commands/handle.js';
 import type { StoreKind } from '../helpers/db.js';
-import { createHarness } from '../helpers/harness.js';
+import { createHarness, type Harness } from '../helpers/harness.js';
+import { countRoundTrips } from './round-trips.js';
 import { type BenchRow, percentile } from './stats.js';
+
+const origin = { platform: 'console' as const };
+
+/** One request → approve → grant → release by the console commands; false when a step did not do its part. */
+async function cycle(h: Harness, i: number): Promise<boolean> {
+  const actor = `user${i}@example.com`;
+  const submitted = await handleCommand(h.deps, { actor, text: '/access demo-db 15m read checking replication lag INC-42', origin });
+  if (submitted.kind !== 'request') return false;
+  const ref = submitted.request.ref;
+  const approved = await handleCommand(h.deps, { actor: 'bob@example.com', text: `approve ${ref}`, origin });
+  const released = await handleCommand(h.deps, { actor, text: `release ${ref}`, origin });
+  return approved.kind === 'request' && released.kind === 'request' && released.request.status === 'revoked';
+}
 
 /**
  * Full request → approve → grant → release cycles through the core on a real store, by `concurrency`
@@ -13,23 +27,13 @@ export async function benchLifecycle(kind: StoreKind, cycles = 200, concurrency 
   const h = await createHarness(kind);
   try {
     const latencies: number[] = [];
-    const origin = { platform: 'console' as const };
     let next = 0;
     let failures = 0;
     const worker = async () => {
       for (let i = next++; i < cycles; i = next++) {
         const t0 = performance.now();
-        const actor = `user${i}@example.com`;
-        const submitted = await handleCommand(h.deps, { actor, text: '/access demo-db 15m read checking replication lag INC-42', origin });
-        if (submitted.kind !== 'request') {
-          failures += 1;
-          continue;
-        }
-        const ref = submitted.request.ref;
-        const approved = await handleCommand(h.deps, { actor: 'bob@example.com', text: `approve ${ref}`, origin });
-        const released = await handleCommand(h.deps, { actor, text: `release ${ref}`, origin });
-        if (approved.kind !== 'request' || released.kind !== 'request') failures += 1;
-        latencies.push(performance.now() - t0);
+        if (!(await cycle(h, i))) failures += 1;
+        else latencies.push(performance.now() - t0);
       }
     };
     const started = performance.now();
@@ -40,6 +44,34 @@ export async function benchLifecycle(kind: StoreKind, cycles = 200, concurrency 
       ...(kind === 'pg' && concurrency > 1 ? { goal: '≥ 200 cycles/s' } : {}),
       result: `${(latencies.length / seconds).toFixed(1)} cycles/s`,
       detail: `request+approve+grant+release through the core: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms per cycle (${cycles} cycles, ${failures} failed; the test harness's pool: ${kind === 'pg' ? '5 connections' : 'one PGlite'})`,
+    };
+  } finally {
+    await h.close();
+  }
+}
+
+/**
+ * Round trips and transactions of one cycle on Postgres, counted at the pg client (every `query` call is a
+ * round trip), averaged over `cycles` after a warm-up. KEYCARD_BENCH_STATEMENTS=1 prints the statements.
+ */
+export async function benchCycleCost(cycles = 20): Promise<BenchRow> {
+  const h = await createHarness('pg');
+  try {
+    const { handle } = h.testStore;
+    if (handle.driver !== 'pg') throw new Error('expected node-postgres');
+    const counter = countRoundTrips(handle.pool);
+    for (let i = 0; i < 3; i += 1) await cycle(h, 1_000_000 + i);
+    counter.reset();
+    let failures = 0;
+    for (let i = 0; i < cycles; i += 1) if (!(await cycle(h, i))) failures += 1;
+    if (process.env.KEYCARD_BENCH_STATEMENTS) {
+      for (const [text, n] of [...counter.statements].sort((a, b) => b[1] - a[1]))
+        console.log(`${(n / cycles).toFixed(1).padStart(5)}  ${text}`);
+    }
+    return {
+      benchmark: 'lifecycle cycle on Postgres: round trips',
+      result: `${(counter.queries / cycles).toFixed(1)} round trips, ${(counter.transactions / cycles).toFixed(1)} transactions`,
+      detail: `per request+approve+grant+release, counted at the pg client, one cycle at a time (${cycles} cycles, ${failures} failed)`,
     };
   } finally {
     await h.close();

@@ -118,12 +118,12 @@ describe('lifecycle metrics derived from committed audit events', () => {
     };
     await expect(
       k.deps.store.transaction(async (tx) => {
-        await tx.appendAudit(anomaly);
+        tx.appendAudit(anomaly);
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');
     expect(await k.value('keycard_anomalies_total', { detector: 'write-under-read', severity: 'high' })).toBeUndefined();
-    await k.deps.store.transaction((tx) => tx.appendAudit(anomaly));
+    await k.deps.store.transaction(async (tx) => tx.appendAudit(anomaly));
     expect(await k.value('keycard_anomalies_total', { detector: 'write-under-read', severity: 'high' })).toBe(1);
   });
 });

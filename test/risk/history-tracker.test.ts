@@ -78,7 +78,7 @@ describe.each(storeKinds())('replayed history on %s', (kind) => {
         });
       } else {
         const requester = rng.pick(REQUESTERS);
-        await h.deps.store.transaction((tx) =>
+        await h.deps.store.transaction(async (tx) =>
           tx.appendAudit({
             at: now,
             actor: 'keycard',

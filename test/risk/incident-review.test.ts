@@ -40,7 +40,7 @@ describe.each(storeKinds())('post-incident review on %s', (kind) => {
       (await decide(h.deps, { number: admin.number, actor: 'carol@example.com', decision: 'deny', comment: 'use the runbook' })).ok,
     ).toBe(true);
     h.clock.advance(5 * 60_000);
-    await h.deps.store.transaction((tx) =>
+    await h.deps.store.transaction(async (tx) =>
       tx.appendAudit({
         at: h.clock.now(),
         actor: 'keycard',

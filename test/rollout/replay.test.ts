@@ -134,7 +134,7 @@ describe.each(storeKinds())('policy replay on %s', (kind) => {
     await run(ALICE, '/access demo-db 15m write look at the lag again INC-42');
     await run(BOB, 'deny KC-5 use the replica');
     await run(ALICE, 'release KC-2');
-    await h.deps.store.transaction((tx) =>
+    await h.deps.store.transaction(async (tx) =>
       tx.appendAudit({ at: h.clock.now(), actor: 'keycard', action: 'anomaly.detected', requestId: null, details: { requester: ALICE } }),
     );
     const rows = await h.deps.store.listRequests({});

@@ -37,7 +37,7 @@ describe('a checkpoint line in the alerts channel', () => {
   });
 
   const appendEvent = (harness: Harness, action: string) =>
-    harness.deps.store.transaction((tx) =>
+    harness.deps.store.transaction(async (tx) =>
       tx.appendAudit({ at: harness.clock.now(), actor: 'alice@example.com', action, requestId: null, details: {} }),
     );
   const alertLines = (harness: Harness) =>

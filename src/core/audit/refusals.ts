@@ -81,7 +81,7 @@ export interface RefusalRecord {
 export async function auditRefusal(deps: Pick<CoreDeps, 'store' | 'clock' | 'log'>, refusal: RefusalRecord): Promise<void> {
   try {
     const request = refusal.number === undefined ? undefined : await deps.store.getRequestByNumber(refusal.number);
-    await deps.store.transaction((tx) =>
+    await deps.store.transaction(async (tx) =>
       tx.appendAudit({
         at: deps.clock.now(),
         actor: refusal.actor.toLowerCase(),

@@ -34,7 +34,7 @@ export async function checkIdentity(deps: CoreDeps, actor: string, action: strin
             )
           : undefined;
   if (!refusal) return undefined;
-  await deps.store.transaction((tx) =>
+  await deps.store.transaction(async (tx) =>
     tx.appendAudit({
       at: now,
       actor: email,

@@ -50,7 +50,7 @@ export async function offboard(deps: CoreDeps, leaver: Leaver): Promise<Offboard
           nextAttemptAt: null,
         });
         if (moved)
-          await tx.appendAudit({
+          tx.appendAudit({
             at: now,
             actor: leaver.actor,
             action: 'request.cancelled',
@@ -79,7 +79,7 @@ export async function offboard(deps: CoreDeps, leaver: Leaver): Promise<Offboard
           approvalExpiresAt: null,
         });
         if (moved)
-          await tx.appendAudit({
+          tx.appendAudit({
             at: now,
             actor: leaver.actor,
             action: 'request.cancelled',

@@ -4,6 +4,7 @@ import type { StoreTx } from '../ports/store.js';
 import type { AccessRequest } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { extendAtTarget } from './extend-at-target.js';
+import { carryApprovals } from './known-approvals.js';
 import { announce } from './notify.js';
 import { isPilot, pilotDetail } from './pilot.js';
 import { activatePilot } from './pilot-grant.js';
@@ -11,11 +12,20 @@ import { mergedExpiry, nextNoticeAt } from './plan.js';
 import { describeError, grantInput, providerInput } from './provider-input.js';
 import { recordActivation } from './record-activation.js';
 
+/**
+ * The activation lease as fields of the update that approves a request: whoever approves it holds the
+ * lease and grants at once, with no second transaction to claim it. Should that process die, the
+ * activation sweep takes the request over when the lease runs out.
+ */
+export function activationLease(deps: CoreDeps, attempts: number, now: Date): { attempts: number; nextAttemptAt: Date } {
+  return { attempts: attempts + 1, nextAttemptAt: new Date(now.getTime() + deps.settings.claimLeaseMs) };
+}
+
 /** Takes the activation lease on an approved request inside a transaction; undefined if not ours to take. */
 export async function claimActivation(deps: CoreDeps, tx: StoreTx, request: AccessRequest, now: Date): Promise<AccessRequest | undefined> {
   if (request.status !== 'approved') return undefined;
   if (request.nextAttemptAt && request.nextAttemptAt.getTime() > now.getTime()) return undefined;
-  return tx.update(request.id, { attempts: request.attempts + 1, nextAttemptAt: new Date(now.getTime() + deps.settings.claimLeaseMs) });
+  return tx.update(request.id, activationLease(deps, request.attempts, now));
 }
 
 /** Grants an approved request (or folds it into the grant it overlaps). Safe to call twice: only the lease holder proceeds. */
@@ -53,7 +63,7 @@ export async function runActivation(deps: CoreDeps, request: AccessRequest): Pro
     return grantFailed(deps, request, error);
   }
   const fingerprint = outcome.credential ? createHash('sha256').update(outcome.credential.secret).digest('hex') : null;
-  const activated = await recordActivation(deps, request, { now, expiresAt, grantRef: outcome.ref, fingerprint });
+  const activated = carryApprovals(request, await recordActivation(deps, request, { now, expiresAt, grantRef: outcome.ref, fingerprint }));
   if (!activated) {
     // The request moved on while we granted (cancelled, or already handled elsewhere): leave nothing behind.
     const current = await deps.store.getRequest(request.id);
@@ -97,7 +107,7 @@ async function mergeIntoParent(deps: CoreDeps, request: AccessRequest, parent: A
       nextAttemptAt: null,
     });
     if (!child) return undefined;
-    await tx.appendAudit({
+    tx.appendAudit({
       at: now,
       actor: 'keycard',
       action: 'grant.extended',
@@ -132,7 +142,7 @@ async function grantFailed(deps: CoreDeps, request: AccessRequest, error: unknow
     deps.log.warn({ requestId: request.id, attempt: request.attempts, err: message }, 'grant failed; retrying');
     return deps.store.transaction(async (tx) => {
       const row = await tx.update(request.id, { lastError: message, nextAttemptAt: new Date(now.getTime() + delay) });
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor: 'keycard',
         action: 'grant.retry_scheduled',
@@ -157,7 +167,7 @@ async function fail(deps: CoreDeps, request: AccessRequest, message: string): Pr
   const failed = await deps.store.transaction(async (tx) => {
     const row = await tx.transition(request.id, ['approved'], { status: 'failed', lastError: message, endedAt: now, nextAttemptAt: null });
     if (row)
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor: 'keycard',
         action: 'grant.failed',

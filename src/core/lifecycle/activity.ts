@@ -78,7 +78,7 @@ export async function recordActivity(deps: CoreDeps, input: ActivityInput): Prom
   let autoRevoked = false;
   for (const finding of alerted) {
     const revoke = policy.monitoring.autoRevoke.includes(finding.severity) && !autoRevoked;
-    await deps.store.transaction((tx) =>
+    await deps.store.transaction(async (tx) =>
       tx.appendAudit({
         at: now,
         actor: 'keycard',
@@ -205,7 +205,7 @@ async function acknowledgeOnce(deps: CoreDeps, input: { number: number; actor: s
   ) {
     return refuse('not_allowed', `Only ${grant.requester} and KC-${input.number}'s approvers can acknowledge its alerts.`);
   }
-  await deps.store.transaction((tx) =>
+  await deps.store.transaction(async (tx) =>
     tx.appendAudit({
       at: deps.clock.now(),
       actor,

@@ -23,7 +23,7 @@ export async function cancelPendingExtensions(deps: CoreDeps, grant: AccessReque
         approvalExpiresAt: null,
       });
       if (!row) continue;
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor: 'keycard',
         action: 'extension.cancelled',

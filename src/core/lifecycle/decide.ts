@@ -4,8 +4,9 @@ import { checkIdentity } from '../directory/identity-gate.js';
 import type { StoreTx } from '../ports/store.js';
 import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest, Decision } from '../types.js';
-import { activate } from './activate.js';
+import { activationLease, runActivation } from './activate.js';
 import type { CoreDeps } from './deps.js';
+import { rememberApprovals } from './known-approvals.js';
 import { announce } from './notify.js';
 import { outsideTextRefusal } from './outside-text.js';
 import { pilotDetail } from './pilot.js';
@@ -14,7 +15,7 @@ import { pilotDetail } from './pilot.js';
 async function timeOutNow(tx: StoreTx, request: AccessRequest, now: Date): Promise<AccessRequest | undefined> {
   const row = await tx.transition(request.id, ['pending'], { status: 'timed_out', decidedAt: now, remindAt: null });
   if (row) {
-    await tx.appendAudit({
+    tx.appendAudit({
       at: now,
       actor: 'keycard',
       action: 'request.timed_out',
@@ -56,21 +57,20 @@ async function decideOnce(deps: CoreDeps, input: DecideInput): Promise<Result<De
   if (unknown) return unknown;
   const badText = outsideTextRefusal(input.decision === 'deny' ? 'reason for the denial' : 'comment', input.comment);
   if (badText) return badText;
-  const existing = await deps.store.getRequestByNumber(input.number);
-  if (!existing) return refuse('not_found', `KC-${input.number} does not exist.`);
-  if (input.decision === 'deny' && !input.comment.trim()) {
-    return refuse('reason_required', 'A denial needs a reason, so the requester knows what to change.');
-  }
 
   let expired: AccessRequest | undefined;
   const result = await deps.store.transaction(async (tx): Promise<Result<DecideOutcome>> => {
-    const request = await tx.lockRequest(existing.id);
+    // Found and locked in one statement; concurrent decisions on the request queue here.
+    const request = await tx.lockRequestByNumber(input.number);
     if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
+    if (input.decision === 'deny' && !input.comment.trim()) {
+      return refuse('reason_required', 'A denial needs a reason, so the requester knows what to change.');
+    }
     if (request.status === 'pending' && request.approvalExpiresAt && request.approvalExpiresAt.getTime() <= now.getTime()) {
       // Past the approval TTL the request is over even if the sweep has not run yet: it times out now, and the
       // late decision is refused (and audited) instead of granting access nobody approved in time.
       expired = await timeOutNow(tx, request, now);
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor,
         action: 'approval.refused',
@@ -85,7 +85,7 @@ async function decideOnce(deps: CoreDeps, input: DecideInput): Promise<Result<De
     const approvals = await tx.listApprovals(request.id);
     const check = checkApprover(policy, request, approvals, actor, input.decision);
     if (!check.ok) {
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor,
         action: 'approval.refused',
@@ -103,7 +103,7 @@ async function decideOnce(deps: CoreDeps, input: DecideInput): Promise<Result<De
       createdAt: now,
     });
     if (inserted === 'duplicate') {
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor,
         action: 'approval.refused',
@@ -121,17 +121,23 @@ async function decideOnce(deps: CoreDeps, input: DecideInput): Promise<Result<De
         approvalExpiresAt: null,
       });
       if (!denied) return refuse('not_pending', `KC-${request.number} was decided a moment ago.`);
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor,
         action: 'request.denied',
         requestId: request.id,
         details: { ref: `KC-${request.number}`, reason: input.comment, groups: check.value, ...pilotDetail(request) },
       });
-      return ok({ request: denied, final: true, counted: 0, required: request.approvalsRequired });
+      return ok({
+        request: rememberApprovals(denied, [...approvals, inserted]),
+        final: true,
+        counted: 0,
+        required: request.approvalsRequired,
+      });
     }
-    const progress = approvalProgress(request, [...approvals, inserted]);
-    await tx.appendAudit({
+    const decided = [...approvals, inserted];
+    const progress = approvalProgress(request, decided);
+    tx.appendAudit({
       at: now,
       actor,
       action: 'approval.recorded',
@@ -145,23 +151,26 @@ async function decideOnce(deps: CoreDeps, input: DecideInput): Promise<Result<De
         ...pilotDetail(request),
       },
     });
-    if (!progress.satisfied) return ok({ request, final: false, counted: progress.counted, required: progress.required });
+    if (!progress.satisfied) {
+      return ok({ request: rememberApprovals(request, decided), final: false, counted: progress.counted, required: progress.required });
+    }
+    // The approving update also takes the activation lease, so the grant below needs no claim of its own.
     const approved = await tx.transition(request.id, ['pending'], {
       status: 'approved',
       decidedAt: now,
       decisionNote: input.comment || null,
-      nextAttemptAt: now,
       remindAt: null,
+      ...activationLease(deps, request.attempts, now),
     });
     if (!approved) return refuse('not_pending', `KC-${request.number} was decided a moment ago.`);
-    await tx.appendAudit({
+    tx.appendAudit({
       at: now,
       actor,
       action: 'request.approved',
       requestId: request.id,
       details: { ref: `KC-${request.number}`, approvers: [...approvals.map((a) => a.approver), actor], ...pilotDetail(request) },
     });
-    return ok({ request: approved, final: true, counted: progress.counted, required: progress.required });
+    return ok({ request: rememberApprovals(approved, decided), final: true, counted: progress.counted, required: progress.required });
   });
 
   if (expired) await announce(deps, expired, 'timed_out');
@@ -176,6 +185,6 @@ async function decideOnce(deps: CoreDeps, input: DecideInput): Promise<Result<De
     return result;
   }
   await announce(deps, request, 'approved', { actor });
-  const activated = await activate(deps, request.id);
+  const activated = await runActivation(deps, request);
   return ok({ ...result.value, request: activated ?? request });
 }

@@ -77,7 +77,7 @@ async function cancelOnce(deps: CoreDeps, input: { number: number; actor: string
       approvalExpiresAt: null,
     });
     if (row)
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor,
         action: 'request.cancelled',
@@ -116,7 +116,7 @@ async function reviewOnce(deps: CoreDeps, input: { number: number; actor: string
     const locked = await tx.lockRequest(request.id);
     if (!locked || locked.reviewedBy) return undefined;
     const row = await tx.update(request.id, { reviewedBy: actor, reviewedAt: now });
-    await tx.appendAudit({
+    tx.appendAudit({
       at: now,
       actor,
       action: 'break_glass.reviewed',
@@ -142,7 +142,7 @@ async function retryRevokeOnce(deps: CoreDeps, input: { number: number; actor: s
   if (!canRevokeOthers(deps, request, actor)) {
     // Refused like a decision by a non-approver: audited, nothing else changes.
     const at = deps.clock.now();
-    await deps.store.transaction((tx) =>
+    await deps.store.transaction(async (tx) =>
       tx.appendAudit({
         at,
         actor,
@@ -169,7 +169,7 @@ async function retryRevokeOnce(deps: CoreDeps, input: { number: number; actor: s
       locked.lastError === null
     )
       return undefined;
-    await tx.appendAudit({
+    tx.appendAudit({
       at: now,
       actor,
       action: 'grant.revoke_retry_requested',

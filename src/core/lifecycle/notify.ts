@@ -7,14 +7,20 @@ import { directoryNote, formatClock, statusLine } from '../views/format.js';
 import { type RequestView, toRequestView } from '../views/request-view.js';
 import type { CoreDeps } from './deps.js';
 import { announceIncidentEvent } from './incident.js';
+import { knownApprovals, rememberApprovals } from './known-approvals.js';
 import { revokersOf } from './revokers.js';
 
-/** Builds the platform-neutral view of a request from the store. */
+/** Builds the platform-neutral view of a request from the store (its approvals only when not already known). */
 export async function loadView(deps: CoreDeps, request: AccessRequest): Promise<RequestView> {
   const policy = deps.policy();
-  const approvals = await deps.store.listApprovals(request.id);
+  let approvals = knownApprovals(request);
+  if (!approvals) {
+    // Remembered on this row version, so the announcement and the reply of one command read them once.
+    approvals = await deps.store.listApprovals(request.id);
+    rememberApprovals(request, approvals);
+  }
   const parent = request.parentId ? await deps.store.getRequest(request.parentId) : undefined;
-  return toRequestView(request, approvals, {
+  return toRequestView(request, [...approvals], {
     timezone: policy.timezone,
     description: resolveResource(policy, request.resource)?.description ?? '',
     parentNumber: parent?.number ?? null,

@@ -28,7 +28,7 @@ export async function auditReconcile(
   request: AccessRequest | null,
   details: object,
 ): Promise<void> {
-  await deps.store.transaction((tx) =>
+  await deps.store.transaction(async (tx) =>
     tx.appendAudit({ at: now, actor: 'keycard', action, requestId: request?.id ?? null, details: { ...details } }),
   );
 }
@@ -44,7 +44,7 @@ export async function markLost(deps: CoreDeps, request: AccessRequest, now: Date
       lastError: 'the credential is missing at the target',
     });
     if (row) {
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor: 'keycard',
         action: 'grant.lost',

@@ -34,7 +34,7 @@ export async function recordActivation(
       nextNoticeAt: nextNoticeAt(expiresAt, resource?.noticeOffsets ?? [], [], now),
     });
     if (row) {
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor: 'keycard',
         action: 'grant.activated',

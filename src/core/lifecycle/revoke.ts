@@ -17,7 +17,7 @@ export async function beginRevoke(
   note?: string,
 ): Promise<AccessRequest | undefined> {
   const row = await tx.transition(request.id, ['active'], revokingPatch(deps, endReason, actor, now, note));
-  if (row) await tx.appendAudit(revokingAudit(request, endReason, actor, now, note));
+  if (row) tx.appendAudit(revokingAudit(request, endReason, actor, now, note));
   return row;
 }
 
@@ -38,7 +38,7 @@ export async function beginRevokes(
     ['active'],
     revokingPatch(deps, endReason, actor, now),
   );
-  if (rows.length > 0) await tx.appendAudits(rows.map((row) => revokingAudit(row, endReason, actor, now)));
+  if (rows.length > 0) tx.appendAudits(rows.map((row) => revokingAudit(row, endReason, actor, now)));
   return rows;
 }
 
@@ -182,7 +182,7 @@ export async function recordRevokedBatch(
         },
       });
     }
-    if (events.length > 0) await tx.appendAudits(events);
+    if (events.length > 0) tx.appendAudits(events);
     return items.map(({ request }) => byId.get(request.id));
   });
 }
@@ -205,7 +205,7 @@ async function recordRevokeFailure(
       : await tx.update(request.id, { lastError: error, nextAttemptAt });
     if (updated) {
       // Every try is audited, so the log shows each attempt and when the next one is due.
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor: 'keycard',
         action: escalate ? 'grant.revoke_failed' : 'grant.revoke_retry_scheduled',

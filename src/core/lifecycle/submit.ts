@@ -4,10 +4,11 @@ import { ok, type Result, refuse } from '../result.js';
 import { findIncidentKey } from '../risk/incident.js';
 import type { AccessRequest, RequestKind, RequestOrigin } from '../types.js';
 import { MAX_REASON_LENGTH, quoteInput, unstorableText } from '../views/safe-text.js';
-import { activate } from './activate.js';
+import { activationLease, runActivation } from './activate.js';
 import { announceBreakGlass } from './break-glass.js';
 import type { CoreDeps } from './deps.js';
 import { announceIncidentEvent, incidentKeyFromChannel } from './incident.js';
+import { rememberApprovals } from './known-approvals.js';
 import { announce, incidentRequestLine, loadView } from './notify.js';
 import { isPilot, originWithMode, pilotDetail } from './pilot.js';
 import { checkDuration, planApproval } from './plan.js';
@@ -64,18 +65,18 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
 
   let parent = input.parent;
   if (kind === 'access') {
-    const pending = await deps.store.listRequests({ requester, resource: resource.name, statuses: ['pending'] });
-    const samePending = pending.find((r) => r.level === level && r.kind === 'access');
+    // One read for both checks: the same request already pending, and an active grant it would join.
+    const open = await deps.store.listRequests({ requester, resource: resource.name, statuses: ['pending', 'active'] });
+    const samePending = open.find((r) => r.status === 'pending' && r.level === level && r.kind === 'access');
     if (samePending) {
       return refuse(
         'duplicate_pending',
         `You already have KC-${samePending.number} pending for ${resource.name} (${level}); wait for it or cancel it first.`,
       );
     }
-    const active = await deps.store.listRequests({ requester, resource: resource.name, statuses: ['active'] });
     // Only a grant of the same mode can absorb the request: merging a pilot request into a real grant would
     // extend real access, and merging a real request into a pilot grant would leave the requester without it.
-    parent = active.find((r) => r.level === level && r.kind === 'access' && isPilot(r) === pilot);
+    parent = open.find((r) => r.status === 'active' && r.level === level && r.kind === 'access' && isPilot(r) === pilot);
     if (parent?.expiresAt && parent.activatedAt && parent.expiresAt.getTime() >= parent.activatedAt.getTime() + resource.maxTotal) {
       return refuse(
         'at_max_total',
@@ -99,11 +100,11 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
   const plan = planApproval(policy, tier, assessment, input.breakGlass ?? false, now);
   if (!plan.ok) return plan;
 
+  const approvedNow = plan.value.status === 'approved';
   const created = await deps.store.transaction(async (tx) => {
-    const number = await tx.nextRequestNumber();
+    // The number comes from the column's default, returned by the insert.
     const request = await tx.insertRequest({
       id: deps.ids.uuid(),
-      number,
       kind,
       parentId: parent?.id ?? null,
       requester,
@@ -134,8 +135,8 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
       provider: resource.provider,
       grantRef: null,
       credentialFingerprint: null,
-      attempts: 0,
-      nextAttemptAt: plan.value.status === 'approved' ? now : null,
+      // Approved at once (auto-approve, break-glass): this insert also takes the activation lease.
+      ...(approvedNow ? activationLease(deps, 0, now) : { attempts: 0, nextAttemptAt: null }),
       lastError: null,
       noticesSent: [],
       nextNoticeAt: null,
@@ -144,7 +145,8 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
       reviewedAt: null,
       origin: originWithMode(input.origin, pilot),
     });
-    await tx.appendAudit({
+    const number = request.number;
+    tx.appendAudit({
       at: now,
       actor: requester,
       action: kind === 'extension' ? 'extension.submitted' : 'request.submitted',
@@ -165,8 +167,8 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
         ...pilotDetail(request),
       },
     });
-    if (plan.value.status === 'approved') {
-      await tx.appendAudit({
+    if (approvedNow) {
+      tx.appendAudit({
         at: now,
         actor: plan.value.breakGlass ? requester : 'keycard',
         action: plan.value.breakGlass ? 'request.break_glass' : 'request.auto_approved',
@@ -174,7 +176,8 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
         details: { ref: `KC-${number}`, tier: assessment.tier, score: assessment.score, ...pilotDetail(request) },
       });
     }
-    return request;
+    // A new request has no approvals yet: its card and the reply need not read them.
+    return rememberApprovals(request, []);
   });
 
   deps.log.info(
@@ -198,6 +201,6 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
     await announceIncidentEvent(deps, created, view, incidentRequestLine(view));
   }
   if (created.breakGlass) await announceBreakGlass(deps, created);
-  const activated = await activate(deps, created.id);
+  const activated = await runActivation(deps, created);
   return ok(activated ?? created);
 }

@@ -46,13 +46,16 @@ export type DueKind =
 
 /** Repositories usable inside one transaction. Never call the outer Store from inside `transaction`. */
 export interface StoreTx {
-  /** Next value of the human id sequence (KC-<n>). */
+  /** Next value of the human id sequence (KC-<n>), for callers that need the number before the insert. */
   nextRequestNumber(): Promise<number>;
-  insertRequest(request: NewAccessRequest & { number: number }): Promise<AccessRequest>;
+  /** Without `number` the row draws the next one from the sequence itself (no extra round trip). */
+  insertRequest(request: NewAccessRequest & { number?: number }): Promise<AccessRequest>;
   getRequest(id: string): Promise<AccessRequest | undefined>;
   getRequestByNumber(number: number): Promise<AccessRequest | undefined>;
   /** SELECT … FOR UPDATE of one request. */
   lockRequest(id: string): Promise<AccessRequest | undefined>;
+  /** SELECT … FOR UPDATE of one request by its number (KC-<n>, typed by people: out of range is "not found"). */
+  lockRequestByNumber(number: number): Promise<AccessRequest | undefined>;
   /** Conditional update: applies only when the current status is one of `from`; returns the updated row or undefined. */
   transition(id: string, from: readonly RequestStatus[], patch: RequestPatch): Promise<AccessRequest | undefined>;
   /** `transition` of many rows with the same patch in one statement; returns the rows that moved, in the order of `ids`. */
@@ -70,10 +73,15 @@ export interface StoreTx {
   claimDue(kind: DueKind, now: Date, limit: number): Promise<AccessRequest[]>;
   insertApproval(approval: Omit<Approval, 'id'>): Promise<Approval | 'duplicate'>;
   listApprovals(requestId: string): Promise<Approval[]>;
-  /** Appends to the hash chain; serialises writers so the chain never forks. */
-  appendAudit(event: AuditInput): Promise<AuditEvent>;
-  /** Appends several events in chain order in one statement (one lock, one insert): for batches. */
-  appendAudits(events: readonly AuditInput[]): Promise<AuditEvent[]>;
+  /**
+   * Adds an event to the hash chain as part of this transaction. Events are queued in call order and written
+   * when the transaction's body returns, with one lock and one insert, just before the commit: the chain's
+   * lock (which serialises every writer) is held from then to the commit only, not across the body.
+   * A body that throws writes none of them.
+   */
+  appendAudit(event: AuditInput): void;
+  /** `appendAudit` for several events, in order. */
+  appendAudits(events: readonly AuditInput[]): void;
   history(query: HistoryQuery): Promise<RequesterHistory>;
   /** The requester's own recent requests for the habit factors (newest first, bounded). */
   habitRecords(query: HabitQuery): Promise<PastRequest[]>;

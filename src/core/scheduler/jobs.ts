@@ -63,7 +63,7 @@ export async function timeoutPending(deps: CoreDeps, now: Date): Promise<number>
     for (const request of due) {
       const row = await tx.transition(request.id, ['pending'], { status: 'timed_out', decidedAt: now, remindAt: null });
       if (!row) continue;
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor: 'keycard',
         action: 'request.timed_out',
@@ -94,7 +94,7 @@ export async function remindApprovers(deps: CoreDeps, now: Date): Promise<number
         ...(escalate ? { approverGroups: [...request.approverGroups, fallback] } : {}),
       });
       if (escalate) {
-        await tx.appendAudit({
+        tx.appendAudit({
           at: now,
           actor: 'keycard',
           action: 'request.escalated',
@@ -103,7 +103,7 @@ export async function remindApprovers(deps: CoreDeps, now: Date): Promise<number
         });
       }
       const approvals = await tx.listApprovals(request.id);
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor: 'keycard',
         action: 'request.reminded',
@@ -141,7 +141,7 @@ export async function sendNotices(deps: CoreDeps, now: Date): Promise<number> {
       const sent = [...request.noticesSent, ...dueOffsets];
       const row = await tx.update(request.id, { noticesSent: sent, nextNoticeAt: nextNoticeAt(request.expiresAt, offsets, sent, now) });
       if (dueOffsets.length === 0 || expiresAt <= now.getTime()) continue;
-      await tx.appendAudit({
+      tx.appendAudit({
         at: now,
         actor: 'keycard',
         action: 'grant.notice_sent',

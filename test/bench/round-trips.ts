@@ -1,0 +1,52 @@
+import type pg from 'pg';
+
+/** What a node-postgres pool sent: every `client.query` is one round trip (pg does not pipeline). */
+export interface RoundTripCounter {
+  readonly queries: number;
+  readonly transactions: number;
+  /** Statements by their first 80 characters, for finding the repeated ones. */
+  readonly statements: ReadonlyMap<string, number>;
+  reset(): void;
+}
+
+type Query = pg.PoolClient['query'];
+
+/**
+ * Counts the round trips of every client the pool hands out, by wrapping each client's `query` the first
+ * time it is acquired (pool.query acquires one too). A measurement for benchmarks, not something Keycard runs.
+ */
+export function countRoundTrips(pool: pg.Pool): RoundTripCounter {
+  let queries = 0;
+  let transactions = 0;
+  const statements = new Map<string, number>();
+  const wrapped = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => {
+    if (wrapped.has(client)) return;
+    wrapped.add(client);
+    const original: Query = client.query.bind(client);
+    const counting = (...args: Parameters<Query>) => {
+      const first = args[0] as unknown;
+      const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '');
+      queries += 1;
+      if (/^\s*begin\b/i.test(text)) transactions += 1;
+      const key = text.replace(/\s+/g, ' ').slice(0, 80);
+      statements.set(key, (statements.get(key) ?? 0) + 1);
+      return (original as (...a: unknown[]) => unknown)(...args);
+    };
+    client.query = counting as Query;
+  });
+  return {
+    get queries() {
+      return queries;
+    },
+    get transactions() {
+      return transactions;
+    },
+    statements,
+    reset() {
+      queries = 0;
+      transactions = 0;
+      statements.clear();
+    },
+  };
+}
