@@ -53,6 +53,8 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     tickets: ticketsIn(input.reason, policy.risk.ticketPattern, input.incidentKey),
   });
   const onCallVia = await onCallOf(deps, input.requester, input.at);
+  // The directory snapshot (synchronous, no lookup): their time zone, team, leave date. Unknown adds nothing.
+  const person = deps.directory.person(input.requester);
   const scored = assessRisk(policy, {
     resource: input.resource.name,
     resourcePolicy: input.resource,
@@ -66,6 +68,7 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     history,
     onCallVia,
     requester: input.requester,
+    ...(person ? { person } : {}),
     habits,
   });
   const assessment = applyIncidentRelief(scored, {

@@ -1,7 +1,17 @@
 import { z } from 'zod';
+import { timeZoneProblem } from '../time-zone.js';
 import { durationSchema, emailSchema } from './field-schemas.js';
 
 const email = emailSchema;
+
+/** An IANA time zone, refused with the likely intended spelling when the runtime does not know it. */
+const timeZone = z
+  .string()
+  .superRefine((zone, ctx) => {
+    const problem = timeZoneProblem(zone);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('IANA time zone (Europe/Berlin, America/New_York); an unknown one is refused');
 
 /** The risk model's weights, thresholds and factor settings (DESIGN.md §4), with the example policy's defaults. */
 export const riskSchema = z
@@ -127,5 +137,19 @@ export const riskSchema = z
       )
       .default([])
       .describe('Departure source to start with: people leaving and their last day (the directory adds its own leave dates)'),
+    timeZones: z
+      .object({
+        people: z
+          .record(email, timeZone)
+          .default({})
+          .describe('IANA time zone per requester e-mail, for people whose directory gives none (Teams, SCIM)'),
+        teams: z
+          .record(z.string().min(1), timeZone)
+          .default({})
+          .describe('IANA time zone per team: the directory team/department, or a policy group the requester is in'),
+      })
+      .strict()
+      .prefault({})
+      .describe("Where off-hours is judged: the directory's zone for the requester, else people, else teams, else the policy timezone"),
   })
   .strict();
