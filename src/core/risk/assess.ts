@@ -39,7 +39,8 @@ export interface RiskInput {
 export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
   const { factors: w, thresholds: t } = policy.risk;
   const factors: RiskFactor[] = [];
-  const add = (id: string, points: number, reason: string) => factors.push({ id, points, reason });
+  const add = (id: string, points: number, reason: string, approver?: string) =>
+    factors.push(approver ? { id, points, reason, approver } : { id, points, reason });
 
   const sensitivity = input.resourcePolicy.sensitivity;
   add('sensitivity', policy.risk.sensitivity[sensitivity], `${sensitivity} sensitivity (${input.resource})`);
