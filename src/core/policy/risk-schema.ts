@@ -137,6 +137,31 @@ export const riskSchema = z
       )
       .default([])
       .describe('Departure source to start with: people leaving and their last day (the directory adds its own leave dates)'),
+    approverReport: z
+      .object({
+        enabled: z.boolean().default(true).describe('Post the weekly approver report to alerts.channel'),
+        day: z
+          .enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])
+          .default('mon')
+          .describe('Weekday it is posted on, in the policy timezone'),
+        at: z
+          .string()
+          .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a 24h time like "09:00"' })
+          .default('09:00')
+          .describe('Local time it is posted at, in the policy timezone'),
+        period: durationSchema.prefault('7d').describe('How far back each report looks'),
+        minDecisions: z
+          .number()
+          .int()
+          .min(1)
+          .default(10)
+          .describe('Decisions in the period before an approver who never denied is flagged'),
+      })
+      .strict()
+      .prefault({})
+      .describe(
+        'Weekly report to the security channel: approver–requester concentration, fast high-risk approvals, approvers who never deny (posted once across replicas, audited)',
+      ),
     timeZones: z
       .object({
         people: z
