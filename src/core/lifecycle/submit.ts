@@ -176,6 +176,8 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
     }
     return request;
   });
+  // Their velocity and new-resource counts just moved: the next score reads them afresh.
+  deps.scoringCache?.invalidate(requester);
 
   deps.log.info(
     {

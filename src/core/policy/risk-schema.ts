@@ -112,6 +112,11 @@ export const riskSchema = z
         fastApproval: durationSchema
           .prefault('3m')
           .describe('a high-risk approval faster than this counts as fast for the approver report'),
+        historyCacheStaleness: durationSchema
+          .prefault('1s')
+          .describe(
+            "How old the requester history a score reads may be (a per-requester cache; the requester's own submissions, decisions and anomalies clear it at once; 0s: no cache)",
+          ),
         autoApproveWindow: durationSchema.prefault('1d').describe('window over which autoApproveCap counts auto-approvals'),
         autoApproveCap: z
           .number()
