@@ -17,6 +17,7 @@ import type { OnCallSource } from './core/ports/oncall.js';
 import type { Provider } from './core/ports/provider.js';
 import type { Clock } from './core/ports/runtime.js';
 import type { Store } from './core/ports/store.js';
+import { createScoringCache } from './core/risk/history-cache.js';
 import { createLogger } from './logging/create-logger.js';
 import { createKeycardMetrics, instrumentProvider, instrumentStore, type KeycardMetrics } from './metrics/index.js';
 import { createPagerDutyOnCall } from './oncall/index.js';
@@ -165,6 +166,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     resolveSecret: (ref) => (ref.startsWith('env:') ? options.env[ref.slice(4)] : undefined),
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     ...(onCall ? { onCall } : {}),
+    scoringCache: createScoringCache({ now: () => clock.now().getTime() }),
   };
   directory?.runtime.attach(deps);
   log.info({ policy: config.policyPath, database: config.databaseUrl ? 'postgres' : 'pglite', mode: config.mode }, 'keycard ready');

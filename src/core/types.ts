@@ -31,6 +31,8 @@ export interface RiskFactor {
   id: string;
   points: number;
   reason: string;
+  /** approver-concentration: the concentrated approver, who may not be the sole approver of this request. */
+  approver?: string;
 }
 
 export interface RiskAssessment {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cron from 'node-cron';
 import type { CoreDeps } from '../core/lifecycle/deps.js';
 import { reconcile } from '../core/lifecycle/reconcile.js';
+import { APPROVER_REPORT_LEASE, runApproverReport } from '../core/scheduler/approver-report.js';
 import { tick } from '../core/scheduler/jobs.js';
 import { createExpiryPump } from './expiry-pump.js';
 
@@ -15,6 +16,8 @@ export interface SchedulerOptions {
   tickExpression?: string;
   /** Cron expression that checks whether reconciliation is due (default: every second); the policy's reconcile.every decides. */
   reconcileExpression?: string;
+  /** Cron expression that checks whether the weekly approver report is due (default: every minute); the policy's risk.approverReport decides. */
+  approverReportExpression?: string;
   /** Arm a timer for each grant expiring within this window, so revocation lands on the second. */
   preciseWindowMs?: number;
   /** How often the timers are armed (default 5 s) and at most how many are held (default 50,000). */
@@ -127,6 +130,16 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
       }),
     { name: 'keycard-reconcile', noOverlap: true },
   );
+  // Checked every minute; posted once per slot across replicas (lease + the slot recorded in the database).
+  const approverReportTask = cron.schedule(
+    options.approverReportExpression ?? '0 * * * * *',
+    () =>
+      track('approver-report', async () => {
+        const outcome = await runApproverReport(deps, deps.clock.now(), holder);
+        if (outcome.status === 'posted') deps.log.info({ slot: outcome.slot, flagged: outcome.flagged }, 'approver report posted');
+      }),
+    { name: 'keycard-approver-report', noOverlap: true },
+  );
   const extraTasks = (options.jobs ?? []).map((job) =>
     cron.schedule(job.expression, () => track(job.name, () => job.run(holder)), { name: `keycard-${job.name}`, noOverlap: true }),
   );
@@ -137,6 +150,7 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
       clearInterval(armTimer);
       await tickTask.stop();
       await reconcileTask.stop();
+      await approverReportTask.stop();
       for (const task of extraTasks) await task.stop();
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
@@ -144,8 +158,10 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
       await pump.stop();
       await tickTask.destroy();
       await reconcileTask.destroy();
+      await approverReportTask.destroy();
       for (const task of extraTasks) await task.destroy();
       await deps.store.state.releaseLease(RECONCILE_LEASE, holder).catch(() => undefined);
+      await deps.store.state.releaseLease(APPROVER_REPORT_LEASE, holder).catch(() => undefined);
     },
   };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { approvalProgress, checkApprover } from '../../src/core/approval/rules.js';
 import type { AccessRequest, Approval } from '../../src/core/types.js';
+import { approvalsLine } from '../../src/core/views/format.js';
+import { toRequestView } from '../../src/core/views/request-view.js';
 import { makePolicy } from '../fixtures/policy.js';
 
 const policy = makePolicy({
@@ -19,6 +21,7 @@ function request(overrides: Partial<AccessRequest> = {}): AccessRequest {
     approvalsRequired: 1,
     approverGroups: ['sre'],
     distinctGroups: false,
+    factors: [],
     ...overrides,
   } as AccessRequest;
 }
@@ -48,6 +51,58 @@ describe('approval rules', () => {
     expect(approvalProgress(r, [approval('bob@example.com', ['sre']), approval('erin@example.com', ['sre'])])).toMatchObject({
       counted: 2,
       satisfied: true,
+    });
+  });
+
+  describe('approver concentration', () => {
+    const concentration = {
+      id: 'approver-concentration',
+      points: 15,
+      reason: 'bob@example.com approved 5 of their 5 approvals, median 30s: another approver is needed',
+      approver: 'bob@example.com',
+    };
+    const concentrated = (overrides: Partial<AccessRequest> = {}) => request({ factors: [concentration], ...overrides });
+
+    it('refuses the concentrated approver as the sole approver, with a clear message', () => {
+      const r = checkApprover(policy, concentrated(), [], 'Bob@example.com', 'approve');
+      expect(r).toMatchObject({ ok: false, code: 'concentrated_approver' });
+      expect(!r.ok && r.message).toBe(
+        "You approve most of alice@example.com's requests (approver concentration), so you cannot be the only approver of KC-7; someone else in sre must approve it.",
+      );
+    });
+
+    it('lets another member of the group approve, and the concentrated one deny', () => {
+      expect(checkApprover(policy, concentrated(), [], 'erin@example.com', 'approve')).toMatchObject({ ok: true });
+      expect(checkApprover(policy, concentrated(), [], 'bob@example.com', 'deny')).toMatchObject({ ok: true });
+    });
+
+    it('counts them as one of two approvals, never alone', () => {
+      expect(checkApprover(policy, concentrated({ approvalsRequired: 2 }), [], 'bob@example.com', 'approve')).toMatchObject({ ok: true });
+      expect(
+        checkApprover(
+          policy,
+          concentrated({ approvalsRequired: 2 }),
+          [approval('erin@example.com', ['sre'])],
+          'bob@example.com',
+          'approve',
+        ),
+      ).toMatchObject({ ok: true });
+    });
+
+    it('changes nothing for requests without the factor', () => {
+      expect(checkApprover(policy, request({ factors: [] }), [], 'bob@example.com', 'approve')).toMatchObject({ ok: true });
+      const other = { ...concentration, approver: 'erin@example.com' };
+      expect(checkApprover(policy, request({ factors: [other] }), [], 'bob@example.com', 'approve')).toMatchObject({ ok: true });
+    });
+
+    it('the card says another approver is needed (and only when one approval is required)', () => {
+      const view = (r: AccessRequest) => toRequestView(r, [], { timezone: 'UTC' });
+      const one = { ...concentrated(), id: 'r', origin: { platform: 'console' } } as AccessRequest;
+      expect(approvalsLine(view(one))).toBe(
+        '0 of 1 approvals: sre · another approver than bob@example.com is needed (approver concentration)',
+      );
+      expect(approvalsLine(view({ ...one, approvalsRequired: 2 }))).toBe('0 of 2 approvals: sre');
+      expect(approvalsLine(view({ ...one, factors: [] }))).toBe('0 of 1 approvals: sre');
     });
   });
 

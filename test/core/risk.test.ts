@@ -59,7 +59,7 @@ describe('risk factors', () => {
   it('raises risk off-hours and at weekends in the policy time zone', () => {
     expect(points({ at: BUSINESS_HOURS }, 'time')).toBe(0);
     const off = assessRisk(policy, input({ at: OFF_HOURS })).factors.find((f) => f.id === 'time');
-    expect(off).toEqual({ id: 'time', points: 10, reason: 'off-hours (21:14 Europe/Berlin)' });
+    expect(off).toEqual({ id: 'time', points: 10, reason: 'off-hours (21:14 Europe/Berlin, policy zone)' });
     expect(points({ at: SATURDAY }, 'time')).toBe(15);
   });
 

@@ -184,6 +184,17 @@ describe('every refusal path leaves exactly one audit record', () => {
     'approve:not_an_approver': async () => on(await pending(), approve(MALLORY)),
     'approve:duplicate_approver': async () => on(await approvedBy(await critical(), [CAROL]), approve(CAROL)),
     'approve:group_already_covered': async () => on(await approvedBy(await critical(), [CAROL]), approve(FRANK)),
+    'approve:concentrated_approver': async () => {
+      // Bob approves three of their requests at once: the fourth carries approver concentration on Bob.
+      for (let i = 0; i < 3; i += 1) {
+        const grant = await active();
+        expect((await end(ALICE, 'release')(grant.number)).ok).toBe(true);
+        h.clock.advance(60_000);
+      }
+      const request = await pending();
+      expect(request.factors.find((f) => f.id === 'approver-concentration')?.approver).toBe(BOB);
+      return on(request, approve(BOB));
+    },
     'deny:not_found': async () => ({ result: await deny(BOB)(MISSING) }),
     'deny:reason_required': async () => on(await pending(), deny(BOB, '  ')),
     'deny:invalid_text': async () => on(await pending(), deny(BOB, NUL_TEXT)),

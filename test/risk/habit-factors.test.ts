@@ -212,7 +212,7 @@ describe('habit factors (true and false cases)', () => {
     const rubber = routine.map((r) => ({ ...r, approver: 'bob@example.com', decisionMs: 40_000 }));
     const a = score({}, rubber);
     expect(factor(a, 'approver-concentration')?.points).toBe(15);
-    expect(factor(a, 'approver-concentration')?.reason).toContain('route to another approver');
+    expect(factor(a, 'approver-concentration')?.reason).toContain('another approver is needed');
     expect(
       factor(
         score(

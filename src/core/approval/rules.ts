@@ -2,7 +2,13 @@ import type { Policy } from '../policy/schema.js';
 import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest, Approval } from '../types.js';
 
-export type ApprovalRefusal = 'self_approval' | 'not_an_approver' | 'duplicate_approver' | 'group_already_covered' | 'not_pending';
+export type ApprovalRefusal =
+  | 'self_approval'
+  | 'not_an_approver'
+  | 'duplicate_approver'
+  | 'group_already_covered'
+  | 'concentrated_approver'
+  | 'not_pending';
 
 export interface ApprovalProgress {
   /** Approvals that count toward the threshold (after distinct-group matching). */
@@ -11,6 +17,14 @@ export interface ApprovalProgress {
   satisfied: boolean;
   /** Approver groups still able to add a counted approval. */
   openGroups: string[];
+}
+
+/**
+ * The approver who approves most of this requester's requests, fast (the approver-concentration factor
+ * it was scored with): they may approve it together with someone else, never alone.
+ */
+export function concentratedApprover(request: Pick<AccessRequest, 'factors'>): string | undefined {
+  return request.factors.find((f) => f.id === 'approver-concentration')?.approver;
 }
 
 /** The tier's approver groups that contain `email`. */
@@ -82,6 +96,17 @@ export function checkApprover(
   }
   if (approvals.some((a) => a.approver === actor.toLowerCase())) {
     return refuse('duplicate_approver', `You already approved ${label}; it needs another approver.`);
+  }
+  const concentrated = concentratedApprover(request);
+  if (decision === 'approve' && concentrated === actor.toLowerCase()) {
+    const others = approvals.filter((a) => a.decision === 'approve' && a.approver !== concentrated).length;
+    // Their approval would complete the request with nobody else's: refused. Alongside another approver it counts.
+    if (others === 0 && request.approvalsRequired <= 1) {
+      return refuse(
+        'concentrated_approver',
+        `You approve most of ${request.requester}'s requests (approver concentration), so you cannot be the only approver of ${label}; someone else in ${request.approverGroups.join(' or ')} must approve it.`,
+      );
+    }
   }
   if (decision === 'approve' && request.distinctGroups) {
     const progress = approvalProgress(request, approvals);

@@ -14,6 +14,7 @@ export const REFUSAL_PATHS = {
     'not_an_approver',
     'duplicate_approver',
     'group_already_covered',
+    'concentrated_approver',
     'invalid_text',
     'text_too_long',
   ],
@@ -58,7 +59,15 @@ export function refusalAction(operation: RefusalOperation): string {
 
 /** Codes a use case already audits inside its own transaction (the approver checks in `decide`). */
 const AUDITED_IN_TRANSACTION: Partial<Record<RefusalOperation, ReadonlySet<string>>> = {
-  approve: new Set(['not_pending', 'approval_expired', 'self_approval', 'not_an_approver', 'duplicate_approver', 'group_already_covered']),
+  approve: new Set([
+    'not_pending',
+    'approval_expired',
+    'self_approval',
+    'not_an_approver',
+    'duplicate_approver',
+    'group_already_covered',
+    'concentrated_approver',
+  ]),
   deny: new Set(['not_pending', 'approval_expired', 'self_approval', 'not_an_approver', 'duplicate_approver', 'group_already_covered']),
 };
 

@@ -95,6 +95,7 @@ export async function recordActivity(deps: CoreDeps, input: ActivityInput): Prom
         },
       }),
     );
+    deps.scoringCache?.invalidate(grant.requester);
     if (revoke) autoRevoked = await autoRevoke(deps, grant, finding);
     await notifyAnomaly(deps, grant, finding, input.at, revoke && autoRevoked);
   }

@@ -176,6 +176,8 @@ async function decideOnce(deps: CoreDeps, input: DecideInput): Promise<Result<De
   if (expired) await announce(deps, expired, 'timed_out');
   if (!result.ok) return result;
   const { request, final } = result.value;
+  // A denial, or a new approver on their record, changes what their next score reads.
+  deps.scoringCache?.invalidate(request.requester);
   if (input.decision === 'deny') {
     await announce(deps, request, 'denied', { actor });
     return result;

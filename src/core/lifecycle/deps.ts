@@ -5,6 +5,7 @@ import type { OnCallSource } from '../ports/oncall.js';
 import type { Provider } from '../ports/provider.js';
 import type { Clock, IdSource, Logger } from '../ports/runtime.js';
 import type { Store } from '../ports/store.js';
+import type { ScoringCache } from '../risk/history-cache.js';
 
 export interface ProviderLookup {
   get(kind: string): Provider | undefined;
@@ -49,4 +50,6 @@ export interface CoreDeps {
   directory: Directory;
   /** Who is on call (policy rotations, PagerDuty). Absent: the policy's rotations. */
   onCall?: OnCallSource;
+  /** Per-requester cache of scoring's history reads (risk.thresholds.historyCacheStaleness). Absent: every score reads the store. */
+  scoringCache?: ScoringCache;
 }

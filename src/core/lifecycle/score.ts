@@ -1,6 +1,10 @@
 import type { ResolvedResource } from '../policy/access.js';
+import type { Policy } from '../policy/schema.js';
+import type { Store } from '../ports/store.js';
 import { applyIncidentRelief, assessRisk } from '../risk/assess.js';
+import type { PastRequest } from '../risk/habits.js';
 import { computeHabits, ticketsIn } from '../risk/habits.js';
+import type { ScoringCache } from '../risk/history-cache.js';
 import type { RequesterHistory, RequestKind, RiskAssessment } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { onCallOf } from './on-call.js';
@@ -24,27 +28,55 @@ export interface Scored {
 }
 
 /**
+ * What a score reads about the requester: the history counts and their habit records, both at once,
+ * through the per-requester cache when there is one (bounded by risk.thresholds.historyCacheStaleness).
+ */
+export async function readScoringHistory(
+  store: Pick<Store, 'history' | 'habitRecords'>,
+  cache: ScoringCache | undefined,
+  policy: Policy,
+  requester: string,
+  resource: string,
+  at: Date,
+): Promise<{ history: RequesterHistory; records: PastRequest[] }> {
+  const t = policy.risk.thresholds;
+  const readHistory = () =>
+    store.history({
+      requester,
+      resource,
+      now: at,
+      historyWindowMs: t.historyWindow,
+      denialWindowMs: t.denialWindow,
+      velocityWindowMs: t.velocityWindow,
+    });
+  const readRecords = () => store.habitRecords({ requester, now: at, windowMs: t.historyWindow, ticketPattern: policy.risk.ticketPattern });
+  if (!cache || t.historyCacheStaleness <= 0) {
+    const [history, records] = await Promise.all([readHistory(), readRecords()]);
+    return { history, records };
+  }
+  const windows = `${t.historyWindow}/${t.denialWindow}/${t.velocityWindow}`;
+  const [history, records] = await Promise.all([
+    cache.get(requester, `history:${resource}:${windows}`, at, t.historyCacheStaleness, readHistory),
+    cache.get(requester, `habits:${t.historyWindow}:${policy.risk.ticketPattern}`, at, t.historyCacheStaleness, readRecords),
+  ]);
+  return { history, records };
+}
+
+/**
  * Scores a request exactly as submission does: the requester's history from the store, on-call
  * context, the named factors, then incident relief bounded by the resource floor. `risk explain`
  * uses the same path, so what it prints is what a real request would get.
  */
 export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<Scored> {
   const policy = deps.policy();
-  const t = policy.risk.thresholds;
-  const history = await deps.store.history({
-    requester: input.requester,
-    resource: input.resource.name,
-    now: input.at,
-    historyWindowMs: t.historyWindow,
-    denialWindowMs: t.denialWindow,
-    velocityWindowMs: t.velocityWindow,
-  });
-  const records = await deps.store.habitRecords({
-    requester: input.requester,
-    now: input.at,
-    windowMs: t.historyWindow,
-    ticketPattern: policy.risk.ticketPattern,
-  });
+  const { history, records } = await readScoringHistory(
+    deps.store,
+    deps.scoringCache,
+    policy,
+    input.requester,
+    input.resource.name,
+    input.at,
+  );
   const habits = computeHabits(policy, records, {
     at: input.at,
     resource: input.resource.name,
@@ -53,6 +85,8 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     tickets: ticketsIn(input.reason, policy.risk.ticketPattern, input.incidentKey),
   });
   const onCallVia = await onCallOf(deps, input.requester, input.at);
+  // The directory snapshot (synchronous, no lookup): their time zone, team, leave date. Unknown adds nothing.
+  const person = deps.directory.person(input.requester);
   const scored = assessRisk(policy, {
     resource: input.resource.name,
     resourcePolicy: input.resource,
@@ -66,6 +100,7 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     history,
     onCallVia,
     requester: input.requester,
+    ...(person ? { person } : {}),
     habits,
   });
   const assessment = applyIncidentRelief(scored, {

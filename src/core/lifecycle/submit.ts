@@ -179,6 +179,8 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
     // A new request has no approvals yet: its card and the reply need not read them.
     return rememberApprovals(request, []);
   });
+  // Their velocity and new-resource counts just moved: the next score reads them afresh.
+  deps.scoringCache?.invalidate(requester);
 
   deps.log.info(
     {

@@ -1,7 +1,17 @@
 import { z } from 'zod';
+import { timeZoneProblem } from '../time-zone.js';
 import { durationSchema, emailSchema } from './field-schemas.js';
 
 const email = emailSchema;
+
+/** An IANA time zone, refused with the likely intended spelling when the runtime does not know it. */
+const timeZone = z
+  .string()
+  .superRefine((zone, ctx) => {
+    const problem = timeZoneProblem(zone);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('IANA time zone (Europe/Berlin, America/New_York); an unknown one is refused');
 
 /** The risk model's weights, thresholds and factor settings (DESIGN.md §4), with the example policy's defaults. */
 export const riskSchema = z
@@ -102,6 +112,11 @@ export const riskSchema = z
         fastApproval: durationSchema
           .prefault('3m')
           .describe('a high-risk approval faster than this counts as fast for the approver report'),
+        historyCacheStaleness: durationSchema
+          .prefault('1s')
+          .describe(
+            "How old the requester history a score reads may be (a per-requester cache; the requester's own submissions, decisions and anomalies clear it at once; 0s: no cache)",
+          ),
         autoApproveWindow: durationSchema.prefault('1d').describe('window over which autoApproveCap counts auto-approvals'),
         autoApproveCap: z
           .number()
@@ -127,5 +142,44 @@ export const riskSchema = z
       )
       .default([])
       .describe('Departure source to start with: people leaving and their last day (the directory adds its own leave dates)'),
+    approverReport: z
+      .object({
+        enabled: z.boolean().default(true).describe('Post the weekly approver report to alerts.channel'),
+        day: z
+          .enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])
+          .default('mon')
+          .describe('Weekday it is posted on, in the policy timezone'),
+        at: z
+          .string()
+          .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a 24h time like "09:00"' })
+          .default('09:00')
+          .describe('Local time it is posted at, in the policy timezone'),
+        period: durationSchema.prefault('7d').describe('How far back each report looks'),
+        minDecisions: z
+          .number()
+          .int()
+          .min(1)
+          .default(10)
+          .describe('Decisions in the period before an approver who never denied is flagged'),
+      })
+      .strict()
+      .prefault({})
+      .describe(
+        'Weekly report to the security channel: approver–requester concentration, fast high-risk approvals, approvers who never deny (posted once across replicas, audited)',
+      ),
+    timeZones: z
+      .object({
+        people: z
+          .record(email, timeZone)
+          .default({})
+          .describe('IANA time zone per requester e-mail, for people whose directory gives none (Teams, SCIM)'),
+        teams: z
+          .record(z.string().min(1), timeZone)
+          .default({})
+          .describe('IANA time zone per team: the directory team/department, or a policy group the requester is in'),
+      })
+      .strict()
+      .prefault({})
+      .describe("Where off-hours is judged: the directory's zone for the requester, else people, else teams, else the policy timezone"),
   })
   .strict();

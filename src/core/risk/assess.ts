@@ -7,6 +7,7 @@ import { cutText } from '../views/safe-text.js';
 import { departureFactor, type HabitContext, habitFactors } from './habit-factors.js';
 import type { RequesterHabits } from './habits.js';
 import { clockToMinutes, localTime } from './local-time.js';
+import { describeZone, requesterTimeZone } from './requester-zone.js';
 
 export interface RiskInput {
   resource: string;
@@ -39,7 +40,8 @@ export interface RiskInput {
 export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
   const { factors: w, thresholds: t } = policy.risk;
   const factors: RiskFactor[] = [];
-  const add = (id: string, points: number, reason: string) => factors.push({ id, points, reason });
+  const add = (id: string, points: number, reason: string, approver?: string) =>
+    factors.push(approver ? { id, points, reason, approver } : { id, points, reason });
 
   const sensitivity = input.resourcePolicy.sensitivity;
   add('sensitivity', policy.risk.sensitivity[sensitivity], `${sensitivity} sensitivity (${input.resource})`);
@@ -51,10 +53,10 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
   else if (share > 0.5) add('duration', w.durationOverHalf, `long window: ${durationText}`);
   else add('duration', 0, `short window: ${durationText}`);
 
-  // Off-hours on the requester's own clock (directory time zone), unless that hour is usual for them.
-  const zone = input.person?.timeZone ?? policy.timezone;
-  const local = localTime(input.at, zone);
-  const when = `${local.hhmm} ${zone}`;
+  // Off-hours on the requester's own clock (directory, then policy map, then policy zone), unless that hour is usual for them.
+  const zone = requesterTimeZone(policy, input.requester, input.person);
+  const local = localTime(input.at, zone.zone);
+  const when = `${local.hhmm} ${zone.zone}, ${describeZone(zone)}`;
   const { days, start, end } = policy.businessHours;
   const usual =
     input.habits && input.habits.sameHourRequests >= t.habitHourRequests

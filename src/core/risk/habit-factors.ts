@@ -4,7 +4,7 @@ import type { PersonAttributes } from '../ports/person.js';
 import type { RequesterHistory } from '../types.js';
 import type { RequesterHabits } from './habits.js';
 
-type Add = (id: string, points: number, reason: string) => void;
+type Add = (id: string, points: number, reason: string, approver?: string) => void;
 
 const DAY_MS = 86_400_000;
 
@@ -100,7 +100,8 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
     add(
       'approver-concentration',
       w.approverConcentration,
-      `${u.email} approved ${u.approved} of their ${u.of} approvals, median ${formatDuration(Math.max(1000, Math.round(u.medianMs / 1000) * 1000))}: route to another approver`,
+      `${u.email} approved ${u.approved} of their ${u.of} approvals, median ${formatDuration(Math.max(1000, Math.round(u.medianMs / 1000) * 1000))}: another approver is needed`,
+      u.email,
     );
   }
 }

@@ -44,7 +44,8 @@ export const PILOT_NOTE = 'PILOT: approval runs as usual, but no access is grant
 
 export function approvalsLine(view: RequestView): string {
   const groups = view.openGroups.length > 0 ? view.openGroups : view.approverGroups;
-  return `${view.approvalsCounted} of ${view.approvalsRequired} approvals: ${groups.join(', ')}${view.pilot ? ` · ${PILOT_NOTE}` : ''}`;
+  const barred = view.notSoleApprover ? ` · another approver than ${view.notSoleApprover} is needed (approver concentration)` : '';
+  return `${view.approvalsCounted} of ${view.approvalsRequired} approvals: ${groups.join(', ')}${barred}${view.pilot ? ` · ${PILOT_NOTE}` : ''}`;
 }
 
 /** One-line human status, shared by every surface. */

@@ -1,4 +1,4 @@
-import { approvalProgress } from '../approval/rules.js';
+import { approvalProgress, concentratedApprover } from '../approval/rules.js';
 import { isPilot } from '../lifecycle/pilot.js';
 import type { TierName } from '../policy/schema.js';
 import { topFactors } from '../risk/assess.js';
@@ -34,6 +34,8 @@ export interface RequestView {
   approvalsRequired: number;
   approverGroups: string[];
   openGroups: string[];
+  /** Who may not approve it alone (approver concentration); absent when nobody is barred. */
+  notSoleApprover?: string;
   distinctGroups: boolean;
   deniedBy: string | null;
   decisionNote: string | null;
@@ -90,6 +92,7 @@ export function toRequestView(
     approvalsRequired: request.approvalsRequired,
     approverGroups: request.approverGroups,
     openGroups: progress.openGroups,
+    ...notSole(request),
     distinctGroups: request.distinctGroups,
     deniedBy: denial?.approver ?? null,
     decisionNote: request.decisionNote,
@@ -106,4 +109,9 @@ export function toRequestView(
     timezone: context.timezone,
     createdAt: request.createdAt,
   };
+}
+
+function notSole(request: AccessRequest): { notSoleApprover?: string } {
+  const approver = concentratedApprover(request);
+  return approver && request.approvalsRequired <= 1 ? { notSoleApprover: approver } : {};
 }

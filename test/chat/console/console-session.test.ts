@@ -42,7 +42,7 @@ describe('console scenarios', () => {
     ]);
     const text = out.join('\n');
     expect(text).toContain(
-      '-> KC-1 pending · risk 40 (medium) · +20 high sensitivity (demo-db), +10 off-hours (21:14 Europe/Berlin), +10 first access to demo-db',
+      '-> KC-1 pending · risk 40 (medium) · +20 high sensitivity (demo-db), +10 off-hours (21:14 Europe/Berlin, policy zone), +10 first access to demo-db',
     );
     expect(text).toContain('-> needs 1 more approval(s) from: sre');
     expect(text).toMatch(/\[#access-medium\] approval card KC-1: alice@example.com → demo-db \(read\) for 20s/);

@@ -1,0 +1,48 @@
+import type { Policy } from '../policy/schema.js';
+import type { PersonAttributes } from '../ports/person.js';
+import { isTimeZone } from '../time-zone.js';
+
+/** Where a requester's time zone came from, in the order it is looked for. */
+export type ZoneSource = 'directory' | 'policy-person' | 'policy-team' | 'policy';
+
+export interface RequesterZone {
+  zone: string;
+  source: ZoneSource;
+  /** The team or group whose zone was used (source policy-team). */
+  team?: string;
+}
+
+/**
+ * The time zone a requester's off-hours are judged in (issue #19): the directory's zone for them
+ * (Slack `tz`, Okta `timezone`), else `risk.timeZones.people`, else `risk.timeZones.teams` for their
+ * directory team or a policy group they are in (first listed wins), else the policy's `timezone`.
+ * A zone the runtime does not know (a directory typo) is skipped rather than trusted or thrown on.
+ */
+export function requesterTimeZone(policy: Policy, requester: string | undefined, person: PersonAttributes | undefined): RequesterZone {
+  if (person?.timeZone && isTimeZone(person.timeZone)) return { zone: person.timeZone, source: 'directory' };
+  const zones = policy.risk.timeZones;
+  const email = (person?.email ?? requester ?? '').toLowerCase();
+  const own = email ? zones.people[email] : undefined;
+  if (own) return { zone: own, source: 'policy-person' };
+  const team = person?.team?.toLowerCase();
+  for (const [name, zone] of Object.entries(zones.teams)) {
+    if ((team && name.toLowerCase() === team) || (email && policy.groups[name]?.includes(email))) {
+      return { zone, source: 'policy-team', team: name };
+    }
+  }
+  return { zone: policy.timezone, source: 'policy' };
+}
+
+/** How a card or `risk explain` names the zone's origin, briefly: "their zone" (directory), "policy zone". */
+export function describeZone(z: RequesterZone): string {
+  switch (z.source) {
+    case 'directory':
+      return 'their zone';
+    case 'policy-person':
+      return 'their zone per policy';
+    case 'policy-team':
+      return `${z.team}'s zone per policy`;
+    case 'policy':
+      return 'policy zone';
+  }
+}

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { decide } from '../../src/core/lifecycle/decide.js';
+import type { CoreDeps } from '../../src/core/lifecycle/deps.js';
+import { submitRequest } from '../../src/core/lifecycle/submit.js';
+import { approverReportSlot, runApproverReport } from '../../src/core/scheduler/approver-report.js';
+import { startScheduler } from '../../src/scheduler/start-scheduler.js';
+import { makePolicy } from '../fixtures/policy.js';
+import { storeKinds } from '../helpers/db.js';
+import { createHarness, createRecordingChat, type Harness, type RecordingChat } from '../helpers/harness.js';
+
+const ALICE = 'alice@example.com';
+const BOB = 'bob@example.com';
+const MINUTE = 60_000;
+// Policy zone Europe/Berlin; the report is due Mondays at 09:00 there (08:00 UTC in winter).
+const policy = makePolicy({ alerts: { channel: { console: '#security' } } });
+const START = new Date('2026-11-24T09:00:00Z'); // Tuesday
+const NEXT_MONDAY = new Date('2026-11-30T08:00:30Z'); // 09:00:30 in Berlin
+
+const alerts = (chat: RecordingChat) => chat.events.filter((e) => e.type === 'alert');
+
+describe('approverReportSlot', () => {
+  it('is the latest Monday 09:00 in the policy zone, named by its local date', () => {
+    expect(approverReportSlot(policy, START)).toEqual({ at: new Date('2026-11-23T08:00:00Z'), key: '2026-11-23' });
+    expect(approverReportSlot(policy, new Date('2026-11-30T07:59:00Z')).key).toBe('2026-11-23');
+    expect(approverReportSlot(policy, NEXT_MONDAY)).toEqual({ at: new Date('2026-11-30T08:00:00Z'), key: '2026-11-30' });
+    const friday = makePolicy({ timezone: 'America/New_York', risk: { approverReport: { day: 'fri', at: '17:30' } } });
+    expect(approverReportSlot(friday, new Date('2026-11-28T12:00:00Z'))).toEqual({
+      at: new Date('2026-11-27T22:30:00Z'),
+      key: '2026-11-27',
+    });
+  });
+});
+
+describe.each(storeKinds())('weekly approver report (%s)', (kind) => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  /** Bob approves three of Alice's requests within seconds: concentration and fast approvals. */
+  const history = async () => {
+    h = await createHarness(kind, { policy, start: START });
+    for (let i = 0; i < 3; i += 1) {
+      const submitted = await submitRequest(h.deps, {
+        requester: ALICE,
+        resource: 'demo-db',
+        durationMs: 10 * MINUTE,
+        reason: `fixing stuck order batch ${i} OPS-${i + 1}`,
+        origin: { platform: 'console' },
+      });
+      if (!submitted.ok) throw new Error(submitted.message);
+      h.clock.advance(20_000);
+      const approved = await decide(h.deps, { number: submitted.value.number, actor: BOB, decision: 'approve', comment: '' });
+      expect(approved).toMatchObject({ ok: true });
+      h.clock.advance(30 * MINUTE);
+    }
+    h.clock.set(NEXT_MONDAY);
+  };
+  const replica = (chat: RecordingChat): CoreDeps => ({ ...h.deps, chat });
+
+  it('posts the patterns to the security channel once per week and audits it', async () => {
+    await history();
+    const outcome = await runApproverReport(h.deps, h.clock.now(), 'replica-a');
+    expect(outcome).toEqual({ status: 'posted', slot: '2026-11-30', approvers: 1, flagged: 1 });
+    const posted = alerts(h.chat);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatchObject({ channel: '#security', alert: { kind: 'info' } });
+    const text = posted[0]!.type === 'alert' ? posted[0]!.alert.text : '';
+    expect(text).toContain('Weekly approver report, 2026-11-23 – 2026-11-30 (7d): 1 approver(s), 1 flagged');
+    expect(text).toContain(`${BOB} (3 decisions, 0 denied`);
+    expect(text).toContain(`100% of approvals for ${ALICE}`);
+    const audit = (await h.deps.store.readAudit({})).filter((e) => e.action === 'risk.approver_report');
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.details).toMatchObject({ slot: '2026-11-30', approvers: 1, flagged: [{ approver: BOB }] });
+    // The same week again, later that day: already out.
+    h.clock.advance(3 * 3_600_000);
+    expect(await runApproverReport(h.deps, h.clock.now(), 'replica-b')).toEqual({ status: 'already-posted' });
+    expect(alerts(h.chat)).toHaveLength(1);
+  });
+
+  it('says nothing when switched off, or when the slot passed more than a day ago', async () => {
+    await history();
+    const off = makePolicy({ alerts: { channel: { console: '#security' } }, risk: { approverReport: { enabled: false } } });
+    expect(await runApproverReport({ ...h.deps, policy: () => off }, h.clock.now(), 'a')).toEqual({ status: 'disabled' });
+    expect(await runApproverReport(h.deps, new Date('2026-12-01T09:00:00Z'), 'a')).toEqual({ status: 'not-due' });
+    expect(alerts(h.chat)).toHaveLength(0);
+  });
+
+  it('two replicas asking at the same moment post it once', async () => {
+    await history();
+    const chats = [createRecordingChat(), createRecordingChat()];
+    const outcomes = await Promise.all(chats.map((chat, i) => runApproverReport(replica(chat), h.clock.now(), `replica-${i}`)));
+    // The other one found the lease held, or (when it came second) the week already recorded.
+    expect(outcomes.filter((o) => o.status !== 'posted').map((o) => o.status)).toEqual([
+      expect.stringMatching(/^(held-elsewhere|already-posted)$/),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'posted')).toHaveLength(1);
+    expect(chats.flatMap(alerts)).toHaveLength(1);
+  });
+
+  it('two schedulers on one database post it once', async () => {
+    await history();
+    const chats = [createRecordingChat(), createRecordingChat()];
+    const schedulers = chats.map((chat, i) =>
+      startScheduler(replica(chat), { holder: `replica-${i}`, approverReportExpression: '* * * * * *', tickExpression: '0 0 1 1 *' }),
+    );
+    try {
+      await expect.poll(() => chats.flatMap(alerts).length, { timeout: 10_000, interval: 100 }).toBe(1);
+      // Both keep checking every second; let each check a few more times, then count again.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(chats.flatMap(alerts)).toHaveLength(1);
+      expect((await h.deps.store.readAudit({})).filter((e) => e.action === 'risk.approver_report')).toHaveLength(1);
+    } finally {
+      for (const s of schedulers) await s.stop();
+    }
+  });
+});
