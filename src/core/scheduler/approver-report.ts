@@ -57,7 +57,7 @@ export async function runApproverReport(deps: CoreDeps, now: Date, holder: strin
     const flagged = report.filter((r) => r.flags.length > 0);
     await deps.chat.postAlert(policy.alerts.channel, { kind: 'info', text: reportText(policy, report, since, until) });
     await deps.store.state.put(STATE.namespace, STATE.key, { slot: slot.key, postedAt: now.toISOString(), holder });
-    await deps.store.transaction((tx) =>
+    await deps.store.transaction(async (tx) => {
       tx.appendAudit({
         at: now,
         actor: 'keycard',
@@ -70,8 +70,8 @@ export async function runApproverReport(deps: CoreDeps, now: Date, holder: strin
           approvers: report.length,
           flagged: flagged.map((r) => ({ approver: r.approver, flags: r.flags })),
         },
-      }),
-    );
+      });
+    });
     return { status: 'posted', slot: slot.key, approvers: report.length, flagged: flagged.length };
   } finally {
     await deps.store.state.releaseLease(APPROVER_REPORT_LEASE, holder);
