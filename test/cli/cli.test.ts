@@ -70,7 +70,7 @@ describe('keycard CLI', () => {
     expect(text).toContain('alice@example.com → demo-db (write) for 30m');
     expect(text).toMatch(/\+20\s+sensitivity\s+high sensitivity \(demo-db\)/);
     expect(text).toMatch(/\+15\s+level\s+write access/);
-    expect(text).toMatch(/\+10\s+time\s+off-hours \(21:14 Europe\/Berlin\)/);
+    expect(text).toMatch(/\+10\s+time\s+off-hours \(21:14 Europe\/Berlin, policy zone\)/);
     expect(text).toMatch(/score → tier high/);
     expect(text).toMatch(/Route: 1 approval\(s\) from db-owners/);
     const json = io(baseEnv, cwd);
