@@ -11,9 +11,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Three workers on the 2-core CI machine: many files spend their time waiting on real time (expiries,
-    // retries, child processes starting), so a third keeps the cores busy; PGlite instances (~300-700 MB each)
-    // fit the machine's 24 GiB three times over.
-    maxWorkers: 3,
+    // Two workers on the 2-core CI machine: with three, the two-process replica tests (child Keycard
+    // processes answering within their waits) timed out under the extra CPU contention.
+    maxWorkers: 2,
   },
 });
