@@ -157,7 +157,7 @@ describe('parsePolicyText: located errors', () => {
       .replace('{ upTo: 49,', '{ upTo: 10,')
       .replace('approvers: [db-owners] }', 'approvers: [owners] }');
     expect(formatted(text)).toEqual([
-      `keycard.yaml:1:1 timezone: "Europe/Berlinn" is not an IANA time zone`,
+      `keycard.yaml:1:1 timezone: "Europe/Berlinn" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`,
       `keycard.yaml:${lineOf(text, 'upTo: 10')}:${columnOf(text, 'upTo: 10')} tiers.medium.upTo: must be above the previous tier's upTo (14)`,
       `keycard.yaml:${lineOf(text, '[owners]')}:${columnOf(text, 'owners]')} tiers.high.approvers[0]: unknown group "owners" (define it under groups)`,
     ]);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeGroupReferenceProblem, looksLikeDirectoryReference } from '../directory/references.js';
+import { timeZoneProblem } from '../time-zone.js';
 import { durationSchema, emailSchema } from './field-schemas.js';
 import { riskSchema } from './risk-schema.js';
 
@@ -235,11 +236,8 @@ export const policySchema = z
     const names = new Set(Object.keys(policy.groups));
     // Directory references are checked against their source by `keycard policy check --online`; malformed ones already failed.
     const groupNames = { has: (group: string) => names.has(group) || looksLikeDirectoryReference(group) || group.includes(':') };
-    try {
-      new Intl.DateTimeFormat('en-GB', { timeZone: policy.timezone });
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['timezone'], message: `"${policy.timezone}" is not an IANA time zone` });
-    }
+    const zoneProblem = timeZoneProblem(policy.timezone);
+    if (zoneProblem) ctx.addIssue({ code: 'custom', path: ['timezone'], message: zoneProblem });
     for (const key of ['channelPattern', 'keyPattern'] as const) {
       if (!isRegex(policy.incidents[key])) {
         ctx.addIssue({ code: 'custom', path: ['incidents', key], message: 'is not a valid regular expression' });
