@@ -57,19 +57,17 @@ export function refusalAction(operation: RefusalOperation): string {
   return operation === 'approve' || operation === 'deny' ? 'approval.refused' : `${operation}.refused`;
 }
 
-/** Codes a use case already audits inside its own transaction (the approver checks in `decide`). */
-const AUDITED_IN_TRANSACTION: Partial<Record<RefusalOperation, ReadonlySet<string>>> = {
-  approve: new Set([
-    'not_pending',
-    'approval_expired',
-    'self_approval',
-    'not_an_approver',
-    'duplicate_approver',
-    'group_already_covered',
-    'concentrated_approver',
-  ]),
-  deny: new Set(['not_pending', 'approval_expired', 'self_approval', 'not_an_approver', 'duplicate_approver', 'group_already_covered']),
-};
+/** Codes `decide` already audits inside its own transaction (its approver checks, for approve and deny alike). */
+const DECIDE_AUDITS: ReadonlySet<string> = new Set([
+  'not_pending',
+  'approval_expired',
+  'self_approval',
+  'not_an_approver',
+  'duplicate_approver',
+  'group_already_covered',
+  'concentrated_approver',
+]);
+const AUDITED_IN_TRANSACTION: Partial<Record<RefusalOperation, ReadonlySet<string>>> = { approve: DECIDE_AUDITS, deny: DECIDE_AUDITS };
 
 // A refusal passed up through a second audited use case (release of an own pending request → cancel) is recorded once.
 const recorded = new WeakSet<object>();
