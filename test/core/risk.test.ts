@@ -2,35 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { tierForScore } from '../../src/core/policy/access.js';
 import { assessRisk, type RiskInput } from '../../src/core/risk/assess.js';
 import { findIncidentKey } from '../../src/core/risk/incident.js';
-import type { RequesterHistory } from '../../src/core/types.js';
 import { cutText, unstorableText } from '../../src/core/views/safe-text.js';
 import { BUSINESS_HOURS, makePolicy, OFF_HOURS, SATURDAY } from '../fixtures/policy.js';
+import { QUIET_HISTORY, riskInput } from '../fixtures/risk-input.js';
 
 const policy = makePolicy();
-const quiet: RequesterHistory = {
-  cleanGrantsOnResource: 0,
-  priorGrantsOnResource: 1,
-  recentDenials: 0,
-  recentAnomalies: 0,
-  requestsInVelocityWindow: 0,
-  newResourcesLastDay: 0,
-};
-
-function input(overrides: Partial<RiskInput> = {}): RiskInput {
-  return {
-    resource: 'demo-db',
-    resourcePolicy: policy.resources['demo-db']!,
-    level: 'read',
-    durationMs: 15 * 60_000,
-    reason: 'checking replication lag on the replica',
-    incidentKey: null,
-    breakGlass: false,
-    kind: 'access',
-    at: BUSINESS_HOURS,
-    history: quiet,
-    ...overrides,
-  };
-}
+const quiet = QUIET_HISTORY;
+const input = (overrides: Partial<RiskInput> = {}) => riskInput(policy, BUSINESS_HOURS, overrides);
 
 const points = (i: Partial<RiskInput>, id: string) => assessRisk(policy, input(i)).factors.find((f) => f.id === id)?.points;
 

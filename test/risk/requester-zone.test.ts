@@ -4,6 +4,7 @@ import { policySchema } from '../../src/core/policy/schema.js';
 import { assessRisk, type RiskInput } from '../../src/core/risk/assess.js';
 import { requesterTimeZone } from '../../src/core/risk/requester-zone.js';
 import { basePolicyInput, makePolicy } from '../fixtures/policy.js';
+import { riskInput } from '../fixtures/risk-input.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
 const ALICE = 'alice@example.com';
@@ -20,28 +21,7 @@ const policy = makePolicy({
 // (business hours), 05:14 the next morning in Tokyo (off-hours), 12:14 in Los Angeles.
 const AT = new Date('2026-11-24T20:14:00Z');
 
-function input(overrides: Partial<RiskInput> = {}): RiskInput {
-  return {
-    resource: 'demo-db',
-    resourcePolicy: policy.resources['demo-db']!,
-    level: 'read',
-    durationMs: 15 * 60_000,
-    reason: 'checking replication lag on the replica',
-    incidentKey: null,
-    breakGlass: false,
-    kind: 'access',
-    at: AT,
-    history: {
-      cleanGrantsOnResource: 0,
-      priorGrantsOnResource: 1,
-      recentDenials: 0,
-      recentAnomalies: 0,
-      requestsInVelocityWindow: 0,
-      newResourcesLastDay: 0,
-    },
-    ...overrides,
-  };
-}
+const input = (overrides: Partial<RiskInput> = {}) => riskInput(policy, AT, overrides);
 const time = (i: Partial<RiskInput>) => assessRisk(policy, input(i)).factors.find((f) => f.id === 'time');
 
 describe("off-hours on the requester's own clock", () => {
