@@ -18,6 +18,7 @@ import type { Provider } from './core/ports/provider.js';
 import type { Clock } from './core/ports/runtime.js';
 import type { Store } from './core/ports/store.js';
 import { createScoringCache } from './core/risk/history-cache.js';
+import { startHistoryFeed } from './core/risk/history-feed.js';
 import { createLogger } from './logging/create-logger.js';
 import { createKeycardMetrics, instrumentProvider, instrumentStore, type KeycardMetrics } from './metrics/index.js';
 import { createPagerDutyOnCall } from './oncall/index.js';
@@ -152,6 +153,14 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
   const onCall = createOnCall(policy, options.env, log);
   const ids = { uuid: randomUUID };
   const directory = await setupDirectory(config.directory, { store, policy: () => policy, clock, ids, log, observer: metrics.directory });
+  const scoringCache = createScoringCache({ now: () => clock.now().getTime() });
+  // A quarter of the staleness bound, so a snapshot is refreshed well before it would age out on a busy loop.
+  const historyFeed = startHistoryFeed({
+    cache: scoringCache,
+    read: (since) => store.historyChanges(since),
+    everyMs: () => Math.min(30_000, Math.max(100, policy.risk.thresholds.historyCacheStaleness / 4)),
+    log,
+  });
   const deps: CoreDeps = {
     store,
     // With a directory, the policy's directory references resolve to their members and leavers drop out of every group.
@@ -166,7 +175,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     resolveSecret: (ref) => (ref.startsWith('env:') ? options.env[ref.slice(4)] : undefined),
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     ...(onCall ? { onCall } : {}),
-    scoringCache: createScoringCache({ now: () => clock.now().getTime() }),
+    scoringCache,
   };
   directory?.runtime.attach(deps);
   log.info({ policy: config.policyPath, database: config.databaseUrl ? 'postgres' : 'pglite', mode: config.mode }, 'keycard ready');
@@ -181,6 +190,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     directory,
     auditKeys,
     async close() {
+      await historyFeed.stop();
       await directory?.runtime.drain();
       await registry.closeAll().catch((error: unknown) => log.warn({ err: String(error) }, 'closing providers failed'));
       await store.close();

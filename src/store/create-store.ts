@@ -10,6 +10,7 @@ import type { Database, DatabaseHandle } from './database.js';
 import { createDirectoryRepository } from './directory-repository.js';
 import { readHabitRecords } from './habit-records.js';
 import { readHistory } from './history.js';
+import { loadHistorySnapshot, readHistoryChanges } from './history-snapshot.js';
 import { createInboundEventLog } from './inbound-events.js';
 import {
   expiringSoon,
@@ -83,6 +84,14 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
     habitRecords(query) {
       guard.assertOutside('habitRecords');
       return readHabitRecords(db, query);
+    },
+    historySnapshot(requester, from) {
+      guard.assertOutside('historySnapshot');
+      return loadHistorySnapshot(db, requester, from.getTime());
+    },
+    historyChanges(since) {
+      guard.assertOutside('historyChanges');
+      return readHistoryChanges(db, since);
     },
     readAudit(query) {
       guard.assertOutside('readAudit');

@@ -40,6 +40,8 @@ export function createEmptyStore(dataDir: string): Store {
       newResourcesLastDay: 0,
     }),
     habitRecords: async () => [],
+    historySnapshot: async (requester, from) => ({ requester, from: from.getTime(), requests: [], earlier: [], anomalies: [] }),
+    historyChanges: async () => ({ requests: [], anomalies: [] }),
     readAudit: async () => [],
     auditHead: async () => undefined,
     inbound: {

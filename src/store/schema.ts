@@ -90,6 +90,8 @@ export const accessRequests = pgTable(
     // Requester history for the risk engine, and listings by person.
     index('access_requests_requester_resource_idx').on(t.requester, t.resource, t.createdAt),
     index('access_requests_requester_created_idx').on(t.requester, t.createdAt),
+    // The scoring cache's change feed (rows updated since its last read).
+    index('access_requests_updated_idx').on(t.updatedAt),
     index('access_requests_parent_idx').on(t.parentId),
   ],
 );
@@ -110,6 +112,7 @@ export const approvals = pgTable(
   (t) => [
     // One decision per approver per request: a double click or a redelivered action is a no-op.
     unique('approvals_request_approver_key').on(t.requestId, t.approver),
+    index('approvals_created_idx').on(t.createdAt),
     check('approvals_decision_check', sql`decision in ('approve', 'deny')`),
   ],
 );

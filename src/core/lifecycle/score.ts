@@ -9,6 +9,8 @@ import type { RequesterHistory, RequestKind, RiskAssessment } from '../types.js'
 import type { CoreDeps } from './deps.js';
 import { onCallOf } from './on-call.js';
 
+const DAY_MS = 86_400_000;
+
 export interface ScoreInput {
   requester: string;
   resource: ResolvedResource;
@@ -28,11 +30,13 @@ export interface Scored {
 }
 
 /**
- * What a score reads about the requester: the history counts and their habit records, both at once,
- * through the per-requester cache when there is one (bounded by risk.thresholds.historyCacheStaleness).
+ * What a score reads about the requester: the history counts and their habit records. With a cache
+ * (risk.thresholds.historyCacheStaleness > 0), both are derived from the requester's snapshot held in
+ * memory, read once and kept current by the change feed; a query reaching back before the snapshot, or
+ * no cache, reads the store (both at once).
  */
 export async function readScoringHistory(
-  store: Pick<Store, 'history' | 'habitRecords'>,
+  store: Pick<Store, 'history' | 'habitRecords' | 'historySnapshot'>,
   cache: ScoringCache | undefined,
   policy: Policy,
   requester: string,
@@ -40,24 +44,20 @@ export async function readScoringHistory(
   at: Date,
 ): Promise<{ history: RequesterHistory; records: PastRequest[] }> {
   const t = policy.risk.thresholds;
-  const readHistory = () =>
-    store.history({
-      requester,
-      resource,
-      now: at,
-      historyWindowMs: t.historyWindow,
-      denialWindowMs: t.denialWindow,
-      velocityWindowMs: t.velocityWindow,
-    });
-  const readRecords = () => store.habitRecords({ requester, now: at, windowMs: t.historyWindow, ticketPattern: policy.risk.ticketPattern });
-  if (!cache || t.historyCacheStaleness <= 0) {
-    const [history, records] = await Promise.all([readHistory(), readRecords()]);
-    return { history, records };
+  const historyQuery = { now: at, historyWindowMs: t.historyWindow, denialWindowMs: t.denialWindow, velocityWindowMs: t.velocityWindow };
+  const habitQuery = { now: at, windowMs: t.historyWindow, ticketPattern: policy.risk.ticketPattern };
+  if (cache && t.historyCacheStaleness > 0) {
+    const from = at.getTime() - Math.max(t.historyWindow, t.denialWindow, t.velocityWindow, DAY_MS);
+    const snapshot = await cache.snapshot(requester, from, t.historyCacheStaleness, (since) =>
+      store.historySnapshot(requester, new Date(since)),
+    );
+    const history = snapshot.history({ resource, ...historyQuery });
+    const records = snapshot.habitRecords(habitQuery);
+    if (history && records) return { history, records };
   }
-  const windows = `${t.historyWindow}/${t.denialWindow}/${t.velocityWindow}`;
   const [history, records] = await Promise.all([
-    cache.get(requester, `history:${resource}:${windows}`, at, t.historyCacheStaleness, readHistory),
-    cache.get(requester, `habits:${t.historyWindow}:${policy.risk.ticketPattern}`, at, t.historyCacheStaleness, readRecords),
+    store.history({ requester, resource, ...historyQuery }),
+    store.habitRecords({ requester, ...habitQuery }),
   ]);
   return { history, records };
 }

@@ -115,7 +115,7 @@ export const riskSchema = z
         historyCacheStaleness: durationSchema
           .prefault('1s')
           .describe(
-            "How old the requester history a score reads may be (a per-requester cache; the requester's own submissions, decisions and anomalies clear it at once; 0s: no cache)",
+            "How old the requester history a score reads may be: each requester's recent requests are held in memory and kept current by a change feed read every quarter of this (what any replica wrote); their own submissions, decisions and anomalies on this replica clear it at once; 0s: no cache, every score reads the database",
           ),
         autoApproveWindow: durationSchema.prefault('1d').describe('window over which autoApproveCap counts auto-approvals'),
         autoApproveCap: z

@@ -1,4 +1,5 @@
 import type { PastRequest } from '../risk/habits.js';
+import type { HistoryChanges, HistorySnapshotData } from '../risk/history-snapshot.js';
 import type {
   AccessRequest,
   ActivityInput,
@@ -98,6 +99,10 @@ export interface Store
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Active grants whose expiry is at or before `before`, soonest first: only id and expiry (the precise-expiry timers). */
   expiringSoon(before: Date, limit: number): Promise<Array<{ id: string; expiresAt: Date }>>;
+  /** The requester's requests created since `from`, what came before per resource, and their anomalies: what scoring holds in memory. */
+  historySnapshot(requester: string, from: Date): Promise<HistorySnapshotData>;
+  /** Everyone's requests updated or approved, and anomalies recorded, at or after `since` (the scoring cache's change feed). */
+  historyChanges(since: Date): Promise<HistoryChanges>;
   /** Audit events in chain order. */
   readAudit(query: AuditQuery): Promise<AuditEvent[]>;
   /** The newest audit event's seq and hash (what a checkpoint signs); undefined when the log is empty. */

@@ -1,24 +1,36 @@
+import { createHistorySnapshot, type HistoryChanges, type HistorySnapshot, type HistorySnapshotData } from './history-snapshot.js';
+
 /**
- * A bounded per-requester cache of what scoring reads from the store (history counts, habit records),
- * so a burst of scores for the same people does not make two database round trips each (issue #19:
- * ≥ 10,000 scores/s). It never widens access beyond a bounded delay: an entry is served only while it is
- * at most `maxStalenessMs` old (by the injected clock) and was read for an instant within that much of
- * the one asked about, and every write of the requester's own that raises their risk on this replica
- * (a submission, a decision, an anomaly) drops their entries at once. What another replica wrote in the
- * last `maxStalenessMs` can be missed, which is the whole bound.
+ * Requesters' history snapshots held in memory, so scoring derives its history counts and habit records
+ * without a database round trip (issue #19: ≥ 10,000 scores/s). One snapshot costs one query when a
+ * requester is first scored; after that a change feed (one query for every held requester, run every
+ * half staleness bound by `startHistoryFeed`) keeps them current with what every replica writes.
+ *
+ * The bound: a snapshot is served only while it is known to reflect the database as of at most
+ * `maxStalenessMs` ago (by the injected clock): its load, or the start of the last feed read applied to
+ * it. When the feed stops answering, snapshots age out and are read again. Every write of the
+ * requester's own on this replica (a submission, a decision, an anomaly) drops their snapshot at once.
  */
 export interface ScoringCache {
-  /** The value cached under (requester, key) when fresh enough for `at`; else `load()`, shared by concurrent callers. */
-  get<T>(requester: string, key: string, at: Date, maxStalenessMs: number, load: () => Promise<T>): Promise<T>;
-  /** Drops everything cached for the requester (their own write just changed it). */
+  /**
+   * The requester's snapshot when one is held that covers `from` (every request since then) and is fresh
+   * enough; else `load(from − margin)`, shared by concurrent callers.
+   */
+  snapshot(
+    requester: string,
+    from: number,
+    maxStalenessMs: number,
+    load: (from: number) => Promise<HistorySnapshotData>,
+  ): Promise<HistorySnapshot>;
+  /** Drops what is held for the requester (their own write just changed it). */
   invalidate(requester: string): void;
+  /**
+   * Reads what changed since the last refresh (`read(since)`, with an overlap for transactions that
+   * commit late) and applies it to every held snapshot. Does nothing while nothing is held.
+   */
+  refresh(read: (since: Date) => Promise<HistoryChanges>): Promise<void>;
+  /** Requesters held. */
   readonly size: number;
-}
-
-interface Entry {
-  loadedAt: number;
-  at: number;
-  value: Promise<unknown>;
 }
 
 export interface ScoringCacheOptions {
@@ -26,42 +38,129 @@ export interface ScoringCacheOptions {
   now: () => number;
   /** Requesters kept at most (least recently used dropped first; default 10,000). */
   maxRequesters?: number;
+  /** Rows (requests, per-resource aggregates, anomalies) kept at most over all snapshots (default 200,000). */
+  maxRows?: number;
+  /** How much further back than asked a snapshot is loaded, so later scores of the same person are covered (default 7 days). */
+  marginMs?: number;
+  /** How far before the last refresh the feed reads again, for transactions that commit after it (default 5 s). */
+  overlapMs?: number;
+}
+
+interface Entry {
+  from: number;
+  /** When the database was last known to match it (load start, or the start of a feed read applied to it). */
+  freshAt: number;
+  value: Promise<HistorySnapshot>;
+  settled: HistorySnapshot | null;
 }
 
 export function createScoringCache(options: ScoringCacheOptions): ScoringCache {
-  const max = options.maxRequesters ?? 10_000;
-  const byRequester = new Map<string, Map<string, Entry>>();
-  return {
-    async get<T>(requester: string, key: string, at: Date, maxStalenessMs: number, load: () => Promise<T>): Promise<T> {
-      if (maxStalenessMs <= 0) return load();
+  const maxRequesters = options.maxRequesters ?? 10_000;
+  const maxRows = options.maxRows ?? 200_000;
+  const margin = options.marginMs ?? 7 * 86_400_000;
+  const overlap = options.overlapMs ?? 5_000;
+  const entries = new Map<string, Entry>();
+  // Start of the last feed read that succeeded, or of the first load since the cache was empty.
+  let watermark: number | null = null;
+  let rows = 0;
+
+  const drop = (requester: string) => {
+    const entry = entries.get(requester);
+    if (!entry) return;
+    entries.delete(requester);
+    rows -= entry.settled?.size ?? 0;
+    if (entries.size === 0) watermark = null;
+  };
+  const evict = () => {
+    for (const [requester] of entries) {
+      if (entries.size <= maxRequesters && rows <= maxRows) return;
+      drop(requester);
+    }
+  };
+
+  // The feed read in flight, if any: callers whose snapshot just aged out wait for it instead of reading again.
+  let reading: { started: number; done: Promise<void> } | null = null;
+
+  const apply = async (started: number, pending: Promise<HistoryChanges>) => {
+    const changes = await pending;
+    for (const request of changes.requests) {
+      const entry = entries.get(request.requester);
+      if (!entry?.settled) continue;
+      const before = entry.settled.size;
+      if (!entry.settled.applyRequest(request)) drop(request.requester);
+      else rows += entry.settled.size - before;
+    }
+    for (const anomaly of changes.anomalies) {
+      const entry = entries.get(anomaly.requester);
+      if (!entry?.settled) continue;
+      const before = entry.settled.size;
+      entry.settled.applyAnomaly(anomaly);
+      rows += entry.settled.size - before;
+    }
+    // Snapshots loaded before this read started now reflect the database as of its start.
+    for (const entry of entries.values()) if (entry.settled && entry.freshAt < started) entry.freshAt = started;
+    if (entries.size > 0) watermark = started;
+    evict();
+  };
+
+  const cache: ScoringCache = {
+    snapshot(requester, from, maxStalenessMs, load) {
       const now = options.now();
-      let entries = byRequester.get(requester);
-      const hit = entries?.get(key);
-      if (hit && now - hit.loadedAt <= maxStalenessMs && Math.abs(at.getTime() - hit.at) <= maxStalenessMs) {
-        // Most recently used moves to the end, so eviction takes the least recently used first.
-        byRequester.delete(requester);
-        byRequester.set(requester, entries!);
-        return hit.value as Promise<T>;
+      const hit = entries.get(requester);
+      if (hit && hit.from <= from) {
+        if (now - hit.freshAt <= maxStalenessMs) {
+          // Most recently used moves to the end, so eviction takes the least recently used first.
+          entries.delete(requester);
+          entries.set(requester, hit);
+          return hit.value;
+        }
+        // The feed is behind but a read that started within the bound is on its way: wait for it rather than
+        // read this one requester again.
+        const read = reading;
+        if (hit.settled && read && now - read.started <= maxStalenessMs) {
+          return read.done.then(() =>
+            entries.get(requester) === hit && hit.freshAt >= read.started
+              ? hit.value
+              : this.snapshot(requester, from, maxStalenessMs, load),
+          );
+        }
       }
-      if (!entries) {
-        entries = new Map();
-        if (byRequester.size >= max) byRequester.delete(byRequester.keys().next().value!);
-        byRequester.set(requester, entries);
-      }
-      const value = load();
-      const entry: Entry = { loadedAt: now, at: at.getTime(), value };
-      entries.set(key, entry);
-      // A failed read is not cached: the next caller reads again.
-      value.catch(() => {
-        if (byRequester.get(requester)?.get(key) === entry) byRequester.get(requester)!.delete(key);
-      });
-      return value;
+      drop(requester);
+      watermark ??= now;
+      const start = from - margin;
+      const entry: Entry = { from: start, freshAt: now, settled: null, value: load(start).then(createHistorySnapshot) };
+      entries.set(requester, entry);
+      entry.value.then(
+        (snapshot) => {
+          if (entries.get(requester) !== entry) return;
+          entry.settled = snapshot;
+          rows += snapshot.size;
+          evict();
+        },
+        // A failed read is not kept: the next caller reads again.
+        () => {
+          if (entries.get(requester) === entry) drop(requester);
+        },
+      );
+      evict();
+      return entry.value;
     },
-    invalidate(requester) {
-      byRequester.delete(requester);
+    invalidate: drop,
+    async refresh(read) {
+      if (watermark === null) return;
+      const started = options.now();
+      const done = apply(started, read(new Date(watermark - overlap)));
+      const current = { started, done: done.catch(() => {}) };
+      reading = current;
+      try {
+        await done;
+      } finally {
+        if (reading === current) reading = null;
+      }
     },
     get size() {
-      return byRequester.size;
+      return entries.size;
     },
   };
+  return cache;
 }

@@ -1,0 +1,131 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { decide } from '../../src/core/lifecycle/decide.js';
+import { endGrant } from '../../src/core/lifecycle/manage.js';
+import { submitRequest } from '../../src/core/lifecycle/submit.js';
+import { resolveResource } from '../../src/core/policy/access.js';
+import { createScoringCache } from '../../src/core/risk/history-cache.js';
+import { createHistorySnapshot } from '../../src/core/risk/history-snapshot.js';
+import { sweepExpired, timeoutPending } from '../../src/core/scheduler/jobs.js';
+import { createRng } from '../../src/risk-lab/prng.js';
+import { makePolicy } from '../fixtures/policy.js';
+import { storeKinds } from '../helpers/db.js';
+import { createHarness, type Harness } from '../helpers/harness.js';
+
+// Short windows, so a few simulated days cross every boundary of the history rules.
+const policy = makePolicy({
+  risk: { thresholds: { historyWindow: '2d', denialWindow: '1d', velocityWindow: '1h', velocityRequests: 3, newResourcesPerDay: 2 } },
+});
+const t = policy.risk.thresholds;
+const windows = { historyWindowMs: t.historyWindow, denialWindowMs: t.denialWindow, velocityWindowMs: t.velocityWindow };
+const REQUESTERS = ['alice@example.com', 'frank@example.com', 'gina@example.com'];
+const REASONS = ['fix', 'checking replication lag on the replica', 'INC-7 mitigating the outage', 'OPS-12 rotate credentials'];
+const RESOURCES = Object.keys(policy.resources);
+const DAY = 86_400_000;
+const FOREVER = Number.MAX_SAFE_INTEGER;
+const APPROVERS = { medium: ['bob@example.com'], high: ['carol@example.com'], critical: ['carol@example.com', 'dave@example.com'] };
+
+describe.each(storeKinds())('history snapshots on %s', (kind) => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it('answer what store.history and store.habitRecords answer, kept current only by the change feed', async () => {
+    h = await createHarness(kind, { policy, start: new Date('2026-11-23T07:00:00Z') });
+    const rng = createRng('history-snapshot');
+    const cache = createScoringCache({ now: () => h.clock.now().getTime() });
+    const store = h.deps.store;
+    const snapshotOf = (requester: string, now: Date) =>
+      cache.snapshot(requester, now.getTime() - 2 * DAY, FOREVER, (from) => store.historySnapshot(requester, new Date(from)));
+    let compared = 0;
+    const nonZero = new Set<string>();
+    for (let step = 0; step < 150; step += 1) {
+      const now = h.clock.advance(rng.int(1, 40) * 60_000);
+      await sweepExpired(h.deps, now);
+      await timeoutPending(h.deps, now);
+      const action = rng.weighted(['submit', 'decide', 'end', 'anomaly'] as const, [0.45, 0.35, 0.15, 0.05]);
+      if (action === 'submit') {
+        const resource = rng.pick(RESOURCES);
+        const r = resolveResource(policy, resource)!;
+        await submitRequest(h.deps, {
+          requester: rng.pick(REQUESTERS),
+          resource,
+          level: rng.pick(r.levelNames),
+          durationMs: rng.int(1, Math.floor(r.maxDuration / 60_000)) * 60_000,
+          reason: rng.pick(REASONS),
+          origin: { platform: 'console' },
+        });
+      }
+      if (action === 'decide' || (action === 'submit' && rng.chance(0.5))) {
+        const pending = (await store.listRequests({ statuses: ['pending'] })).filter(
+          (r) => !r.approvalExpiresAt || r.approvalExpiresAt.getTime() > now.getTime(),
+        );
+        const request = pending.length > 0 ? rng.pick(pending) : undefined;
+        if (request) {
+          const deny = rng.chance(0.3);
+          for (const actor of APPROVERS[request.tier as keyof typeof APPROVERS] ?? []) {
+            const outcome = await decide(h.deps, { number: request.number, actor, decision: deny ? 'deny' : 'approve', comment: 'ok' });
+            if (deny || !outcome.ok) break;
+          }
+        }
+      } else if (action === 'end') {
+        const active = await store.listRequests({ statuses: ['active'] });
+        const grant = active.length > 0 ? rng.pick(active) : undefined;
+        const release = rng.chance(0.5);
+        if (grant)
+          await endGrant(h.deps, {
+            number: grant.number,
+            actor: release ? grant.requester : 'dave@example.com',
+            reason: 'done',
+            mode: release ? 'release' : 'revoke',
+          });
+      } else if (action === 'anomaly') {
+        const requester = rng.pick(REQUESTERS);
+        await store.transaction(async (tx) =>
+          tx.appendAudit({
+            at: now,
+            actor: 'keycard',
+            action: 'anomaly.detected',
+            requestId: null,
+            details: { requester, detector: 'volume-spike' },
+          }),
+        );
+      }
+      await cache.refresh((since) => store.historyChanges(since));
+      for (const requester of REQUESTERS) {
+        const snapshot = await snapshotOf(requester, now);
+        for (const resource of RESOURCES) {
+          const expected = await store.history({ requester, resource, now, ...windows });
+          expect(snapshot.history({ resource, now, ...windows }), `${requester} ${resource} step ${step}`).toEqual(expected);
+          for (const [key, value] of Object.entries(expected)) if (value > 0) nonZero.add(key);
+          compared += 1;
+        }
+        const habitQuery = { now, windowMs: t.historyWindow, ticketPattern: policy.risk.ticketPattern };
+        expect(snapshot.habitRecords(habitQuery), `${requester} records step ${step}`).toEqual(
+          await store.habitRecords({ requester, ...habitQuery }),
+        );
+      }
+    }
+    const outcomes = new Set((await store.listRequests({})).map((r) => `${r.status}/${r.endReason}`));
+    for (const outcome of ['denied/null', 'expired/expired', 'revoked/released', 'revoked/revoked']) expect(outcomes).toContain(outcome);
+    expect(compared).toBeGreaterThan(1_000);
+    // The run exercised every count, not just the zero case.
+    expect([...nonZero].sort()).toEqual(
+      [
+        'cleanGrantsOnResource',
+        'newResourcesLastDay',
+        'priorGrantsOnResource',
+        'recentAnomalies',
+        'recentDenials',
+        'requestsInVelocityWindow',
+      ].sort(),
+    );
+  }, 240_000);
+
+  it('a snapshot does not answer a query that reaches back before it', async () => {
+    const from = Date.parse('2026-11-20T00:00:00Z');
+    const snapshot = createHistorySnapshot({ requester: 'a', from, requests: [], earlier: [], anomalies: [] });
+    const now = new Date(from + 2 * DAY);
+    expect(snapshot.history({ resource: 'demo-db', now, ...windows })).toBeDefined();
+    expect(snapshot.history({ resource: 'demo-db', now: new Date(from + 2 * DAY - 1), ...windows })).toBeUndefined();
+    expect(snapshot.habitRecords({ now, windowMs: 3 * DAY, ticketPattern: policy.risk.ticketPattern })).toBeUndefined();
+  });
+});
