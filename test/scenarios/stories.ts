@@ -298,6 +298,37 @@ export function scenarioSuite<S extends Started>(
       await incidentLine(d, ref, /Revoked by alice@example.com|access removed/, clicks);
     });
 
+    it('approver concentration: who approved all of a requester’s recent requests, fast, cannot approve the next alone', async () => {
+      // Three quick approvals by bob make him kim's concentrated approver (≥ 3 approvals, ≥ 70% of hers, median ≤ 3 min).
+      for (let i = 0; i < 3; i += 1) {
+        const start = d.seen().length;
+        await d.say(P.kim, 'orders-db 30m write rotate the batch keys');
+        const ref = await refAfter(d, P.kim, start);
+        await d.click(P.bob, await pendingCard(d, ref, 'approvals', start), 'Approve');
+        await card(d, ref, 'approvals', /active until/, start);
+        await d.say(P.kim, `release ${ref}`, 'dm');
+        await card(d, ref, 'approvals', /revoked by kim@example.com/, start);
+        // The release's own reply comes last: the next request's number is read from replies after it.
+        await waitSeen(d, 'the release reply', all(reply(P.kim), text(`${ref} revoked`)), start);
+      }
+      const from = d.seen().length;
+      await d.say(P.kim, 'orders-db 30m write rotate the batch keys');
+      const ref = await refAfter(d, P.kim, from);
+      const pending = await pendingCard(d, ref, 'approvals', from);
+      expect(pending.text).toContain('another approver than bob@example.com is needed');
+      const click = d.seen().length;
+      await d.click(P.bob, pending, 'Approve');
+      await waitSeen(d, 'the refusal', all(reply(P.bob), text('cannot be the only approver')), click);
+      expect(
+        d
+          .seen()
+          .slice(click)
+          .filter(all(root, text(ref), text(/active until/))),
+      ).toEqual([]);
+      await d.click(P.erin, pending, 'Approve');
+      await card(d, ref, 'approvals', /active until/, click);
+    });
+
     options.extra?.(() => started);
   });
 }

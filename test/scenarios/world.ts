@@ -23,7 +23,7 @@ const person = (name: string): Person => ({
   teams: { id: `29:${name}`, aadObjectId: `aad-${name}` },
 });
 
-/** alice, frank, grace, hana, ivan, judy request; bob and erin are sre, carol db-owners, dave security. */
+/** alice, frank, grace, hana, ivan, judy, kim request; bob and erin are sre, carol db-owners, dave security. */
 export const P = {
   alice: person('alice'),
   frank: person('frank'),
@@ -31,6 +31,7 @@ export const P = {
   hana: person('hana'),
   ivan: person('ivan'),
   judy: person('judy'),
+  kim: person('kim'),
   bob: person('bob'),
   erin: person('erin'),
   carol: person('carol'),
