@@ -27,24 +27,29 @@ export async function reconcileCommand(io: CliIo, args: ParsedArgs): Promise<num
   checkFlags(args, ['dry-run', 'resource', 'json', 'revoke', 'report'], RECONCILE_USAGE);
   const dryRun = args.flags.has('dry-run');
   const resource = flagString(args, 'resource');
-  return withContext(io, async ({ deps, policy }) => {
-    if (resource && !ownEntry(policy.resources, resource)) {
-      io.err(`Unknown resource "${resource}" (known: ${Object.keys(policy.resources).join(', ')}).`);
-      return 2;
-    }
-    if (args.flags.has('revoke') && args.flags.has('report')) {
-      io.err('Choose one of --revoke and --report.');
-      return 2;
-    }
-    const mode = args.flags.has('revoke') ? 'revoke' : args.flags.has('report') ? 'report' : undefined;
-    const report = await reconcile(deps, deps.clock.now(), { dryRun, ...(resource ? { resource } : {}), ...(mode ? { mode } : {}) });
-    if (args.flags.has('json')) io.out(JSON.stringify(report, null, 2));
-    else {
-      const text = reconcileText(report);
-      for (const line of text.out) io.out(line);
-      for (const line of text.err) io.err(line);
-    }
-    if (report.errors.length > 0) return 1;
-    return hasDrift(report) ? 3 : 0;
-  });
+  return withContext(
+    io,
+    async ({ deps, policy }) => {
+      if (resource && !ownEntry(policy.resources, resource)) {
+        io.err(`Unknown resource "${resource}" (known: ${Object.keys(policy.resources).join(', ')}).`);
+        return 2;
+      }
+      if (args.flags.has('revoke') && args.flags.has('report')) {
+        io.err('Choose one of --revoke and --report.');
+        return 2;
+      }
+      const mode = args.flags.has('revoke') ? 'revoke' : args.flags.has('report') ? 'report' : undefined;
+      const report = await reconcile(deps, deps.clock.now(), { dryRun, ...(resource ? { resource } : {}), ...(mode ? { mode } : {}) });
+      if (args.flags.has('json')) io.out(JSON.stringify(report, null, 2));
+      else {
+        const text = reconcileText(report);
+        for (const line of text.out) io.out(line);
+        for (const line of text.err) io.err(line);
+      }
+      if (report.errors.length > 0) return 1;
+      return hasDrift(report) ? 3 : 0;
+      // A dry run writes nothing, so it reads an embedded database that does not exist yet as empty instead of creating one.
+    },
+    { readOnly: dryRun },
+  );
 }

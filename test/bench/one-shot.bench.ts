@@ -32,36 +32,49 @@ async function timed(args: string[], cwd: string): Promise<Run> {
   return { ms: performance.now() - started, peakKb, code };
 }
 
+/** The one-shot commands of issue #17 item 4, each run in a folder with no data dir yet (what a new user or a script runs first). */
+const COMMANDS: Array<{ label: string; args: string[] }> = [
+  { label: 'keycard risk explain', args: ['risk', 'explain', '--as', 'alice@example.com', 'demo-db', '30m', 'write'] },
+  { label: 'keycard policy check', args: ['policy', 'check'] },
+  { label: 'keycard audit verify', args: ['audit', 'verify'] },
+  { label: 'keycard audit export', args: ['audit', 'export'] },
+  { label: 'keycard inventory', args: ['inventory'] },
+  { label: 'keycard reconcile --dry-run', args: ['reconcile', '--dry-run'] },
+];
+
 /**
- * Row 4 of the issue's table: `keycard risk explain` in a folder with no data dir yet (what a new user
- * or a script runs first), whole process, paired run by run with a bare `node -e 0`.
+ * Row 4 of the issue's table (risk explain), and the other one-shot commands it names: each whole process
+ * in a folder with no data dir yet, paired run by run with a bare `node -e 0`.
  */
 export async function benchOneShot(runs: number): Promise<BenchRow[]> {
   const keycard = join(repoRoot, 'bin/keycard.js');
-  const ours: Run[] = [];
+  const ours = new Map<string, Run[]>(COMMANDS.map((c) => [c.label, []]));
   const bare: Run[] = [];
   for (let i = 0; i < runs + 1; i += 1) {
-    const dir = mkdtempSync(join(tmpdir(), 'kc-oneshot-'));
-    try {
-      const reference = await timed(['-e', '0'], dir);
-      const explained = await timed([keycard, 'risk', 'explain', '--as', 'alice@example.com', 'demo-db', '30m', 'write'], dir);
-      if (i === 0) continue; // warm-up: file cache, and bin/keycard.js building dist/ if it is stale
-      bare.push(reference);
-      ours.push(explained);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    for (const command of COMMANDS) {
+      const dir = mkdtempSync(join(tmpdir(), 'kc-oneshot-'));
+      try {
+        const reference = await timed(['-e', '0'], dir);
+        const run = await timed([keycard, ...command.args], dir);
+        if (i === 0) continue; // warm-up: file cache, and bin/keycard.js building dist/ if it is stale
+        bare.push(reference);
+        ours.get(command.label)!.push(run);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   }
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
   const med = (runsOf: Run[], f: (r: Run) => number) => percentile(runsOf.map(f), 50);
-  return [
-    {
-      benchmark: 'keycard risk explain, fresh data dir',
+  return COMMANDS.map(({ label }) => {
+    const runsOf = ours.get(label)!;
+    return {
+      benchmark: `${label}, fresh data dir`,
       goal: '≤ 1 s, ≤ 150 MB',
-      result: `${s(med(ours, (r) => r.ms))}, ${mb(med(ours, (r) => r.peakKb))}`,
+      result: `${s(med(runsOf, (r) => r.ms))}, ${mb(med(runsOf, (r) => r.peakKb))}`,
       reference: `bare node -e 0: ${s(med(bare, (r) => r.ms))}, ${mb(med(bare, (r) => r.peakKb))}`,
-      detail: `whole process via bin/keycard.js, peak RSS from the process's own rusage; median of ${ours.length} after a warm-up (max ${s(Math.max(...ours.map((r) => r.ms)))})`,
-    },
-  ];
+      detail: `whole process via bin/keycard.js, peak RSS from the process's own rusage; median of ${runsOf.length} after a warm-up (max ${s(Math.max(...runsOf.map((r) => r.ms)))})`,
+    };
+  });
 }
