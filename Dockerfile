@@ -42,6 +42,9 @@ USER 1000:1000
 # Chat platforms, /healthz, /readyz and /metrics share this port (PORT). With DATABASE_URL unset the
 # embedded database lives in KEYCARD_DATA_DIR: mount a volume there, and run one replica only.
 ENV PORT=3000 KEYCARD_DATA_DIR=/data
+# A 4 MB young generation (V8's default is 16 MB per semi-space): about 20 MB less resident memory idle
+# and 40-60 MB less under a burst, with no measurable CPU cost per request (docs/performance.md).
+ENV NODE_OPTIONS=--max-semi-space-size=4
 EXPOSE 3000
 # No shell in between: node is PID 1 and receives SIGTERM itself, which starts the graceful shutdown.
 ENTRYPOINT ["node", "dist/cli/keycard.js"]

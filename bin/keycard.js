@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// The flag above: a 4 MB young generation keeps resident memory down (docs/performance.md); `npm start` and
+// the image pass the same.
 // Runs the compiled CLI (dist/, built by `npm install`'s prepare step or `npm run build`); when dist/ is
 // missing or older than src/ (a checkout without a build), it builds it first, and falls back to the
 // TypeScript sources through tsx only if that build cannot run (no TypeScript compiler installed).

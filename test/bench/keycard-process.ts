@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './child-process.js';
 
@@ -12,5 +13,11 @@ export interface Launcher {
  * missing or older than src/), like the image's `node dist/cli/keycard.js`.
  */
 export function keycardLauncher(): Launcher {
-  return { args: [join(repoRoot, 'bin/keycard.js'), 'start'], label: 'node bin/keycard.js start (compiled dist/)' };
+  // The node flags `npm start` passes (the image sets the same in NODE_OPTIONS).
+  const start = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const flags = start.split(' ').filter((word) => word.startsWith('--'));
+  return {
+    args: [...flags, join(repoRoot, 'bin/keycard.js'), 'start'],
+    label: `node ${[...flags, 'bin/keycard.js'].join(' ')} start (compiled dist/)`,
+  };
 }
