@@ -15,7 +15,8 @@ function ms(value: unknown): number | null {
 /**
  * The requester's own access requests in the window, newest first (at most 500), with who approved
  * each: the records computeHabits judges a new request against. One indexed query on
- * (requester, created_at); the approver comes from the approvals primary/unique index.
+ * (requester, created_at); the approver comes from the approvals primary/unique index, the anomaly
+ * count (alerts during that grant) from the audit events' request index.
  */
 export async function readHabitRecords(db: Database, q: HabitQuery): Promise<PastRequest[]> {
   const rows = await queryRows(
@@ -23,7 +24,8 @@ export async function readHabitRecords(db: Database, q: HabitQuery): Promise<Pas
     sql`select r.created_at, r.resource, r.level, r.duration_ms, r.reason, r.incident_key, r.activated_at,
         r.approvals_required, r.break_glass, r.decided_at,
         (select a.approver from approvals a where a.request_id = r.id and a.decision = 'approve'
-          order by a.created_at desc limit 1) as approver
+          order by a.created_at desc limit 1) as approver,
+        (select count(*) from audit_events e where e.request_id = r.id and e.action = 'anomaly.detected') as anomalies
       from access_requests r
       where r.requester = ${q.requester} and r.kind = 'access'
         and r.created_at >= ${new Date(q.now.getTime() - q.windowMs).toISOString()}::timestamptz
@@ -49,6 +51,7 @@ export async function readHabitRecords(db: Database, q: HabitQuery): Promise<Pas
       autoApproved: granted && Number(row.approvals_required) === 0 && row.break_glass !== true,
       approver,
       decisionMs: approver !== null && decided !== null ? decided - at : null,
+      anomalies: Number(row.anomalies ?? 0),
     };
   });
 }
