@@ -33,7 +33,7 @@ Commands:
 Run "keycard <command> --help" for a command's options. Configuration comes from the environment
 (and a .env file): DATABASE_URL, KEYCARD_DATA_DIR, KEYCARD_POLICY, PORT, LOG_LEVEL, SLACK_*, MICROSOFT_APP_*.`;
 
-const BOOLEAN_FLAGS = new Set(['help', 'json', 'break-glass', 'dry-run', 'offline', 'revoke', 'report']);
+const BOOLEAN_FLAGS = new Set(['help', 'json', 'break-glass', 'dry-run', 'offline', 'revoke', 'report', 'misses']);
 
 type Command = (io: CliIo, args: ParsedArgs) => Promise<number>;
 

@@ -23,7 +23,7 @@ function listFlag(args: ParsedArgs, name: string, fallback: string[]): string[] 
 export async function evaluateAcrossGenerators(io: CliIo, args: ParsedArgs): Promise<number> {
   checkFlags(
     args,
-    ['generators', 'calibration-seeds', 'seeds', 'people', 'requests', 'days', 'max-review-share', 'policy', 'html', 'json'],
+    ['generators', 'calibration-seeds', 'seeds', 'people', 'requests', 'days', 'max-review-share', 'policy', 'html', 'json', 'misses'],
     RISK_USAGE,
   );
   const generators = listFlag(args, 'generators', [...GENERATORS]);
@@ -47,6 +47,7 @@ export async function evaluateAcrossGenerators(io: CliIo, args: ParsedArgs): Pro
     calibrationSeeds,
     heldOutSeeds,
     maxReviewShare: shareFlag(args),
+    misses: args.flags.has('misses'),
     size,
     progress: (line) => io.err(line),
   });

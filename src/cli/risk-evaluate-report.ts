@@ -1,5 +1,6 @@
 import type { Policy } from '../core/policy/schema.js';
 import { calibrateThreshold, measure, scoreHistory } from '../core/risk/holdout-evaluation.js';
+import { analyseMisses, type FactorCounts } from '../core/risk/miss-analysis.js';
 import { type GenerationSize, type GeneratorName, generateHistory } from './risk-evaluate-histories.js';
 import type { GeneratorReport } from './risk-report-html.js';
 
@@ -8,6 +9,8 @@ export interface MultiEvaluationOptions {
   calibrationSeeds: string[];
   heldOutSeeds: string[];
   maxReviewShare: number;
+  /** Analyse misses on the calibration seeds (never on the held-out ones). */
+  misses: boolean;
   size: GenerationSize;
   progress: (line: string) => void;
 }
@@ -28,7 +31,8 @@ export function evaluateGenerators(base: Policy, options: MultiEvaluationOptions
       options.progress(`  ${generator}: held-out seed ${seed}`);
       return measure(scoreHistory(generateHistory(generator, seed, base, options.size)), threshold);
     });
-    return { generator, threshold, calibrationSeeds: options.calibrationSeeds, heldOut };
+    const calibrationMisses = options.misses ? analyseMisses(calibration, threshold) : null;
+    return { generator, threshold, calibrationSeeds: options.calibrationSeeds, heldOut, calibrationMisses };
   });
 }
 
@@ -57,7 +61,28 @@ export function renderGeneratorReports(reports: GeneratorReport[]): string[] {
     lines.push('  pattern                          n  Keycard  static');
     for (const [name, e] of by)
       lines.push(`  ${name.padEnd(30)} ${String(e.total).padStart(4)}  ${pct(e.keycard / e.total)}  ${pct(e.static / e.total)}`);
+    if (r.calibrationMisses) lines.push(...renderMisses(r.calibrationMisses, r.calibrationSeeds));
     lines.push('');
   }
+  return lines;
+}
+
+const listed = (factors: FactorCounts, max = 8) =>
+  factors.length === 0
+    ? '-'
+    : factors
+        .slice(0, max)
+        .map((f) => `${f.factor} ${f.requests}`)
+        .join(', ');
+
+/** --misses: what fired on missed misuse per pattern, and what the reviewed benign requests carry (calibration seeds). */
+function renderMisses(m: NonNullable<GeneratorReport['calibrationMisses']>, seeds: string[]): string[] {
+  const lines = [`  misses on the calibration seeds ${seeds.join(', ')} at threshold ${m.threshold} (factors that fired, by requests):`];
+  for (const p of m.patterns) {
+    lines.push(`    ${p.pattern}: ${p.missed} of ${p.total} missed`);
+    if (p.missed > 0) lines.push(`      missed: ${listed(p.missedFactors)}`);
+    lines.push(`      caught: ${listed(p.caughtFactors)}`);
+  }
+  lines.push(`    benign to a human: ${m.benignReviewed} of ${m.benign}: ${listed(m.benignFactors, 12)}`);
   return lines;
 }

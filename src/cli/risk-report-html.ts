@@ -1,10 +1,13 @@
 import type { OperatingPoint } from '../core/risk/holdout-evaluation.js';
+import type { MissAnalysis } from '../core/risk/miss-analysis.js';
 
 export interface GeneratorReport {
   generator: string;
   threshold: number;
   calibrationSeeds: string[];
   heldOut: OperatingPoint[];
+  /** With --misses: which factors fired on missed misuse and on reviewed benign requests, on the calibration seeds. */
+  calibrationMisses: MissAnalysis | null;
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

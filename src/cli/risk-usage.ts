@@ -18,9 +18,11 @@ export const RISK_USAGE = `Usage:
       generated history: misuse reaching a human, benign requests sent to one, approval wait.
   keycard risk evaluate [--generators threat-model,risk-lab] [--calibration-seeds c1,c2] [--seeds h1,h2,h3]
                         [--people 400] [--requests 30000] [--days 90] [--max-review-share 0.2] [--html FILE] [--json]
+                        [--misses]
       Without --seed/--from/--database: both generators, threshold calibrated on the calibration seeds,
       recall overall and per pattern, friction and static tiers at the same share on the held-out seeds;
-      --html FILE writes a self-contained page with the curves and per-pattern bars.
+      --html FILE writes a self-contained page with the curves and per-pattern bars; --misses adds, on the
+      calibration seeds only, the factors that fired on missed misuse and on benign requests sent to a human.
   keycard risk approvers [--since 7d] [--from PATH] [--json]
       Approver patterns over the period: one requester getting most of an approver's approvals, fast
       approvals of high-risk requests, approvers who never deny.

@@ -15,18 +15,28 @@ function ms(value: unknown): number | null {
 /**
  * The requester's own access requests in the window, newest first (at most 500), with who approved
  * each: the records computeHabits judges a new request against. One indexed query on
- * (requester, created_at); the approver comes from the approvals primary/unique index.
+ * (requester, created_at); the approver comes from the approvals primary/unique index, and the anomaly
+ * alerts on each request (linked by request_id) from one scan of the requester's alerts in the window
+ * through the partial anomaly index (requester, at), the one store.history() counts them with.
  */
 export async function readHabitRecords(db: Database, q: HabitQuery): Promise<PastRequest[]> {
+  const since = new Date(q.now.getTime() - q.windowMs).toISOString();
   const rows = await queryRows(
     db,
     sql`select r.created_at, r.resource, r.level, r.duration_ms, r.reason, r.incident_key, r.activated_at,
         r.approvals_required, r.break_glass, r.decided_at,
         (select a.approver from approvals a where a.request_id = r.id and a.decision = 'approve'
-          order by a.created_at desc limit 1) as approver
+          order by a.created_at desc limit 1) as approver,
+        coalesce(an.alerts, 0) as anomalies
       from access_requests r
+      left join (
+        select e.request_id, count(*) as alerts from audit_events e
+        where e.action = 'anomaly.detected' and (e.details->>'requester') = ${q.requester}
+          and e.at >= ${since}::timestamptz and e.at < ${q.now.toISOString()}::timestamptz
+        group by e.request_id
+      ) an on an.request_id = r.id
       where r.requester = ${q.requester} and r.kind = 'access'
-        and r.created_at >= ${new Date(q.now.getTime() - q.windowMs).toISOString()}::timestamptz
+        and r.created_at >= ${since}::timestamptz
         and r.created_at < ${q.now.toISOString()}::timestamptz
       order by r.created_at desc
       limit ${MAX_RECORDS}`,
@@ -49,6 +59,7 @@ export async function readHabitRecords(db: Database, q: HabitQuery): Promise<Pas
       autoApproved: granted && Number(row.approvals_required) === 0 && row.break_glass !== true,
       approver,
       decisionMs: approver !== null && decided !== null ? decided - at : null,
+      anomalies: Number(row.anomalies ?? 0),
     };
   });
 }

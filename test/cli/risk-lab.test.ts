@@ -86,6 +86,30 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     for (const sub of ['explain', 'calibrate', 'simulate', 'evaluate', 'review']) expect(help.out).toContain(`keycard risk ${sub}`);
   });
 
+  it('evaluates held-out seeds of a generator and, with --misses, analyses misses on the calibration seeds only', async () => {
+    const tiny = ['--generators', 'threat-model', '--people', '40', '--days', '10', '--policy', 'manifests/policy.example.yaml'];
+    const policyDir = join(import.meta.dirname, '../..');
+    const h = io(env, policyDir);
+    expect(await runCli(['risk', 'evaluate', ...tiny, '--seeds', 'h1', '--misses', '--json'], h.io)).toBe(0);
+    const [report] = JSON.parse(h.out.join('\n'));
+    expect(report.heldOut.map((p: { seed: string }) => p.seed)).toEqual(['h1']);
+    const m = report.calibrationMisses;
+    expect(m.threshold).toBe(report.threshold);
+    expect(m.benign).toBeGreaterThan(m.benignReviewed);
+    expect(m.benignFactors[0].factor).toBe('sensitivity');
+    // Counted on c1 and c2 (calibration), never on the held-out seed.
+    const calibrationMisuse = m.patterns.reduce((n: number, p: { total: number }) => n + p.total, 0);
+    expect(calibrationMisuse).toBeGreaterThan(0);
+    for (const p of m.patterns) expect(p.missed).toBeLessThanOrEqual(p.total);
+    const text = io(env, policyDir);
+    expect(await runCli(['risk', 'evaluate', ...tiny, '--seeds', 'h1', '--misses'], text.io)).toBe(0);
+    expect(text.out.join('\n')).toMatch(/misses on the calibration seeds c1, c2 at threshold \d+/);
+    const plain = io(env, policyDir);
+    expect(await runCli(['risk', 'evaluate', ...tiny, '--seeds', 'h1', '--json'], plain.io)).toBe(0);
+    expect(JSON.parse(plain.out.join('\n'))[0].calibrationMisses).toBeNull();
+    expect((await run('evaluate', '--generators', 'threat-model', '--seeds', 'c1')).err).toContain('held-out seeds must differ');
+  }, 120_000);
+
   it('explain scores with the weights in the policy file, calibrated ones included', async () => {
     const calibrated = parse(readFileSync(join(import.meta.dirname, '../../manifests/policy.example.yaml'), 'utf8'));
     calibrated.risk.factors.firstAccess = 33;

@@ -107,7 +107,11 @@ describe('manifests/policy.example.yaml', () => {
     const withoutRisk = text.replace(/^risk:\n(?:(?: .*)?\n)+/m, '');
     expect(withoutRisk).not.toContain('velocityRequests');
     const defaults = parse(withoutRisk).policy;
-    expect(policy.risk).toEqual(defaults.risk);
+    // Time zones are the example organisation's own (not defaults); everything else is the default.
+    expect({ ...policy.risk, timeZones: defaults.risk.timeZones }).toEqual(defaults.risk);
+    expect(policy.risk.timeZones).toEqual({ people: { 'erin@example.com': 'America/New_York' }, teams: { sre: 'Asia/Singapore' } });
+    expect(policy.risk.approverReport).toEqual(defaults.risk.approverReport);
+    expect(text).toMatch(/^ {2}approverReport:\n/m);
   });
 
   it('links incidents, sends notices and alerts as documented', () => {

@@ -46,10 +46,13 @@ describe('risk factors', () => {
     expect(points({}, 'first-access')).toBeUndefined();
     expect(points({ history: { ...quiet, cleanGrantsOnResource: 3 } }, 'clean-history')).toBe(-5);
     expect(points({ history: { ...quiet, cleanGrantsOnResource: 2 } }, 'clean-history')).toBeUndefined();
-    expect(points({ history: { ...quiet, recentDenials: 2 } }, 'recent-denials')).toBe(10);
-    expect(points({ history: { ...quiet, recentDenials: 9 } }, 'recent-denials')).toBe(15);
-    expect(points({ history: { ...quiet, recentAnomalies: 1 } }, 'recent-anomalies')).toBe(15);
-    expect(points({ history: { ...quiet, recentAnomalies: 5 } }, 'recent-anomalies')).toBe(30);
+    expect(points({ history: { ...quiet, cleanGrantsOnResource: 5 } }, 'routine')).toBeUndefined();
+    expect(points({ history: { ...quiet, cleanGrantsOnResource: 6 } }, 'routine')).toBe(-5);
+    expect(points({ history: { ...quiet, cleanGrantsOnResource: 6 } }, 'clean-history')).toBe(-5);
+    expect(points({ history: { ...quiet, recentDenials: 2 } }, 'recent-denials')).toBe(6);
+    expect(points({ history: { ...quiet, recentDenials: 9 } }, 'recent-denials')).toBe(9);
+    expect(points({ history: { ...quiet, recentAnomalies: 1 } }, 'recent-anomalies')).toBe(5);
+    expect(points({ history: { ...quiet, recentAnomalies: 5 } }, 'recent-anomalies')).toBe(10);
     expect(points({ history: { ...quiet, requestsInVelocityWindow: 5 } }, 'velocity')).toBe(10);
     expect(points({ history: { ...quiet, requestsInVelocityWindow: 4 } }, 'velocity')).toBeUndefined();
     expect(points({ history: { ...quiet, newResourcesLastDay: 3 } }, 'new-resource-burst')).toBe(10);

@@ -42,9 +42,16 @@ describe('risk calibration on a generated history', () => {
     expect(report.routing.proposed.reviewShare).toBeLessThanOrEqual(0.2);
     expect(report.routing.proposed.reviewShare).toBeGreaterThan(0.15);
     expect(report.routing.currentWeightsAtTarget.reviewShare).toBeLessThanOrEqual(0.2);
-    expect(report.routing.proposed.badRouted).toBeGreaterThan(report.routing.currentWeightsAtTarget.badRouted);
     expect(Object.keys(report.proposal.weights).length).toBeGreaterThan(0);
     expect(Object.values(report.proposal.weights).every(Number.isInteger)).toBe(true);
+  });
+
+  it('improves blunt weights: anomalies and denials anywhere counted at 15 and 5 points (the pre-#19 defaults)', () => {
+    const factors = { ...samplePolicy.risk.factors, recentAnomaly: 15, recentDenial: 5 };
+    const blunt = calibrate({ ...samplePolicy, risk: { ...samplePolicy.risk, factors } }, ledger.requests(), options);
+    expect(blunt.routing.proposed.reviewShare).toBeLessThanOrEqual(0.2);
+    expect(blunt.routing.proposed.badRouted).toBeGreaterThan(blunt.routing.currentWeightsAtTarget.badRouted);
+    expect(blunt.proposal.weights['factors.recentAnomaly']).toBeLessThan(15);
   });
 
   it('improves recall of planted misuse over the uncalibrated weights at the same review share (labels read only to score)', () => {

@@ -85,10 +85,10 @@ describe('evaluation on a generated history (seed 1)', () => {
       static: staticTiers!.misuse.recall.toFixed(3),
     }).toMatchInlineSnapshot(`
       {
-        "keycard": "0.900",
-        "policyWeights": "0.850",
-        "share": "0.233",
-        "static": "0.402",
+        "keycard": "0.750",
+        "policyWeights": "0.750",
+        "share": "0.245",
+        "static": "0.418",
         "testMisuse": 20,
         "testRequests": 958,
       }

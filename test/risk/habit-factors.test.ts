@@ -40,6 +40,7 @@ function past(daysAgo: number, resource: string, level = 'read', extra: Partial<
     autoApproved: false,
     approver: null,
     decisionMs: null,
+    anomalies: 0,
     ...extra,
   };
 }
@@ -141,6 +142,24 @@ describe('habit factors (true and false cases)', () => {
     expect(factor(score({ resource: 'billing-db', reason: text }, pasted), 'pasted-reason')?.points).toBe(15);
     const habit = [...routine, past(3, 'orders-replica', 'read', { reasonKey: normaliseReason(text) })];
     expect(factor(score({ resource: 'orders-replica', reason: text }, habit), 'pasted-reason')).toBeUndefined();
+    // Someone who always writes this sentence, for the families they work on: a habit, not a paste.
+    const stock = [...pasted, past(4, 'billing-db', 'read', { reasonKey: normaliseReason(text) })];
+    expect(factor(score({ resource: 'billing-db', reason: text }, stock), 'pasted-reason')).toBeUndefined();
+    expect(factor(score({ resource: 'orders-db', reason: text }, stock), 'pasted-reason')).toBeUndefined();
+  });
+
+  it('session anomaly: an alert during their recent grant on this very resource; elsewhere or long ago is not', () => {
+    const alerted = [...routine, past(5, 'orders-db', 'write', { anomalies: 1 })];
+    const a = score({ resource: 'orders-db', level: 'write' }, alerted);
+    expect(factor(a, 'session-anomaly')?.points).toBe(25);
+    expect(factor(a, 'session-anomaly')?.reason).toMatch(/during their grant on orders-db 5d ago/);
+    expect(factor(score({ resource: 'orders-replica' }, alerted), 'session-anomaly')).toBeUndefined();
+    const old = [...routine, past(20, 'orders-db', 'write', { anomalies: 2 })];
+    expect(factor(score({ resource: 'orders-db', level: 'write' }, old), 'session-anomaly')).toBeUndefined();
+    const twice = [...alerted, past(2, 'orders-db', 'read', { anomalies: 1 })];
+    expect(factor(score({ resource: 'orders-db' }, twice), 'session-anomaly')?.reason).toMatch(
+      /during 2 of their grants on orders-db 2d ago/,
+    );
   });
 
   it('duration against their own habit on the resource', () => {
@@ -151,6 +170,15 @@ describe('habit factors (true and false cases)', () => {
   it('departure: the directory or the policy list says they leave soon', () => {
     const leaving = score({ person: { email: 'alice@example.com', active: true, leaveDate: new Date(now + 10 * DAY) } }, routine);
     expect(factor(leaving, 'departure')?.points).toBe(25);
+    // Handover: their routine on a resource (clean grants, usual duration) scores nothing for the departure...
+    const leaver = { person: { email: 'alice@example.com', active: true, leaveDate: new Date(now + 10 * DAY) } };
+    const handover = score(leaver, routine, { cleanGrantsOnResource: 6 });
+    expect(factor(handover, 'departure')?.points).toBe(0);
+    expect(factor(handover, 'departure')?.reason).toContain('routine on orders-replica');
+    // ...but a longer window than usual, a step up or a resource without a clean record still does.
+    expect(factor(score({ ...leaver, durationMs: 3 * HOUR }, routine, { cleanGrantsOnResource: 6 }), 'departure')?.points).toBe(25);
+    expect(factor(score({ ...leaver, level: 'write' }, routine, { cleanGrantsOnResource: 6 }), 'departure')?.points).toBe(25);
+    expect(factor(score({ ...leaver, resource: 'search-db' }, routine), 'departure')?.points).toBe(25);
     expect(
       factor(score({ person: { email: 'alice@example.com', active: true, leaveDate: new Date(now + 90 * DAY) } }, routine), 'departure'),
     ).toBeUndefined();

@@ -77,14 +77,17 @@ describe.each(storeKinds())('replayed history on %s', (kind) => {
           mode: byRequester ? 'release' : 'revoke',
         });
       } else {
-        const requester = rng.pick(REQUESTERS);
+        // Half the alerts name a live grant (as the activity monitor does), half only the requester.
+        const active = await h.deps.store.listRequests({ statuses: ['active'] });
+        const grant = active.length > 0 && rng.chance(0.5) ? rng.pick(active) : undefined;
+        const requester = grant?.requester ?? rng.pick(REQUESTERS);
         await h.deps.store.transaction(async (tx) =>
           tx.appendAudit({
             at: now,
             actor: 'keycard',
             action: 'anomaly.detected',
-            requestId: null,
-            details: { requester, detector: 'volume-spike' },
+            requestId: grant?.id ?? null,
+            details: { requester, detector: 'volume-spike', ...(grant ? { ref: `KC-${grant.number}` } : {}) },
           }),
         );
       }
@@ -114,5 +117,7 @@ describe.each(storeKinds())('replayed history on %s', (kind) => {
         key,
       ).toBe(true);
     }
+    // An alert on a grant reached a later request on the same resource, and the recorded score agreed.
+    expect(requests.some((r) => r.recorded.factors.some((f) => f.id === 'session-anomaly'))).toBe(true);
   }, 180_000);
 });

@@ -89,6 +89,8 @@ describe("off-hours on the requester's own clock", () => {
       escalationPath: [],
       newFamily: false,
       reasonFamilies: 1,
+      reasonUsedOnFamily: true,
+      anomalousSessions: null,
       usualDurationMs: null,
       sameHourRequests: 6,
       windowRequests: 12,

@@ -34,8 +34,8 @@ export const riskSchema = z
         weekend: z.number().default(15),
         firstAccess: z.number().default(10),
         cleanHistory: z.number().default(-5),
-        recentDenial: z.number().default(5),
-        recentAnomaly: z.number().default(15),
+        recentDenial: z.number().default(3),
+        recentAnomaly: z.number().default(5),
         velocity: z.number().default(10),
         newResourceBurst: z.number().default(10),
         incidentKey: z.number().default(-5),
@@ -57,6 +57,14 @@ export const riskSchema = z
           .default(5)
           .describe('a ticket cited for ticketMaxFamilies or more families, or first cited over ticketMaxAge ago'),
         approverConcentration: z.number().default(15).describe('one approver approves most of their requests, fast'),
+        routineWork: z
+          .number()
+          .default(-5)
+          .describe('at least routineGrants grants of the resource ended cleanly in historyWindow (on top of cleanHistory)'),
+        sessionAnomaly: z
+          .number()
+          .default(25)
+          .describe('an anomaly alert fired during one of their grants on this resource within sessionAnomalyWindow'),
       })
       .strict()
       .prefault({}),
@@ -72,6 +80,12 @@ export const riskSchema = z
         newResourcesPerDay: z.number().int().min(1).default(3),
         minReasonWords: z.number().int().min(0).default(3),
         minReasonLength: z.number().int().min(0).default(12),
+        routineGrants: z
+          .number()
+          .int()
+          .min(1)
+          .default(6)
+          .describe('clean grants of a resource in historyWindow that make requesting it routine (routineWork)'),
         maxHistoryDiscount: z.number().min(0).default(10).describe('cleanHistory never takes off more points than this'),
         escalationWindow: durationSchema.prefault('45d').describe('how far back a climb in level or sensitivity counts as one escalation'),
         escalationSteps: z.number().int().min(1).default(2).describe('climbs within escalationWindow before the escalation factor applies'),
@@ -89,6 +103,9 @@ export const riskSchema = z
           .min(1)
           .default(4)
           .describe('own requests near this time of day that make off-hours usual for them'),
+        sessionAnomalyWindow: durationSchema
+          .prefault('14d')
+          .describe('how recent an anomalous grant on the same resource must be for sessionAnomaly'),
         departureWindow: durationSchema.prefault('30d').describe('how close to a known leave date the departure factor applies'),
         ticketMaxAge: durationSchema.prefault('30d').describe('a ticket first cited longer ago than this no longer lowers risk'),
         ticketMaxFamilies: z

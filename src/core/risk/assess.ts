@@ -79,6 +79,13 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
       Math.max(w.cleanHistory, -t.maxHistoryDiscount),
       `${h.cleanGrantsOnResource} earlier grants on ${input.resource} ended cleanly`,
     );
+    // A long clean record on the resource is established routine: a second, separate discount.
+    if (h.cleanGrantsOnResource >= t.routineGrants)
+      add(
+        'routine',
+        w.routineWork,
+        `routine: ${h.cleanGrantsOnResource} clean grants on ${input.resource} in the window (≥ ${t.routineGrants})`,
+      );
   }
   const denials = Math.min(h.recentDenials, t.maxDenials);
   if (denials > 0)

@@ -121,6 +121,7 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
       autoApproved: false,
       approver: null,
       decisionMs: null,
+      anomalies: 0,
     };
     list.push(past);
     pastByRequester.set(request.requester, list);
@@ -183,8 +184,12 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
           summary: text(d.summary) ?? text(d.message) ?? '',
         };
         const linked = find(event);
-        if (linked) linked.anomalies.push(anomaly);
-        else if (requester) for (const grant of activeByRequester.get(requester.toLowerCase()) ?? []) grant.anomalies.push(anomaly);
+        if (linked) {
+          linked.anomalies.push(anomaly);
+          // The habit record counts only alerts linked to the grant, as the store's habitRecords query does.
+          const past = pastById.get(linked.id);
+          if (past) past.anomalies += 1;
+        } else if (requester) for (const grant of activeByRequester.get(requester.toLowerCase()) ?? []) grant.anomalies.push(anomaly);
         return;
       }
       const request = find(event);

@@ -40,7 +40,7 @@ export interface FitOptions {
 export const DEFAULT_FIT_OPTIONS: FitOptions = { minSupport: 50, minBad: 10, priorPoints: 8, maxStep: 20 };
 
 // Weights that lower risk stay ≤ 0 and every other weight stays ≥ 0, so a factor never flips meaning.
-const LOWERING = new Set(['factors.cleanHistory', 'factors.incidentKey', 'factors.ticketKey']);
+const LOWERING = new Set(['factors.cleanHistory', 'factors.routineWork', 'factors.incidentKey', 'factors.ticketKey']);
 const MAX_WEIGHT = 60;
 
 /**

@@ -85,8 +85,17 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
   }
   if (settled && h.newFamily)
     add('outside-work', w.outsideWork, `${c.resource} is outside their usual work (no grant in its family before)`);
-  if (h.reasonFamilies >= t.pastedReasonFamilies) {
-    add('pasted-reason', w.pastedReason, `the same reason given for ${h.reasonFamilies} unrelated resource families`);
+  // A sentence they always write is a habit; pasting it onto yet another family is what stands out.
+  if (h.reasonFamilies >= t.pastedReasonFamilies && !h.reasonUsedOnFamily) {
+    add('pasted-reason', w.pastedReason, `the same reason given for ${h.reasonFamilies} unrelated resource families, now for a new one`);
+  }
+  if (h.anomalousSessions) {
+    const a = h.anomalousSessions;
+    add(
+      'session-anomaly',
+      w.sessionAnomaly,
+      `an anomaly alert fired during ${a.count === 1 ? 'their grant' : `${a.count} of their grants`} on ${c.resource} ${formatDuration(Math.max(60_000, Math.round(a.lastMsAgo / 60_000) * 60_000))} ago`,
+    );
   }
   if (h.usualDurationMs !== null && c.durationMs >= t.durationHabitRatio * h.usualDurationMs) {
     add(
@@ -106,7 +115,19 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
   }
 }
 
-/** Departure context: someone whose last day is near (or past). */
+/**
+ * Routine: grants on this resource that ended cleanly (cleanHistoryGrants or more), no step up, and no
+ * longer than durationHabitRatio times their usual window there. A leaver handing over work does this;
+ * a leaver taking data asks for what they never used, or for longer.
+ */
+function routineRequest(policy: Policy, c: HabitContext): boolean {
+  const t = policy.risk.thresholds;
+  if (c.history.cleanGrantsOnResource < t.cleanHistoryGrants || !c.habits || c.habits.stepUp) return false;
+  const usual = c.habits.usualDurationMs;
+  return usual === null || c.durationMs < t.durationHabitRatio * usual;
+}
+
+/** Departure context: someone whose last day is near (or past); a routine request of theirs scores no points for it. */
 export function departureFactor(policy: Policy, c: HabitContext, add: Add): void {
   const leave = leaveDateOf(policy, c.person, c.requester);
   if (c.person && !c.person.active) {
@@ -117,10 +138,8 @@ export function departureFactor(policy: Policy, c: HabitContext, add: Add): void
   const ahead = leave.getTime() - c.at.getTime();
   if (ahead <= policy.risk.thresholds.departureWindow) {
     const days = Math.max(0, Math.ceil(ahead / DAY_MS));
-    add(
-      'departure',
-      policy.risk.factors.departure,
-      ahead < 0 ? 'their leave date has passed' : `leaving in ${days} day(s) (last day ${leave.toISOString().slice(0, 10)})`,
-    );
+    const when = ahead < 0 ? 'their leave date has passed' : `leaving in ${days} day(s) (last day ${leave.toISOString().slice(0, 10)})`;
+    if (routineRequest(policy, c)) add('departure', 0, `${when}, but this repeats their routine on ${c.resource} (handover work)`);
+    else add('departure', policy.risk.factors.departure, when);
   }
 }

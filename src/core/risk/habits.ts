@@ -23,6 +23,8 @@ export interface PastRequest {
   /** Who approved it and how long after submission (null when not approved by a person). */
   approver: string | null;
   decisionMs: number | null;
+  /** Anomaly alerts raised during this request's grant so far. */
+  anomalies: number;
 }
 
 export interface RequesterHabits {
@@ -37,6 +39,10 @@ export interface RequesterHabits {
   newFamily: boolean;
   /** Distinct resource families this exact reason was given for by them in the window, this request included. */
   reasonFamilies: number;
+  /** They gave this exact reason for this resource family before (in the window): a habit of theirs, not a paste. */
+  reasonUsedOnFamily: boolean;
+  /** Their earlier grants on this resource within the session-anomaly window during which an anomaly alert fired. */
+  anomalousSessions: { count: number; lastMsAgo: number } | null;
   /** Median duration of their earlier grants on this resource (null with fewer than 3). */
   usualDurationMs: number | null;
   /** Their requests in the history window within 90 minutes of this time of day, and in all. */
@@ -112,6 +118,9 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
   let maxBeforeLabel = '';
   let newFamily = true;
   const reasonFamilies = new Set<string>([family]);
+  let reasonUsedOnFamily = false;
+  let anomalousSessions = 0;
+  let lastAnomalousAt = 0;
   const durations: number[] = [];
   let sameHour = 0;
   let windowRequests = 0;
@@ -129,7 +138,14 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
       windowRequests += 1;
       const gap = Math.abs(minuteOfDay(p.at) - nowMinute);
       if (Math.min(gap, 1440 - gap) <= 90) sameHour += 1;
-      if (p.reasonKey === currentKey && currentKey !== '') reasonFamilies.add(pFamily);
+      if (p.reasonKey === currentKey && currentKey !== '') {
+        reasonFamilies.add(pFamily);
+        if (pFamily === family) reasonUsedOnFamily = true;
+      }
+      if (p.anomalies > 0 && p.resource === current.resource && p.at >= now - t.sessionAnomalyWindow) {
+        anomalousSessions += 1;
+        lastAnomalousAt = Math.max(lastAnomalousAt, p.at);
+      }
       if (p.approver !== null && p.decisionMs !== null) {
         approvedCount += 1;
         const list = approvers.get(p.approver) ?? [];
@@ -197,6 +213,8 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
     escalationPath: stepUp ? path : [],
     newFamily,
     reasonFamilies: currentKey === '' ? 0 : reasonFamilies.size,
+    reasonUsedOnFamily,
+    anomalousSessions: anomalousSessions > 0 ? { count: anomalousSessions, lastMsAgo: now - lastAnomalousAt } : null,
     usualDurationMs: durations.length >= 3 ? median(durations) : null,
     sameHourRequests: sameHour,
     windowRequests,

@@ -28,6 +28,8 @@ export interface ScoredHistory {
   forced: Uint8Array;
   staticRank: Int8Array;
   misuse: Array<string | null>;
+  /** Per request, the factors that moved its score (non-zero points), for analysing misses. */
+  factorIds: string[][];
   /** Share of requests and of benign requests the policy as configured sends to a human. */
   asConfigured: { reviewShare: number; friction: number; recall: number };
 }
@@ -72,6 +74,7 @@ export function scoreHistory(h: LabelledHistory, policy: Policy = h.policy): Sco
   const forced = new Uint8Array(test.length);
   const staticRank = new Int8Array(test.length);
   const misuse: Array<string | null> = [];
+  const factorIds: string[][] = [];
   let review = 0;
   let benign = 0;
   let benignReview = 0;
@@ -80,6 +83,7 @@ export function scoreHistory(h: LabelledHistory, policy: Policy = h.policy): Sco
     const a = assessRisk(policy, riskInputFor(policy, r)!);
     scores[i] = a.score;
     forced[i] = a.factors.some((f) => f.id === 'auto-approve-cap') ? 1 : 0;
+    factorIds.push(a.factors.filter((f) => f.points !== 0).map((f) => f.id));
     staticRank[i] = RANK[policy.resources[r.resource]!.sensitivity] ?? 0;
     const label = h.labels.get(r.id) ?? null;
     misuse.push(label);
@@ -98,6 +102,7 @@ export function scoreHistory(h: LabelledHistory, policy: Policy = h.policy): Sco
     forced,
     staticRank,
     misuse,
+    factorIds,
     asConfigured: {
       reviewShare: review / Math.max(1, test.length),
       friction: benignReview / Math.max(1, benign),

@@ -38,6 +38,8 @@ const FACTOR_WEIGHT: Record<string, FactorName> = {
   'incident-not-responder': 'incidentNotResponder',
   'ticket-reuse': 'ticketReuse',
   'approver-concentration': 'approverConcentration',
+  'session-anomaly': 'sessionAnomaly',
+  routine: 'routineWork',
 };
 
 /**

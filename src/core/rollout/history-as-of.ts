@@ -62,6 +62,7 @@ export function historyAsOf(past: RequesterPast, query: HistoryQuery, self?: str
  * The requester's earlier access requests as the habit factors saw them at `now` (the same records the
  * store's habitRecords query gives live scoring): within `windowMs` before `now`, newest first, granted only
  * when activated by then. Approvers are not in a requester's rows, so approver concentration is left out.
+ * Anomaly times are not linked to requests here, so each counts for the grants active when it fired.
  */
 export function habitRecordsAsOf(past: RequesterPast, now: Date, windowMs: number, ticketPattern: string, self?: string): PastRequest[] {
   const from = now.getTime() - windowMs;
@@ -71,6 +72,10 @@ export function habitRecordsAsOf(past: RequesterPast, now: Date, windowMs: numbe
     .slice(0, 500)
     .map((r) => {
       const granted = r.activatedAt !== null && r.activatedAt <= now;
+      const activeUntil = Math.min(now.getTime(), (r.endedAt ?? now).getTime());
+      const anomalies = granted
+        ? past.anomalies.filter((a) => a.getTime() >= r.activatedAt!.getTime() && a.getTime() <= activeUntil).length
+        : 0;
       return {
         at: r.createdAt.getTime(),
         resource: r.resource,
@@ -82,6 +87,7 @@ export function habitRecordsAsOf(past: RequesterPast, now: Date, windowMs: numbe
         autoApproved: granted && r.approvalsRequired === 0 && !r.breakGlass,
         approver: null,
         decisionMs: null,
+        anomalies,
       };
     });
 }
