@@ -123,7 +123,7 @@ describe('createScoringCache', () => {
           { ...request('1', T0 - DAY, { activatedAt: T0 - DAY + 60_000, status: 'active' }), requester: 'a' },
           { ...request('9', T0, { status: 'denied' }), requester: 'someone-else' },
         ],
-        anomalies: [{ id: '42', requester: 'a', at: T0 + 100 }],
+        anomalies: [{ id: '42', requester: 'a', at: T0 + 100, requestId: null }],
       };
     });
     expect(reads).toEqual([new Date(T0 - 5_000)]);

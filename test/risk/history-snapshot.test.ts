@@ -36,12 +36,14 @@ describe.each(storeKinds())('history snapshots on %s', (kind) => {
     const snapshotOf = (requester: string, now: Date) =>
       cache.snapshot(requester, now.getTime() - 2 * DAY, FOREVER, (from) => store.historySnapshot(requester, new Date(from)));
     let compared = 0;
+    let linked = 0;
+    let withAlerts = 0;
     const nonZero = new Set<string>();
     for (let step = 0; step < 150; step += 1) {
       const now = h.clock.advance(rng.int(1, 40) * 60_000);
       await sweepExpired(h.deps, now);
       await timeoutPending(h.deps, now);
-      const action = rng.weighted(['submit', 'decide', 'end', 'anomaly'] as const, [0.45, 0.35, 0.15, 0.05]);
+      const action = rng.weighted(['submit', 'decide', 'end', 'anomaly'] as const, [0.42, 0.33, 0.15, 0.1]);
       if (action === 'submit') {
         const resource = rng.pick(RESOURCES);
         const r = resolveResource(policy, resource)!;
@@ -78,16 +80,20 @@ describe.each(storeKinds())('history snapshots on %s', (kind) => {
             mode: release ? 'release' : 'revoke',
           });
       } else if (action === 'anomaly') {
-        const requester = rng.pick(REQUESTERS);
+        // Half the alerts are raised on one of the person's active grants (the habit records count those per request).
+        const active = await store.listRequests({ statuses: ['active'] });
+        const grant = active.length > 0 && rng.chance(0.5) ? rng.pick(active) : undefined;
+        const requester = grant?.requester ?? rng.pick(REQUESTERS);
         await store.transaction(async (tx) =>
           tx.appendAudit({
             at: now,
             actor: 'keycard',
             action: 'anomaly.detected',
-            requestId: null,
+            requestId: grant?.id ?? null,
             details: { requester, detector: 'volume-spike' },
           }),
         );
+        if (grant) linked += 1;
       }
       await cache.refresh((since) => store.historyChanges(since));
       for (const requester of REQUESTERS) {
@@ -99,14 +105,16 @@ describe.each(storeKinds())('history snapshots on %s', (kind) => {
           compared += 1;
         }
         const habitQuery = { now, windowMs: t.historyWindow, ticketPattern: policy.risk.ticketPattern };
-        expect(snapshot.habitRecords(habitQuery), `${requester} records step ${step}`).toEqual(
-          await store.habitRecords({ requester, ...habitQuery }),
-        );
+        const records = await store.habitRecords({ requester, ...habitQuery });
+        expect(snapshot.habitRecords(habitQuery), `${requester} records step ${step}`).toEqual(records);
+        withAlerts += records.filter((r) => r.anomalies > 0).length;
       }
     }
     const outcomes = new Set((await store.listRequests({})).map((r) => `${r.status}/${r.endReason}`));
     for (const outcome of ['denied/null', 'expired/expired', 'revoked/released', 'revoked/revoked']) expect(outcomes).toContain(outcome);
     expect(compared).toBeGreaterThan(1_000);
+    expect(linked).toBeGreaterThan(0);
+    expect(withAlerts).toBeGreaterThan(0);
     // The run exercised every count, not just the zero case.
     expect([...nonZero].sort()).toEqual(
       [

@@ -48,13 +48,20 @@ export interface HistorySnapshotData {
   from: number;
   requests: SnapshotRequest[];
   earlier: EarlierOnResource[];
-  anomalies: Array<{ id: string; at: number }>;
+  /** Their anomaly alerts: id, time, and the request it was raised on (null when none). */
+  anomalies: SnapshotAnomaly[];
+}
+
+export interface SnapshotAnomaly {
+  id: string;
+  at: number;
+  requestId: string | null;
 }
 
 /** What changed since a watermark, for every requester: requests updated (or newly approved) and anomalies recorded. */
 export interface HistoryChanges {
   requests: Array<SnapshotRequest & { requester: string }>;
-  anomalies: Array<{ id: string; requester: string; at: number }>;
+  anomalies: Array<SnapshotAnomaly & { requester: string }>;
 }
 
 /** A snapshot that can be updated from the change feed and answer history queries. */
@@ -72,16 +79,17 @@ export interface HistorySnapshot {
    * changed, so the per-resource aggregates may be wrong): the caller drops the snapshot.
    */
   applyRequest(request: SnapshotRequest): boolean;
-  applyAnomaly(anomaly: { id: string; at: number }): void;
+  applyAnomaly(anomaly: SnapshotAnomaly): void;
 }
 
 /** A row as a habit record, built once per row and ticket pattern (scores read the same rows many times). */
 interface Derived {
   pattern: string;
+  anomalies: number;
   record: PastRequest;
 }
 
-function toPastRequest(r: SnapshotRequest, pattern: string): PastRequest {
+function toPastRequest(r: SnapshotRequest, pattern: string, anomalies: number): PastRequest {
   const granted = r.activatedAt !== null;
   // Frozen: every score that reads this row shares the object.
   return Object.freeze({
@@ -95,13 +103,23 @@ function toPastRequest(r: SnapshotRequest, pattern: string): PastRequest {
     autoApproved: granted && r.approvalsRequired === 0 && !r.breakGlass,
     approver: r.approver,
     decisionMs: r.approver !== null && r.decidedAt !== null ? r.decidedAt - r.createdAt : null,
+    anomalies,
   });
 }
 
 export function createHistorySnapshot(data: HistorySnapshotData): HistorySnapshot {
   const requests = new Map(data.requests.map((r) => [r.id, r]));
   const earlier = new Map(data.earlier.map((e) => [e.resource, e]));
-  const anomalies = new Map(data.anomalies.map((a) => [a.id, a.at]));
+  const anomalies = new Map(data.anomalies.map((a) => [a.id, a]));
+  // Alert times per request, for the habit records' per-request anomaly count.
+  const alertsOn = new Map<string, number[]>();
+  const noteAlert = (a: SnapshotAnomaly) => {
+    if (a.requestId === null) return;
+    const list = alertsOn.get(a.requestId) ?? [];
+    list.push(a.at);
+    alertsOn.set(a.requestId, list);
+  };
+  for (const a of anomalies.values()) noteAlert(a);
   // Newest first, rebuilt only after a change: habitRecords walks it in order.
   let sorted: SnapshotRequest[] | null = null;
   const derived = new WeakMap<SnapshotRequest, Derived>();
@@ -109,11 +127,13 @@ export function createHistorySnapshot(data: HistorySnapshotData): HistorySnapsho
     sorted ??= [...requests.values()].sort((a, b) => b.createdAt - a.createdAt);
     return sorted;
   };
-  const recordOf = (r: SnapshotRequest, pattern: string): PastRequest => {
+  const recordOf = (r: SnapshotRequest, pattern: string, since: number, now: number): PastRequest => {
+    let count = 0;
+    for (const at of alertsOn.get(r.id) ?? []) if (at >= since && at < now) count += 1;
     const hit = derived.get(r);
-    if (hit?.pattern === pattern) return hit.record;
-    const record = toPastRequest(r, pattern);
-    derived.set(r, { pattern, record });
+    if (hit?.pattern === pattern && hit.anomalies === count) return hit.record;
+    const record = toPastRequest(r, pattern, count);
+    derived.set(r, { pattern, anomalies: count, record });
     return record;
   };
   return {
@@ -149,7 +169,7 @@ export function createHistorySnapshot(data: HistorySnapshotData): HistorySnapsho
         if (ended && r.createdAt >= historySince) clean += 1;
       }
       let recentAnomalies = 0;
-      for (const at of anomalies.values()) if (at >= historySince) recentAnomalies += 1;
+      for (const a of anomalies.values()) if (a.at >= historySince) recentAnomalies += 1;
       let newResources = 0;
       for (const resource of recentResources) if (!activatedBeforeDay.has(resource)) newResources += 1;
       return {
@@ -169,7 +189,7 @@ export function createHistorySnapshot(data: HistorySnapshotData): HistorySnapsho
       for (const r of newestFirst()) {
         if (r.createdAt >= now || r.kind !== 'access') continue;
         if (r.createdAt < since || out.length >= MAX_HABIT_RECORDS) break;
-        out.push(recordOf(r, q.ticketPattern));
+        out.push(recordOf(r, q.ticketPattern, since, now));
       }
       return out;
     },
@@ -180,7 +200,9 @@ export function createHistorySnapshot(data: HistorySnapshotData): HistorySnapsho
       return true;
     },
     applyAnomaly(anomaly) {
-      if (anomaly.at >= data.from) anomalies.set(anomaly.id, anomaly.at);
+      if (anomaly.at < data.from || anomalies.has(anomaly.id)) return;
+      anomalies.set(anomaly.id, anomaly);
+      noteAlert(anomaly);
     },
   };
 }
