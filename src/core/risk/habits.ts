@@ -76,11 +76,23 @@ export function normaliseReason(reason: string): string {
 
 /** The resource's family: the policy's `family`, else its name without the last dash-part (orders-db → orders). */
 export function familyOf(policy: Policy, resource: string): string {
-  const declared = policy.resources[resource]?.family;
-  if (declared) return declared;
-  const dash = resource.lastIndexOf('-');
-  return dash > 0 ? resource.slice(0, dash) : resource;
+  // Remembered per policy: a score asks it for every one of up to 500 earlier requests.
+  let known = families.get(policy);
+  if (!known) {
+    known = new Map();
+    families.set(policy, known);
+  }
+  let family = known.get(resource);
+  if (family === undefined) {
+    const declared = policy.resources[resource]?.family;
+    const dash = resource.lastIndexOf('-');
+    family = declared || (dash > 0 ? resource.slice(0, dash) : resource);
+    known.set(resource, family);
+  }
+  return family;
 }
+
+const families = new WeakMap<Policy, Map<string, string>>();
 
 function levelRank(policy: Policy, level: string): number {
   return policy.risk.levels[level] ?? 0;
@@ -115,7 +127,7 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
 
   let grantsInWindow = 0;
   let maxBefore = -1;
-  let maxBeforeLabel = '';
+  let maxBeforeRequest: PastRequest | null = null;
   let newFamily = true;
   const reasonFamilies = new Set<string>([family]);
   let reasonUsedOnFamily = false;
@@ -128,7 +140,8 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
   let approvedCount = 0;
   let autoApprovedRecently = 0;
   const ticketFamilies = new Map<string, { families: Set<string>; first: number }>();
-  const climb: Array<{ at: number; rank: number; label: string }> = [];
+  const climb: Array<{ at: number; rank: number; request: PastRequest }> = [];
+  const labelOf = (p: PastRequest | null) => (p ? `${p.level} ${p.resource}` : '');
   for (const p of past) {
     // Only the history window counts (the store reads no further back), so replay and store agree.
     if (p.at >= now || p.at < historySince) continue;
@@ -155,6 +168,8 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
     }
     if (p.autoApproved && p.at >= now - t.autoApproveWindow) autoApprovedRecently += 1;
     for (const ticket of p.tickets) {
+      // Only the tickets this request cites are judged for reuse.
+      if (!current.tickets.includes(ticket)) continue;
       const entry = ticketFamilies.get(ticket) ?? { families: new Set<string>(), first: p.at };
       entry.families.add(pFamily);
       entry.first = Math.min(entry.first, p.at);
@@ -165,31 +180,28 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
     if (pFamily !== family) continue;
     newFamily = false;
     const r = rank(policy, p.resource, p.level);
-    const label = `${p.level} ${p.resource}`;
-    if (p.at >= now - t.escalationWindow) climb.push({ at: p.at, rank: r, label });
+    if (p.at >= now - t.escalationWindow) climb.push({ at: p.at, rank: r, request: p });
     else if (r > maxBefore) {
       maxBefore = r;
-      maxBeforeLabel = label;
+      maxBeforeRequest = p;
     }
     if (p.resource === current.resource && inWindow) durations.push(p.durationMs);
   }
   // Climbs within the escalation window: each request above everything granted on the family before it.
   climb.sort((a, b) => a.at - b.at);
   let top = maxBefore;
-  let topLabel = maxBeforeLabel;
+  let topRequest = maxBeforeRequest;
   let steps = 0;
-  const path: string[] = maxBefore >= 0 ? [maxBeforeLabel] : [];
+  const path: string[] = maxBefore >= 0 ? [labelOf(maxBeforeRequest)] : [];
   for (const c of climb) {
     if (c.rank > top) {
-      if (top >= 0) {
-        steps += 1;
-        path.push(c.label);
-      } else path.push(c.label);
+      if (top >= 0) steps += 1;
+      path.push(labelOf(c.request));
       top = c.rank;
-      topLabel = c.label;
+      topRequest = c.request;
     }
   }
-  const stepUp = top >= 0 && currentRank > top ? { from: topLabel } : null;
+  const stepUp = top >= 0 && currentRank > top ? { from: labelOf(topRequest) } : null;
   if (stepUp) {
     steps += 1;
     path.push(`${current.level} ${current.resource}`);
