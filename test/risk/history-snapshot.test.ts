@@ -39,7 +39,7 @@ describe.each(storeKinds())('history snapshots on %s', (kind) => {
     let linked = 0;
     let withAlerts = 0;
     const nonZero = new Set<string>();
-    for (let step = 0; step < 150; step += 1) {
+    for (let step = 0; step < 100; step += 1) {
       const now = h.clock.advance(rng.int(1, 40) * 60_000);
       await sweepExpired(h.deps, now);
       await timeoutPending(h.deps, now);
@@ -112,7 +112,7 @@ describe.each(storeKinds())('history snapshots on %s', (kind) => {
     }
     const outcomes = new Set((await store.listRequests({})).map((r) => `${r.status}/${r.endReason}`));
     for (const outcome of ['denied/null', 'expired/expired', 'revoked/released', 'revoked/revoked']) expect(outcomes).toContain(outcome);
-    expect(compared).toBeGreaterThan(1_000);
+    expect(compared).toBeGreaterThan(800);
     expect(linked).toBeGreaterThan(0);
     expect(withAlerts).toBeGreaterThan(0);
     // The run exercised every count, not just the zero case.
