@@ -90,12 +90,18 @@ function refusal(row: Unchained, keys: ChainKeys): string | undefined {
   return macAuditRow(row, key) === row.mac ? undefined : 'its writer MAC does not match its content (written or edited without the key)';
 }
 
+// The oldest unchained events with what chaining needs; `at` as epoch ms, since node-postgres hands drizzle's
+// raw queries timestamps as text.
+const unchainedSql = (limit: number) =>
+  `select id::text as id, xmin::text as txid, (extract(epoch from at) * 1000)::float8 as at_ms, actor, action,
+     request_id, details, key_id, mac from audit_events where seq is null order by audit_events.id limit ${Math.trunc(limit)}`;
+
 /**
- * Chains up to `limit` committed, unchained events in one transaction: the chain's lock and head, the
- * oldest unchained events (each writing transaction's events together, in their order), then one update
- * that gives them seq, prev_hash, hash and key_id. Returns how many it chained. A crash before the commit
- * leaves them unchained for the next run; the lock makes replicas take turns. A row whose writer MAC does
- * not check is left unchained and reported through `refused` (it stays visible to `audit verify` as unchained).
+ * Chains up to `limit` committed, unchained events in one transaction: the chain's lock, its head and the
+ * oldest unchained events (each writing transaction's events together, in their order; on node-postgres
+ * all three in one message), then one update that gives them seq, prev_hash, hash and key_id. Returns how
+ * many it chained. A crash before the commit leaves them unchained for the next run; the lock makes
+ * replicas take turns. A row whose writer MAC does not check is left unchained and reported to `refused`.
  */
 export async function chainAudits(
   db: Database,
@@ -106,24 +112,20 @@ export async function chainAudits(
 ): Promise<number> {
   const key = keys.current;
   return db.transaction(async (tx) => {
-    const head = await lockAuditHead(tx, oneMessage);
-    const rows = await tx
-      .select({
-        id: t.id,
-        txid: sql<string>`${t}.xmin::text`,
-        at: t.at,
-        actor: t.actor,
-        action: t.action,
-        requestId: t.requestId,
-        details: t.details,
-        keyId: t.keyId,
-        mac: t.mac,
-      })
-      .from(t)
-      .where(isNull(t.seq))
-      .orderBy(asc(t.id))
-      .limit(limit);
-    const accepted = rows.filter((row) => {
+    let head: AuditHead | undefined;
+    let rows: Record<string, unknown>[];
+    if (oneMessage) {
+      const results: unknown = await tx.execute(sql.raw(`${LOCK_SQL}; ${HEAD_SQL}; ${unchainedSql(limit)}`));
+      const sets = Array.isArray(results) ? results.map((r) => (r as { rows?: unknown }).rows) : [];
+      if (!Array.isArray(sets[1]) || !Array.isArray(sets[2]))
+        throw new KeycardError('store_query', 'the audit chaining query returned no result sets');
+      head = headOf(sets[1] as Record<string, unknown>[]);
+      rows = sets[2] as Record<string, unknown>[];
+    } else {
+      head = await lockAuditHead(tx, false);
+      rows = await queryRows(tx, sql.raw(unchainedSql(limit)));
+    }
+    const accepted = rows.map(toUnchained).filter((row) => {
       const why = refusal(row, keys);
       if (why) refused(row.id, why);
       return why === undefined;
@@ -146,6 +148,22 @@ export async function chainAudits(
     if (rowCountOf(updated) !== chained.length) throw new KeycardError('store_update', 'audit chaining updated fewer rows than it read');
     return chained.length;
   });
+}
+
+function toUnchained(row: Record<string, unknown>): Unchained {
+  const details = typeof row.details === 'string' ? (JSON.parse(row.details) as unknown) : row.details;
+  if (typeof details !== 'object' || details === null) throw new KeycardError('store_driver_result', 'audit details are not an object');
+  return {
+    id: intColumn(row, 'id'),
+    txid: String(row.txid),
+    at: new Date(intColumn(row, 'at_ms')),
+    actor: String(row.actor),
+    action: String(row.action),
+    requestId: row.request_id === null || row.request_id === undefined ? null : String(row.request_id),
+    details: details as Record<string, unknown>,
+    keyId: row.key_id === null || row.key_id === undefined ? null : String(row.key_id),
+    mac: row.mac === null || row.mac === undefined ? null : String(row.mac),
+  };
 }
 
 /** Rows grouped by writing transaction (in order of each one's first row), insertion order inside each. */

@@ -2,8 +2,8 @@ import type { Logger } from '../core/ports/runtime.js';
 
 /**
  * Chains committed audit events in batches, off the request path. Transactions write their events
- * unchained; `kick()` after each commit asks for a run. Runs never overlap in this process (a kick during
- * a run asks for one more), and the chain's lock in the database makes the replicas' sequencers take
+ * unchained; `kick()` after each commit asks for a run a moment later. Runs never overlap in this process
+ * (a kick during a run asks for one more), and the chain's lock in the database makes the replicas' sequencers take
  * turns, so it does not matter which replica chains whose events.
  */
 export interface AuditSequencer {
@@ -22,11 +22,15 @@ export interface SequencerOptions {
   batchSize?: number;
   /** Also runs every `sweepMs` (events left by a replica that stopped before chaining them); 0 = only on kicks. */
   sweepMs?: number;
+  /** A kick runs after this long, so one run chains the events of every transaction committed meanwhile. */
+  delayMs?: number;
 }
 
 export function createAuditSequencer(options: SequencerOptions): AuditSequencer {
   const batchSize = options.batchSize ?? 500;
+  const delayMs = options.delayMs ?? 50;
   let running: Promise<void> | undefined;
+  let scheduled: NodeJS.Timeout | undefined;
   let again = false;
   const drain = async () => {
     try {
@@ -38,6 +42,10 @@ export function createAuditSequencer(options: SequencerOptions): AuditSequencer 
     }
   };
   const run = (): Promise<void> => {
+    if (scheduled) {
+      clearTimeout(scheduled);
+      scheduled = undefined;
+    }
     if (running) {
       again = true;
       return running;
@@ -55,9 +63,14 @@ export function createAuditSequencer(options: SequencerOptions): AuditSequencer 
   const timer = options.sweepMs ? setInterval(() => void run(), options.sweepMs) : undefined;
   timer?.unref();
   return {
-    kick: () => void run(),
+    kick() {
+      if (running) again = true;
+      else scheduled ??= setTimeout(() => void run(), delayMs);
+    },
     async settled() {
-      // A run in progress may have read its batch before our events committed: it ends with one more pass.
+      // A kicked run that has not started yet starts now; one in progress may have read its batch before
+      // our events committed, so it ends with one more pass.
+      if (scheduled) await run();
       if (!running) return;
       again = true;
       await running;
