@@ -76,7 +76,17 @@ export function loadAuditKeys(config: KeycardConfig, env: Env): AuditKeys | unde
   }
 }
 
-export async function openStore(config: KeycardConfig, log: PinoLogger, clock: Clock, auditKeys?: AuditKeys): Promise<Store> {
+/** How often a running Keycard also chains audit events it did not write (left by a replica that stopped). */
+const AUDIT_SWEEP_MS = 2_000;
+
+/** Opens the database; `serving` (keycard start) also sweeps for unchained audit events every few seconds. */
+export async function openStore(
+  config: KeycardConfig,
+  log: PinoLogger,
+  clock: Clock,
+  auditKeys?: AuditKeys,
+  serving = false,
+): Promise<Store> {
   // Imported here so commands that never open the database do not load its drivers.
   const { createStore, openDatabase, runMigrations } = await import('./store/index.js');
   const handle = await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : {}), dataDir: config.dataDir, log });
@@ -86,7 +96,12 @@ export async function openStore(config: KeycardConfig, log: PinoLogger, clock: C
     await handle.close();
     throw error;
   }
-  return createStore(handle, { clock, ...(auditKeys ? { auditKey: auditKeys.current } : {}) });
+  return createStore(handle, {
+    clock,
+    log,
+    ...(auditKeys ? { auditKey: auditKeys.current, auditKeyLookup: auditKeys.lookup } : {}),
+    ...(serving ? { auditSweepMs: AUDIT_SWEEP_MS } : {}),
+  });
 }
 
 export interface Keycard {
@@ -134,7 +149,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
   const metrics = options.metrics ?? createKeycardMetrics({ log });
   const auditKeys = loadAuditKeys(config, options.env);
   if (auditKeys) log.info({ keyId: auditKeys.current.id, source: auditKeys.source }, 'audit chain keyed');
-  const database = await openStore(config, log, clock, auditKeys);
+  const database = await openStore(config, log, clock, auditKeys, true);
   metrics.readGrantsFrom(database, clock);
   metrics.preset({ providers: [...new Set(Object.values(policy.resources).map((resource) => resource.provider))] });
   // Lifecycle metrics come from the audit events each transaction commits; the core is not touched.

@@ -1,17 +1,16 @@
-import { and, asc, desc, gt, gte, type SQL, sql } from 'drizzle-orm';
-import { type AuditKey, GENESIS_HASH, hashAuditEvent } from '../core/audit/hash-chain.js';
+import { and, asc, count, desc, gt, gte, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { type AuditKey, type AuditKeyLookup, GENESIS_HASH, hashAuditEvent, macAuditRow } from '../core/audit/hash-chain.js';
 import type { AuditQuery } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { AuditEvent, AuditInput } from '../core/types.js';
 import type { Database } from './database.js';
 import { intColumn, queryRows } from './raw-query.js';
-import { toAuditEvent } from './row-mapping.js';
-import { auditEvents as t } from './schema.js';
+import { type AuditEventRow, auditEvents as t } from './schema.js';
 
-/** Transaction advisory lock key serialising audit writers ("KCAU"). */
+/** Transaction advisory lock key serialising the chain's writers, the sequencers of every replica ("KCAU"). */
 export const AUDIT_LOCK_KEY = 0x4b434155;
 
-/** The chain's newest event (seq and hash), which the next appended event links to. */
+/** The chain's newest event (seq and hash), which the next chained event links to. */
 export interface AuditHead {
   seq: number;
   hash: string;
@@ -19,15 +18,15 @@ export interface AuditHead {
 
 const LOCK_SQL = `select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
 // seq as text: bigint arrives as a string (node-postgres) or a bigint (PGlite); ordered by the column, not the alias.
-const HEAD_SQL = 'select seq::text as seq, hash from audit_events order by audit_events.seq desc limit 1';
+const HEAD_SQL = 'select seq::text as seq, hash from audit_events where seq is not null order by audit_events.seq desc limit 1';
 
 /**
  * Takes the chain's lock and reads its head. Must run inside a transaction: the lock is held until commit,
- * so the next writer reads this transaction's last event as its predecessor and the chain never forks.
+ * so the next sequencer reads this transaction's last event as its predecessor and the chain never forks.
  * `oneMessage` (node-postgres): both statements go in one simple-protocol message, one round trip. They
  * stay two statements on purpose: under READ COMMITTED each takes its own snapshot, so the read sees
  * what the previous lock holder committed while we waited. One statement doing both would read with
- * a snapshot taken before the wait and fork the chain (the primary key on seq would then refuse it).
+ * a snapshot taken before the wait and fork the chain (the unique index on seq would then refuse it).
  * PGlite's driver sends one statement per message, and it has one connection, so there it is two.
  */
 export async function lockAuditHead(tx: Database, oneMessage: boolean): Promise<AuditHead | undefined> {
@@ -47,42 +46,141 @@ function headOf(rows: Record<string, unknown>[]): AuditHead | undefined {
   return { seq: intColumn(row, 'seq'), hash: String(row.hash) };
 }
 
-/** An event in the form it is hashed and stored (details as jsonb will give them back). */
+/** An event in the form it is stored and later hashed (details as jsonb will give them back). */
 export function toStoredAudit(event: AuditInput): AuditInput {
   return {
     at: event.at,
     actor: event.actor,
     action: event.action,
-    requestId: event.requestId,
-    // Hash exactly what jsonb will give back (Dates as strings, undefined dropped), or verification would fail later.
+    requestId: event.requestId ?? null,
+    // Store exactly what jsonb will give back (Dates as strings, undefined dropped); a bad object fails here.
     details: asStoredJson(event.details),
   };
 }
 
 /**
- * Appends `events` (already `toStoredAudit`) after `head` with one multi-row insert. The caller holds the
- * chain's lock (`lockAuditHead`) in the same transaction.
+ * Writes a transaction's events (already `toStoredAudit`) unchained, with one multi-row insert and no
+ * lock: they commit or roll back with the transaction, and the sequencer chains them after the commit.
+ * With a key, each row carries the writer's MAC (and the key's id), which the sequencer checks.
  */
-export async function writeAudits(
-  tx: Database,
-  events: readonly AuditInput[],
-  key: AuditKey | undefined,
-  head: AuditHead | undefined,
-): Promise<AuditEvent[]> {
-  if (events.length === 0) return [];
-  let seq = head?.seq ?? 0;
-  let prevHash = head?.hash ?? GENESIS_HASH;
-  const values = events.map((content) => {
-    seq += 1;
-    const hash = hashAuditEvent(prevHash, seq, content, key);
-    const row = { ...content, seq, prevHash, hash, keyId: key?.id ?? null };
-    prevHash = hash;
-    return row;
+export async function insertAudits(tx: Database, events: readonly AuditInput[], key: AuditKey | undefined): Promise<void> {
+  if (events.length === 0) return;
+  await tx.insert(t).values(events.map((event) => ({ ...event, keyId: key?.id ?? null, mac: key ? macAuditRow(event, key) : null })));
+}
+
+/** Keys for chaining: new links are keyed with `current`; a row's MAC is checked with the key it names. */
+export interface ChainKeys {
+  current: AuditKey | undefined;
+  lookup: AuditKeyLookup;
+}
+
+interface Unchained extends AuditInput {
+  id: number;
+  /** The writing transaction, so one transaction's events stay together in the chain. */
+  txid: string;
+  keyId: string | null;
+  mac: string | null;
+}
+
+/** Why a row may not be chained, or undefined when its MAC checks (or the chain is unkeyed and so is the row). */
+function refusal(row: Unchained, keys: ChainKeys): string | undefined {
+  if (!row.mac || !row.keyId) return keys.current ? 'it carries no writer MAC (written without the audit key)' : undefined;
+  const key = keys.lookup(row.keyId);
+  if (!key) return `its MAC was made with key "${row.keyId}", which this process does not have`;
+  return macAuditRow(row, key) === row.mac ? undefined : 'its writer MAC does not match its content (written or edited without the key)';
+}
+
+// The oldest unchained events with what chaining needs; `at` as epoch ms, since node-postgres hands drizzle's
+// raw queries timestamps as text.
+const unchainedSql = (limit: number) =>
+  `select id::text as id, xmin::text as txid, (extract(epoch from at) * 1000)::float8 as at_ms, actor, action,
+     request_id, details, key_id, mac from audit_events where seq is null order by audit_events.id limit ${Math.trunc(limit)}`;
+
+/**
+ * Chains up to `limit` committed, unchained events in one transaction: the chain's lock, its head and the
+ * oldest unchained events (each writing transaction's events together, in their order; on node-postgres
+ * all three in one message), then one update that gives them seq, prev_hash, hash and key_id. Returns how
+ * many it chained. A crash before the commit leaves them unchained for the next run; the lock makes
+ * replicas take turns. A row whose writer MAC does not check is left unchained and reported to `refused`.
+ */
+export async function chainAudits(
+  db: Database,
+  keys: ChainKeys,
+  oneMessage: boolean,
+  limit: number,
+  refused: (id: number, why: string) => void,
+): Promise<number> {
+  const key = keys.current;
+  return db.transaction(async (tx) => {
+    let head: AuditHead | undefined;
+    let rows: Record<string, unknown>[];
+    if (oneMessage) {
+      const results: unknown = await tx.execute(sql.raw(`${LOCK_SQL}; ${HEAD_SQL}; ${unchainedSql(limit)}`));
+      const sets = Array.isArray(results) ? results.map((r) => (r as { rows?: unknown }).rows) : [];
+      if (!Array.isArray(sets[1]) || !Array.isArray(sets[2]))
+        throw new KeycardError('store_query', 'the audit chaining query returned no result sets');
+      head = headOf(sets[1] as Record<string, unknown>[]);
+      rows = sets[2] as Record<string, unknown>[];
+    } else {
+      head = await lockAuditHead(tx, false);
+      rows = await queryRows(tx, sql.raw(unchainedSql(limit)));
+    }
+    const accepted = rows.map(toUnchained).filter((row) => {
+      const why = refusal(row, keys);
+      if (why) refused(row.id, why);
+      return why === undefined;
+    });
+    if (accepted.length === 0) return 0;
+    let seq = head?.seq ?? 0;
+    let prevHash = head?.hash ?? GENESIS_HASH;
+    const chained = inTransactionOrder(accepted).map((event) => {
+      seq += 1;
+      const hash = hashAuditEvent(prevHash, seq, event, key);
+      const link = { id: event.id, seq, prev_hash: prevHash, hash, key_id: key?.id ?? null };
+      prevHash = hash;
+      return link;
+    });
+    const updated = await tx.execute(sql`
+      update ${t} set seq = v.seq, prev_hash = v.prev_hash, hash = v.hash, key_id = v.key_id, mac = null
+      from jsonb_to_recordset(${JSON.stringify(chained)}::jsonb) as v(id bigint, seq bigint, prev_hash text, hash text, key_id text)
+      where ${t}.id = v.id and ${t}.seq is null`);
+    // Under the lock nobody else chains, so every row is still unchained; fewer means a writer skipped the lock.
+    if (rowCountOf(updated) !== chained.length) throw new KeycardError('store_update', 'audit chaining updated fewer rows than it read');
+    return chained.length;
   });
-  const rows = await tx.insert(t).values(values).returning();
-  // The primary key on seq is the backstop: a writer that somehow skipped the lock fails instead of forking.
-  if (rows.length !== values.length) throw new KeycardError('store_insert', 'audit insert returned fewer rows than it wrote');
-  return rows.sort((a, b) => a.seq - b.seq).map(toAuditEvent);
+}
+
+function toUnchained(row: Record<string, unknown>): Unchained {
+  const details = typeof row.details === 'string' ? (JSON.parse(row.details) as unknown) : row.details;
+  if (typeof details !== 'object' || details === null) throw new KeycardError('store_driver_result', 'audit details are not an object');
+  return {
+    id: intColumn(row, 'id'),
+    txid: String(row.txid),
+    at: new Date(intColumn(row, 'at_ms')),
+    actor: String(row.actor),
+    action: String(row.action),
+    requestId: row.request_id === null || row.request_id === undefined ? null : String(row.request_id),
+    details: details as Record<string, unknown>,
+    keyId: row.key_id === null || row.key_id === undefined ? null : String(row.key_id),
+    mac: row.mac === null || row.mac === undefined ? null : String(row.mac),
+  };
+}
+
+/** Rows grouped by writing transaction (in order of each one's first row), insertion order inside each. */
+function inTransactionOrder(rows: Unchained[]): Unchained[] {
+  const groups = new Map<string, Unchained[]>();
+  for (const row of rows) {
+    const group = groups.get(row.txid);
+    if (group) group.push(row);
+    else groups.set(row.txid, [row]);
+  }
+  return [...groups.values()].flat();
+}
+
+function rowCountOf(result: unknown): number | undefined {
+  if (typeof result !== 'object' || result === null) return undefined;
+  const value = 'rowCount' in result ? result.rowCount : 'affectedRows' in result ? result.affectedRows : undefined;
+  return typeof value === 'number' ? value : undefined;
 }
 
 function asStoredJson(details: Record<string, unknown>): Record<string, unknown> {
@@ -93,9 +191,9 @@ function asStoredJson(details: Record<string, unknown>): Record<string, unknown>
   return copy as Record<string, unknown>;
 }
 
-/** Events in chain order. No default limit: callers page with `afterSeq`. */
+/** Chained events in chain order. No default limit: callers page with `afterSeq`. */
 export async function readAudit(db: Database, query: AuditQuery): Promise<AuditEvent[]> {
-  const conditions: SQL[] = [];
+  const conditions: SQL[] = [isNotNull(t.seq)];
   if (query.since !== undefined) conditions.push(gte(t.at, query.since));
   if (query.afterSeq !== undefined) conditions.push(gt(t.seq, query.afterSeq));
   const select = db
@@ -104,11 +202,25 @@ export async function readAudit(db: Database, query: AuditQuery): Promise<AuditE
     .where(and(...conditions))
     .orderBy(asc(t.seq));
   const rows = query.limit === undefined ? await select : await select.limit(query.limit);
-  return rows.map(toAuditEvent);
+  return rows.map(toChainedEvent);
 }
 
-/** The newest event's seq and hash (what a checkpoint signs), or undefined for an empty log. */
+/** The newest chained event's seq and hash (what a checkpoint signs), or undefined for an empty chain. */
 export async function readAuditHead(db: Database): Promise<{ seq: number; hash: string } | undefined> {
-  const [last] = await db.select({ seq: t.seq, hash: t.hash }).from(t).orderBy(desc(t.seq)).limit(1);
-  return last;
+  const [last] = await db.select({ seq: t.seq, hash: t.hash }).from(t).where(isNotNull(t.seq)).orderBy(desc(t.seq)).limit(1);
+  return last && last.seq !== null && last.hash !== null ? { seq: last.seq, hash: last.hash } : undefined;
+}
+
+/** How many committed events are not chained yet (the sequencer's backlog). */
+export async function countUnchained(db: Database): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(t).where(isNull(t.seq));
+  return row?.n ?? 0;
+}
+
+function toChainedEvent(row: AuditEventRow): AuditEvent {
+  if (row.seq === null || row.prevHash === null || row.hash === null) {
+    throw new KeycardError('store_driver_result', `audit event ${row.id} was read as chained but has no chain columns`);
+  }
+  const { id: _id, mac: _mac, ...event } = row;
+  return { ...event, seq: row.seq, prevHash: row.prevHash, hash: row.hash };
 }

@@ -1,10 +1,11 @@
-import type { AuditKey } from '../core/audit/hash-chain.js';
-import type { Clock } from '../core/ports/runtime.js';
+import type { AuditKey, AuditKeyLookup } from '../core/audit/hash-chain.js';
+import { type Clock, type Logger, silentLogger } from '../core/ports/runtime.js';
 import type { Store, StoreTx } from '../core/ports/store.js';
 import type { AuditInput } from '../core/types.js';
 import { listActivity, recordActivity } from './activity-repository.js';
 import { insertApproval, listApprovals } from './approval-repository.js';
-import { lockAuditHead, readAudit, readAuditHead, toStoredAudit, writeAudits } from './audit-log.js';
+import { chainAudits, countUnchained, insertAudits, readAudit, readAuditHead, toStoredAudit } from './audit-log.js';
+import { createAuditSequencer } from './audit-sequencer.js';
 import { claimDue } from './claims.js';
 import type { Database, DatabaseHandle } from './database.js';
 import { createDirectoryRepository } from './directory-repository.js';
@@ -35,6 +36,14 @@ export interface StoreOptions {
   clock?: Clock;
   /** Keys the audit chain (HMAC); without it events are chained with plain SHA-256. */
   auditKey?: AuditKey;
+  /** Retired keys too, by id: rows a replica wrote with the previous key during a rotation are still chained. */
+  auditKeyLookup?: AuditKeyLookup;
+  /**
+   * Also chain audit events every this many ms, not only after this process's own transactions (`keycard
+   * start` sets it, so events a stopped replica left unchained are chained); off by default.
+   */
+  auditSweepMs?: number;
+  log?: Logger;
 }
 
 const systemClock: Clock = { now: () => new Date() };
@@ -44,18 +53,39 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
   const clock = options.clock ?? systemClock;
   const guard = createTransactionGuard();
   const db = handle.db;
-  const audit: AuditWriter = { key: options.auditKey, oneMessage: handle.driver === 'pg' };
+  const oneMessage = handle.driver === 'pg';
+  const log = options.log ?? silentLogger;
+  const current = options.auditKey;
+  const keys = { current, lookup: options.auditKeyLookup ?? ((id: string) => (id === current?.id ? current : undefined)) };
+  const reported = new Set<number>();
+  const refused = (id: number, why: string) => {
+    if (reported.has(id)) return;
+    reported.add(id);
+    log.error({ auditEventId: id }, `audit event ${id} is left unchained, because ${why}; audit verify counts it as not chained`);
+  };
+  const sequencer = createAuditSequencer({
+    chainBatch: (limit) => chainAudits(db, keys, oneMessage, limit, refused),
+    log,
+    ...(options.auditSweepMs ? { sweepMs: options.auditSweepMs } : {}),
+  });
+  if (options.auditSweepMs) sequencer.kick();
+  let closing: Promise<void> | undefined;
   return {
     async transaction(fn) {
       guard.assertOutside('transaction');
-      return guard.enclose(() =>
+      let wroteAudit = false;
+      const result = await guard.enclose(() =>
         db.transaction(async (tx) => {
           const queued: AuditInput[] = [];
-          const result = await fn(createStoreTx(tx, clock, queued));
-          await flushAudit(tx, queued, audit);
-          return result;
+          const value = await fn(createStoreTx(tx, clock, queued));
+          // The transaction's events as its last statement, unchained and without a lock; chained after the commit.
+          await insertAudits(tx, queued, current);
+          wroteAudit = queued.length > 0;
+          return value;
         }),
       );
+      if (wroteAudit) sequencer.kick();
+      return result;
     },
     expiringSoon(before, limit) {
       guard.assertOutside('expiringSoon');
@@ -93,13 +123,20 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
       guard.assertOutside('historyChanges');
       return readHistoryChanges(db, since);
     },
-    readAudit(query) {
+    // Events this process committed before the call are chained before it reads.
+    async readAudit(query) {
       guard.assertOutside('readAudit');
+      await sequencer.settled();
       return readAudit(db, query);
     },
-    auditHead() {
+    async auditHead() {
       guard.assertOutside('auditHead');
+      await sequencer.settled();
       return readAuditHead(db);
+    },
+    auditBacklog() {
+      guard.assertOutside('auditBacklog');
+      return countUnchained(db);
     },
     recordActivity(event) {
       guard.assertOutside('recordActivity');
@@ -112,24 +149,12 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
     state: createStateStore(db, clock, guard.assertOutside),
     directory: createDirectoryRepository(db, guard.assertOutside),
     inbound: createInboundEventLog(db, guard.assertOutside),
-    close: () => handle.close(),
+    close() {
+      // Chains what this process wrote before the pool goes away (what is left is chained by the next sweep).
+      closing ??= sequencer.stop().then(() => handle.close());
+      return closing;
+    },
   };
-}
-
-interface AuditWriter {
-  key: AuditKey | undefined;
-  /** node-postgres: take the chain's lock and read its head in one message. */
-  oneMessage: boolean;
-}
-
-/**
- * Writes a transaction's queued audit events as its last statements: lock and head in one round trip, then
- * one insert. The chain's lock is taken last, after any row lock, and held only to the commit.
- */
-async function flushAudit(tx: Database, queued: AuditInput[], audit: AuditWriter): Promise<void> {
-  if (queued.length === 0) return;
-  const head = await lockAuditHead(tx, audit.oneMessage);
-  await writeAudits(tx, queued, audit.key, head);
 }
 
 /** Repositories bound to one drizzle transaction; audit events go to `queued`. */

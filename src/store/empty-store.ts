@@ -44,6 +44,7 @@ export function createEmptyStore(dataDir: string): Store {
     historyChanges: async () => ({ requests: [], anomalies: [] }),
     readAudit: async () => [],
     auditHead: async () => undefined,
+    auditBacklog: async () => 0,
     inbound: {
       claim: refuse('recording an inbound event'),
       release: async () => {},

@@ -66,7 +66,7 @@ export async function loadHistorySnapshot(db: Database, requester: string, from:
         from (select resource, count(*) filter (where kind = 'access' and activated_at is not null)::int as access_activated,
                 min(activated_at) as first_activated
               from access_requests where requester = ${requester} and created_at < ${since} group by resource) e) as earlier,
-      (select json_agg(json_build_object('id', seq::text, 'at', extract(epoch from at) * 1000, 'requestId', request_id)) from audit_events
+      (select json_agg(json_build_object('id', id::text, 'at', extract(epoch from at) * 1000, 'requestId', request_id)) from audit_events
         where action = 'anomaly.detected' and (details->>'requester') = ${requester} and at >= ${since}) as anomalies`,
   );
   return {
@@ -94,7 +94,7 @@ export async function readHistoryChanges(db: Database, since: Date): Promise<His
     sql`select
       (select json_agg(${requestJson}) from access_requests r
         where r.updated_at >= ${at} or r.id in (select request_id from approvals where created_at >= ${at})) as requests,
-      (select json_agg(json_build_object('id', seq::text, 'requester', details->>'requester', 'at', extract(epoch from at) * 1000,
+      (select json_agg(json_build_object('id', id::text, 'requester', details->>'requester', 'at', extract(epoch from at) * 1000,
           'requestId', request_id))
         from audit_events where at >= ${at} and action = 'anomaly.detected') as anomalies`,
   );

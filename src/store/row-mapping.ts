@@ -1,5 +1,5 @@
-import type { AccessRequest, Approval, AuditEvent } from '../core/types.js';
-import type { AccessRequestRow, ApprovalRow, AuditEventRow } from './schema.js';
+import type { AccessRequest, Approval } from '../core/types.js';
+import type { AccessRequestRow, ApprovalRow } from './schema.js';
 
 // The schema's property names and column types mirror the core types one to one (snake_case only in SQL),
 // so mapping is the identity; these functions exist so that any drift between the two fails to compile.
@@ -9,10 +9,6 @@ export function toAccessRequest(row: AccessRequestRow): AccessRequest {
 }
 
 export function toApproval(row: ApprovalRow): Approval {
-  return row;
-}
-
-export function toAuditEvent(row: AuditEventRow): AuditEvent {
   return row;
 }
 

@@ -120,26 +120,37 @@ export const approvals = pgTable(
 export const auditEvents = pgTable(
   'audit_events',
   {
-    // Assigned by the writer under an advisory lock (not a sequence), so the chain has no gaps.
-    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    /** Insertion order (a sequence, so it may have gaps); the chain's order is `seq`. */
+    id: bigint('id', { mode: 'number' }).primaryKey().default(sql`nextval('audit_events_id_seq')`),
+    // The chain columns (seq, prev_hash, hash, key_id) are null until the sequencer chains the event
+    // (audit-sequencer.ts): seq is assigned there under the chain's lock, so the chain has no gaps.
+    seq: bigint('seq', { mode: 'number' }),
     at: tz('at').notNull(),
     actor: text('actor').notNull(),
     action: text('action').notNull(),
     // No foreign key: the audit log must outlive and never block on the rows it describes.
     requestId: uuid('request_id'),
     details: jsonb('details').$type<Record<string, unknown>>().notNull(),
-    prevHash: text('prev_hash').notNull(),
-    hash: text('hash').notNull(),
-    /** Id of the HMAC key that keyed `hash`; null for events written before the chain was keyed (plain SHA-256). */
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
+    /** Id of the HMAC key that keyed `hash` (before chaining: `mac`); null for events of the unkeyed chain (plain SHA-256). */
     keyId: text('key_id'),
+    /** The writer's HMAC of the event's content, so the sequencer never chains (and keys) a row written without the key. */
+    mac: text('mac'),
   },
   (t) => [
+    uniqueIndex('audit_events_seq_key').on(t.seq),
+    // The sequencer's queue: events not chained yet, in insertion order.
+    index('audit_events_unchained_idx').on(t.id).where(sql`seq is null`),
+    check('audit_events_chained_check', sql`(seq is null) = (hash is null) and (seq is null) = (prev_hash is null)`),
     index('audit_events_at_idx').on(t.at),
     index('audit_events_request_idx').on(t.requestId),
     // Requester history counts recent anomalies by the requester named in the event details.
     index('audit_events_anomaly_requester_idx').on(sql`(${t.details}->>'requester')`, t.at).where(sql`action = 'anomaly.detected'`),
   ],
 );
+
+export const auditEventIdSeq = pgSequence('audit_events_id_seq', { startWith: 1 });
 
 export const kvState = pgTable(
   'kv_state',

@@ -4,6 +4,8 @@ import type pg from 'pg';
 export interface RoundTripCounter {
   readonly queries: number;
   readonly transactions: number;
+  /** Of `queries` and `transactions`: the audit sequencer's (the transactions that take the chain's lock). */
+  readonly sequencer: { readonly queries: number; readonly transactions: number };
   /** Statements by their first 80 characters, for finding the repeated ones. */
   readonly statements: ReadonlyMap<string, number>;
   reset(): void;
@@ -18,17 +20,28 @@ type Query = pg.PoolClient['query'];
 export function countRoundTrips(pool: pg.Pool): RoundTripCounter {
   let queries = 0;
   let transactions = 0;
+  const sequencer = { queries: 0, transactions: 0 };
   const statements = new Map<string, number>();
   const wrapped = new WeakSet<pg.PoolClient>();
   pool.on('acquire', (client) => {
     if (wrapped.has(client)) return;
     wrapped.add(client);
     const original: Query = client.query.bind(client);
+    // A transaction's statements are counted as the sequencer's once it takes the chain's lock (its second
+    // statement, right after begin), so its begin is moved over then.
+    let inSequencer = false;
     const counting = (...args: Parameters<Query>) => {
       const first = args[0] as unknown;
       const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '');
       queries += 1;
       if (/^\s*begin\b/i.test(text)) transactions += 1;
+      if (text.startsWith('select pg_advisory_xact_lock')) {
+        inSequencer = true;
+        sequencer.queries += 1;
+        sequencer.transactions += 1;
+      }
+      if (inSequencer) sequencer.queries += 1;
+      if (/^\s*(commit|rollback)\b/i.test(text)) inSequencer = false;
       const key = text.replace(/\s+/g, ' ').slice(0, 80);
       statements.set(key, (statements.get(key) ?? 0) + 1);
       return (original as (...a: unknown[]) => unknown)(...args);
@@ -42,10 +55,13 @@ export function countRoundTrips(pool: pg.Pool): RoundTripCounter {
     get transactions() {
       return transactions;
     },
+    sequencer,
     statements,
     reset() {
       queries = 0;
       transactions = 0;
+      sequencer.queries = 0;
+      sequencer.transactions = 0;
       statements.clear();
     },
   };

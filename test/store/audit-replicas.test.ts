@@ -12,8 +12,9 @@ const KEY: AuditKey = { id: 'k1', secret: 'cd'.repeat(32) };
 
 /**
  * Two replicas are two processes with their own connection pools: nothing in memory serialises them, only
- * the chain's lock in Postgres. Each writes transactions that move a request and queue several events; the
- * HMAC-keyed chain must come out whole, every transaction's events adjacent, and nothing lost.
+ * the chain's lock in Postgres, which their sequencers take in turns. Each writes transactions that move a
+ * request and queue several events; the HMAC-keyed chain must come out whole, every transaction's events
+ * adjacent, and nothing lost.
  */
 describe.runIf(hasTestPostgres())('audit chain written by two replicas (separate pools) on Postgres', () => {
   let dispose: () => Promise<void>;
@@ -54,7 +55,10 @@ describe.runIf(hasTestPostgres())('audit chain written by two replicas (separate
       });
     });
     await Promise.all(writes);
+    // Each store chains after its own commits; both have settled once each has answered a read.
+    await b.auditHead();
     const events = await a.readAudit({});
+    expect(await a.auditBacklog()).toBe(0);
     expect(events).toHaveLength(60 * 2);
     const check = verifyChain(events, GENESIS_HASH, 1, (id) => (id === KEY.id ? KEY : undefined));
     expect(check).toMatchObject({ ok: true, checked: 120 });

@@ -89,3 +89,19 @@ export function verifyChain(
   }
   return { ok: true, checked, lastHash: previous };
 }
+
+/**
+ * The writer's MAC of an event not chained yet: HMAC-SHA256(key, "keycard-audit-row:v1:" || canonical JSON of
+ * its content). The sequencer chains (and so keys) only rows whose MAC checks, so a row inserted with write
+ * access to the table but without the key is never made part of the keyed chain.
+ */
+export function macAuditRow(event: AuditInput, key: AuditKey): string {
+  const body = canonicalJson({
+    at: event.at.toISOString(),
+    actor: event.actor,
+    action: event.action,
+    requestId: event.requestId,
+    details: event.details,
+  });
+  return createHmac('sha256', key.secret).update('keycard-audit-row:v1:').update(body).digest('hex');
+}

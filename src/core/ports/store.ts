@@ -103,10 +103,15 @@ export interface Store
   historySnapshot(requester: string, from: Date): Promise<HistorySnapshotData>;
   /** Everyone's requests updated or approved, and anomalies recorded, at or after `since` (the scoring cache's change feed). */
   historyChanges(since: Date): Promise<HistoryChanges>;
-  /** Audit events in chain order. */
+  /**
+   * Chained audit events in chain order. Transactions write their events unchained and the store chains
+   * them shortly after the commit; events this process committed before the call are chained first.
+   */
   readAudit(query: AuditQuery): Promise<AuditEvent[]>;
-  /** The newest audit event's seq and hash (what a checkpoint signs); undefined when the log is empty. */
+  /** The newest chained event's seq and hash (what a checkpoint signs); undefined when none is chained. */
   auditHead(): Promise<{ seq: number; hash: string } | undefined>;
+  /** How many committed audit events are not chained yet (written moments ago, or left by a stopped replica). */
+  auditBacklog(): Promise<number>;
   /** Stores one activity event (already mapped to its grant, or not). */
   recordActivity(event: ActivityInput & { requestId: string | null; receivedAt: Date }): Promise<ActivityRecord>;
   /** A grant's recent activity, newest first. */
