@@ -8,7 +8,10 @@ export interface ExpiryPumpOptions {
   concurrency: number;
   /** Most grants claimed, and most confirmed revokes recorded, in one transaction. */
   batch: number;
-  /** Chat announcements of ended grants delivered at once, and how many may wait before the next revoke waits for them. */
+  /**
+   * Chat announcements of ended grants delivered at once (one while revokes are running), and how many may wait;
+   * once as many ended grants are still running (waiting to announce), no more grants are claimed.
+   */
   announceConcurrency: number;
   maxAnnouncements: number;
   onError(what: string, error: unknown): void;
@@ -57,8 +60,11 @@ export function createExpiryPump(deps: CoreDeps, options: ExpiryPumpOptions): Ex
   // than piling up work without end.
   const waiting: Array<() => Promise<void>> = [];
   const announcing = new Set<Promise<unknown>>();
+  // While revokes are waiting or at their targets, one announcement at a time: each is several chat API
+  // calls, whose CPU (HTTP, JSON) otherwise went to the announcements as much as to the revokes in a burst.
+  const announceLimit = () => (queue.length > 0 || atTarget.size > 0 ? 1 : options.announceConcurrency);
   const startAnnouncements = () => {
-    while (announcing.size < options.announceConcurrency && waiting.length > 0) {
+    while (announcing.size < announceLimit() && waiting.length > 0) {
       const work = waiting.shift()!;
       const delivery = work().catch((error: unknown) => options.onError('expiry-announce', error));
       announcing.add(delivery);
@@ -74,7 +80,10 @@ export function createExpiryPump(deps: CoreDeps, options: ExpiryPumpOptions): Ex
     startAnnouncements();
   };
 
-  const room = () => (stopped ? 0 : Math.min(options.batch, capacity - queue.length - atTarget.size));
+  // Claims stop when the targets are busy, or when as many ended grants as announcements may wait are still
+  // running (their announcements waiting on a slow chat platform): memory stays bounded in a chat outage.
+  const room = () =>
+    stopped ? 0 : Math.min(options.batch, capacity - queue.length - atTarget.size, options.maxAnnouncements - running.size);
   const hasWork = () => confirmed.length > 0 || (wanted !== undefined && room() > 0);
 
   const round = async () => {
@@ -122,6 +131,7 @@ export function createExpiryPump(deps: CoreDeps, options: ExpiryPumpOptions): Ex
       const release = () => {
         if (!atTarget.delete(request.id)) return;
         startRevokes();
+        startAnnouncements();
         // A round that stopped claiming for lack of room resumes once there is room again.
         if (hasWork()) write();
       };
@@ -131,6 +141,7 @@ export function createExpiryPump(deps: CoreDeps, options: ExpiryPumpOptions): Ex
       void run.finally(() => {
         running.delete(run);
         release();
+        if (hasWork()) write();
       });
     }
   };

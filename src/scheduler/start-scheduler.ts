@@ -72,7 +72,7 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
     concurrency: options.revokeConcurrency ?? 32,
     batch: deps.settings.batchSize,
     announceConcurrency: 4,
-    maxAnnouncements: 5_000,
+    maxAnnouncements: 10_000,
     onError: (what, error) =>
       deps.log.error({ job: what, err: error instanceof Error ? error.message : String(error) }, 'scheduled job failed'),
   });
