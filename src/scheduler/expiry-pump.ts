@@ -1,47 +1,70 @@
 import type { CoreDeps } from '../core/lifecycle/deps.js';
-import { performRevoke, type RevokedRecorder, recordRevokedBatch } from '../core/lifecycle/revoke.js';
-import { claimExpired } from '../core/scheduler/jobs.js';
+import { performRevoke, type RevokedRecorder } from '../core/lifecycle/revoke.js';
+import { expiryRound } from '../core/scheduler/jobs.js';
 import type { AccessRequest } from '../core/types.js';
 
 export interface ExpiryPumpOptions {
-  /** Revokes running at once (each holds a pool connection only while it writes). */
+  /** Revokes waiting on their target at once (a revoke gives its slot back when the target has answered). */
   concurrency: number;
-  /** Most grants claimed in one transaction. */
+  /** Most grants claimed, and most confirmed revokes recorded, in one transaction. */
   batch: number;
-  /** Chat announcements of ended grants delivered at once, and how many may wait before the next revoke waits for them. */
+  /**
+   * Chat announcements of ended grants delivered at once (one while revokes are running), and how many may wait;
+   * once as many ended grants are still running (waiting to announce), no more grants are claimed.
+   */
   announceConcurrency: number;
   maxAnnouncements: number;
   onError(what: string, error: unknown): void;
 }
 
 export interface ExpiryPump {
-  /** Something is due (or may be): claim it now. Kicks during a claim coalesce into one more claim. */
-  kick(): void;
+  /**
+   * Something is due (or may be): claim what has been due for at least `overdueMs` now. Kicks during a
+   * round coalesce into one more round (with the smallest `overdueMs` asked for).
+   */
+  kick(overdueMs: number): void;
   /** Stops claiming, finishes the grants already claimed, and resolves when nothing is running. */
   stop(): Promise<void>;
 }
 
+interface Confirmed {
+  request: AccessRequest;
+  now: Date;
+  done: (row: AccessRequest | undefined) => void;
+  fail: (error: unknown) => void;
+}
+
 /**
- * Turns "a grant is due" into a revoke without waiting for the next scheduler pass: a single claim
- * loop (one transaction at a time per replica, SKIP LOCKED across replicas) feeds a bounded set of
- * revokes. It claims only what it can start soon, so a claimed grant never sits past its claim lease
- * (where another replica's retry would take it) behind a long queue.
+ * Turns "a grant is due" into a revoke without waiting for the next scheduler pass. One writer per replica
+ * runs rounds, one transaction each: claim what is due (SKIP LOCKED across replicas) and record the revokes
+ * the targets confirmed since the last round, so the audit chain's lock is taken once per round, not once
+ * per claim and once per record. Claimed grants feed a bounded set of revokes; a revoke holds its slot only
+ * while its target works, and the writer claims only what can start soon, so a claimed grant never sits
+ * past its claim lease (where another replica's retry would take it) behind a long queue.
  */
 export function createExpiryPump(deps: CoreDeps, options: ExpiryPumpOptions): ExpiryPump {
   const queue: AccessRequest[] = [];
   const running = new Set<Promise<unknown>>();
+  // Revokes whose target has not answered yet, each with the function that gives its slot back.
+  const atTarget = new Map<string, () => void>();
   const capacity = options.concurrency * 2;
-  let claiming: Promise<void> | undefined;
-  let again = false;
+  const confirmed: Confirmed[] = [];
+  let writing: Promise<void> | undefined;
+  // How overdue a grant must be for the next claim; undefined while no claim is wanted.
+  let wanted: number | undefined;
   let stopped = false;
+
   // Announcements (card updates, DMs) run beside the revokes, a few at a time: a slow or rate-limited
   // chat platform must not hold a revoke slot, and in a burst of expiries the CPU goes to ending
   // credentials first, telling people second. Bounded, so a chat outage slows revocation down rather
   // than piling up work without end.
   const waiting: Array<() => Promise<void>> = [];
   const announcing = new Set<Promise<unknown>>();
+  // While revokes are waiting or at their targets, one announcement at a time: each is several chat API
+  // calls, whose CPU (HTTP, JSON) otherwise went to the announcements as much as to the revokes in a burst.
+  const announceLimit = () => (queue.length > 0 || atTarget.size > 0 ? 1 : options.announceConcurrency);
   const startAnnouncements = () => {
-    while (announcing.size < options.announceConcurrency && waiting.length > 0) {
+    while (announcing.size < announceLimit() && waiting.length > 0) {
       const work = waiting.shift()!;
       const delivery = work().catch((error: unknown) => options.onError('expiry-announce', error));
       announcing.add(delivery);
@@ -57,88 +80,84 @@ export function createExpiryPump(deps: CoreDeps, options: ExpiryPumpOptions): Ex
     startAnnouncements();
   };
 
-  // Confirmed revokes wait here for the next batch: one transaction records all that arrived while the
-  // previous one committed, so the audit chain's lock is taken once per batch, not once per grant.
-  const confirmed: Array<{
-    request: AccessRequest;
-    now: Date;
-    done: (row: AccessRequest | undefined) => void;
-    fail: (error: unknown) => void;
-  }> = [];
-  let recording = false;
-  const recordLoop = async () => {
-    while (confirmed.length > 0) {
+  // Claims stop when the targets are busy, or when as many ended grants as announcements may wait are still
+  // running (their announcements waiting on a slow chat platform): memory stays bounded in a chat outage.
+  const room = () =>
+    stopped ? 0 : Math.min(options.batch, capacity - queue.length - atTarget.size, options.maxAnnouncements - running.size);
+  const hasWork = () => confirmed.length > 0 || (wanted !== undefined && room() > 0);
+
+  const round = async () => {
+    while (hasWork()) {
+      const overdueMs = wanted ?? 0;
+      const limit = wanted === undefined ? 0 : room();
+      if (limit > 0) wanted = undefined;
       const batch = confirmed.splice(0, options.batch);
+      let result: Awaited<ReturnType<typeof expiryRound>>;
       try {
-        const rows = await recordRevokedBatch(deps, batch);
-        for (const [i, item] of batch.entries()) item.done(rows[i]);
+        result = await expiryRound(deps, new Date(deps.clock.now().getTime() - overdueMs), limit, batch);
       } catch (error) {
         for (const item of batch) item.fail(error);
+        // The claim is retried on the next kick (a timer, or the scheduler's pass within a second).
+        options.onError('expiry-claim', error);
+        return;
       }
+      for (const [i, item] of batch.entries()) item.done(result.recorded[i]);
+      queue.push(...result.claimed);
+      startRevokes();
+      // A full claim means more may be due right now.
+      if (limit > 0 && result.claimed.length === limit) wanted = Math.min(wanted ?? overdueMs, overdueMs);
     }
   };
+  const write = () => {
+    if (writing) return;
+    writing = round().finally(() => {
+      writing = undefined;
+      // Work that arrived as the last round was ending.
+      if (hasWork()) write();
+    });
+  };
+
+  // Confirmed revokes wait for the next round: one transaction records all that arrived meanwhile.
   const record: RevokedRecorder = (request, now) =>
     new Promise((done, fail) => {
+      atTarget.get(request.id)?.();
       confirmed.push({ request, now, done, fail });
-      if (recording) return;
-      recording = true;
-      void recordLoop().finally(() => {
-        recording = false;
-      });
+      write();
     });
 
   const startRevokes = () => {
-    while (running.size < options.concurrency && queue.length > 0) {
+    while (atTarget.size < options.concurrency && queue.length > 0) {
       const request = queue.shift()!;
+      const release = () => {
+        if (!atTarget.delete(request.id)) return;
+        startRevokes();
+        startAnnouncements();
+        // A round that stopped claiming for lack of room resumes once there is room again.
+        if (hasWork()) write();
+      };
+      atTarget.set(request.id, release);
       const run = performRevoke(deps, request, { runAnnounce, record }).catch((error: unknown) => options.onError('expiry-revoke', error));
       running.add(run);
       void run.finally(() => {
         running.delete(run);
-        startRevokes();
-        // A claim that stopped for lack of room resumes once there is room again.
-        if (again && !claiming) kick();
+        release();
+        if (hasWork()) write();
       });
     }
-  };
-
-  const claimLoop = async () => {
-    do {
-      again = false;
-      const room = Math.min(options.batch, capacity - queue.length - running.size);
-      if (room <= 0) {
-        again = true;
-        return;
-      }
-      const claimed = await claimExpired(deps, deps.clock.now(), room);
-      queue.push(...claimed);
-      startRevokes();
-      // A full batch means more may be due right now.
-      if (claimed.length === room) again = true;
-    } while (again && !stopped);
-  };
-
-  const kick = () => {
-    if (stopped) return;
-    if (claiming) {
-      again = true;
-      return;
-    }
-    claiming = claimLoop()
-      .catch((error: unknown) => options.onError('expiry-claim', error))
-      .finally(() => {
-        claiming = undefined;
-      });
   };
 
   return {
-    kick,
+    kick(overdueMs) {
+      if (stopped) return;
+      wanted = Math.min(wanted ?? overdueMs, overdueMs);
+      write();
+    },
     async stop() {
       stopped = true;
-      await claiming;
       // Claimed grants are finished, not abandoned: they are already `revoking` under this replica's lease.
-      while (running.size > 0 || queue.length > 0) {
+      while (writing || running.size > 0 || queue.length > 0) {
         startRevokes();
-        await Promise.allSettled([...running]);
+        await Promise.allSettled([...running, writing]);
       }
       while (announcing.size > 0 || waiting.length > 0) {
         startAnnouncements();

@@ -18,13 +18,25 @@ export interface SchedulerOptions {
   reconcileExpression?: string;
   /** Cron expression that checks whether the weekly approver report is due (default: every minute); the policy's risk.approverReport decides. */
   approverReportExpression?: string;
-  /** Arm a timer for each grant expiring within this window, so revocation lands on the second. */
+  /**
+   * Arm a timer for each grant expiring within this window (default 15 s), so revocation lands on the second.
+   * Each arming pass reads every grant in the window: a minute's window at 10,000 expiries a minute read 10,000
+   * rows every pass and stalled the event loop (and with it every revoke) for ~100 ms.
+   */
   preciseWindowMs?: number;
-  /** How often the timers are armed (default 5 s) and at most how many are held (default 50,000). */
+  /** How often the timers are armed (default 2 s, so a grant is armed at least 13 s ahead) and at most how many are held (default 50,000). */
   armEveryMs?: number;
   preciseLimit?: number;
-  /** Expiry revokes running at once on this replica (default 16). */
+  /** Expiry revokes waiting on their targets at once on this replica (default 32; 16 were all busy at 170 expiries/s). */
   revokeConcurrency?: number;
+  /**
+   * The expiry lease: the replica holding it claims grants the moment they are due (timers and every pass);
+   * the others claim only grants overdue by `expiryGraceMs` (default 2 s), so they take over when the holder
+   * stops or falls behind. Renewed every `expiryLeaseEveryMs` (default 1 s) for `expiryLeaseMs` (default 5 s).
+   */
+  expiryLeaseMs?: number;
+  expiryLeaseEveryMs?: number;
+  expiryGraceMs?: number;
   /** Identifies this replica as a lease holder. */
   holder?: string;
   /** More jobs on the same trigger, tracked and stopped like the core ones (the directory's refresh). */
@@ -32,16 +44,17 @@ export interface SchedulerOptions {
 }
 
 const RECONCILE_LEASE = 'reconcile';
+export const EXPIRY_LEASE = 'expiry';
 
 /**
  * node-cron is only the trigger: every second it runs one pass of the core jobs at `now`, and every
  * reconcile.every (policy, default 5 minutes) one replica (holding a lease) reconciles the providers. The jobs claim rows in the database, so
- * several replicas can run this safely. Grants expiring within the next minute also get a timer, so
- * revocation does not wait for the next pass.
+ * several replicas can run this safely. The replica holding the expiry lease also arms a timer for each
+ * grant expiring within the next minute, so revocation does not wait for the next pass.
  */
 export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): SchedulerHandle {
   const holder = options.holder ?? `replica-${randomUUID()}`;
-  const windowMs = options.preciseWindowMs ?? 60_000;
+  const windowMs = options.preciseWindowMs ?? 15_000;
   const inFlight = new Set<Promise<unknown>>();
   const timers = new Map<string, NodeJS.Timeout>();
   let stopping = false;
@@ -56,15 +69,40 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
   };
 
   const pump = createExpiryPump(deps, {
-    concurrency: options.revokeConcurrency ?? 16,
+    concurrency: options.revokeConcurrency ?? 32,
     batch: deps.settings.batchSize,
     announceConcurrency: 4,
-    maxAnnouncements: 5_000,
+    maxAnnouncements: 10_000,
     onError: (what, error) =>
       deps.log.error({ job: what, err: error instanceof Error ? error.message : String(error) }, 'scheduled job failed'),
   });
+  // Claiming due grants is work for one replica at a time: every claim and every recorded revoke takes the
+  // audit chain's lock, which all replicas queue for, so replicas racing for each due grant made each other
+  // wait (p99 several seconds with three replicas, where one alone kept up). The lease only decides who
+  // claims first, never whether a grant is revoked once: claims stay SKIP LOCKED conditional transitions, so
+  // two replicas that both believe they hold it only contend. The others keep claiming what is overdue by
+  // the grace, which covers a holder that stopped, crashed or fell behind.
+  const graceMs = options.expiryGraceMs ?? 2_000;
+  let leading = false;
+  let leasing: Promise<unknown> | undefined;
+  const lead = () => {
+    if (stopping || leasing) return;
+    leasing = track('expiry-lease', async () => {
+      const held = await deps.store.state.acquireLease(EXPIRY_LEASE, holder, deps.clock.now(), options.expiryLeaseMs ?? 5_000);
+      const gained = held && !leading;
+      leading = held;
+      if (gained) {
+        arm();
+        pump.kick(0);
+      }
+    }).finally(() => {
+      leasing = undefined;
+    });
+  };
+  const overdueMs = () => (leading ? 0 : graceMs);
+
   // One timer per grant expiring soon, keyed by grant and expiry (an extended grant gets a new one);
-  // armed on their own schedule, so a slow scheduler pass never delays them.
+  // armed on their own schedule, so a slow scheduler pass never delays them. Only the lease holder arms them.
   let arming: Promise<unknown> | undefined;
   const armPreciseTimers = async () => {
     const now = deps.clock.now();
@@ -75,7 +113,7 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
       const timer = setTimeout(
         () => {
           timers.delete(key);
-          pump.kick();
+          if (leading) pump.kick(0);
         },
         Math.max(0, grant.expiresAt.getTime() - deps.clock.now().getTime()),
       );
@@ -84,13 +122,15 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
     }
   };
   const arm = () => {
-    if (stopping || arming) return;
+    if (stopping || arming || !leading) return;
     arming = track('precise-timers', armPreciseTimers).finally(() => {
       arming = undefined;
     });
   };
-  arm();
-  const armTimer = setInterval(arm, options.armEveryMs ?? 5_000);
+  lead();
+  const leaseTimer = setInterval(lead, options.expiryLeaseEveryMs ?? 1_000);
+  leaseTimer.unref?.();
+  const armTimer = setInterval(arm, options.armEveryMs ?? 2_000);
   armTimer.unref?.();
 
   const tickTask = cron.schedule(
@@ -99,7 +139,7 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
       track('tick', async () => {
         // Expiries go to the pump (anything a timer missed is due by now); the other jobs run here.
         await tick(deps, deps.clock.now(), async () => {
-          pump.kick();
+          pump.kick(overdueMs());
           return 0;
         });
       }),
@@ -147,6 +187,7 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
   return {
     async stop() {
       stopping = true;
+      clearInterval(leaseTimer);
       clearInterval(armTimer);
       await tickTask.stop();
       await reconcileTask.stop();
@@ -161,6 +202,7 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
       await approverReportTask.destroy();
       for (const task of extraTasks) await task.destroy();
       await deps.store.state.releaseLease(RECONCILE_LEASE, holder).catch(() => undefined);
+      await deps.store.state.releaseLease(EXPIRY_LEASE, holder).catch(() => undefined);
       await deps.store.state.releaseLease(APPROVER_REPORT_LEASE, holder).catch(() => undefined);
     },
   };

@@ -7,6 +7,7 @@ import { benchOneShot } from './one-shot.bench.js';
 import { benchReconcileCost } from './reconcile-cost.bench.js';
 import { benchRequestToCard } from './request-to-card.bench.js';
 import { benchRevocationLag } from './revocation-lag.bench.js';
+import { benchRevocationPostgresLogins } from './revocation-postgres.bench.js';
 import { benchRevocationRealClock } from './revocation-real.bench.js';
 import { benchRiskHistory } from './risk-history.bench.js';
 import { benchRiskScoring } from './risk-scoring.bench.js';
@@ -44,6 +45,10 @@ async function main(): Promise<void> {
     // The load in the full run; a tenth of it over 20 s in the quick one.
     const load = quick ? { active: 10_000, due: 1_000, windowMs: 20_000 } : { active: 100_000, due: 10_000, windowMs: 60_000 };
     for (const replicas of [1, 3]) rows.push(await benchRevocationRealClock({ replicas, ...load, revokeLatencyMs: 20 }));
+    // The second run: real login roles at a Postgres target, some with an open session (each one a connection
+    // to the shared test server, whose max_connections bounds how many).
+    const logins = quick ? { logins: 100, sessions: 20, windowMs: 10_000 } : { logins: 300, sessions: 40, windowMs: 20_000 };
+    for (const replicas of [1, 3]) rows.push(await benchRevocationPostgresLogins({ replicas, ...logins }));
     rows.push(await benchRevocationLag(1));
     rows.push(await benchRevocationLag(3));
   }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/core/audit/hash-chain.js';
 import { handleCommand } from '../../src/core/commands/handle.js';
 import { callChat, forwardChatPort } from '../../src/core/ports/forward-chat.js';
+import { createExpiryPump } from '../../src/scheduler/expiry-pump.js';
 import { startScheduler } from '../../src/scheduler/start-scheduler.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
@@ -61,5 +62,55 @@ describe('expiry pump', () => {
     expect(events.filter((e) => e.action === 'grant.expired')).toHaveLength(people.length);
     expect(events.filter((e) => e.action === 'grant.revoking')).toHaveLength(people.length);
     expect(verifyChain(events).ok).toBe(true);
+  });
+
+  it('stops claiming while as many ended grants as announcements may wait are stuck behind a hung chat platform', async () => {
+    h = await createHarness('pglite');
+    const origin = { platform: 'console' as const };
+    const people = ['alice', 'carol', 'dave', 'erin', 'frank', 'grace'];
+    for (const who of people) {
+      await handleCommand(h.deps, {
+        actor: `${who}@example.com`,
+        text: '/access demo-logs 10s read rotate the nightly logs OPS-1',
+        origin,
+      });
+    }
+    let release!: () => void;
+    const back = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const recording = h.deps.chat;
+    h.deps.chat = forwardChatPort(async (method, args) => {
+      await back;
+      await callChat(recording, method, args);
+    });
+    h.clock.advance(11_000);
+    const errors: unknown[] = [];
+    const pump = createExpiryPump(h.deps, {
+      concurrency: 2,
+      batch: 10,
+      announceConcurrency: 1,
+      maxAnnouncements: 2,
+      onError: (_what, error) => errors.push(error),
+    });
+    const expired = async () => (await h.deps.store.listRequests({ statuses: ['expired'] })).length;
+    try {
+      pump.kick(0);
+      // One announcement hangs, two wait, two ended grants wait to add theirs: then no more claims.
+      await expect.poll(expired, { timeout: 10_000, interval: 50 }).toBe(5);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      pump.kick(0);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await expired()).toBe(5);
+      expect((await h.deps.store.getRequestByNumber(6))?.status).toBe('active');
+    } finally {
+      release();
+    }
+    // Once the chat answers, the held grants announce and the last one is claimed and revoked.
+    pump.kick(0);
+    await expect.poll(expired, { timeout: 10_000, interval: 50 }).toBe(people.length);
+    await pump.stop();
+    expect(errors).toEqual([]);
+    expect(h.chat.dms(undefined, 'ended')).toHaveLength(people.length);
   });
 });

@@ -160,31 +160,37 @@ export async function recordRevokedBatch(
   deps: CoreDeps,
   items: ReadonlyArray<{ request: AccessRequest; now: Date }>,
 ): Promise<Array<AccessRequest | undefined>> {
+  return deps.store.transaction((tx) => recordRevokedIn(tx, items));
+}
+
+/** `recordRevokedBatch` inside a transaction the caller holds (the expiry pump claims the next grants in the same one). */
+export async function recordRevokedIn(
+  tx: StoreTx,
+  items: ReadonlyArray<{ request: AccessRequest; now: Date }>,
+): Promise<Array<AccessRequest | undefined>> {
   const statusOf = (request: AccessRequest) => (request.endReason === 'expired' ? ('expired' as const) : ('revoked' as const));
-  return deps.store.transaction(async (tx) => {
-    const moved = await tx.recordEnded(items.map(({ request, now }) => ({ id: request.id, status: statusOf(request), endedAt: now })));
-    const byId = new Map(moved.map((row) => [row.id, row]));
-    const events: AuditInput[] = [];
-    for (const { request, now } of items) {
-      if (!byId.has(request.id)) continue;
-      const status = statusOf(request);
-      events.push({
-        at: now,
-        actor: 'keycard',
-        action: status === 'expired' ? 'grant.expired' : 'grant.revoked',
-        requestId: request.id,
-        details: {
-          ref: `KC-${request.number}`,
-          endReason: request.endReason,
-          endedBy: request.endedBy,
-          attempts: request.attempts,
-          ...pilotDetail(request),
-        },
-      });
-    }
-    if (events.length > 0) tx.appendAudits(events);
-    return items.map(({ request }) => byId.get(request.id));
-  });
+  const moved = await tx.recordEnded(items.map(({ request, now }) => ({ id: request.id, status: statusOf(request), endedAt: now })));
+  const byId = new Map(moved.map((row) => [row.id, row]));
+  const events: AuditInput[] = [];
+  for (const { request, now } of items) {
+    if (!byId.has(request.id)) continue;
+    const status = statusOf(request);
+    events.push({
+      at: now,
+      actor: 'keycard',
+      action: status === 'expired' ? 'grant.expired' : 'grant.revoked',
+      requestId: request.id,
+      details: {
+        ref: `KC-${request.number}`,
+        endReason: request.endReason,
+        endedBy: request.endedBy,
+        attempts: request.attempts,
+        ...pilotDetail(request),
+      },
+    });
+  }
+  if (events.length > 0) tx.appendAudits(events);
+  return items.map(({ request }) => byId.get(request.id));
 }
 
 async function recordRevokeFailure(

@@ -2,7 +2,7 @@ import { claimActivation, runActivation } from '../lifecycle/activate.js';
 import type { CoreDeps } from '../lifecycle/deps.js';
 import { announce, loadView, sendDirect, sendExpiryNotice } from '../lifecycle/notify.js';
 import { nextNoticeAt, suggestedExtensionMs } from '../lifecycle/plan.js';
-import { beginRevokes, claimRevokeRetry, performRevoke } from '../lifecycle/revoke.js';
+import { beginRevokes, claimRevokeRetry, performRevoke, recordRevokedIn } from '../lifecycle/revoke.js';
 import { resolveResource } from '../policy/access.js';
 import type { AccessRequest } from '../types.js';
 
@@ -21,6 +21,32 @@ async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => P
 /** Claims up to `limit` active grants whose window has ended (SKIP LOCKED) and moves them to `revoking`. */
 export async function claimExpired(deps: CoreDeps, now: Date, limit = deps.settings.batchSize): Promise<AccessRequest[]> {
   return deps.store.transaction(async (tx) => beginRevokes(deps, tx, await tx.claimDue('expired', now, limit), 'expired', 'keycard', now));
+}
+
+export interface ExpiryRound {
+  /** Grants claimed for a revoke (now `revoking` under this replica's lease). */
+  claimed: AccessRequest[];
+  /** The confirmed revokes as recorded, in input order (undefined where the grant had already moved on). */
+  recorded: Array<AccessRequest | undefined>;
+}
+
+/**
+ * One round of the expiry pump, in one transaction: claims up to `limit` due grants (SKIP LOCKED) and records
+ * the revokes the target confirmed since the last round, so the audit chain's lock, which every writer on every
+ * replica queues for, is taken once for both. Each transition is still its conditional update plus its event.
+ */
+export async function expiryRound(
+  deps: CoreDeps,
+  now: Date,
+  limit: number,
+  confirmed: ReadonlyArray<{ request: AccessRequest; now: Date }>,
+): Promise<ExpiryRound> {
+  return deps.store.transaction(async (tx) => {
+    const due = limit > 0 ? await tx.claimDue('expired', now, limit) : [];
+    const claimed = due.length > 0 ? await beginRevokes(deps, tx, due, 'expired', 'keycard', now) : [];
+    const recorded = confirmed.length > 0 ? await recordRevokedIn(tx, confirmed) : [];
+    return { claimed, recorded };
+  });
 }
 
 /** Expires every active grant whose window has ended: claims them (SKIP LOCKED), then revokes at the provider. */
