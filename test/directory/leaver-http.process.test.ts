@@ -223,7 +223,7 @@ describe.skipIf(!hasTestPostgres())('leaver and mover over HTTP, two keycard pro
   const audit = async () =>
     (
       await keycardDb.query<{ actor: string; action: string; details: Record<string, unknown> }>(
-        'select actor, action, details from audit_events order by seq',
+        'select actor, action, details from audit_events order by id',
       )
     ).rows;
   const loginRoles = async () =>

@@ -317,7 +317,7 @@ reconcile: { every: 5s, unknown: report }
       const g = (await grant(1))!;
       const last = await db.query<{ next: string }>(
         `SELECT details->>'nextAttemptAt' AS next FROM audit_events WHERE details->>'ref' = 'KC-1'
-           AND action IN ('grant.revoke_retry_scheduled', 'grant.revoke_failed') ORDER BY seq DESC LIMIT 1`,
+           AND action IN ('grant.revoke_retry_scheduled', 'grant.revoke_failed') ORDER BY id DESC LIMIT 1`,
       );
       const scheduled = g.next_attempt_at?.toISOString();
       if (!scheduled || scheduled !== last.rows[0]?.next) throw new Error(`attempt ${g.attempts} in flight`);
@@ -333,7 +333,7 @@ reconcile: { every: 5s, unknown: report }
       `SELECT actor FROM audit_events WHERE action = 'grant.revoke_retry_requested' AND details->>'ref' = 'KC-1'`,
     );
     const trail = await db.query<{ actor: string; action: string; details: unknown }>(
-      `SELECT actor, action, details FROM audit_events WHERE details->>'ref' = 'KC-1' ORDER BY seq`,
+      `SELECT actor, action, details FROM audit_events WHERE details->>'ref' = 'KC-1' ORDER BY id`,
     );
     expect(
       retried.rows.map((r) => r.actor),
