@@ -23,14 +23,14 @@ export async function benchRiskHistory(requesters = 1_000, scores = 20_000, conc
   try {
     await db.handle.db.execute(
       sql.raw(
-        // ~100 requests per requester over 90 days on a few resources, levels and reasons.
+        // ~100 requests per requester over 90 days on a few resources, levels and reasons, each last updated when it ended.
         `insert into access_requests (number, kind, requester, resource, level, duration_ms, reason, status, score, tier, factors,
          approvals_required, approver_groups, distinct_groups, created_at, updated_at, activated_at, expires_at, ended_at, end_reason,
          provider, notices_sent, origin, break_glass, attempts, review_required)
        select nextval('request_number_seq'), 'access', 'user' || (g % ${requesters}) || '@example.com',
          (array['demo-db','demo-logs','demo-admin'])[1 + g % 3], (array['read','write','admin'])[1 + (g / 7) % 3], 900000,
          'rotation work OPS-' || (g % 97), 'expired', 20, 'medium', '[]'::jsonb, g % 2, '["sre"]'::jsonb, false,
-         now() - (g % 90) * interval '1 day', now(), now() - (g % 90) * interval '1 day', now(), now(), 'expired', 'demo',
+         now() - (g % 90) * interval '1 day', now() - (g % 90) * interval '1 day' + interval '1 hour', now() - (g % 90) * interval '1 day', now(), now(), 'expired', 'demo',
          '[]'::jsonb, '{"platform":"console"}'::jsonb, false, 0, false
        from generate_series(1, ${requesters * 100}) g`,
       ),
