@@ -41,7 +41,7 @@ export function createEmptyStore(dataDir: string): Store {
     }),
     habitRecords: async () => [],
     historySnapshot: async (requester, from) => ({ requester, from: from.getTime(), requests: [], earlier: [], anomalies: [] }),
-    historyChanges: async () => ({ requests: [], anomalies: [] }),
+    historyChanges: async () => ({ complete: true, requests: [], anomalies: [] }),
     readAudit: async () => [],
     auditHead: async () => undefined,
     auditBacklog: async () => 0,

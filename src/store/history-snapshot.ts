@@ -4,6 +4,13 @@ import type { HistoryChanges, HistorySnapshotData, SnapshotRequest } from '../co
 import type { Database } from './database.js';
 import { queryRows } from './raw-query.js';
 
+/**
+ * At most this many changed requests (and anomalies) per feed read: after a bulk change (an import, a mass
+ * revoke) the cache is dropped and requesters are read again when next scored, rather than shipping and
+ * applying the whole table.
+ */
+export const MAX_CHANGES = 5_000;
+
 /** The columns a snapshot holds of a request (times as epoch milliseconds), as one JSON object per row. */
 const requestJson = sql`json_build_object(
   'id', r.id, 'requester', r.requester, 'kind', r.kind, 'createdAt', extract(epoch from r.created_at) * 1000,
@@ -89,18 +96,24 @@ export async function loadHistorySnapshot(db: Database, requester: string, from:
  */
 export async function readHistoryChanges(db: Database, since: Date): Promise<HistoryChanges> {
   const at = iso(since.getTime());
+  // One more than the bound, to tell a full batch from a complete one.
   const [row] = await queryRows(
     db,
     sql`select
-      (select json_agg(${requestJson}) from access_requests r
-        where r.updated_at >= ${at} or r.id in (select request_id from approvals where created_at >= ${at})) as requests,
+      (select json_agg(${requestJson}) from (select * from access_requests
+        where updated_at >= ${at} or id in (select request_id from approvals where created_at >= ${at})
+        limit ${MAX_CHANGES + 1}) r) as requests,
       (select json_agg(json_build_object('id', id::text, 'requester', details->>'requester', 'at', extract(epoch from at) * 1000,
           'requestId', request_id))
-        from audit_events where at >= ${at} and action = 'anomaly.detected') as anomalies`,
+        from (select * from audit_events where at >= ${at} and action = 'anomaly.detected' limit ${MAX_CHANGES + 1}) e) as anomalies`,
   );
+  const requests = list(row?.requests, 'requests');
+  const anomalies = list(row?.anomalies, 'anomalies');
   return {
-    requests: list(row?.requests, 'requests').map(toRequest),
-    anomalies: list(row?.anomalies, 'anomalies')
+    complete: requests.length <= MAX_CHANGES && anomalies.length <= MAX_CHANGES,
+    requests: requests.slice(0, MAX_CHANGES).map(toRequest),
+    anomalies: anomalies
+      .slice(0, MAX_CHANGES)
       .filter((a) => typeof a.requester === 'string')
       .map((a) => ({ id: String(a.id), requester: String(a.requester), at: num(a.at), requestId: optText(a.requestId) })),
   };

@@ -36,7 +36,7 @@ function request(id: string, createdAt: number, patch: Partial<SnapshotRequest> 
 }
 
 const query = { resource: 'demo-db', now: AT, historyWindowMs: 30 * DAY, denialWindowMs: 7 * DAY, velocityWindowMs: 3_600_000 };
-const noChanges: HistoryChanges = { requests: [], anomalies: [] };
+const noChanges: HistoryChanges = { complete: true, requests: [], anomalies: [] };
 
 describe('createScoringCache', () => {
   let now = T0;
@@ -119,6 +119,7 @@ describe('createScoringCache', () => {
     await cache.refresh(async (since) => {
       reads.push(since);
       return {
+        complete: true,
         requests: [
           { ...request('1', T0 - DAY, { activatedAt: T0 - DAY + 60_000, status: 'active' }), requester: 'a' },
           { ...request('9', T0, { status: 'denied' }), requester: 'someone-else' },
@@ -144,6 +145,7 @@ describe('createScoringCache', () => {
     const cache = fresh();
     const snapshot = await cache.snapshot('a', T0 - 10 * DAY, 1_000, load('a'));
     await cache.refresh(async () => ({
+      complete: true,
       requests: [{ ...request('old', T0 - 20 * DAY, { status: 'revoked' }), requester: 'a' }],
       anomalies: [],
     }));
@@ -154,6 +156,18 @@ describe('createScoringCache', () => {
     await expect(cache.refresh(() => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
     now = T0 + 1_500;
     expect(await cache.snapshot('a', T0 - 10 * DAY, 1_000, load('a'))).not.toBe(again);
+  });
+});
+
+describe('a feed read that could not return everything that changed', () => {
+  it('drops every snapshot, so each requester is read again when next scored', async () => {
+    const cache = createScoringCache({ now: () => T0 });
+    const load = async (from: number): Promise<HistorySnapshotData> => ({ requester: 'a', from, requests: [], earlier: [], anomalies: [] });
+    const first = await cache.snapshot('a', T0, 1_000, load);
+    await cache.snapshot('b', T0, 1_000, load);
+    await cache.refresh(async () => ({ complete: false, requests: [], anomalies: [] }));
+    expect(cache.size).toBe(0);
+    expect(await cache.snapshot('a', T0, 1_000, load)).not.toBe(first);
   });
 });
 

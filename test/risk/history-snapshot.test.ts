@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/lifecycle/decide.js';
 import { endGrant } from '../../src/core/lifecycle/manage.js';
@@ -7,8 +8,9 @@ import { createScoringCache } from '../../src/core/risk/history-cache.js';
 import { createHistorySnapshot } from '../../src/core/risk/history-snapshot.js';
 import { sweepExpired, timeoutPending } from '../../src/core/scheduler/jobs.js';
 import { createRng } from '../../src/risk-lab/prng.js';
+import { MAX_CHANGES } from '../../src/store/history-snapshot.js';
 import { makePolicy } from '../fixtures/policy.js';
-import { storeKinds } from '../helpers/db.js';
+import { createTestStore, storeKinds } from '../helpers/db.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
 // Short windows, so a few simulated days cross every boundary of the history rules.
@@ -127,6 +129,31 @@ describe.each(storeKinds())('history snapshots on %s', (kind) => {
       ].sort(),
     );
   }, 240_000);
+
+  it('the change feed says when it returned only part of a bulk change', async () => {
+    const db = await createTestStore(kind);
+    try {
+      const since = new Date(Date.now() - 60_000);
+      const insert = (n: number) =>
+        db.handle.db.execute(
+          sql.raw(`insert into access_requests (number, kind, requester, resource, level, duration_ms, reason, status, score, tier, factors,
+             approvals_required, approver_groups, distinct_groups, created_at, updated_at, provider, notices_sent, origin, break_glass, attempts, review_required)
+           select nextval('request_number_seq'), 'access', 'user' || g || '@example.com', 'demo-db', 'read', 600000, 'bulk import', 'denied', 20,
+             'medium', '[]'::jsonb, 1, '["sre"]'::jsonb, false, now(), now(), 'demo', '[]'::jsonb, '{"platform":"console"}'::jsonb, false, 0, false
+           from generate_series(1, ${n}) g`),
+        );
+      await insert(MAX_CHANGES);
+      const all = await db.store.historyChanges(since);
+      expect(all.complete).toBe(true);
+      expect(all.requests).toHaveLength(MAX_CHANGES);
+      await insert(1);
+      const partial = await db.store.historyChanges(since);
+      expect(partial.complete).toBe(false);
+      expect(partial.requests).toHaveLength(MAX_CHANGES);
+    } finally {
+      await db.close();
+    }
+  });
 
   it('a snapshot does not answer a query that reaches back before it', async () => {
     const from = Date.parse('2026-11-20T00:00:00Z');

@@ -83,6 +83,11 @@ export function createScoringCache(options: ScoringCacheOptions): ScoringCache {
 
   const apply = async (started: number, pending: Promise<HistoryChanges>) => {
     const changes = await pending;
+    if (!changes.complete) {
+      // Too much changed to follow: drop every snapshot; each requester is read again when next scored.
+      for (const requester of [...entries.keys()]) drop(requester);
+      return;
+    }
     for (const request of changes.requests) {
       const entry = entries.get(request.requester);
       if (!entry?.settled) continue;

@@ -60,6 +60,8 @@ export interface SnapshotAnomaly {
 
 /** What changed since a watermark, for every requester: requests updated (or newly approved) and anomalies recorded. */
 export interface HistoryChanges {
+  /** False when the store returned only part of what changed (a bulk change): the snapshots cannot be kept current. */
+  complete: boolean;
   requests: Array<SnapshotRequest & { requester: string }>;
   anomalies: Array<SnapshotAnomaly & { requester: string }>;
 }
