@@ -7,6 +7,7 @@ import { createPostgresProvider } from '../../src/providers/postgres/index.js';
 import { freshPostgresDatabase } from '../helpers/db.js';
 import { connectAs, createPgFixture } from '../providers/postgres/pg-fixture.js';
 import { keycardLauncher } from './keycard-process.js';
+import { SEEDED_GRANT_TIERS } from './seeded-grant-policy.js';
 import { type ServedProcess, sleep, spawnServed } from './serve-process.js';
 import { startSlackStub } from './slack-wire.js';
 import { type BenchRow, percentile } from './stats.js';
@@ -28,14 +29,7 @@ resources:
     connection: env:ORDERS_PG_ADMIN
     levels: { read: { role: ${readRole} } }
     maxDuration: 4h
-tiers:
-  low: { upTo: 0, approvals: 1, approvers: [sre] }
-  medium: { upTo: 98, approvals: 1, approvers: [sre] }
-  high: { upTo: 99, approvals: 1, approvers: [sre] }
-  critical: { approvals: 1, approvers: [sre] }
-groups:
-  sre: [bob@example.com]
-`;
+${SEEDED_GRANT_TIERS}`;
 
 const INSERT_GRANTS = `insert into access_requests (number, kind, requester, resource, level, duration_ms, reason, status, score, tier,
     factors, approvals_required, approver_groups, distinct_groups, created_at, updated_at, activated_at, expires_at,

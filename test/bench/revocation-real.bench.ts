@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { freshPostgresDatabase } from '../helpers/db.js';
 import { keycardLauncher } from './keycard-process.js';
+import { SEEDED_GRANT_TIERS } from './seeded-grant-policy.js';
 import { type ServedProcess, sleep, spawnServed } from './serve-process.js';
 import { startSlackStub } from './slack-wire.js';
 import { type BenchRow, percentile } from './stats.js';
@@ -29,14 +30,7 @@ resources:
     config: { revokeLatencyMs: ${latencyMs} }
     levels: { read: {} }
     maxDuration: 4h
-tiers:
-  low: { upTo: 0, approvals: 1, approvers: [sre] }
-  medium: { upTo: 98, approvals: 1, approvers: [sre] }
-  high: { upTo: 99, approvals: 1, approvers: [sre] }
-  critical: { approvals: 1, approvers: [sre] }
-groups:
-  sre: [bob@example.com]
-`;
+${SEEDED_GRANT_TIERS}`;
 
 const INSERT_GRANTS = `insert into access_requests (number, kind, requester, resource, level, duration_ms, reason, status, score, tier,
     factors, approvals_required, approver_groups, distinct_groups, created_at, updated_at, activated_at, expires_at,
