@@ -127,12 +127,13 @@ tiers:
   high: { upTo: 74, approvals: 1, approvers: [db-owners], channel: ${channel('approvals')} }
   critical: { approvals: 2, approvers: [db-owners, security], distinctGroups: true, channel: ${channel('critical')} }
 alerts: { channel: ${channel('alerts')}, reviewers: [security] }
+revocation: { escalateAfter: 1 }
 incidents: { channelPattern: "^inc-", keyPattern: "INC-[0-9]+" }
 `;
 }
 
-/** Revokes fail fast and escalate at once, so the Retry story needs no waiting. */
-export const SCENARIO_SETTINGS = { maxRevokeAttempts: 1, revokeBaseDelayMs: 500 };
+/** Revokes are retried after half a second, and (revocation.escalateAfter: 1 above) escalate at the first failure, so the Retry story needs no waiting. */
+export const SCENARIO_SETTINGS = { revokeBaseDelayMs: 500 };
 
 /** The webhook provider's target: grants succeed; revokes fail while `broken` is set. */
 export interface WebhookTarget {
