@@ -214,7 +214,7 @@ export function scenarioSuite<S extends Started>(
 
     it('incident: one thread per incident, reused by key, carrying every lifecycle event', async () => {
       const from = d.seen().length;
-      await d.say(P.grace, 'orders-db 20s read checking the orders queue', 'incident-channel');
+      await d.say(P.grace, 'orders-db 16s read checking the orders queue', 'incident-channel');
       const ref = await refAfter(d, P.grace, from);
       const rootMessage = await waitSeen(d, 'the incident root', all(to('incident'), root, text(INCIDENT)), from);
       await incidentLine(d, ref, 'grace@example.com requested orders-db (read)', from);
