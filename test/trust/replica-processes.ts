@@ -56,6 +56,7 @@ export async function startReplicaWorld(databaseUrl: string) {
   });
   let replicas = 0;
   const processes: ServedProcess[] = [];
+  const outputs = new Map<number, string>();
 
   /** One more `keycard start` (a real OS process) on the shared database: its own data folder, PORT=0, metrics port 0. */
   const spawnReplica = async (): Promise<ServedProcess> => {
@@ -69,6 +70,12 @@ export async function startReplicaWorld(databaseUrl: string) {
       120_000,
     );
     processes.push(served);
+    // Kept (the last 40 KB each) so a failing test can print what the processes said.
+    const index = replicas;
+    outputs.set(index, '');
+    const keep = (d: Buffer) => outputs.set(index, `${outputs.get(index) ?? ''}${d}`.slice(-40_000));
+    served.child.stdout?.on('data', keep);
+    served.child.stderr?.on('data', keep);
     return served;
   };
 
@@ -78,6 +85,8 @@ export async function startReplicaWorld(databaseUrl: string) {
     signer,
     env,
     spawnReplica,
+    /** What each replica process printed since it was ready (the last 40 KB), for a failing test's report. */
+    output: () => [...outputs].map(([n, text]) => `--- replica ${n} ---\n${text}`).join('\n'),
     async close() {
       await Promise.all(processes.map((p) => p.stop()));
       await api.close();

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServedProcess } from '../bench/serve-process.js';
 import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
 import { signedHeaders } from '../monitor-sources/serve-routes.js';
@@ -66,6 +66,10 @@ describe.skipIf(!hasTestPostgres())('exactly once across two Keycard processes a
     sql = new pg.Client({ connectionString: database.url });
     await sql.connect();
   }, 240_000);
+  afterEach((context) => {
+    // The processes' own account of a failure (this file has failed under parallel load with no other trace).
+    if (context.task.result?.state === 'fail') console.error(world?.output());
+  });
   afterAll(async () => {
     await world?.close();
     await sql?.end();
