@@ -46,8 +46,13 @@ export function createDeliveryGuard(options: {
     async admit(keys, body) {
       const deps = options.core();
       let first = true;
+      // Keys are claimed in the same order by every delivery, and a delivery that loses one claims no more: two
+      // replicas handed the same body at once must not each win a different key (then neither would process it).
       for (const { key, ttlMs } of keys) {
-        if (!(await deps.store.inbound.claim('slack', key, deps.clock.now(), ttlMs))) first = false;
+        if (!(await deps.store.inbound.claim('slack', key, deps.clock.now(), ttlMs))) {
+          first = false;
+          break;
+        }
       }
       if (!first) return 'duplicate';
       const installation = options.installation();
