@@ -7,7 +7,7 @@ import { createPostgresProvider } from '../../src/providers/postgres/index.js';
 import { freshPostgresDatabase } from '../helpers/db.js';
 import { connectAs, createPgFixture } from '../providers/postgres/pg-fixture.js';
 import { keycardLauncher } from './keycard-process.js';
-import { SEEDED_GRANT_TIERS } from './seeded-grant-policy.js';
+import { replicaEnv, SEEDED_GRANT_TIERS } from './seeded-grant-policy.js';
 import { type ServedProcess, sleep, spawnServed } from './serve-process.js';
 import { startSlackStub } from './slack-wire.js';
 import { type BenchRow, percentile } from './stats.js';
@@ -60,16 +60,7 @@ export async function benchRevocationPostgresLogins(options: PostgresLoginsOptio
   try {
     const policy = join(dir, 'keycard.yaml');
     writeFileSync(policy, policyYaml(fx.resource, fx.readRole));
-    const env = {
-      DATABASE_URL: database.url,
-      KEYCARD_POLICY: policy,
-      KEYCARD_AUDIT_KEY: 'cd'.repeat(32),
-      SLACK_BOT_TOKEN: 'xoxb-bench-0000000000',
-      SLACK_SIGNING_SECRET: '00112233445566778899aabbccddeeff',
-      SLACK_API_URL: stub.apiUrl,
-      LOG_LEVEL: 'warn',
-      ORDERS_PG_ADMIN: fx.adminUrl,
-    };
+    const env = { ...replicaEnv(database.url, policy, stub.apiUrl), ORDERS_PG_ADMIN: fx.adminUrl };
     const args = keycardLauncher().args;
     for (let i = 0; i < options.replicas; i += 1) replicas.push(await spawnServed(args, env, dir, 120_000));
     await client.connect();

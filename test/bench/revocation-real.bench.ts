@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { freshPostgresDatabase } from '../helpers/db.js';
 import { keycardLauncher } from './keycard-process.js';
-import { SEEDED_GRANT_TIERS } from './seeded-grant-policy.js';
+import { replicaEnv, SEEDED_GRANT_TIERS } from './seeded-grant-policy.js';
 import { type ServedProcess, sleep, spawnServed } from './serve-process.js';
 import { startSlackStub } from './slack-wire.js';
 import { type BenchRow, percentile } from './stats.js';
@@ -84,15 +84,7 @@ export async function benchRevocationRealClock(options: RealClockOptions): Promi
   try {
     const policy = join(dir, 'keycard.yaml');
     writeFileSync(policy, policyYaml(options.revokeLatencyMs));
-    const env = {
-      DATABASE_URL: database.url,
-      KEYCARD_POLICY: policy,
-      KEYCARD_AUDIT_KEY: 'cd'.repeat(32),
-      SLACK_BOT_TOKEN: 'xoxb-bench-0000000000',
-      SLACK_SIGNING_SECRET: '00112233445566778899aabbccddeeff',
-      SLACK_API_URL: stub.apiUrl,
-      LOG_LEVEL: 'warn',
-    };
+    const env = replicaEnv(database.url, policy, stub.apiUrl);
     // One after another: the first migrates the empty database, the others start on it (a deploy's rollout).
     const args = [...(options.nodeArgs ?? []), ...keycardLauncher().args];
     for (let i = 0; i < options.replicas; i += 1) replicas.push(await spawnServed(args, env, dir, 120_000));

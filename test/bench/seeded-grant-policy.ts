@@ -10,3 +10,16 @@ export const SEEDED_GRANT_TIERS = `tiers:
 groups:
   sre: [bob@example.com]
 `;
+
+/** The environment of a benchmark's `keycard start` replica: the shared database, its policy file, Slack at the local stub. */
+export function replicaEnv(databaseUrl: string, policyPath: string, slackApiUrl: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    KEYCARD_POLICY: policyPath,
+    KEYCARD_AUDIT_KEY: 'cd'.repeat(32),
+    SLACK_BOT_TOKEN: 'xoxb-bench-0000000000',
+    SLACK_SIGNING_SECRET: '00112233445566778899aabbccddeeff',
+    SLACK_API_URL: slackApiUrl,
+    LOG_LEVEL: 'warn',
+  };
+}
