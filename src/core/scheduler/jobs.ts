@@ -60,7 +60,11 @@ export async function sweepExpired(deps: CoreDeps, now: Date): Promise<number> {
 export async function retryRevocations(deps: CoreDeps, now: Date): Promise<number> {
   const claimed = await deps.store.transaction(async (tx) => {
     const due = await tx.claimDue('revoke_retry', now, deps.settings.batchSize);
-    return Promise.all(due.map((request) => claimRevokeRetry(deps, tx, request, now)));
+    // One after another: a transaction is one connection, which runs one statement at a time (node-postgres
+    // queues concurrent ones, deprecated, and will refuse them in its next major).
+    const rows: AccessRequest[] = [];
+    for (const request of due) rows.push(await claimRevokeRetry(deps, tx, request, now));
+    return rows;
   });
   await forEachLimited(claimed, 10, (request) => performRevoke(deps, request));
   return claimed.length;
