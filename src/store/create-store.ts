@@ -6,6 +6,7 @@ import { listActivity, recordActivity } from './activity-repository.js';
 import { insertApproval, listApprovals } from './approval-repository.js';
 import { chainAudits, countUnchained, insertAudits, readAudit, readAuditHead, toStoredAudit } from './audit-log.js';
 import { createAuditSequencer } from './audit-sequencer.js';
+import { insertRequestAudited, recordEndedAudited, transitionAudited } from './audited-writes.js';
 import { claimDue } from './claims.js';
 import type { Database, DatabaseHandle } from './database.js';
 import { createDirectoryRepository } from './directory-repository.js';
@@ -86,6 +87,28 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
       );
       if (wroteAudit) sequencer.kick();
       return result;
+    },
+    nextRequestNumber() {
+      guard.assertOutside('nextRequestNumber');
+      return nextRequestNumber(db);
+    },
+    async transitionAudited(id, from, patch, events) {
+      guard.assertOutside('transitionAudited');
+      const row = await transitionAudited(db, id, from, patch, clock.now(), events.map(toStoredAudit), current);
+      if (row && events.length > 0) sequencer.kick();
+      return row;
+    },
+    async recordEndedAudited(ends, events) {
+      guard.assertOutside('recordEndedAudited');
+      const moved = await recordEndedAudited(db, ends, clock.now(), events.map(toStoredAudit), current);
+      if (moved.length > 0 && events.length > 0) sequencer.kick();
+      return moved;
+    },
+    async insertRequestAudited(request, events) {
+      guard.assertOutside('insertRequestAudited');
+      const row = await insertRequestAudited(db, request, events.map(toStoredAudit), current);
+      if (events.length > 0) sequencer.kick();
+      return row;
     },
     expiringSoon(before, limit) {
       guard.assertOutside('expiringSoon');

@@ -26,6 +26,10 @@ export function createEmptyStore(dataDir: string): Store {
   };
   return {
     transaction: refuse('a transaction'),
+    nextRequestNumber: refuse('numbering a request'),
+    transitionAudited: refuse('changing a request'),
+    recordEndedAudited: refuse('changing a request'),
+    insertRequestAudited: refuse('storing a request'),
     getRequest: async () => undefined,
     getRequestByNumber: async () => undefined,
     listRequests: async () => [],

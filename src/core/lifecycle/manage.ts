@@ -6,7 +6,7 @@ import type { CoreDeps } from './deps.js';
 import { announce } from './notify.js';
 import { outsideTextRefusal } from './outside-text.js';
 import { pilotDetail } from './pilot.js';
-import { beginRevoke, claimRevokeRetry, performRevoke } from './revoke.js';
+import { beginRevokeNow, claimRevokeRetry, performRevoke } from './revoke.js';
 import { mayRevokeOthers } from './revokers.js';
 
 /** May this person end someone else's grant? Defined once, in revokers.ts. */
@@ -53,7 +53,7 @@ async function endGrantOnce(
   }
   const now = deps.clock.now();
   const endReason = own && input.mode === 'release' ? 'released' : 'revoked';
-  const claimed = await deps.store.transaction((tx) => beginRevoke(deps, tx, request, endReason, actor, now, input.reason || undefined));
+  const claimed = await beginRevokeNow(deps, request, endReason, actor, now, input.reason || undefined);
   if (!claimed) return refuse('not_active', `KC-${input.number} is already ending.`);
   const ended = await performRevoke(deps, claimed);
   return ok(ended ?? claimed);

@@ -1,0 +1,114 @@
+import { and, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
+import { type AuditKey, macAuditRow } from '../core/audit/hash-chain.js';
+import type { RequestPatch } from '../core/ports/store.js';
+import { KeycardError } from '../core/result.js';
+import type { AccessRequest, AuditInput, NewAccessRequest, RequestStatus } from '../core/types.js';
+import type { Database } from './database.js';
+import { queryRows } from './raw-query.js';
+import { isUuid } from './request-repository.js';
+import { toAccessRequest } from './row-mapping.js';
+import { type AccessRequestRow, accessRequests as t } from './schema.js';
+
+// A state change and its audit events as ONE statement: the change in a data-modifying CTE, the events
+// inserted from its RETURNING rows. A single statement is atomic by itself, so these writes need no
+// transaction, and so no begin and commit round trips. The events go in unchained, as a transaction's do
+// (insert-audits in audit-log.ts); the statement's own transaction id keeps them together for the sequencer.
+
+const requestColumns = Object.entries(getTableColumns(t));
+
+/** A raw access_requests row (snake_case, as either driver returns it) mapped the way drizzle maps its selects. */
+function requestFromRaw(row: Record<string, unknown>): AccessRequest {
+  const mapped: Record<string, unknown> = {};
+  for (const [key, column] of requestColumns) {
+    const value = row[column.name];
+    mapped[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return toAccessRequest(mapped as AccessRequestRow);
+}
+
+/**
+ * `write` (an access_requests statement RETURNING its rows) with `events` (already `toStoredAudit`)
+ * inserted in the same statement: only the events whose request is among the rows it returned, in
+ * their order. Returns the rows the write returned.
+ */
+async function writeAudited(db: Database, write: SQL, events: readonly AuditInput[], key: AuditKey | undefined): Promise<AccessRequest[]> {
+  if (events.length === 0) return (await queryRows(db, write)).map(requestFromRaw);
+  const rows = events.map((event, i) => ({
+    i,
+    at: event.at.toISOString(),
+    actor: event.actor,
+    action: event.action,
+    request_id: event.requestId,
+    details: event.details,
+    key_id: key?.id ?? null,
+    mac: key ? macAuditRow(event, key) : null,
+  }));
+  const statement = sql`with moved as (${write}), audit as (
+      insert into audit_events (at, actor, action, request_id, details, key_id, mac)
+      select e.at, e.actor, e.action, e.request_id, e.details, e.key_id, e.mac
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as e(i int, at timestamptz, actor text, action text, request_id uuid, details jsonb, key_id text, mac text)
+      where e.request_id in (select id from moved)
+      order by e.i)
+    select * from moved`;
+  return (await queryRows(db, statement)).map(requestFromRaw);
+}
+
+/** `transition` (one conditional update) and, when the row moved, its events, in one statement. */
+export async function transitionAudited(
+  db: Database,
+  id: string,
+  from: readonly RequestStatus[],
+  patch: RequestPatch,
+  now: Date,
+  events: readonly AuditInput[],
+  key: AuditKey | undefined,
+): Promise<AccessRequest | undefined> {
+  if (!isUuid(id) || from.length === 0) return undefined;
+  const update = db
+    .update(t)
+    .set({ ...patch, updatedAt: now })
+    .where(and(eq(t.id, id), inArray(t.status, [...from])))
+    .returning();
+  const [row] = await writeAudited(db, update.getSQL(), events, key);
+  return row;
+}
+
+/**
+ * `recordEnded` and the events of the grants that moved, in one statement: each grant's own end status
+ * and time come from a recordset, so expired and revoked ends share the one update.
+ */
+export async function recordEndedAudited(
+  db: Database,
+  ends: ReadonlyArray<{ id: string; status: 'expired' | 'revoked'; endedAt: Date }>,
+  now: Date,
+  events: readonly AuditInput[],
+  key: AuditKey | undefined,
+): Promise<AccessRequest[]> {
+  const valid = ends.filter((end) => isUuid(end.id));
+  if (valid.length === 0) return [];
+  const recordset = JSON.stringify(valid.map((end) => ({ id: end.id, status: end.status, ended_at: end.endedAt.toISOString() })));
+  const update = sql`update access_requests set status = v.status, ended_at = v.ended_at, next_attempt_at = null,
+      last_error = null, updated_at = ${now.toISOString()}::timestamptz
+    from jsonb_to_recordset(${recordset}::jsonb) as v(id uuid, status text, ended_at timestamptz)
+    where access_requests.id = v.id and access_requests.status in ('revoking', 'revoke_failed')
+    returning access_requests.*`;
+  const moved = new Map((await writeAudited(db, update, events, key)).map((row) => [row.id, row]));
+  return ends.flatMap((end) => moved.get(end.id) ?? []);
+}
+
+/** `insertRequest` (with its number drawn beforehand, so the events can name it) and its events, in one statement. */
+export async function insertRequestAudited(
+  db: Database,
+  request: NewAccessRequest & { number: number },
+  events: readonly AuditInput[],
+  key: AuditKey | undefined,
+): Promise<AccessRequest> {
+  const insert = db
+    .insert(t)
+    .values({ ...request, updatedAt: request.createdAt })
+    .returning();
+  const [row] = await writeAudited(db, insert.getSQL(), events, key);
+  if (!row) throw new KeycardError('store_insert', 'insert returned no row');
+  return row;
+}
