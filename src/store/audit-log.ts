@@ -1,4 +1,5 @@
 import { and, asc, count, desc, gt, gte, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { escapeLiteral } from 'pg';
 import { type AuditKey, type AuditKeyLookup, GENESIS_HASH, hashAuditEvent, macAuditRow } from '../core/audit/hash-chain.js';
 import type { AuditQuery } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
@@ -66,6 +67,43 @@ export function toStoredAudit(event: AuditInput): AuditInput {
 export async function insertAudits(tx: Database, events: readonly AuditInput[], key: AuditKey | undefined): Promise<void> {
   if (events.length === 0) return;
   await tx.insert(t).values(events.map((event) => ({ ...event, keyId: key?.id ?? null, mac: key ? macAuditRow(event, key) : null })));
+}
+
+/** Columns of the unchained rows the audit inserts write, and their SQL types (a recordset's column list). */
+const UNCHAINED_COLUMNS = 'at, actor, action, request_id, details, key_id, mac';
+const UNCHAINED_RECORD = 'i int, at timestamptz, actor text, action text, request_id uuid, details jsonb, key_id text, mac text';
+
+/** Events (already `toStoredAudit`) as one JSON recordset, each row with its MAC and position. */
+export function auditRecordset(events: readonly AuditInput[], key: AuditKey | undefined): string {
+  return JSON.stringify(
+    events.map((event, i) => ({
+      i,
+      at: event.at.toISOString(),
+      actor: event.actor,
+      action: event.action,
+      request_id: event.requestId,
+      details: event.details,
+      key_id: key?.id ?? null,
+      mac: key ? macAuditRow(event, key) : null,
+    })),
+  );
+}
+
+const insertHead = `insert into audit_events (${UNCHAINED_COLUMNS}) select ${UNCHAINED_COLUMNS.replace(/(\w+)/g, 'e.$1')} from jsonb_to_recordset(`;
+const insertRecord = `) as e(${UNCHAINED_RECORD})`;
+
+/** `insert … select` of the events in `recordset` (SQL yielding `auditRecordset`'s jsonb) that pass `where`, in their order. */
+export function auditInsertSql(recordset: SQL, where: SQL = sql``): SQL {
+  return sql`${sql.raw(insertHead)}${recordset}${sql.raw(insertRecord)} ${where} order by e.i`;
+}
+
+/**
+ * The same insert as a statement without parameters (the events inline as one quoted literal), so it can share
+ * a simple-protocol message with COMMIT. `escapeLiteral` quotes right for either setting of standard_conforming_strings.
+ */
+export function auditInsertText(events: readonly AuditInput[], key: AuditKey | undefined): string | undefined {
+  if (events.length === 0) return undefined;
+  return `${insertHead}${escapeLiteral(auditRecordset(events, key))}::jsonb${insertRecord} order by e.i`;
 }
 
 /** Keys for chaining: new links are keyed with `current`; a row's MAC is checked with the key it names. */

@@ -1,30 +1,19 @@
-import { and, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
-import { type AuditKey, macAuditRow } from '../core/audit/hash-chain.js';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { AuditKey } from '../core/audit/hash-chain.js';
 import type { RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { AccessRequest, AuditInput, NewAccessRequest, RequestStatus } from '../core/types.js';
+import { auditInsertSql, auditRecordset } from './audit-log.js';
 import type { Database } from './database.js';
 import { queryRows } from './raw-query.js';
 import { isUuid } from './request-repository.js';
-import { toAccessRequest } from './row-mapping.js';
-import { type AccessRequestRow, accessRequests as t } from './schema.js';
+import { requestFromRaw } from './row-mapping.js';
+import { accessRequests as t } from './schema.js';
 
 // A state change and its audit events as ONE statement: the change in a data-modifying CTE, the events
 // inserted from its RETURNING rows. A single statement is atomic by itself, so these writes need no
 // transaction, and so no begin and commit round trips. The events go in unchained, as a transaction's do
 // (insert-audits in audit-log.ts); the statement's own transaction id keeps them together for the sequencer.
-
-const requestColumns = Object.entries(getTableColumns(t));
-
-/** A raw access_requests row (snake_case, as either driver returns it) mapped the way drizzle maps its selects. */
-function requestFromRaw(row: Record<string, unknown>): AccessRequest {
-  const mapped: Record<string, unknown> = {};
-  for (const [key, column] of requestColumns) {
-    const value = row[column.name];
-    mapped[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return toAccessRequest(mapped as AccessRequestRow);
-}
 
 /**
  * `write` (an access_requests statement RETURNING its rows) with `events` (already `toStoredAudit`)
@@ -33,23 +22,8 @@ function requestFromRaw(row: Record<string, unknown>): AccessRequest {
  */
 async function writeAudited(db: Database, write: SQL, events: readonly AuditInput[], key: AuditKey | undefined): Promise<AccessRequest[]> {
   if (events.length === 0) return (await queryRows(db, write)).map(requestFromRaw);
-  const rows = events.map((event, i) => ({
-    i,
-    at: event.at.toISOString(),
-    actor: event.actor,
-    action: event.action,
-    request_id: event.requestId,
-    details: event.details,
-    key_id: key?.id ?? null,
-    mac: key ? macAuditRow(event, key) : null,
-  }));
-  const statement = sql`with moved as (${write}), audit as (
-      insert into audit_events (at, actor, action, request_id, details, key_id, mac)
-      select e.at, e.actor, e.action, e.request_id, e.details, e.key_id, e.mac
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as e(i int, at timestamptz, actor text, action text, request_id uuid, details jsonb, key_id text, mac text)
-      where e.request_id in (select id from moved)
-      order by e.i)
+  const recordset = sql`${auditRecordset(events, key)}::jsonb`;
+  const statement = sql`with moved as (${write}), audit as (${auditInsertSql(recordset, sql`where e.request_id in (select id from moved)`)})
     select * from moved`;
   return (await queryRows(db, statement)).map(requestFromRaw);
 }

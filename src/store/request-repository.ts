@@ -1,10 +1,10 @@
 import { and, asc, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { RequestFilter, RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
-import type { AccessRequest, NewAccessRequest, RequestStatus } from '../core/types.js';
+import type { AccessRequest, Approval, NewAccessRequest, RequestStatus } from '../core/types.js';
 import type { Database } from './database.js';
 import { intColumn, queryRows } from './raw-query.js';
-import { toAccessRequest } from './row-mapping.js';
+import { approvalFromRaw, requestFromRaw, toAccessRequest } from './row-mapping.js';
 import { accessRequests as t } from './schema.js';
 
 const INT4_MAX = 2_147_483_647;
@@ -50,6 +50,29 @@ export async function getRequestByNumber(db: Database, number: number, forUpdate
 /** SELECT … FOR UPDATE by number: find and lock in one round trip. */
 export function lockRequestByNumber(db: Database, number: number): Promise<AccessRequest | undefined> {
   return getRequestByNumber(db, number, true);
+}
+
+/**
+ * `lockRequestByNumber` and the request's approvals in one simple-protocol message (node-postgres): two
+ * statements, so under READ COMMITTED the approvals are read with a snapshot taken after the lock was granted
+ * and include those of a decision this one waited for. One statement reading both would not. The number is
+ * inlined, so it must be (and is checked to be) an int4.
+ */
+export async function lockRequestAndApprovals(
+  db: Database,
+  number: number,
+): Promise<{ request: AccessRequest; approvals: Approval[] } | undefined> {
+  if (!Number.isInteger(number) || number < 1 || number > INT4_MAX) return undefined;
+  const results: unknown = await db.execute(
+    sql.raw(`select * from access_requests where number = ${number} for update;
+      select * from approvals where request_id = (select id from access_requests where number = ${number}) order by created_at, id`),
+  );
+  const sets = Array.isArray(results) ? results.map((result) => (result as { rows?: unknown }).rows) : [];
+  const [requests, approvals] = sets;
+  if (!Array.isArray(requests) || !Array.isArray(approvals))
+    throw new KeycardError('store_query', 'the locking read returned no result sets');
+  const [row] = requests as Record<string, unknown>[];
+  return row && { request: requestFromRaw(row), approvals: (approvals as Record<string, unknown>[]).map(approvalFromRaw) };
 }
 
 /** One conditional UPDATE: a concurrent transition that got there first makes this match nothing. */
