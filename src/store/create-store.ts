@@ -21,6 +21,7 @@ import {
   findPending,
   getRequest,
   getRequestByNumber,
+  getRequestWithApprovals,
   insertRequest,
   listRequests,
   lockRequestAndApprovals,
@@ -94,6 +95,10 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
       );
       if (queued.length > 0) sequencer.kick();
       return result;
+    },
+    getRequestWithApprovals(number) {
+      guard.assertOutside('getRequestWithApprovals');
+      return getRequestWithApprovals(db, number);
     },
     nextRequestNumber() {
       guard.assertOutside('nextRequestNumber');

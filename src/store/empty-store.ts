@@ -32,6 +32,7 @@ export function createEmptyStore(dataDir: string): Store {
     insertRequestAudited: refuse('storing a request'),
     getRequest: async () => undefined,
     getRequestByNumber: async () => undefined,
+    getRequestWithApprovals: async () => undefined,
     listRequests: async () => [],
     expiringSoon: async () => [],
     listApprovals: async () => [],

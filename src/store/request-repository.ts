@@ -47,6 +47,23 @@ export async function getRequestByNumber(db: Database, number: number, forUpdate
   return row && toAccessRequest(row);
 }
 
+/** A request by number with its approvals (in decision order) as a JSON column: one statement, one snapshot. */
+export async function getRequestWithApprovals(
+  db: Database,
+  number: number,
+): Promise<{ request: AccessRequest; approvals: Approval[] } | undefined> {
+  if (!Number.isInteger(number) || number < 1 || number > INT4_MAX) return undefined;
+  const [row] = await queryRows(
+    db,
+    sql`select r.*, (select coalesce(json_agg(a order by a.created_at, a.id), '[]'::json) from approvals a where a.request_id = r.id)
+      as approvals_json from access_requests r where r.number = ${number}`,
+  );
+  if (!row) return undefined;
+  const approvals: unknown = typeof row.approvals_json === 'string' ? JSON.parse(row.approvals_json) : row.approvals_json;
+  if (!Array.isArray(approvals)) throw new KeycardError('store_driver_result', 'approvals_json is not a JSON array');
+  return { request: requestFromRaw(row), approvals: (approvals as Record<string, unknown>[]).map(approvalFromRaw) };
+}
+
 /** SELECT … FOR UPDATE by number: find and lock in one round trip. */
 export function lockRequestByNumber(db: Database, number: number): Promise<AccessRequest | undefined> {
   return getRequestByNumber(db, number, true);

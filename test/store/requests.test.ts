@@ -178,6 +178,38 @@ describe.each(storeKinds())('requests on %s', (kind) => {
     expect(late).toBeUndefined();
   });
 
+  it('reads a request by number with its approvals in decision order, as the separate reads give them', async () => {
+    const request = await t.store.transaction((tx) => insert(tx, { requester: uniqueRequester('with-approvals') }));
+    expect(await t.store.getRequestWithApprovals(request.number)).toEqual({ request, approvals: [] });
+    await t.store.transaction(async (tx) => {
+      await tx.insertApproval({
+        requestId: request.id,
+        approver: 'carol@example.com',
+        decision: 'approve',
+        groups: ['db-owners'],
+        comment: 'ok',
+        createdAt: at(2 * MINUTE),
+      });
+      await tx.insertApproval({
+        requestId: request.id,
+        approver: 'bob@example.com',
+        decision: 'approve',
+        groups: ['sre'],
+        comment: null,
+        createdAt: at(MINUTE),
+      });
+    });
+    const read = await t.store.getRequestWithApprovals(request.number);
+    expect(read?.request).toEqual(await t.store.getRequestByNumber(request.number));
+    expect(read?.approvals).toEqual(await t.store.listApprovals(request.id));
+    expect(read?.approvals.map((a) => [a.approver, a.createdAt, a.groups])).toEqual([
+      ['bob@example.com', at(MINUTE), ['sre']],
+      ['carol@example.com', at(2 * MINUTE), ['db-owners']],
+    ]);
+    expect(await t.store.getRequestWithApprovals(987_654)).toBeUndefined();
+    expect(await t.store.getRequestWithApprovals(99_999_999_999)).toBeUndefined();
+  });
+
   it.runIf(kind === 'pg')('lets exactly one of many concurrent transitions win', async () => {
     const request = await t.store.transaction((tx) => insert(tx, { requester: uniqueRequester('race') }));
     const results = await Promise.all(

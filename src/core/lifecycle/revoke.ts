@@ -2,6 +2,7 @@ import type { StoreTx } from '../ports/store.js';
 import type { AccessRequest, AuditInput, EndReason } from '../types.js';
 import { cancelPendingExtensions } from './cancel-extensions.js';
 import type { CoreDeps } from './deps.js';
+import { carryApprovals } from './known-approvals.js';
 import { announce } from './notify.js';
 import { isPilot, pilotDetail } from './pilot.js';
 import { describeError, providerInput } from './provider-input.js';
@@ -119,7 +120,7 @@ export async function performRevoke(
   const runAnnounce = options.runAnnounce ?? ((work) => work());
   const record = options.record ?? (async (row, at) => (await recordRevokedBatch(deps, [{ request: row, now: at }]))[0]);
   const ended = async (now: Date) => {
-    const done = await record(request, now);
+    const done = carryApprovals(request, await record(request, now));
     if (done?.status === 'expired' || done?.status === 'revoked') {
       deps.log.info({ requestId: request.id, ref: `KC-${request.number}`, status: done.status }, 'grant ended');
       await runAnnounce(() => announce(deps, done, 'ended', request.endedBy ? { actor: request.endedBy } : {}));

@@ -97,6 +97,8 @@ export interface AuditQuery {
 export interface Store
   extends Pick<StoreTx, 'getRequest' | 'getRequestByNumber' | 'listRequests' | 'listApprovals' | 'history' | 'habitRecords'> {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** `getRequestByNumber` and the request's approvals (in decision order), read together in one statement. */
+  getRequestWithApprovals(number: number): Promise<{ request: AccessRequest; approvals: Approval[] } | undefined>;
   /** Next value of the human id sequence (KC-<n>), for `insertRequestAudited`, whose events name the request. */
   nextRequestNumber(): Promise<number>;
   // The audited writes below are each ONE statement (the change, and its audit events inserted from the rows
