@@ -92,18 +92,21 @@ export function auditRecordset(events: readonly AuditInput[], key: AuditKey | un
 const insertHead = `insert into audit_events (${UNCHAINED_COLUMNS}) select ${UNCHAINED_COLUMNS.replace(/(\w+)/g, 'e.$1')} from jsonb_to_recordset(`;
 const insertRecord = `) as e(${UNCHAINED_RECORD})`;
 
-/** `insert … select` of the events in `recordset` (SQL yielding `auditRecordset`'s jsonb) that pass `where`, in their order. */
-export function auditInsertSql(recordset: SQL, where: SQL = sql``): SQL {
-  return sql`${sql.raw(insertHead)}${recordset}${sql.raw(insertRecord)} ${where} order by e.i`;
+/**
+ * `insert … select` of the events in `recordset` (SQL text yielding `auditRecordset`'s jsonb: a parameter, or a
+ * quoted literal) that pass `where` (on `e.` columns), in their order.
+ */
+export function auditInsertFrom(recordset: string, where = ''): string {
+  return `${insertHead}${recordset}${insertRecord}${where ? ` ${where}` : ''} order by e.i`;
 }
 
 /**
- * The same insert as a statement without parameters (the events inline as one quoted literal), so it can share
- * a simple-protocol message with COMMIT. `escapeLiteral` quotes right for either setting of standard_conforming_strings.
+ * The insert as a statement without parameters (the events inline as one quoted literal), so it can share a
+ * simple-protocol message with COMMIT. `escapeLiteral` quotes right for either setting of standard_conforming_strings.
  */
 export function auditInsertText(events: readonly AuditInput[], key: AuditKey | undefined): string | undefined {
   if (events.length === 0) return undefined;
-  return `${insertHead}${escapeLiteral(auditRecordset(events, key))}::jsonb${insertRecord} order by e.i`;
+  return auditInsertFrom(`${escapeLiteral(auditRecordset(events, key))}::jsonb`);
 }
 
 /** Keys for chaining: new links are keyed with `current`; a row's MAC is checked with the key it names. */

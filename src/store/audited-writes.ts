@@ -1,31 +1,37 @@
-import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { AuditKey } from '../core/audit/hash-chain.js';
 import type { RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { AccessRequest, AuditInput, NewAccessRequest, RequestStatus } from '../core/types.js';
-import { auditInsertSql, auditRecordset } from './audit-log.js';
+import { auditInsertFrom, auditRecordset } from './audit-log.js';
+import { driverValue, insertRequestSql, runSql, transitionSql } from './compiled-sql.js';
 import type { Database } from './database.js';
-import { queryRows } from './raw-query.js';
 import { isUuid } from './request-repository.js';
 import { requestFromRaw } from './row-mapping.js';
-import { accessRequests as t } from './schema.js';
 
 // A state change and its audit events as ONE statement: the change in a data-modifying CTE, the events
 // inserted from its RETURNING rows. A single statement is atomic by itself, so these writes need no
 // transaction, and so no begin and commit round trips. The events go in unchained, as a transaction's do
-// (insert-audits in audit-log.ts); the statement's own transaction id keeps them together for the sequencer.
+// (insertAudits in audit-log.ts); the statement's own transaction id keeps them together for the sequencer.
 
 /**
- * `write` (an access_requests statement RETURNING its rows) with `events` (already `toStoredAudit`)
- * inserted in the same statement: only the events whose request is among the rows it returned, in
- * their order. Returns the rows the write returned.
+ * `write` (an access_requests statement RETURNING its rows, with `params`) with `events` (already
+ * `toStoredAudit`) inserted in the same statement: only the events whose request is among the rows it
+ * returned, in their order. Returns the rows the write returned.
  */
-async function writeAudited(db: Database, write: SQL, events: readonly AuditInput[], key: AuditKey | undefined): Promise<AccessRequest[]> {
-  if (events.length === 0) return (await queryRows(db, write)).map(requestFromRaw);
-  const recordset = sql`${auditRecordset(events, key)}::jsonb`;
-  const statement = sql`with moved as (${write}), audit as (${auditInsertSql(recordset, sql`where e.request_id in (select id from moved)`)})
-    select * from moved`;
-  return (await queryRows(db, statement)).map(requestFromRaw);
+async function writeAudited(
+  db: Database,
+  write: string,
+  params: unknown[],
+  events: readonly AuditInput[],
+  key: AuditKey | undefined,
+): Promise<AccessRequest[]> {
+  if (events.length === 0) return (await runSql(db, write, params)).map(requestFromRaw);
+  const audit = auditInsertFrom(`$${params.length + 1}::jsonb`, 'where e.request_id in (select id from moved)');
+  const rows = await runSql(db, `with moved as (${write}), audit as (${audit}) select * from moved`, [
+    ...params,
+    auditRecordset(events, key),
+  ]);
+  return rows.map(requestFromRaw);
 }
 
 /** `transition` (one conditional update) and, when the row moved, its events, in one statement. */
@@ -39,14 +45,16 @@ export async function transitionAudited(
   key: AuditKey | undefined,
 ): Promise<AccessRequest | undefined> {
   if (!isUuid(id) || from.length === 0) return undefined;
-  const update = db
-    .update(t)
-    .set({ ...patch, updatedAt: now })
-    .where(and(eq(t.id, id), inArray(t.status, [...from])))
-    .returning();
-  const [row] = await writeAudited(db, update.getSQL(), events, key);
+  const { text, params } = transitionSql(id, from, patch, now);
+  const [row] = await writeAudited(db, text, params, events, key);
   return row;
 }
+
+const RECORD_ENDED = `update access_requests set status = v.status, ended_at = v.ended_at, next_attempt_at = null,
+    last_error = null, updated_at = $2::timestamptz
+  from jsonb_to_recordset($1::jsonb) as v(id uuid, status text, ended_at timestamptz)
+  where access_requests.id = v.id and access_requests.status in ('revoking', 'revoke_failed')
+  returning access_requests.*`;
 
 /**
  * `recordEnded` and the events of the grants that moved, in one statement: each grant's own end status
@@ -62,12 +70,9 @@ export async function recordEndedAudited(
   const valid = ends.filter((end) => isUuid(end.id));
   if (valid.length === 0) return [];
   const recordset = JSON.stringify(valid.map((end) => ({ id: end.id, status: end.status, ended_at: end.endedAt.toISOString() })));
-  const update = sql`update access_requests set status = v.status, ended_at = v.ended_at, next_attempt_at = null,
-      last_error = null, updated_at = ${now.toISOString()}::timestamptz
-    from jsonb_to_recordset(${recordset}::jsonb) as v(id uuid, status text, ended_at timestamptz)
-    where access_requests.id = v.id and access_requests.status in ('revoking', 'revoke_failed')
-    returning access_requests.*`;
-  const moved = new Map((await writeAudited(db, update, events, key)).map((row) => [row.id, row]));
+  const moved = new Map(
+    (await writeAudited(db, RECORD_ENDED, [recordset, driverValue('updatedAt', now)], events, key)).map((row) => [row.id, row]),
+  );
   return ends.flatMap((end) => moved.get(end.id) ?? []);
 }
 
@@ -78,11 +83,8 @@ export async function insertRequestAudited(
   events: readonly AuditInput[],
   key: AuditKey | undefined,
 ): Promise<AccessRequest> {
-  const insert = db
-    .insert(t)
-    .values({ ...request, updatedAt: request.createdAt })
-    .returning();
-  const [row] = await writeAudited(db, insert.getSQL(), events, key);
+  const { text, params } = insertRequestSql({ ...request, updatedAt: request.createdAt });
+  const [row] = await writeAudited(db, text, params, events, key);
   if (!row) throw new KeycardError('store_insert', 'insert returned no row');
   return row;
 }

@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { RequestFilter, RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { AccessRequest, Approval, NewAccessRequest, RequestStatus } from '../core/types.js';
+import { insertRequestSql, listRequestsSql, runSql, transitionSql } from './compiled-sql.js';
 import type { Database } from './database.js';
 import { intColumn, queryRows } from './raw-query.js';
 import { approvalFromRaw, requestFromRaw, toAccessRequest } from './row-mapping.js';
@@ -24,12 +25,10 @@ export async function nextRequestNumber(db: Database): Promise<number> {
 }
 
 export async function insertRequest(db: Database, request: NewAccessRequest & { number?: number }): Promise<AccessRequest> {
-  const [row] = await db
-    .insert(t)
-    .values({ ...request, updatedAt: request.createdAt })
-    .returning();
+  const { text, params } = insertRequestSql({ ...request, updatedAt: request.createdAt });
+  const [row] = await runSql(db, text, params);
   if (!row) throw new KeycardError('store_insert', 'insert returned no row');
-  return toAccessRequest(row);
+  return requestFromRaw(row);
 }
 
 export async function getRequest(db: Database, id: string, forUpdate = false): Promise<AccessRequest | undefined> {
@@ -101,12 +100,9 @@ export async function transition(
   now: Date,
 ): Promise<AccessRequest | undefined> {
   if (!isUuid(id) || from.length === 0) return undefined;
-  const [row] = await db
-    .update(t)
-    .set({ ...patch, updatedAt: now })
-    .where(and(eq(t.id, id), inArray(t.status, [...from])))
-    .returning();
-  return row && toAccessRequest(row);
+  const { text, params } = transitionSql(id, from, patch, now);
+  const [row] = await runSql(db, text, params);
+  return row && requestFromRaw(row);
 }
 
 /** `transition` for many rows with one patch, in one statement: the rows that moved, in the order of `ids`. */
@@ -181,21 +177,9 @@ export async function updateRequest(db: Database, id: string, patch: RequestPatc
 
 /** Newest first. */
 export async function listRequests(db: Database, filter: RequestFilter): Promise<AccessRequest[]> {
-  const conditions: SQL[] = [];
-  if (filter.requester !== undefined) conditions.push(eq(t.requester, filter.requester));
-  if (filter.resource !== undefined) conditions.push(eq(t.resource, filter.resource));
-  if (filter.statuses !== undefined) conditions.push(inArray(t.status, [...filter.statuses]));
-  if (filter.parentId !== undefined) {
-    if (!isUuid(filter.parentId)) return [];
-    conditions.push(eq(t.parentId, filter.parentId));
-  }
-  const query = db
-    .select()
-    .from(t)
-    .where(and(...conditions))
-    .orderBy(desc(t.createdAt), desc(t.number));
-  const rows = filter.limit === undefined ? await query : await query.limit(filter.limit);
-  return rows.map(toAccessRequest);
+  if (filter.parentId !== undefined && !isUuid(filter.parentId)) return [];
+  const { text, params } = listRequestsSql(filter);
+  return (await runSql(db, text, params)).map(requestFromRaw);
 }
 
 /** Active grants expiring at or before `before`, soonest first; the partial index on expires_at answers it. */

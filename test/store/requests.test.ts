@@ -94,6 +94,12 @@ describe.each(storeKinds())('requests on %s', (kind) => {
     expect(ids(await t.store.listRequests({ requester, limit: 1 }))).toEqual([grant?.id]);
     const extension = await t.store.transaction((tx) => insert(tx, { requester, kind: 'extension', parentId: grant?.id ?? null }));
     expect(ids(await t.store.listRequests({ parentId: grant?.id }))).toEqual([extension.id]);
+    // Each shape of filter has its own statement text; the same shape with other values reuses it.
+    expect(ids(await t.store.listRequests({ requester, statuses: ['pending', 'active'], limit: 2 }))).toEqual([extension.id, grant?.id]);
+    expect(ids(await t.store.listRequests({ requester, statuses: ['denied', 'active'], limit: 5 }))).toEqual([grant?.id, other?.id]);
+    expect(await t.store.listRequests({ requester, statuses: [] })).toEqual([]);
+    expect(await t.store.listRequests({ parentId: 'not-a-uuid' })).toEqual([]);
+    expect(ids(await t.store.listRequests({ requester, parentId: grant?.id, statuses: ['pending'] }))).toEqual([extension.id]);
 
     await t.store.transaction(async (tx) => {
       expect((await tx.findActiveGrant(requester, 'prod-db', 'read'))?.id).toBe(grant?.id);

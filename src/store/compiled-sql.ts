@@ -1,0 +1,123 @@
+import { getTableColumns } from 'drizzle-orm';
+import type { RequestPatch } from '../core/ports/store.js';
+import { KeycardError } from '../core/result.js';
+import type { RequestStatus } from '../core/types.js';
+import type { Database } from './database.js';
+import { accessRequests } from './schema.js';
+
+// The hottest access_requests statements as SQL text built once per shape (which fields a patch sets, how
+// many statuses a filter names) and run with only their parameters. Drizzle's builder spends ~150 µs
+// assembling such a statement (every column checked, every chunk merged) on each call; the text never
+// changes for a shape, so it is kept. Values go through each column's own driver mapping, as the builder
+// would do it, and the rows come back through `requestFromRaw`.
+
+const columns = getTableColumns(accessRequests);
+type RequestKey = keyof typeof columns;
+
+function columnOf(key: string) {
+  const column = (columns as Record<string, (typeof columns)[RequestKey] | undefined>)[key];
+  if (!column) throw new KeycardError('store_query', `access_requests has no column for "${key}"`);
+  return column;
+}
+
+/** A value as the driver takes it for the column of `key` (ISO text for times, JSON text for jsonb). */
+export function driverValue(key: string, value: unknown): unknown {
+  return value === null || value === undefined ? null : columnOf(key).mapToDriverValue(value as never);
+}
+
+/**
+ * Runs SQL text with positional parameters on either driver, inside or outside a transaction, skipping only
+ * drizzle's statement building (its session runs it, with the same type parsing as every other query).
+ */
+export async function runSql(db: Database, text: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+  const result: unknown = await db._.session.prepareQuery({ sql: text, params }, undefined, undefined, false).execute();
+  const rows = typeof result === 'object' && result !== null && 'rows' in result ? result.rows : undefined;
+  if (!Array.isArray(rows)) throw new KeycardError('store_driver_result', 'the database driver returned no rows array');
+  return rows as Record<string, unknown>[];
+}
+
+const texts = new Map<string, string>();
+
+/** The text for `key`, built by `build` the first time. */
+function cached(key: string, build: () => string): string {
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = build();
+    texts.set(key, text);
+  }
+  return text;
+}
+
+const list = (from: number, count: number) => Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
+
+/**
+ * `update access_requests set <patch>, updated_at where id = … and status in (…) returning *` (the conditional
+ * transition), with its parameters. `patch` must not set `updatedAt` (the statement does).
+ */
+export function transitionSql(
+  id: string,
+  from: readonly RequestStatus[],
+  patch: RequestPatch,
+  now: Date,
+): { text: string; params: unknown[] } {
+  const keys = Object.keys(patch).filter((key) => (patch as Record<string, unknown>)[key] !== undefined);
+  const text = cached(`transition:${keys.join(',')}:${from.length}`, () => {
+    const sets = [...keys, 'updatedAt'].map((key, i) => `"${columnOf(key).name}" = $${i + 1}`).join(', ');
+    const n = keys.length + 1;
+    return `update access_requests set ${sets} where "id" = $${n + 1} and "status" in (${list(n + 2, from.length)}) returning *`;
+  });
+  const params = [
+    ...keys.map((key) => driverValue(key, (patch as Record<string, unknown>)[key])),
+    driverValue('updatedAt', now),
+    id,
+    ...from,
+  ];
+  return { text, params };
+}
+
+/** `insert into access_requests (<fields>) values (…) returning *` for the fields `row` sets, with its parameters. */
+export function insertRequestSql(row: Record<string, unknown>): { text: string; params: unknown[] } {
+  const keys = Object.keys(row).filter((key) => row[key] !== undefined);
+  const text = cached(`insert:${keys.join(',')}`, () => {
+    const names = keys.map((key) => `"${columnOf(key).name}"`).join(', ');
+    return `insert into access_requests (${names}) values (${list(1, keys.length)}) returning *`;
+  });
+  return { text, params: keys.map((key) => driverValue(key, row[key])) };
+}
+
+/** `listRequests`: the filter's conditions (each only when given), newest first, optionally limited. */
+export function listRequestsSql(filter: {
+  requester?: string | undefined;
+  resource?: string | undefined;
+  statuses?: readonly RequestStatus[] | undefined;
+  parentId?: string | undefined;
+  limit?: number | undefined;
+}): { text: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const shape: string[] = [];
+  const conditions: string[] = [];
+  const equal = (name: string, value: unknown) => {
+    params.push(value);
+    shape.push(name);
+    conditions.push(`"${name}" = $${params.length}`);
+  };
+  if (filter.requester !== undefined) equal('requester', filter.requester);
+  if (filter.resource !== undefined) equal('resource', filter.resource);
+  if (filter.statuses !== undefined) {
+    shape.push(`status*${filter.statuses.length}`);
+    // An empty list matches nothing, as drizzle's inArray renders it.
+    conditions.push(filter.statuses.length === 0 ? 'false' : `"status" in (${list(params.length + 1, filter.statuses.length)})`);
+    params.push(...filter.statuses);
+  }
+  if (filter.parentId !== undefined) equal('parent_id', filter.parentId);
+  if (filter.limit !== undefined) {
+    shape.push('limit');
+    params.push(filter.limit);
+  }
+  const text = cached(`list:${shape.join(',')}`, () => {
+    const where = conditions.length > 0 ? ` where ${conditions.join(' and ')}` : '';
+    const limit = filter.limit !== undefined ? ` limit $${params.length}` : '';
+    return `select * from access_requests${where} order by "created_at" desc, "number" desc${limit}`;
+  });
+  return { text, params };
+}
