@@ -3,7 +3,7 @@ import type { RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { AccessRequest, AuditInput, NewAccessRequest, RequestStatus } from '../core/types.js';
 import { auditInsertFrom, auditRecordset } from './audit-log.js';
-import { driverValue, insertRequestSql, runSql, transitionSql } from './compiled-sql.js';
+import { type Compiled, compiled, driverValue, insertRequestSql, requestColumns, runSql, transitionSql } from './compiled-sql.js';
 import type { Database } from './database.js';
 import { isUuid } from './request-repository.js';
 import { requestFromRaw } from './row-mapping.js';
@@ -20,17 +20,15 @@ import { requestFromRaw } from './row-mapping.js';
  */
 async function writeAudited(
   db: Database,
-  write: string,
+  write: Compiled,
   params: unknown[],
   events: readonly AuditInput[],
   key: AuditKey | undefined,
 ): Promise<AccessRequest[]> {
-  if (events.length === 0) return (await runSql(db, write, params)).map(requestFromRaw);
+  if (events.length === 0) return (await runSql(db, write.text, params, write.name)).map(requestFromRaw);
   const audit = auditInsertFrom(`$${params.length + 1}::jsonb`, 'where e.request_id in (select id from moved)');
-  const rows = await runSql(db, `with moved as (${write}), audit as (${audit}) select * from moved`, [
-    ...params,
-    auditRecordset(events, key),
-  ]);
+  const statement = compiled(`with moved as (${write.text}), audit as (${audit}) select * from moved`);
+  const rows = await runSql(db, statement.text, [...params, auditRecordset(events, key)], statement.name);
   return rows.map(requestFromRaw);
 }
 
@@ -45,16 +43,16 @@ export async function transitionAudited(
   key: AuditKey | undefined,
 ): Promise<AccessRequest | undefined> {
   if (!isUuid(id) || from.length === 0) return undefined;
-  const { text, params } = transitionSql(id, from, patch, now);
-  const [row] = await writeAudited(db, text, params, events, key);
+  const { params, ...write } = transitionSql(id, from, patch, now);
+  const [row] = await writeAudited(db, write, params, events, key);
   return row;
 }
 
-const RECORD_ENDED = `update access_requests set status = v.status, ended_at = v.ended_at, next_attempt_at = null,
+const RECORD_ENDED = compiled(`update access_requests set status = v.status, ended_at = v.ended_at, next_attempt_at = null,
     last_error = null, updated_at = $2::timestamptz
   from jsonb_to_recordset($1::jsonb) as v(id uuid, status text, ended_at timestamptz)
   where access_requests.id = v.id and access_requests.status in ('revoking', 'revoke_failed')
-  returning access_requests.*`;
+  returning ${requestColumns('access_requests')}`);
 
 /**
  * `recordEnded` and the events of the grants that moved, in one statement: each grant's own end status
@@ -83,8 +81,8 @@ export async function insertRequestAudited(
   events: readonly AuditInput[],
   key: AuditKey | undefined,
 ): Promise<AccessRequest> {
-  const { text, params } = insertRequestSql({ ...request, updatedAt: request.createdAt });
-  const [row] = await writeAudited(db, text, params, events, key);
+  const { params, ...write } = insertRequestSql({ ...request, updatedAt: request.createdAt });
+  const [row] = await writeAudited(db, write, params, events, key);
   if (!row) throw new KeycardError('store_insert', 'insert returned no row');
   return row;
 }

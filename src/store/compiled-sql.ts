@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { getTableColumns } from 'drizzle-orm';
 import type { RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
@@ -29,29 +30,55 @@ export function driverValue(key: string, value: unknown): unknown {
  * Runs SQL text with positional parameters on either driver, inside or outside a transaction, skipping only
  * drizzle's statement building (its session runs it, with the same type parsing as every other query).
  */
-export async function runSql(db: Database, text: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-  const result: unknown = await db._.session.prepareQuery({ sql: text, params }, undefined, undefined, false).execute();
+export async function runSql(db: Database, text: string, params: unknown[], name?: string): Promise<Record<string, unknown>[]> {
+  const result: unknown = await db._.session.prepareQuery({ sql: text, params }, undefined, name, false).execute();
   const rows = typeof result === 'object' && result !== null && 'rows' in result ? result.rows : undefined;
   if (!Array.isArray(rows)) throw new KeycardError('store_driver_result', 'the database driver returned no rows array');
   return rows as Record<string, unknown>[];
 }
 
-const texts = new Map<string, string>();
+/** A statement text and the name it is prepared under. */
+export interface Compiled {
+  text: string;
+  name: string;
+}
 
-/** The text for `key`, built by `build` the first time. */
-function cached(key: string, build: () => string): string {
-  let text = texts.get(key);
-  if (text === undefined) {
-    text = build();
-    texts.set(key, text);
+const texts = new Map<string, Compiled>();
+
+/**
+ * The text for `key`, built by `build` the first time, with a name derived from it: node-postgres prepares a
+ * named statement once per connection, so the server parses and plans it once, not on every call (PGlite
+ * ignores the name). Its rows are named columns, never `*`, so a column a later migration adds cannot change
+ * the result type of a statement a running replica has prepared.
+ */
+function cached(key: string, build: () => string): Compiled {
+  let compiled = texts.get(key);
+  if (compiled === undefined) {
+    const text = build();
+    compiled = { text, name: `kc_${createHash('sha256').update(text).digest('hex').slice(0, 24)}` };
+    texts.set(key, compiled);
   }
-  return text;
+  return compiled;
+}
+
+/** The request columns a statement returns, by name (qualified by `table` where another relation shares names). */
+export function requestColumns(table?: string): string {
+  return Object.values(columns)
+    .map((column) => (table ? `${table}."${column.name}"` : `"${column.name}"`))
+    .join(', ');
+}
+
+const REQUEST_COLUMNS = requestColumns();
+
+/** `text` compiled (named) once; for statements built by hand from constant parts. */
+export function compiled(text: string): Compiled {
+  return cached(`text:${text}`, () => text);
 }
 
 const list = (from: number, count: number) => Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
 
 /**
- * `update access_requests set <patch>, updated_at where id = … and status in (…) returning *` (the conditional
+ * `update access_requests set <patch>, updated_at where id = … and status in (…) returning …` (the conditional
  * transition), with its parameters. `patch` must not set `updatedAt` (the statement does).
  */
 export function transitionSql(
@@ -59,12 +86,12 @@ export function transitionSql(
   from: readonly RequestStatus[],
   patch: RequestPatch,
   now: Date,
-): { text: string; params: unknown[] } {
+): Compiled & { params: unknown[] } {
   const keys = Object.keys(patch).filter((key) => (patch as Record<string, unknown>)[key] !== undefined);
-  const text = cached(`transition:${keys.join(',')}:${from.length}`, () => {
+  const statement = cached(`transition:${keys.join(',')}:${from.length}`, () => {
     const sets = [...keys, 'updatedAt'].map((key, i) => `"${columnOf(key).name}" = $${i + 1}`).join(', ');
     const n = keys.length + 1;
-    return `update access_requests set ${sets} where "id" = $${n + 1} and "status" in (${list(n + 2, from.length)}) returning *`;
+    return `update access_requests set ${sets} where "id" = $${n + 1} and "status" in (${list(n + 2, from.length)}) returning ${REQUEST_COLUMNS}`;
   });
   const params = [
     ...keys.map((key) => driverValue(key, (patch as Record<string, unknown>)[key])),
@@ -72,17 +99,17 @@ export function transitionSql(
     id,
     ...from,
   ];
-  return { text, params };
+  return { ...statement, params };
 }
 
-/** `insert into access_requests (<fields>) values (…) returning *` for the fields `row` sets, with its parameters. */
-export function insertRequestSql(row: Record<string, unknown>): { text: string; params: unknown[] } {
+/** `insert into access_requests (<fields>) values (…) returning …` for the fields `row` sets, with its parameters. */
+export function insertRequestSql(row: Record<string, unknown>): Compiled & { params: unknown[] } {
   const keys = Object.keys(row).filter((key) => row[key] !== undefined);
-  const text = cached(`insert:${keys.join(',')}`, () => {
+  const statement = cached(`insert:${keys.join(',')}`, () => {
     const names = keys.map((key) => `"${columnOf(key).name}"`).join(', ');
-    return `insert into access_requests (${names}) values (${list(1, keys.length)}) returning *`;
+    return `insert into access_requests (${names}) values (${list(1, keys.length)}) returning ${REQUEST_COLUMNS}`;
   });
-  return { text, params: keys.map((key) => driverValue(key, row[key])) };
+  return { ...statement, params: keys.map((key) => driverValue(key, row[key])) };
 }
 
 /** `listRequests`: the filter's conditions (each only when given), newest first, optionally limited. */
@@ -92,7 +119,7 @@ export function listRequestsSql(filter: {
   statuses?: readonly RequestStatus[] | undefined;
   parentId?: string | undefined;
   limit?: number | undefined;
-}): { text: string; params: unknown[] } {
+}): Compiled & { params: unknown[] } {
   const params: unknown[] = [];
   const shape: string[] = [];
   const conditions: string[] = [];
@@ -114,10 +141,10 @@ export function listRequestsSql(filter: {
     shape.push('limit');
     params.push(filter.limit);
   }
-  const text = cached(`list:${shape.join(',')}`, () => {
+  const statement = cached(`list:${shape.join(',')}`, () => {
     const where = conditions.length > 0 ? ` where ${conditions.join(' and ')}` : '';
     const limit = filter.limit !== undefined ? ` limit $${params.length}` : '';
-    return `select * from access_requests${where} order by "created_at" desc, "number" desc${limit}`;
+    return `select ${REQUEST_COLUMNS} from access_requests${where} order by "created_at" desc, "number" desc${limit}`;
   });
-  return { text, params };
+  return { ...statement, params };
 }

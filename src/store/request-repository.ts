@@ -25,8 +25,8 @@ export async function nextRequestNumber(db: Database): Promise<number> {
 }
 
 export async function insertRequest(db: Database, request: NewAccessRequest & { number?: number }): Promise<AccessRequest> {
-  const { text, params } = insertRequestSql({ ...request, updatedAt: request.createdAt });
-  const [row] = await runSql(db, text, params);
+  const { text, params, name } = insertRequestSql({ ...request, updatedAt: request.createdAt });
+  const [row] = await runSql(db, text, params, name);
   if (!row) throw new KeycardError('store_insert', 'insert returned no row');
   return requestFromRaw(row);
 }
@@ -100,8 +100,8 @@ export async function transition(
   now: Date,
 ): Promise<AccessRequest | undefined> {
   if (!isUuid(id) || from.length === 0) return undefined;
-  const { text, params } = transitionSql(id, from, patch, now);
-  const [row] = await runSql(db, text, params);
+  const { text, params, name } = transitionSql(id, from, patch, now);
+  const [row] = await runSql(db, text, params, name);
   return row && requestFromRaw(row);
 }
 
@@ -178,8 +178,8 @@ export async function updateRequest(db: Database, id: string, patch: RequestPatc
 /** Newest first. */
 export async function listRequests(db: Database, filter: RequestFilter): Promise<AccessRequest[]> {
   if (filter.parentId !== undefined && !isUuid(filter.parentId)) return [];
-  const { text, params } = listRequestsSql(filter);
-  return (await runSql(db, text, params)).map(requestFromRaw);
+  const { text, params, name } = listRequestsSql(filter);
+  return (await runSql(db, text, params, name)).map(requestFromRaw);
 }
 
 /** Active grants expiring at or before `before`, soonest first; the partial index on expires_at answers it. */
