@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { getTableColumns } from 'drizzle-orm';
+import { getTableColumns, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { RequestStatus } from '../core/types.js';
@@ -44,6 +45,17 @@ export interface Compiled {
 }
 
 const texts = new Map<string, Compiled>();
+const dialect = new PgDialect();
+
+/**
+ * Runs a drizzle `sql` query as a named (prepared) statement. Only for a query whose text depends on nothing
+ * but its shape, every value a parameter: each distinct text is prepared on every connection for good.
+ */
+export async function runNamed(db: Database, query: SQL): Promise<Record<string, unknown>[]> {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  const statement = compiled(text);
+  return runSql(db, statement.text, params, statement.name);
+}
 
 /**
  * The text for `key`, built by `build` the first time, with a name derived from it: node-postgres prepares a

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { RequestFilter, RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { AccessRequest, Approval, NewAccessRequest, RequestStatus } from '../core/types.js';
-import { insertRequestSql, listRequestsSql, runSql, transitionSql } from './compiled-sql.js';
+import { insertRequestSql, listRequestsSql, requestColumns, runNamed, runSql, transitionSql } from './compiled-sql.js';
 import type { Database } from './database.js';
 import { intColumn, queryRows } from './raw-query.js';
 import { approvalFromRaw, requestFromRaw, toAccessRequest } from './row-mapping.js';
@@ -52,9 +52,9 @@ export async function getRequestWithApprovals(
   number: number,
 ): Promise<{ request: AccessRequest; approvals: Approval[] } | undefined> {
   if (!Number.isInteger(number) || number < 1 || number > INT4_MAX) return undefined;
-  const [row] = await queryRows(
+  const [row] = await runNamed(
     db,
-    sql`select r.*, (select coalesce(json_agg(a order by a.created_at, a.id), '[]'::json) from approvals a where a.request_id = r.id)
+    sql`select ${sql.raw(requestColumns('r'))}, (select coalesce(json_agg(a order by a.created_at, a.id), '[]'::json) from approvals a where a.request_id = r.id)
       as approvals_json from access_requests r where r.number = ${number}`,
   );
   if (!row) return undefined;
