@@ -145,14 +145,14 @@ const unchainedSql = (limit: number) =>
  * replicas take turns. A row whose writer MAC does not check is left unchained and reported to `refused`.
  */
 export async function chainAudits(
-  db: Database,
+  transaction: <T>(body: (tx: Database) => Promise<T>) => Promise<T>,
   keys: ChainKeys,
   oneMessage: boolean,
   limit: number,
   refused: (id: number, why: string) => void,
 ): Promise<number> {
   const key = keys.current;
-  return db.transaction(async (tx) => {
+  return transaction(async (tx) => {
     let head: AuditHead | undefined;
     let rows: Record<string, unknown>[];
     if (oneMessage) {

@@ -67,8 +67,11 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
     reported.add(id);
     log.error({ auditEventId: id }, `audit event ${id} is left unchained, because ${why}; audit verify counts it as not chained`);
   };
+  // On node-postgres the chaining transaction's BEGIN rides on its first message (lock, head and batch).
+  const chainIn = <T>(body: (tx: Database) => Promise<T>): Promise<T> =>
+    handle.driver === 'pg' ? runPgTransaction(handle.pool, body, () => undefined) : db.transaction(body);
   const sequencer = createAuditSequencer({
-    chainBatch: (limit) => chainAudits(db, keys, oneMessage, limit, refused),
+    chainBatch: (limit) => chainAudits(chainIn, keys, oneMessage, limit, refused),
     log,
     ...(options.auditSweepMs ? { sweepMs: options.auditSweepMs } : {}),
   });
