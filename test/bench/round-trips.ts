@@ -45,7 +45,11 @@ export function countRoundTrips(pool: pg.Pool): RoundTripCounter {
       lastWasBegin = begins && !text.includes(';');
       if (inSequencer) sequencer.queries += 1;
       if (/^\s*(commit|rollback)\b/i.test(text)) inSequencer = false;
-      const key = text.replace(/\s+/g, ' ').slice(0, 80);
+      // Numbers inlined in a statement (a locked request's number) would otherwise make each one its own entry.
+      const key = text
+        .replace(/\s+/g, ' ')
+        .replace(/\b\d+\b/g, 'N')
+        .slice(0, 80);
       statements.set(key, (statements.get(key) ?? 0) + 1);
       return (original as (...a: unknown[]) => unknown)(...args);
     };
