@@ -60,8 +60,39 @@ function watchTx(tx: StoreTx, collected: Collected): StoreTx {
  * A listener failure is logged and swallowed: metrics must never break the lifecycle.
  */
 export function instrumentStore(store: Store, onCommitted: CommittedEventListener, log: Logger): Store {
+  const report = (events: Collected['events']) => {
+    for (const { event, request } of events) {
+      try {
+        onCommitted(event, request);
+      } catch (error) {
+        log.warn({ action: event.action, err: error instanceof Error ? error.message : String(error) }, 'recording a metric failed');
+      }
+    }
+  };
+  // An audited write stores only the events of the rows it moved, and commits as it returns.
+  const reportMoved = (events: readonly AuditInput[], moved: readonly AccessRequest[]) => {
+    const byId = new Map(moved.map((row) => [row.id, row]));
+    report(
+      events.flatMap((event) => (event.requestId && byId.has(event.requestId) ? [{ event, request: byId.get(event.requestId) }] : [])),
+    );
+  };
   return {
     ...store,
+    async transitionAudited(id, from, patch, events) {
+      const row = await store.transitionAudited(id, from, patch, events);
+      if (row) reportMoved(events, [row]);
+      return row;
+    },
+    async recordEndedAudited(ends, events) {
+      const moved = await store.recordEndedAudited(ends, events);
+      reportMoved(events, moved);
+      return moved;
+    },
+    async insertRequestAudited(request, events) {
+      const row = await store.insertRequestAudited(request, events);
+      reportMoved(events, [row]);
+      return row;
+    },
     async transaction(fn) {
       let collected: Collected | undefined;
       const result = await store.transaction((tx) => {
@@ -69,13 +100,7 @@ export function instrumentStore(store: Store, onCommitted: CommittedEventListene
         collected = current;
         return fn(watchTx(tx, current));
       });
-      for (const { event, request } of collected?.events ?? []) {
-        try {
-          onCommitted(event, request);
-        } catch (error) {
-          log.warn({ action: event.action, err: error instanceof Error ? error.message : String(error) }, 'recording a metric failed');
-        }
-      }
+      report(collected?.events ?? []);
       return result;
     },
   };

@@ -1,8 +1,9 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, getTableColumns } from 'drizzle-orm';
 import type { Approval } from '../core/types.js';
+import { compiled, runSql } from './compiled-sql.js';
 import type { Database } from './database.js';
 import { isUuid } from './request-repository.js';
-import { toApproval } from './row-mapping.js';
+import { approvalFromRaw, toApproval } from './row-mapping.js';
 import { approvals as t } from './schema.js';
 
 /**
@@ -10,13 +11,29 @@ import { approvals as t } from './schema.js';
  * abort the surrounding transaction, and a repeated click is an expected outcome, not a failure.
  */
 export async function insertApproval(db: Database, approval: Omit<Approval, 'id'>): Promise<Approval | 'duplicate'> {
-  const [row] = await db
-    .insert(t)
-    .values(approval)
-    .onConflictDoNothing({ target: [t.requestId, t.approver] })
-    .returning();
-  return row ? toApproval(row) : 'duplicate';
+  // Compiled once (compiled-sql.ts): a decision's hot path, the same text every time.
+  const [row] = await runSql(
+    db,
+    INSERT.text,
+    [
+      approval.requestId,
+      approval.approver,
+      approval.decision,
+      JSON.stringify(approval.groups),
+      approval.comment,
+      approval.createdAt.toISOString(),
+    ],
+    INSERT.name,
+  );
+  return row ? approvalFromRaw(row) : 'duplicate';
 }
+
+const INSERT = compiled(
+  `insert into approvals (request_id, approver, decision, groups, comment, created_at) values ($1, $2, $3, $4, $5, $6)
+    on conflict (request_id, approver) do nothing returning ${Object.values(getTableColumns(t))
+      .map((column) => `"${column.name}"`)
+      .join(', ')}`,
+);
 
 export async function listApprovals(db: Database, requestId: string): Promise<Approval[]> {
   if (!isUuid(requestId)) return [];

@@ -1,4 +1,5 @@
 import { and, asc, count, desc, gt, gte, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { escapeLiteral } from 'pg';
 import { type AuditKey, type AuditKeyLookup, GENESIS_HASH, hashAuditEvent, macAuditRow } from '../core/audit/hash-chain.js';
 import type { AuditQuery } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
@@ -68,6 +69,46 @@ export async function insertAudits(tx: Database, events: readonly AuditInput[], 
   await tx.insert(t).values(events.map((event) => ({ ...event, keyId: key?.id ?? null, mac: key ? macAuditRow(event, key) : null })));
 }
 
+/** Columns of the unchained rows the audit inserts write, and their SQL types (a recordset's column list). */
+const UNCHAINED_COLUMNS = 'at, actor, action, request_id, details, key_id, mac';
+const UNCHAINED_RECORD = 'i int, at timestamptz, actor text, action text, request_id uuid, details jsonb, key_id text, mac text';
+
+/** Events (already `toStoredAudit`) as one JSON recordset, each row with its MAC and position. */
+export function auditRecordset(events: readonly AuditInput[], key: AuditKey | undefined): string {
+  return JSON.stringify(
+    events.map((event, i) => ({
+      i,
+      at: event.at.toISOString(),
+      actor: event.actor,
+      action: event.action,
+      request_id: event.requestId,
+      details: event.details,
+      key_id: key?.id ?? null,
+      mac: key ? macAuditRow(event, key) : null,
+    })),
+  );
+}
+
+const insertHead = `insert into audit_events (${UNCHAINED_COLUMNS}) select ${UNCHAINED_COLUMNS.replace(/(\w+)/g, 'e.$1')} from jsonb_to_recordset(`;
+const insertRecord = `) as e(${UNCHAINED_RECORD})`;
+
+/**
+ * `insert … select` of the events in `recordset` (SQL text yielding `auditRecordset`'s jsonb: a parameter, or a
+ * quoted literal) that pass `where` (on `e.` columns), in their order.
+ */
+export function auditInsertFrom(recordset: string, where = ''): string {
+  return `${insertHead}${recordset}${insertRecord}${where ? ` ${where}` : ''} order by e.i`;
+}
+
+/**
+ * The insert as a statement without parameters (the events inline as one quoted literal), so it can share a
+ * simple-protocol message with COMMIT. `escapeLiteral` quotes right for either setting of standard_conforming_strings.
+ */
+export function auditInsertText(events: readonly AuditInput[], key: AuditKey | undefined): string | undefined {
+  if (events.length === 0) return undefined;
+  return auditInsertFrom(`${escapeLiteral(auditRecordset(events, key))}::jsonb`);
+}
+
 /** Keys for chaining: new links are keyed with `current`; a row's MAC is checked with the key it names. */
 export interface ChainKeys {
   current: AuditKey | undefined;
@@ -104,14 +145,14 @@ const unchainedSql = (limit: number) =>
  * replicas take turns. A row whose writer MAC does not check is left unchained and reported to `refused`.
  */
 export async function chainAudits(
-  db: Database,
+  transaction: <T>(body: (tx: Database) => Promise<T>) => Promise<T>,
   keys: ChainKeys,
   oneMessage: boolean,
   limit: number,
   refused: (id: number, why: string) => void,
 ): Promise<number> {
   const key = keys.current;
-  return db.transaction(async (tx) => {
+  return transaction(async (tx) => {
     let head: AuditHead | undefined;
     let rows: Record<string, unknown>[];
     if (oneMessage) {

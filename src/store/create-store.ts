@@ -1,11 +1,12 @@
 import type { AuditKey, AuditKeyLookup } from '../core/audit/hash-chain.js';
 import { type Clock, type Logger, silentLogger } from '../core/ports/runtime.js';
 import type { Store, StoreTx } from '../core/ports/store.js';
-import type { AuditInput } from '../core/types.js';
+import type { Approval, AuditInput } from '../core/types.js';
 import { listActivity, recordActivity } from './activity-repository.js';
 import { insertApproval, listApprovals } from './approval-repository.js';
-import { chainAudits, countUnchained, insertAudits, readAudit, readAuditHead, toStoredAudit } from './audit-log.js';
+import { auditInsertText, chainAudits, countUnchained, insertAudits, readAudit, readAuditHead, toStoredAudit } from './audit-log.js';
 import { createAuditSequencer } from './audit-sequencer.js';
+import { insertRequestAudited, recordEndedAudited, transitionAudited } from './audited-writes.js';
 import { claimDue } from './claims.js';
 import type { Database, DatabaseHandle } from './database.js';
 import { createDirectoryRepository } from './directory-repository.js';
@@ -13,14 +14,17 @@ import { readHabitRecords } from './habit-records.js';
 import { readHistory } from './history.js';
 import { loadHistorySnapshot, readHistoryChanges } from './history-snapshot.js';
 import { createInboundEventLog } from './inbound-events.js';
+import { runPgTransaction } from './pg-transaction.js';
 import {
   expiringSoon,
   findActiveGrant,
   findPending,
   getRequest,
   getRequestByNumber,
+  getRequestWithApprovals,
   insertRequest,
   listRequests,
+  lockRequestAndApprovals,
   lockRequestByNumber,
   nextRequestNumber,
   recordEnded,
@@ -63,8 +67,11 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
     reported.add(id);
     log.error({ auditEventId: id }, `audit event ${id} is left unchained, because ${why}; audit verify counts it as not chained`);
   };
+  // On node-postgres the chaining transaction's BEGIN rides on its first message (lock, head and batch).
+  const chainIn = <T>(body: (tx: Database) => Promise<T>): Promise<T> =>
+    handle.driver === 'pg' ? runPgTransaction(handle.pool, body, () => undefined) : db.transaction(body);
   const sequencer = createAuditSequencer({
-    chainBatch: (limit) => chainAudits(db, keys, oneMessage, limit, refused),
+    chainBatch: (limit) => chainAudits(chainIn, keys, oneMessage, limit, refused),
     log,
     ...(options.auditSweepMs ? { sweepMs: options.auditSweepMs } : {}),
   });
@@ -73,19 +80,50 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
   return {
     async transaction(fn) {
       guard.assertOutside('transaction');
-      let wroteAudit = false;
+      const queued: AuditInput[] = [];
+      // The transaction's events go in as its last statement, unchained and without a lock; chained after the commit.
       const result = await guard.enclose(() =>
-        db.transaction(async (tx) => {
-          const queued: AuditInput[] = [];
-          const value = await fn(createStoreTx(tx, clock, queued));
-          // The transaction's events as its last statement, unchained and without a lock; chained after the commit.
-          await insertAudits(tx, queued, current);
-          wroteAudit = queued.length > 0;
-          return value;
-        }),
+        handle.driver === 'pg'
+          ? // BEGIN rides on the first statement and the events' insert on COMMIT (pg-transaction.ts).
+            runPgTransaction(
+              handle.pool,
+              (tx) => fn(createStoreTx(tx, clock, queued, true)),
+              () => auditInsertText(queued, current),
+            )
+          : db.transaction(async (tx) => {
+              const value = await fn(createStoreTx(tx, clock, queued, false));
+              await insertAudits(tx, queued, current);
+              return value;
+            }),
       );
-      if (wroteAudit) sequencer.kick();
+      if (queued.length > 0) sequencer.kick();
       return result;
+    },
+    getRequestWithApprovals(number) {
+      guard.assertOutside('getRequestWithApprovals');
+      return getRequestWithApprovals(db, number);
+    },
+    nextRequestNumber() {
+      guard.assertOutside('nextRequestNumber');
+      return nextRequestNumber(db);
+    },
+    async transitionAudited(id, from, patch, events) {
+      guard.assertOutside('transitionAudited');
+      const row = await transitionAudited(db, id, from, patch, clock.now(), events.map(toStoredAudit), current);
+      if (row && events.length > 0) sequencer.kick();
+      return row;
+    },
+    async recordEndedAudited(ends, events) {
+      guard.assertOutside('recordEndedAudited');
+      const moved = await recordEndedAudited(db, ends, clock.now(), events.map(toStoredAudit), current);
+      if (moved.length > 0 && events.length > 0) sequencer.kick();
+      return moved;
+    },
+    async insertRequestAudited(request, events) {
+      guard.assertOutside('insertRequestAudited');
+      const row = await insertRequestAudited(db, request, events.map(toStoredAudit), current);
+      if (events.length > 0) sequencer.kick();
+      return row;
     },
     expiringSoon(before, limit) {
       guard.assertOutside('expiringSoon');
@@ -157,15 +195,26 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
   };
 }
 
-/** Repositories bound to one drizzle transaction; audit events go to `queued`. */
-function createStoreTx(tx: Database, clock: Clock, queued: AuditInput[]): StoreTx {
+/**
+ * Repositories bound to one drizzle transaction; audit events go to `queued`. With `oneMessage` (node-postgres)
+ * locking a request by number reads its approvals in the same message, and `listApprovals` of that request
+ * answers from them until this transaction inserts an approval: every approval is inserted under its
+ * request's lock, so none can appear meanwhile.
+ */
+function createStoreTx(tx: Database, clock: Clock, queued: AuditInput[], oneMessage: boolean): StoreTx {
+  let locked: { id: string; approvals: Approval[] } | undefined;
   return {
     nextRequestNumber: () => nextRequestNumber(tx),
     insertRequest: (request) => insertRequest(tx, request),
     getRequest: (id) => getRequest(tx, id),
     getRequestByNumber: (number) => getRequestByNumber(tx, number),
     lockRequest: (id) => getRequest(tx, id, true),
-    lockRequestByNumber: (number) => lockRequestByNumber(tx, number),
+    lockRequestByNumber: async (number) => {
+      if (!oneMessage) return lockRequestByNumber(tx, number);
+      const read = await lockRequestAndApprovals(tx, number);
+      locked = read && { id: read.request.id, approvals: read.approvals };
+      return read?.request;
+    },
     transition: (id, from, patch) => transition(tx, id, from, patch, clock.now()),
     transitionMany: (ids, from, patch) => transitionMany(tx, ids, from, patch, clock.now()),
     recordEnded: (ends) => recordEnded(tx, ends, clock.now()),
@@ -174,8 +223,11 @@ function createStoreTx(tx: Database, clock: Clock, queued: AuditInput[]): StoreT
     findActiveGrant: (requester, resource, level) => findActiveGrant(tx, requester, resource, level),
     findPending: (requester, resource, level) => findPending(tx, requester, resource, level),
     claimDue: (kind, now, limit) => claimDue(tx, kind, now, limit),
-    insertApproval: (approval) => insertApproval(tx, approval),
-    listApprovals: (requestId) => listApprovals(tx, requestId),
+    insertApproval: (approval) => {
+      if (locked?.id === approval.requestId) locked = undefined;
+      return insertApproval(tx, approval);
+    },
+    listApprovals: async (requestId) => (locked?.id === requestId ? [...locked.approvals] : listApprovals(tx, requestId)),
     // Converted now, so a details object the caller changes later is recorded as it was, and a bad one fails here.
     appendAudit: (event) => {
       queued.push(toStoredAudit(event));

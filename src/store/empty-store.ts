@@ -26,8 +26,13 @@ export function createEmptyStore(dataDir: string): Store {
   };
   return {
     transaction: refuse('a transaction'),
+    nextRequestNumber: refuse('numbering a request'),
+    transitionAudited: refuse('changing a request'),
+    recordEndedAudited: refuse('changing a request'),
+    insertRequestAudited: refuse('storing a request'),
     getRequest: async () => undefined,
     getRequestByNumber: async () => undefined,
+    getRequestWithApprovals: async () => undefined,
     listRequests: async () => [],
     expiringSoon: async () => [],
     listApprovals: async () => [],

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { normaliseReason, type PastRequest, ticketsIn } from '../core/risk/habits.js';
 import type { HabitQuery } from '../core/types.js';
+import { runNamed } from './compiled-sql.js';
 import type { Database } from './database.js';
-import { queryRows } from './raw-query.js';
 
 const MAX_RECORDS = 500;
 
@@ -21,7 +21,7 @@ function ms(value: unknown): number | null {
  */
 export async function readHabitRecords(db: Database, q: HabitQuery): Promise<PastRequest[]> {
   const since = new Date(q.now.getTime() - q.windowMs).toISOString();
-  const rows = await queryRows(
+  const rows = await runNamed(
     db,
     sql`select r.created_at, r.resource, r.level, r.duration_ms, r.reason, r.incident_key, r.activated_at,
         r.approvals_required, r.break_glass, r.decided_at,

@@ -1,8 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { KeycardError } from '../core/result.js';
 import type { HistoryChanges, HistorySnapshotData, SnapshotRequest } from '../core/risk/history-snapshot.js';
+import { runNamed } from './compiled-sql.js';
 import type { Database } from './database.js';
-import { queryRows } from './raw-query.js';
 
 /**
  * At most this many changed requests (and anomalies) per feed read: after a bulk change (an import, a mass
@@ -63,7 +63,7 @@ function toRequest(row: Record<string, unknown>): SnapshotRequest & { requester:
  */
 export async function loadHistorySnapshot(db: Database, requester: string, from: number): Promise<HistorySnapshotData> {
   const since = iso(from);
-  const [row] = await queryRows(
+  const [row] = await runNamed(
     db,
     sql`select
       (select json_agg(${requestJson}) from access_requests r
@@ -97,7 +97,7 @@ export async function loadHistorySnapshot(db: Database, requester: string, from:
 export async function readHistoryChanges(db: Database, since: Date): Promise<HistoryChanges> {
   const at = iso(since.getTime());
   // One more than the bound, to tell a full batch from a complete one.
-  const [row] = await queryRows(
+  const [row] = await runNamed(
     db,
     sql`select
       (select json_agg(${requestJson}) from (select * from access_requests

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { HistoryQuery, RequesterHistory } from '../core/types.js';
+import { runNamed } from './compiled-sql.js';
 import type { Database } from './database.js';
-import { intColumn, queryRows } from './raw-query.js';
+import { intColumn } from './raw-query.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -14,7 +15,7 @@ export async function readHistory(db: Database, q: HistoryQuery): Promise<Reques
   const at = (msAgo: number) => sql`${new Date(q.now.getTime() - msAgo).toISOString()}::timestamptz`;
   const historySince = at(q.historyWindowMs);
   const daySince = at(DAY_MS);
-  const [row] = await queryRows(
+  const [row] = await runNamed(
     db,
     sql`select
       (select count(*)::int from access_requests

@@ -1,10 +1,11 @@
-import { and, asc, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { RequestFilter, RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
-import type { AccessRequest, NewAccessRequest, RequestStatus } from '../core/types.js';
+import type { AccessRequest, Approval, NewAccessRequest, RequestStatus } from '../core/types.js';
+import { insertRequestSql, listRequestsSql, requestColumns, runNamed, runSql, transitionSql } from './compiled-sql.js';
 import type { Database } from './database.js';
 import { intColumn, queryRows } from './raw-query.js';
-import { toAccessRequest } from './row-mapping.js';
+import { approvalFromRaw, requestFromRaw, toAccessRequest } from './row-mapping.js';
 import { accessRequests as t } from './schema.js';
 
 const INT4_MAX = 2_147_483_647;
@@ -24,12 +25,10 @@ export async function nextRequestNumber(db: Database): Promise<number> {
 }
 
 export async function insertRequest(db: Database, request: NewAccessRequest & { number?: number }): Promise<AccessRequest> {
-  const [row] = await db
-    .insert(t)
-    .values({ ...request, updatedAt: request.createdAt })
-    .returning();
+  const { text, params, name } = insertRequestSql({ ...request, updatedAt: request.createdAt });
+  const [row] = await runSql(db, text, params, name);
   if (!row) throw new KeycardError('store_insert', 'insert returned no row');
-  return toAccessRequest(row);
+  return requestFromRaw(row);
 }
 
 export async function getRequest(db: Database, id: string, forUpdate = false): Promise<AccessRequest | undefined> {
@@ -47,9 +46,49 @@ export async function getRequestByNumber(db: Database, number: number, forUpdate
   return row && toAccessRequest(row);
 }
 
+/** A request by number with its approvals (in decision order) as a JSON column: one statement, one snapshot. */
+export async function getRequestWithApprovals(
+  db: Database,
+  number: number,
+): Promise<{ request: AccessRequest; approvals: Approval[] } | undefined> {
+  if (!Number.isInteger(number) || number < 1 || number > INT4_MAX) return undefined;
+  const [row] = await runNamed(
+    db,
+    sql`select ${sql.raw(requestColumns('r'))}, (select coalesce(json_agg(a order by a.created_at, a.id), '[]'::json) from approvals a where a.request_id = r.id)
+      as approvals_json from access_requests r where r.number = ${number}`,
+  );
+  if (!row) return undefined;
+  const approvals: unknown = typeof row.approvals_json === 'string' ? JSON.parse(row.approvals_json) : row.approvals_json;
+  if (!Array.isArray(approvals)) throw new KeycardError('store_driver_result', 'approvals_json is not a JSON array');
+  return { request: requestFromRaw(row), approvals: (approvals as Record<string, unknown>[]).map(approvalFromRaw) };
+}
+
 /** SELECT … FOR UPDATE by number: find and lock in one round trip. */
 export function lockRequestByNumber(db: Database, number: number): Promise<AccessRequest | undefined> {
   return getRequestByNumber(db, number, true);
+}
+
+/**
+ * `lockRequestByNumber` and the request's approvals in one simple-protocol message (node-postgres): two
+ * statements, so under READ COMMITTED the approvals are read with a snapshot taken after the lock was granted
+ * and include those of a decision this one waited for. One statement reading both would not. The number is
+ * inlined, so it must be (and is checked to be) an int4.
+ */
+export async function lockRequestAndApprovals(
+  db: Database,
+  number: number,
+): Promise<{ request: AccessRequest; approvals: Approval[] } | undefined> {
+  if (!Number.isInteger(number) || number < 1 || number > INT4_MAX) return undefined;
+  const results: unknown = await db.execute(
+    sql.raw(`select * from access_requests where number = ${number} for update;
+      select * from approvals where request_id = (select id from access_requests where number = ${number}) order by created_at, id`),
+  );
+  const sets = Array.isArray(results) ? results.map((result) => (result as { rows?: unknown }).rows) : [];
+  const [requests, approvals] = sets;
+  if (!Array.isArray(requests) || !Array.isArray(approvals))
+    throw new KeycardError('store_query', 'the locking read returned no result sets');
+  const [row] = requests as Record<string, unknown>[];
+  return row && { request: requestFromRaw(row), approvals: (approvals as Record<string, unknown>[]).map(approvalFromRaw) };
 }
 
 /** One conditional UPDATE: a concurrent transition that got there first makes this match nothing. */
@@ -61,12 +100,9 @@ export async function transition(
   now: Date,
 ): Promise<AccessRequest | undefined> {
   if (!isUuid(id) || from.length === 0) return undefined;
-  const [row] = await db
-    .update(t)
-    .set({ ...patch, updatedAt: now })
-    .where(and(eq(t.id, id), inArray(t.status, [...from])))
-    .returning();
-  return row && toAccessRequest(row);
+  const { text, params, name } = transitionSql(id, from, patch, now);
+  const [row] = await runSql(db, text, params, name);
+  return row && requestFromRaw(row);
 }
 
 /** `transition` for many rows with one patch, in one statement: the rows that moved, in the order of `ids`. */
@@ -141,21 +177,9 @@ export async function updateRequest(db: Database, id: string, patch: RequestPatc
 
 /** Newest first. */
 export async function listRequests(db: Database, filter: RequestFilter): Promise<AccessRequest[]> {
-  const conditions: SQL[] = [];
-  if (filter.requester !== undefined) conditions.push(eq(t.requester, filter.requester));
-  if (filter.resource !== undefined) conditions.push(eq(t.resource, filter.resource));
-  if (filter.statuses !== undefined) conditions.push(inArray(t.status, [...filter.statuses]));
-  if (filter.parentId !== undefined) {
-    if (!isUuid(filter.parentId)) return [];
-    conditions.push(eq(t.parentId, filter.parentId));
-  }
-  const query = db
-    .select()
-    .from(t)
-    .where(and(...conditions))
-    .orderBy(desc(t.createdAt), desc(t.number));
-  const rows = filter.limit === undefined ? await query : await query.limit(filter.limit);
-  return rows.map(toAccessRequest);
+  if (filter.parentId !== undefined && !isUuid(filter.parentId)) return [];
+  const { text, params, name } = listRequestsSql(filter);
+  return (await runSql(db, text, params, name)).map(requestFromRaw);
 }
 
 /** Active grants expiring at or before `before`, soonest first; the partial index on expires_at answers it. */

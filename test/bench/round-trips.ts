@@ -27,22 +27,29 @@ export function countRoundTrips(pool: pg.Pool): RoundTripCounter {
     if (wrapped.has(client)) return;
     wrapped.add(client);
     const original: Query = client.query.bind(client);
-    // A transaction's statements are counted as the sequencer's once it takes the chain's lock (its second
-    // statement, right after begin), so its begin is moved over then.
+    // A transaction's statements are counted as the sequencer's once it takes the chain's lock. The lock goes
+    // either in one message with its BEGIN, or right after a BEGIN of its own, which is then moved over too.
     let inSequencer = false;
+    let lastWasBegin = false;
     const counting = (...args: Parameters<Query>) => {
       const first = args[0] as unknown;
       const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '');
       queries += 1;
-      if (/^\s*begin\b/i.test(text)) transactions += 1;
-      if (text.startsWith('select pg_advisory_xact_lock')) {
+      const begins = /^\s*begin\b/i.test(text);
+      if (begins) transactions += 1;
+      if (/^\s*(begin;\s*)?select pg_advisory_xact_lock/i.test(text)) {
         inSequencer = true;
-        sequencer.queries += 1;
         sequencer.transactions += 1;
+        if (lastWasBegin) sequencer.queries += 1;
       }
+      lastWasBegin = begins && !text.includes(';');
       if (inSequencer) sequencer.queries += 1;
       if (/^\s*(commit|rollback)\b/i.test(text)) inSequencer = false;
-      const key = text.replace(/\s+/g, ' ').slice(0, 80);
+      // Numbers inlined in a statement (a locked request's number) would otherwise make each one its own entry.
+      const key = text
+        .replace(/\s+/g, ' ')
+        .replace(/\b\d+\b/g, 'N')
+        .slice(0, 80);
       statements.set(key, (statements.get(key) ?? 0) + 1);
       return (original as (...a: unknown[]) => unknown)(...args);
     };

@@ -30,11 +30,27 @@ export function crashOnTransitionTo(store: Store, status: RequestStatus): Store 
       return tx.recordEnded(ends);
     },
   });
+  // The audited one-statement writes: the crash comes before the statement, so nothing of it is written.
+  const audited: Partial<Store> = {
+    async transitionAudited(id, from, patch, events) {
+      crashOn(patch.status);
+      return store.transitionAudited(id, from, patch, events);
+    },
+    async recordEndedAudited(ends, events) {
+      for (const end of ends) crashOn(end.status);
+      return store.recordEndedAudited(ends, events);
+    },
+    async insertRequestAudited(request, events) {
+      crashOn(request.status);
+      return store.insertRequestAudited(request, events);
+    },
+  };
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'transaction') {
         return <T>(fn: (tx: StoreTx) => Promise<T>) => target.transaction((tx) => fn(wrapTx(tx)));
       }
+      if (typeof property === 'string' && property in audited) return audited[property as keyof Store];
       return Reflect.get(target, property, receiver);
     },
   });

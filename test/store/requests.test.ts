@@ -94,6 +94,12 @@ describe.each(storeKinds())('requests on %s', (kind) => {
     expect(ids(await t.store.listRequests({ requester, limit: 1 }))).toEqual([grant?.id]);
     const extension = await t.store.transaction((tx) => insert(tx, { requester, kind: 'extension', parentId: grant?.id ?? null }));
     expect(ids(await t.store.listRequests({ parentId: grant?.id }))).toEqual([extension.id]);
+    // Each shape of filter has its own statement text; the same shape with other values reuses it.
+    expect(ids(await t.store.listRequests({ requester, statuses: ['pending', 'active'], limit: 2 }))).toEqual([extension.id, grant?.id]);
+    expect(ids(await t.store.listRequests({ requester, statuses: ['denied', 'active'], limit: 5 }))).toEqual([grant?.id, other?.id]);
+    expect(await t.store.listRequests({ requester, statuses: [] })).toEqual([]);
+    expect(await t.store.listRequests({ parentId: 'not-a-uuid' })).toEqual([]);
+    expect(ids(await t.store.listRequests({ requester, parentId: grant?.id, statuses: ['pending'] }))).toEqual([extension.id]);
 
     await t.store.transaction(async (tx) => {
       expect((await tx.findActiveGrant(requester, 'prod-db', 'read'))?.id).toBe(grant?.id);
@@ -176,6 +182,38 @@ describe.each(storeKinds())('requests on %s', (kind) => {
     const late = await t.store.transaction((tx) => tx.transition(request.id, ['pending'], { status: 'cancelled' }));
     expect((await holder)?.status).toBe('approved');
     expect(late).toBeUndefined();
+  });
+
+  it('reads a request by number with its approvals in decision order, as the separate reads give them', async () => {
+    const request = await t.store.transaction((tx) => insert(tx, { requester: uniqueRequester('with-approvals') }));
+    expect(await t.store.getRequestWithApprovals(request.number)).toEqual({ request, approvals: [] });
+    await t.store.transaction(async (tx) => {
+      await tx.insertApproval({
+        requestId: request.id,
+        approver: 'carol@example.com',
+        decision: 'approve',
+        groups: ['db-owners'],
+        comment: 'ok',
+        createdAt: at(2 * MINUTE),
+      });
+      await tx.insertApproval({
+        requestId: request.id,
+        approver: 'bob@example.com',
+        decision: 'approve',
+        groups: ['sre'],
+        comment: null,
+        createdAt: at(MINUTE),
+      });
+    });
+    const read = await t.store.getRequestWithApprovals(request.number);
+    expect(read?.request).toEqual(await t.store.getRequestByNumber(request.number));
+    expect(read?.approvals).toEqual(await t.store.listApprovals(request.id));
+    expect(read?.approvals.map((a) => [a.approver, a.createdAt, a.groups])).toEqual([
+      ['bob@example.com', at(MINUTE), ['sre']],
+      ['carol@example.com', at(2 * MINUTE), ['db-owners']],
+    ]);
+    expect(await t.store.getRequestWithApprovals(987_654)).toBeUndefined();
+    expect(await t.store.getRequestWithApprovals(99_999_999_999)).toBeUndefined();
   });
 
   it.runIf(kind === 'pg')('lets exactly one of many concurrent transitions win', async () => {

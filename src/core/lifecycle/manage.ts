@@ -3,10 +3,11 @@ import { checkIdentity } from '../directory/identity-gate.js';
 import { ok, type Result, refuse } from '../result.js';
 import type { AccessRequest } from '../types.js';
 import type { CoreDeps } from './deps.js';
+import { carryApprovals, rememberApprovals } from './known-approvals.js';
 import { announce } from './notify.js';
 import { outsideTextRefusal } from './outside-text.js';
 import { pilotDetail } from './pilot.js';
-import { beginRevoke, claimRevokeRetry, performRevoke } from './revoke.js';
+import { beginRevokeNow, claimRevokeRetry, performRevoke } from './revoke.js';
 import { mayRevokeOthers } from './revokers.js';
 
 /** May this person end someone else's grant? Defined once, in revokers.ts. */
@@ -32,8 +33,10 @@ async function endGrantOnce(
   const actor = input.actor.toLowerCase();
   const unknown = await checkIdentity(deps, actor, input.mode);
   if (unknown) return unknown;
-  const request = await deps.store.getRequestByNumber(input.number);
-  if (!request) return refuse('not_found', `KC-${input.number} does not exist.`);
+  // With its approvals: the views of the ended grant show them, and they are final once it left pending.
+  const found = await deps.store.getRequestWithApprovals(input.number);
+  if (!found) return refuse('not_found', `KC-${input.number} does not exist.`);
+  const request = rememberApprovals(found.request, found.approvals);
   const own = request.requester === actor;
   if (input.mode === 'release' && !own && !canRevokeOthers(deps, request, actor)) {
     return refuse('not_allowed', `KC-${input.number} is ${request.requester}'s grant; only they, its approvers or security can end it.`);
@@ -53,7 +56,7 @@ async function endGrantOnce(
   }
   const now = deps.clock.now();
   const endReason = own && input.mode === 'release' ? 'released' : 'revoked';
-  const claimed = await deps.store.transaction((tx) => beginRevoke(deps, tx, request, endReason, actor, now, input.reason || undefined));
+  const claimed = carryApprovals(request, await beginRevokeNow(deps, request, endReason, actor, now, input.reason || undefined));
   if (!claimed) return refuse('not_active', `KC-${input.number} is already ending.`);
   const ended = await performRevoke(deps, claimed);
   return ok(ended ?? claimed);

@@ -6,13 +6,14 @@ import type { RequesterHistory, RiskAssessment } from '../types.js';
 import { OPEN_STATUSES } from '../types.js';
 import type { RequestView } from '../views/request-view.js';
 import type { CoreDeps } from './deps.js';
+import { rememberApprovals } from './known-approvals.js';
 import { loadView } from './notify.js';
 import { scoreRequest } from './score.js';
 
 export async function requestStatus(deps: CoreDeps, number: number): Promise<Result<RequestView>> {
-  const request = await deps.store.getRequestByNumber(number);
-  if (!request) return refuse('not_found', `KC-${number} does not exist.`);
-  return ok(await loadView(deps, request));
+  const found = await deps.store.getRequestWithApprovals(number);
+  if (!found) return refuse('not_found', `KC-${number} does not exist.`);
+  return ok(await loadView(deps, rememberApprovals(found.request, found.approvals)));
 }
 
 export interface Overview {

@@ -20,8 +20,11 @@ export async function recordActivation(
 ): Promise<AccessRequest | undefined> {
   const { now, expiresAt } = grant;
   const resource = resolveResource(deps.policy(), request.resource);
-  return deps.store.transaction(async (tx) => {
-    const row = await tx.transition(request.id, ['approved'], {
+  // The update and its audit event as one statement: atomic without a transaction's begin and commit.
+  return deps.store.transitionAudited(
+    request.id,
+    ['approved'],
+    {
       status: 'active',
       activatedAt: now,
       expiresAt,
@@ -32,9 +35,9 @@ export async function recordActivation(
       lastError: null,
       noticesSent: [],
       nextNoticeAt: nextNoticeAt(expiresAt, resource?.noticeOffsets ?? [], [], now),
-    });
-    if (row) {
-      tx.appendAudit({
+    },
+    [
+      {
         at: now,
         actor: 'keycard',
         action: 'grant.activated',
@@ -46,8 +49,7 @@ export async function recordActivation(
           fingerprint: grant.fingerprint?.slice(0, 16) ?? null,
           ...grant.details,
         },
-      });
-    }
-    return row;
-  });
+      },
+    ],
+  );
 }

@@ -2,6 +2,7 @@ import type { StoreTx } from '../ports/store.js';
 import type { AccessRequest, AuditInput, EndReason } from '../types.js';
 import { cancelPendingExtensions } from './cancel-extensions.js';
 import type { CoreDeps } from './deps.js';
+import { carryApprovals } from './known-approvals.js';
 import { announce } from './notify.js';
 import { isPilot, pilotDetail } from './pilot.js';
 import { describeError, providerInput } from './provider-input.js';
@@ -19,6 +20,20 @@ export async function beginRevoke(
   const row = await tx.transition(request.id, ['active'], revokingPatch(deps, endReason, actor, now, note));
   if (row) tx.appendAudit(revokingAudit(request, endReason, actor, now, note));
   return row;
+}
+
+/** `beginRevoke` on its own, outside a transaction: the update and its audit event are one statement. */
+export function beginRevokeNow(
+  deps: CoreDeps,
+  request: AccessRequest,
+  endReason: EndReason,
+  actor: string,
+  now: Date,
+  note?: string,
+): Promise<AccessRequest | undefined> {
+  return deps.store.transitionAudited(request.id, ['active'], revokingPatch(deps, endReason, actor, now, note), [
+    revokingAudit(request, endReason, actor, now, note),
+  ]);
 }
 
 /**
@@ -105,7 +120,7 @@ export async function performRevoke(
   const runAnnounce = options.runAnnounce ?? ((work) => work());
   const record = options.record ?? (async (row, at) => (await recordRevokedBatch(deps, [{ request: row, now: at }]))[0]);
   const ended = async (now: Date) => {
-    const done = await record(request, now);
+    const done = carryApprovals(request, await record(request, now));
     if (done?.status === 'expired' || done?.status === 'revoked') {
       deps.log.info({ requestId: request.id, ref: `KC-${request.number}`, status: done.status }, 'grant ended');
       await runAnnounce(() => announce(deps, done, 'ended', request.endedBy ? { actor: request.endedBy } : {}));
@@ -152,15 +167,40 @@ async function endWithExtensions(
 }
 
 /**
- * Records confirmed revokes in one transaction: one conditional update per end status (a grant another
- * replica already recorded is skipped), then all their audit events are appended together.
- * Returns the updated rows in input order (undefined where the grant had already moved on).
+ * Records confirmed revokes in one statement: one conditional update (a grant another replica already
+ * recorded is skipped) that writes the audit events of the grants it moved. Returns the updated rows in
+ * input order (undefined where the grant had already moved on).
  */
 export async function recordRevokedBatch(
   deps: CoreDeps,
   items: ReadonlyArray<{ request: AccessRequest; now: Date }>,
 ): Promise<Array<AccessRequest | undefined>> {
-  return deps.store.transaction((tx) => recordRevokedIn(tx, items));
+  const moved = await deps.store.recordEndedAudited(
+    items.map(({ request, now }) => ({ id: request.id, status: endStatusOf(request), endedAt: now })),
+    items.map(({ request, now }) => revokedAudit(request, now)),
+  );
+  const byId = new Map(moved.map((row) => [row.id, row]));
+  return items.map(({ request }) => byId.get(request.id));
+}
+
+const endStatusOf = (request: AccessRequest) => (request.endReason === 'expired' ? ('expired' as const) : ('revoked' as const));
+
+/** The event of a confirmed end (grant.expired or grant.revoked). */
+function revokedAudit(request: AccessRequest, now: Date): AuditInput {
+  const status = endStatusOf(request);
+  return {
+    at: now,
+    actor: 'keycard',
+    action: status === 'expired' ? 'grant.expired' : 'grant.revoked',
+    requestId: request.id,
+    details: {
+      ref: `KC-${request.number}`,
+      endReason: request.endReason,
+      endedBy: request.endedBy,
+      attempts: request.attempts,
+      ...pilotDetail(request),
+    },
+  };
 }
 
 /** `recordRevokedBatch` inside a transaction the caller holds (the expiry pump claims the next grants in the same one). */
@@ -168,27 +208,9 @@ export async function recordRevokedIn(
   tx: StoreTx,
   items: ReadonlyArray<{ request: AccessRequest; now: Date }>,
 ): Promise<Array<AccessRequest | undefined>> {
-  const statusOf = (request: AccessRequest) => (request.endReason === 'expired' ? ('expired' as const) : ('revoked' as const));
-  const moved = await tx.recordEnded(items.map(({ request, now }) => ({ id: request.id, status: statusOf(request), endedAt: now })));
+  const moved = await tx.recordEnded(items.map(({ request, now }) => ({ id: request.id, status: endStatusOf(request), endedAt: now })));
   const byId = new Map(moved.map((row) => [row.id, row]));
-  const events: AuditInput[] = [];
-  for (const { request, now } of items) {
-    if (!byId.has(request.id)) continue;
-    const status = statusOf(request);
-    events.push({
-      at: now,
-      actor: 'keycard',
-      action: status === 'expired' ? 'grant.expired' : 'grant.revoked',
-      requestId: request.id,
-      details: {
-        ref: `KC-${request.number}`,
-        endReason: request.endReason,
-        endedBy: request.endedBy,
-        attempts: request.attempts,
-        ...pilotDetail(request),
-      },
-    });
-  }
+  const events = items.flatMap(({ request, now }) => (byId.has(request.id) ? [revokedAudit(request, now)] : []));
   if (events.length > 0) tx.appendAudits(events);
   return items.map(({ request }) => byId.get(request.id));
 }

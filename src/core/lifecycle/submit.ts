@@ -2,7 +2,7 @@ import { checkIdentity } from '../directory/identity-gate.js';
 import { isMember, resolveResource } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
 import { findIncidentKey } from '../risk/incident.js';
-import type { AccessRequest, RequestKind, RequestOrigin } from '../types.js';
+import type { AccessRequest, AuditInput, NewAccessRequest, RequestKind, RequestOrigin } from '../types.js';
 import { MAX_REASON_LENGTH, quoteInput, unstorableText } from '../views/safe-text.js';
 import { activationLease, runActivation } from './activate.js';
 import { announceBreakGlass } from './break-glass.js';
@@ -101,52 +101,54 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
   if (!plan.ok) return plan;
 
   const approvedNow = plan.value.status === 'approved';
-  const created = await deps.store.transaction(async (tx) => {
-    // The number comes from the column's default, returned by the insert.
-    const request = await tx.insertRequest({
-      id: deps.ids.uuid(),
-      kind,
-      parentId: parent?.id ?? null,
-      requester,
-      resource: resource.name,
-      level,
-      durationMs,
-      reason: input.reason,
-      incidentKey,
-      breakGlass: plan.value.breakGlass,
-      status: plan.value.status,
-      score: assessment.score,
-      tier: assessment.tier,
-      factors: assessment.factors,
-      approvalsRequired: tier.approvals,
-      approverGroups: tier.approvers,
-      distinctGroups: tier.distinctGroups,
-      approvalExpiresAt: plan.value.approvalExpiresAt,
-      remindAt: plan.value.remindAt,
-      remindedAt: null,
-      createdAt: now,
-      decidedAt: plan.value.status === 'approved' ? now : null,
-      decisionNote: plan.value.autoApproved ? 'auto-approved by policy' : plan.value.breakGlass ? 'break-glass' : null,
-      activatedAt: null,
-      expiresAt: null,
-      endedAt: null,
-      endReason: null,
-      endedBy: null,
-      provider: resource.provider,
-      grantRef: null,
-      credentialFingerprint: null,
-      // Approved at once (auto-approve, break-glass): this insert also takes the activation lease.
-      ...(approvedNow ? activationLease(deps, 0, now) : { attempts: 0, nextAttemptAt: null }),
-      lastError: null,
-      noticesSent: [],
-      nextNoticeAt: null,
-      reviewRequired: plan.value.breakGlass,
-      reviewedBy: null,
-      reviewedAt: null,
-      origin: originWithMode(input.origin, pilot),
-    });
-    const number = request.number;
-    tx.appendAudit({
+  // The number is drawn first so the audit events can name it; the insert and its events are then one
+  // statement (atomic without a transaction's begin and commit).
+  const number = await deps.store.nextRequestNumber();
+  const request: NewAccessRequest & { id: string; number: number } = {
+    id: deps.ids.uuid(),
+    number,
+    kind,
+    parentId: parent?.id ?? null,
+    requester,
+    resource: resource.name,
+    level,
+    durationMs,
+    reason: input.reason,
+    incidentKey,
+    breakGlass: plan.value.breakGlass,
+    status: plan.value.status,
+    score: assessment.score,
+    tier: assessment.tier,
+    factors: assessment.factors,
+    approvalsRequired: tier.approvals,
+    approverGroups: tier.approvers,
+    distinctGroups: tier.distinctGroups,
+    approvalExpiresAt: plan.value.approvalExpiresAt,
+    remindAt: plan.value.remindAt,
+    remindedAt: null,
+    createdAt: now,
+    decidedAt: plan.value.status === 'approved' ? now : null,
+    decisionNote: plan.value.autoApproved ? 'auto-approved by policy' : plan.value.breakGlass ? 'break-glass' : null,
+    activatedAt: null,
+    expiresAt: null,
+    endedAt: null,
+    endReason: null,
+    endedBy: null,
+    provider: resource.provider,
+    grantRef: null,
+    credentialFingerprint: null,
+    // Approved at once (auto-approve, break-glass): this insert also takes the activation lease.
+    ...(approvedNow ? activationLease(deps, 0, now) : { attempts: 0, nextAttemptAt: null }),
+    lastError: null,
+    noticesSent: [],
+    nextNoticeAt: null,
+    reviewRequired: plan.value.breakGlass,
+    reviewedBy: null,
+    reviewedAt: null,
+    origin: originWithMode(input.origin, pilot),
+  };
+  const events: AuditInput[] = [
+    {
       at: now,
       actor: requester,
       action: kind === 'extension' ? 'extension.submitted' : 'request.submitted',
@@ -166,19 +168,19 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
         breakGlass: plan.value.breakGlass,
         ...pilotDetail(request),
       },
+    },
+  ];
+  if (approvedNow) {
+    events.push({
+      at: now,
+      actor: plan.value.breakGlass ? requester : 'keycard',
+      action: plan.value.breakGlass ? 'request.break_glass' : 'request.auto_approved',
+      requestId: request.id,
+      details: { ref: `KC-${number}`, tier: assessment.tier, score: assessment.score, ...pilotDetail(request) },
     });
-    if (approvedNow) {
-      tx.appendAudit({
-        at: now,
-        actor: plan.value.breakGlass ? requester : 'keycard',
-        action: plan.value.breakGlass ? 'request.break_glass' : 'request.auto_approved',
-        requestId: request.id,
-        details: { ref: `KC-${number}`, tier: assessment.tier, score: assessment.score, ...pilotDetail(request) },
-      });
-    }
-    // A new request has no approvals yet: its card and the reply need not read them.
-    return rememberApprovals(request, []);
-  });
+  }
+  // A new request has no approvals yet: its card and the reply need not read them.
+  const created = rememberApprovals(await deps.store.insertRequestAudited(request, events), []);
   // Their velocity and new-resource counts just moved: the next score reads them afresh.
   deps.scoringCache?.invalidate(requester);
 

@@ -97,6 +97,28 @@ export interface AuditQuery {
 export interface Store
   extends Pick<StoreTx, 'getRequest' | 'getRequestByNumber' | 'listRequests' | 'listApprovals' | 'history' | 'habitRecords'> {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** `getRequestByNumber` and the request's approvals (in decision order), read together in one statement. */
+  getRequestWithApprovals(number: number): Promise<{ request: AccessRequest; approvals: Approval[] } | undefined>;
+  /** Next value of the human id sequence (KC-<n>), for `insertRequestAudited`, whose events name the request. */
+  nextRequestNumber(): Promise<number>;
+  // The audited writes below are each ONE statement (the change, and its audit events inserted from the rows
+  // it returned), so each is atomic by itself without a transaction, and costs no begin/commit round trips:
+  // the row moves and its events are written, or neither. Only events whose `requestId` is a row that moved
+  // are written. Use them where a transaction would hold nothing but that one change.
+  /** `StoreTx.transition` plus its audit events, in one statement. */
+  transitionAudited(
+    id: string,
+    from: readonly RequestStatus[],
+    patch: RequestPatch,
+    events: readonly AuditInput[],
+  ): Promise<AccessRequest | undefined>;
+  /** `StoreTx.recordEnded` plus the events of the grants that moved, in one statement. */
+  recordEndedAudited(
+    ends: ReadonlyArray<{ id: string; status: 'expired' | 'revoked'; endedAt: Date }>,
+    events: readonly AuditInput[],
+  ): Promise<AccessRequest[]>;
+  /** `StoreTx.insertRequest` (its number drawn by `nextRequestNumber`) plus its audit events, in one statement. */
+  insertRequestAudited(request: NewAccessRequest & { number: number }, events: readonly AuditInput[]): Promise<AccessRequest>;
   /** Active grants whose expiry is at or before `before`, soonest first: only id and expiry (the precise-expiry timers). */
   expiringSoon(before: Date, limit: number): Promise<Array<{ id: string; expiresAt: Date }>>;
   /** The requester's requests created since `from`, what came before per resource, and their anomalies: what scoring holds in memory. */
