@@ -89,7 +89,12 @@ export async function openStore(
 ): Promise<Store> {
   // Imported here so commands that never open the database do not load its drivers.
   const { createStore, openDatabase, runMigrations } = await import('./store/index.js');
-  const handle = await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : {}), dataDir: config.dataDir, log });
+  const handle = await openDatabase({
+    ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
+    dataDir: config.dataDir,
+    log,
+    preparedStatements: config.preparedStatements,
+  });
   try {
     await runMigrations(handle);
   } catch (error) {

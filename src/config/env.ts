@@ -18,6 +18,8 @@ export interface KeycardConfig {
   mode: 'console' | 'chat';
   /** A Postgres server; absent means embedded PGlite in `dataDir`. */
   databaseUrl?: string;
+  /** Hot statements are prepared by name on each Postgres connection (off behind a pooler that cannot keep them). */
+  preparedStatements: boolean;
   /** Signs /activity ingest and authenticates the Kubernetes audit webhook; the routes exist only when set. */
   activitySecret?: string;
   /** Absolute path of the data folder (PGlite files, lock file). */
@@ -78,6 +80,16 @@ const coreEnvSchema = z.object({
       error:
         'DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://keycard:PASSWORD@db.internal:5432/keycard (unset it to use the embedded database in KEYCARD_DATA_DIR)',
     })
+    .optional(),
+  DATABASE_PREPARED_STATEMENTS: z
+    .string()
+    .transform((value) => value.trim().toLowerCase())
+    .pipe(
+      z.enum(['on', 'off', 'true', 'false'], {
+        error: (issue) =>
+          `DATABASE_PREPARED_STATEMENTS must be "on" (default) or "off" (off behind PgBouncer in transaction pooling mode without max_prepared_statements; got "${String(issue.input)}")`,
+      }),
+    )
     .optional(),
   KEYCARD_DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
   KEYCARD_POLICY: z.string().optional(),
@@ -165,13 +177,14 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
 
   const metrics = core.success ? readMetrics(core.data, errors) : undefined;
   if (!core.success || errors.length > 0 || policy === undefined || directory.config === undefined) return { ok: false, errors };
-  const { DATABASE_URL, KEYCARD_DATA_DIR, PORT, LOG_LEVEL, KEYCARD_ACTIVITY_SECRET } = core.data;
+  const { DATABASE_URL, DATABASE_PREPARED_STATEMENTS, KEYCARD_DATA_DIR, PORT, LOG_LEVEL, KEYCARD_ACTIVITY_SECRET } = core.data;
   return {
     ok: true,
     warnings,
     config: {
       mode: slack.config === undefined && teams.config === undefined ? 'console' : 'chat',
       databaseUrl: DATABASE_URL,
+      preparedStatements: DATABASE_PREPARED_STATEMENTS !== 'off' && DATABASE_PREPARED_STATEMENTS !== 'false',
       activitySecret: KEYCARD_ACTIVITY_SECRET,
       dataDir: resolve(cwd, KEYCARD_DATA_DIR),
       policyPath: policy.path,

@@ -27,12 +27,23 @@ export function driverValue(key: string, value: unknown): unknown {
   return value === null || value === undefined ? null : columnOf(key).mapToDriverValue(value as never);
 }
 
+let named = true;
+
+/**
+ * Whether statements run under their names (prepared once per connection). Process-wide: a process opens one
+ * Postgres database; `DATABASE_PREPARED_STATEMENTS=off` turns it off for poolers that cannot keep them.
+ */
+export function usePreparedStatements(on: boolean): void {
+  named = on;
+}
+
 /**
  * Runs SQL text with positional parameters on either driver, inside or outside a transaction, skipping only
  * drizzle's statement building (its session runs it, with the same type parsing as every other query).
  */
 export async function runSql(db: Database, text: string, params: unknown[], name?: string): Promise<Record<string, unknown>[]> {
-  const result: unknown = await db._.session.prepareQuery({ sql: text, params }, undefined, name, false).execute();
+  const prepared = named ? name : undefined;
+  const result: unknown = await db._.session.prepareQuery({ sql: text, params }, undefined, prepared, false).execute();
   const rows = typeof result === 'object' && result !== null && 'rows' in result ? result.rows : undefined;
   if (!Array.isArray(rows)) throw new KeycardError('store_driver_result', 'the database driver returned no rows array');
   return rows as Record<string, unknown>[];

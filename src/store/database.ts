@@ -6,6 +6,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Logger } from '../core/ports/runtime.js';
 import { KeycardError } from '../core/result.js';
+import { usePreparedStatements } from './compiled-sql.js';
 import { acquireDataDirLock } from './lock-file.js';
 import { PGLITE_START_PARAMS, prepareDataDir } from './pglite-files.js';
 import { redactSecrets, redactUrl } from './redact-url.js';
@@ -45,6 +46,11 @@ export interface OpenDatabaseOptions {
   loadDataDir?: Blob;
   /** node-postgres pool size; default 10. */
   poolMax?: number;
+  /**
+   * Prepare the hot statements by name on each connection (default). Off for a pooler that hands one session's
+   * statements to another connection (PgBouncer in transaction mode without `max_prepared_statements`).
+   */
+  preparedStatements?: boolean;
 }
 
 /** Opens the database Keycard runs on: a node-postgres pool for `url`, otherwise PGlite. */
@@ -54,6 +60,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 async function openPool(url: string, options: OpenDatabaseOptions): Promise<PgHandle> {
   const target = redactUrl(url);
+  if (options.preparedStatements !== undefined) usePreparedStatements(options.preparedStatements);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolMax ?? 10,

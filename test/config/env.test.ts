@@ -263,3 +263,19 @@ describe('readConfig: the metrics listener', () => {
     expect(config({ KEYCARD_METRICS_HOST: '0.0.0.0', KEYCARD_METRICS_PORT: 'off' }).metrics).toBeUndefined();
   });
 });
+
+describe('readConfig: DATABASE_PREPARED_STATEMENTS', () => {
+  it('prepares statements by default, and not when off (any case, or false)', () => {
+    expect(config({}).preparedStatements).toBe(true);
+    expect(config({ DATABASE_PREPARED_STATEMENTS: 'on' }).preparedStatements).toBe(true);
+    expect(config({ DATABASE_PREPARED_STATEMENTS: 'OFF' }).preparedStatements).toBe(false);
+    expect(config({ DATABASE_PREPARED_STATEMENTS: 'false' }).preparedStatements).toBe(false);
+  });
+
+  it('refuses another value, naming the variable, the accepted values and why one would turn it off', () => {
+    const [message] = errors({ DATABASE_PREPARED_STATEMENTS: 'sometimes' });
+    expect(message).toMatch(/DATABASE_PREPARED_STATEMENTS must be "on" \(default\) or "off"/);
+    expect(message).toMatch(/PgBouncer/);
+    expect(message).toMatch(/got "sometimes"/);
+  });
+});

@@ -1,0 +1,56 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/ports/runtime.js';
+import { usePreparedStatements } from '../../src/store/compiled-sql.js';
+import { createStore } from '../../src/store/create-store.js';
+import { MEMORY_DATA_DIR, openDatabase } from '../../src/store/database.js';
+import { runMigrations } from '../../src/store/migrations.js';
+import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
+
+/**
+ * DATABASE_PREPARED_STATEMENTS: the hot statements are prepared by name on each connection by default, and
+ * run unnamed when it is off (a pooler in transaction mode hands a session's statements to other connections).
+ */
+describe.runIf(hasTestPostgres())('prepared statements on Postgres', () => {
+  let database: { url: string; dispose(): Promise<void> };
+  beforeAll(async () => {
+    database = await freshPostgresDatabase();
+    const handle = await openDatabase({ url: database.url, dataDir: MEMORY_DATA_DIR, log: silentLogger, poolMax: 1 });
+    try {
+      await runMigrations(handle);
+    } finally {
+      await handle.close();
+    }
+  });
+  afterEach(() => usePreparedStatements(true));
+  afterAll(() => database.dispose());
+
+  /** Statements the single pooled connection holds prepared after a few store reads and writes. */
+  async function preparedAfterWork(preparedStatements: boolean): Promise<number> {
+    const handle = await openDatabase({ url: database.url, dataDir: MEMORY_DATA_DIR, log: silentLogger, poolMax: 1, preparedStatements });
+    if (handle.driver !== 'pg') throw new Error('expected node-postgres');
+    try {
+      const store = createStore(handle);
+      await store.listRequests({ requester: 'ann@example.com', limit: 5 });
+      await store.history({
+        requester: 'ann@example.com',
+        resource: 'prod-db',
+        now: new Date(),
+        historyWindowMs: 86_400_000,
+        denialWindowMs: 86_400_000,
+        velocityWindowMs: 3_600_000,
+      });
+      const { rows } = await handle.pool.query<{ n: number }>('select count(*)::int as n from pg_prepared_statements');
+      return rows[0]!.n;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  it('prepares the hot statements by name by default', async () => {
+    expect(await preparedAfterWork(true)).toBeGreaterThan(0);
+  });
+
+  it('prepares none when turned off, and the store still answers', async () => {
+    expect(await preparedAfterWork(false)).toBe(0);
+  });
+});
