@@ -31,7 +31,13 @@ export function createAuditSequencer(options: SequencerOptions): AuditSequencer 
   const delayMs = options.delayMs ?? 50;
   let running: Promise<void> | undefined;
   let scheduled: NodeJS.Timeout | undefined;
+  // `again`: someone waits (settled, stop) for what committed before now, so the run goes round at once.
+  // `kicked`: a transaction committed during the run, whose events its batch may have missed; those wait
+  // for a run `delayMs` later, like any kick, so under steady load runs come at most one per run + delay and
+  // each chains more (one lock, head read and commit per batch, not per few transactions).
   let again = false;
+  let kicked = false;
+  let stopped = false;
   const drain = async () => {
     try {
       // A full batch may leave more behind it.
@@ -53,19 +59,24 @@ export function createAuditSequencer(options: SequencerOptions): AuditSequencer 
     running = (async () => {
       do {
         again = false;
+        kicked = false;
         await drain();
       } while (again);
     })().finally(() => {
       running = undefined;
+      if (kicked && !stopped) schedule();
     });
     return running;
+  };
+  const schedule = () => {
+    scheduled ??= setTimeout(() => void run(), delayMs);
   };
   const timer = options.sweepMs ? setInterval(() => void run(), options.sweepMs) : undefined;
   timer?.unref();
   return {
     kick() {
-      if (running) again = true;
-      else scheduled ??= setTimeout(() => void run(), delayMs);
+      if (running) kicked = true;
+      else schedule();
     },
     async settled() {
       // A kicked run that has not started yet starts now; one in progress may have read its batch before
@@ -76,6 +87,7 @@ export function createAuditSequencer(options: SequencerOptions): AuditSequencer 
       await running;
     },
     async stop() {
+      stopped = true;
       if (timer) clearInterval(timer);
       await run();
     },
