@@ -92,7 +92,8 @@ export const accessRequests = pgTable(
     index('access_requests_requester_created_idx').on(t.requester, t.createdAt),
     // The scoring cache's change feed (rows updated since its last read).
     index('access_requests_updated_idx').on(t.updatedAt),
-    index('access_requests_parent_idx').on(t.parentId),
+    // Only extensions have a parent.
+    index('access_requests_parent_idx').on(t.parentId).where(sql`parent_id is not null`),
   ],
 );
 
@@ -139,7 +140,8 @@ export const auditEvents = pgTable(
     mac: text('mac'),
   },
   (t) => [
-    uniqueIndex('audit_events_seq_key').on(t.seq),
+    // Only chained events have a place in the chain (the unchained ones stay out of the index).
+    uniqueIndex('audit_events_seq_key').on(t.seq).where(sql`seq is not null`),
     // The sequencer's queue: events not chained yet, in insertion order.
     index('audit_events_unchained_idx').on(t.id).where(sql`seq is null`),
     check('audit_events_chained_check', sql`(seq is null) = (hash is null) and (seq is null) = (prev_hash is null)`),
