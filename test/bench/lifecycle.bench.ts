@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { handleCommand } from '../../src/core/commands/handle.js';
 import type { StoreKind } from '../helpers/db.js';
@@ -18,6 +19,45 @@ async function cycle(h: Harness, i: number): Promise<boolean> {
   return approved.kind === 'request' && released.kind === 'request' && released.request.status === 'revoked';
 }
 
+/** CPU ticks (user + system) a local process has used, from /proc; undefined when it cannot be read (a remote server). */
+function cpuTicks(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Node's CPU and, when the test server runs on this machine, the CPU of the benchmark database's server
+ * processes (its connections, from pg_stat_activity): where a cycle's time goes, not only how many fit in
+ * a second. /proc counts in clock ticks, 100 per second on Linux.
+ */
+async function cpuMeter(h: Harness): Promise<(cycles: number) => Promise<string>> {
+  const { handle } = h.testStore;
+  const backends = async () =>
+    handle.driver === 'pg'
+      ? (await handle.pool.query('select pid from pg_stat_activity where datname = current_database()')).rows.map((r) => Number(r.pid))
+      : [];
+  const before = new Map((await backends()).map((pid) => [pid, cpuTicks(pid)]));
+  const node = process.cpuUsage();
+  return async (cycles) => {
+    const used = process.cpuUsage(node);
+    let ticks = 0;
+    let readable = handle.driver === 'pg';
+    for (const pid of new Set([...before.keys(), ...(await backends())])) {
+      const now = cpuTicks(pid);
+      if (now === undefined && before.get(pid) === undefined) readable = false;
+      ticks += (now ?? before.get(pid) ?? 0) - (before.get(pid) ?? 0);
+    }
+    const per = (ms: number) => `${(ms / Math.max(cycles, 1)).toFixed(2)} ms`;
+    const nodeCpu = `node ${per((used.user + used.system) / 1000)}`;
+    return readable ? `${nodeCpu}, Postgres ${per(ticks * 10)}` : nodeCpu;
+  };
+}
+
 /**
  * Full request → approve → grant → release cycles through the core on a real store, by `concurrency`
  * requesters at once (each its own person, as in a team), so throughput is what the store and the
@@ -36,14 +76,16 @@ export async function benchLifecycle(kind: StoreKind, cycles = 200, concurrency 
         else latencies.push(performance.now() - t0);
       }
     };
+    const meter = await cpuMeter(h);
     const started = performance.now();
     await Promise.all(Array.from({ length: concurrency }, worker));
     const seconds = (performance.now() - started) / 1000;
+    const cpu = await meter(latencies.length + failures);
     return {
       benchmark: `lifecycle cycles (${kind}), one replica, ${concurrency} at once`,
       ...(kind === 'pg' && concurrency > 1 ? { goal: '≥ 200 cycles/s' } : {}),
       result: `${(latencies.length / seconds).toFixed(1)} cycles/s`,
-      detail: `request+approve+grant+release through the core: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms per cycle (${cycles} cycles, ${failures} failed; the test harness's pool: ${kind === 'pg' ? '5 connections' : 'one PGlite'})`,
+      detail: `request+approve+grant+release through the core: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms per cycle (${cycles} cycles, ${failures} failed; the test harness's pool: ${kind === 'pg' ? '5 connections' : 'one PGlite'}); CPU per cycle: ${cpu}`,
     };
   } finally {
     await h.close();
