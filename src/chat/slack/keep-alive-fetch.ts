@@ -2,6 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
+/** How long a kept-alive connection may sit idle. */
+const IDLE_SOCKET_MS = 4_000;
 /** Statuses whose Response must have no body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
@@ -42,7 +44,10 @@ function headersOf(incoming: http.IncomingHttpHeaders): Headers {
  * or request it does not handle (a Request object, FormData for file uploads) goes to the global fetch.
  */
 export function createKeepAliveFetch(fallback: typeof fetch = (input, init) => globalThis.fetch(input, init)): typeof fetch {
-  const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+  // An idle connection is dropped after a few seconds (undici's default too), before a server or load balancer
+  // closes it under a request that would then fail; a request in progress is not cut by it.
+  const agentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+  const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
   return (input, init) => {
     if (!(typeof input === 'string' || input instanceof URL) || !isPlainBody(init?.body)) return fallback(input, init);
     const url = new URL(input);
