@@ -3,7 +3,7 @@ import { loadView } from '../../core/lifecycle/notify.js';
 import type { ChannelRef } from '../../core/policy/schema.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import type { RequestView } from '../../core/views/request-view.js';
-import { type CardRef, type CardStore, createCardStore } from './card-store.js';
+import { type CardRef, type CardStore, createCardStore, neverHadCard } from './card-store.js';
 import { createIncidentStore } from './incident/incident-store.js';
 import type { PostMessage } from './post-message.js';
 import { fallbackText } from './render/block-kit.js';
@@ -70,11 +70,12 @@ export function createCardPublisher(deps: CardPublisherDeps): CardPublisher {
 
   return {
     publish(core, view, channel) {
+      // Auto-approved and break-glass grants never waited for anyone, so they get no card (and need no lookup).
+      if (neverHadCard(view)) return Promise.resolve();
       return deps.queue.run(view.id, async () => {
         const cards = createCardStore(core.store.state);
         const ref = await cards.get(view.id);
         if (ref) return update(core, cards, ref, view);
-        // Auto-approved and break-glass grants never waited for anyone, so they get no card.
         if (view.status !== 'pending') return;
         const target = channel?.slack;
         if (!target) {

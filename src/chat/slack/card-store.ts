@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { StateStore } from '../../core/ports/state.js';
+import type { RequestView } from '../../core/views/request-view.js';
 
 /** Where a request's approval card lives, kept in Keycard's database so updates survive restarts and replicas. */
 export interface CardRef {
@@ -34,4 +35,12 @@ export function createCardStore(state: StateStore): CardStore {
       await state.put(NAMESPACE, requestId, { ...ref });
     },
   };
+}
+
+/**
+ * True for a request that never waited for approval (its tier needs none, or it was break-glass): it was
+ * approved when created, so it never had a card and there is nothing to look up for it.
+ */
+export function neverHadCard(view: RequestView): boolean {
+  return view.breakGlass || view.approvalsRequired === 0;
 }

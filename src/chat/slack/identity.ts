@@ -30,11 +30,13 @@ export interface Identity {
 /**
  * Slack user ids to emails (users.info, scope users:read.email) and emails to DM channels
  * (users.lookupByEmail + conversations.open), cached with a TTL so a busy approver costs one lookup.
- * Refusals are not cached: a fixed profile works on the next click.
+ * An email learned from users.info also remembers whose it is, so a DM to that person needs no
+ * users.lookupByEmail. Refusals are not cached: a fixed profile works on the next click.
  */
 export function createIdentity(deps: { interactive: WebClient; outbound: WebClient; clock: Clock; log: Logger; ttlMs: number }): Identity {
   const emails = createTtlCache<string>({ ttlMs: deps.ttlMs, maxEntries: 10_000, clock: deps.clock });
   const channels = createTtlCache<string>({ ttlMs: deps.ttlMs, maxEntries: 10_000, clock: deps.clock });
+  const userIds = createTtlCache<string>({ ttlMs: deps.ttlMs, maxEntries: 10_000, clock: deps.clock });
   const pending = new Map<string, Promise<SlackIdentity>>();
 
   async function lookup(userId: string): Promise<SlackIdentity> {
@@ -72,7 +74,22 @@ export function createIdentity(deps: { interactive: WebClient; outbound: WebClie
       };
     }
     emails.set(userId, email);
+    userIds.set(email, user.id);
     return { ok: true, email };
+  }
+
+  async function userIdOf(email: string): Promise<string> {
+    try {
+      return lookupSchema.parse(await deps.outbound.users.lookupByEmail({ email })).user.id;
+    } catch (error) {
+      if (slackErrorCode(error) === 'users_not_found') {
+        throw new KeycardError(
+          'slack_user_not_found',
+          `No Slack user has the email ${email}; the policy must use the same addresses as Slack profiles.`,
+        );
+      }
+      throw new KeycardError('slack_lookup_failed', `Could not find ${email} in Slack: ${describeSlackError(error)}`);
+    }
   }
 
   return {
@@ -91,18 +108,7 @@ export function createIdentity(deps: { interactive: WebClient; outbound: WebClie
       const key = email.toLowerCase();
       const cached = channels.get(key);
       if (cached) return cached;
-      let userId: string;
-      try {
-        userId = lookupSchema.parse(await deps.outbound.users.lookupByEmail({ email: key })).user.id;
-      } catch (error) {
-        if (slackErrorCode(error) === 'users_not_found') {
-          throw new KeycardError(
-            'slack_user_not_found',
-            `No Slack user has the email ${key}; the policy must use the same addresses as Slack profiles.`,
-          );
-        }
-        throw new KeycardError('slack_lookup_failed', `Could not find ${key} in Slack: ${describeSlackError(error)}`);
-      }
+      const userId = userIds.get(key) ?? (await userIdOf(key));
       try {
         const channel = openSchema.parse(await deps.outbound.conversations.open({ users: userId })).channel.id;
         channels.set(key, channel);

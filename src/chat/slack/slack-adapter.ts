@@ -94,7 +94,7 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
     identity,
     interactive: clients.interactive,
     log,
-    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    fetch: clients.fetch,
     apiUrl: config.apiUrl,
     publishHome: (userId, notice) => publishHome(ctx, userId, notice),
   };

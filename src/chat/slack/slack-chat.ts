@@ -5,7 +5,7 @@ import type { Logger } from '../../core/ports/runtime.js';
 import { KeycardError } from '../../core/result.js';
 import type { RequestView } from '../../core/views/request-view.js';
 import { createCardPublisher } from './card-publisher.js';
-import { createCardStore } from './card-store.js';
+import { createCardStore, neverHadCard } from './card-store.js';
 import type { Identity } from './identity.js';
 import type { ChannelDirectory } from './incident/channel-directory.js';
 import { createIncidentThreads } from './incident/incident-thread.js';
@@ -91,6 +91,8 @@ export function createSlackChat(deps: SlackChatDeps): ChatPort {
   return {
     publishCard: (view: RequestView, channel: ChannelRef | undefined) => cards.publish(core(), view, channel),
     postThread(view: RequestView, text: string) {
+      // A card's thread: a request that never had a card has none.
+      if (neverHadCard(view)) return Promise.resolve();
       return deps.queue.run(view.id, async () => {
         const ref = await createCardStore(core().store.state).get(view.id);
         if (!ref) return;

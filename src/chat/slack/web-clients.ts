@@ -1,6 +1,7 @@
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../../core/ports/runtime.js';
 import { createBoltLogger } from './bolt-logger.js';
+import { createKeepAliveFetch } from './keep-alive-fetch.js';
 import { DEFAULT_RETRY_POLICY, type SlackAdapterConfig, type SlackAdapterOptions } from './options.js';
 
 export type WebClient = InstanceType<typeof webApi.WebClient>;
@@ -19,14 +20,17 @@ export interface SlackClients {
   interactive: WebClient;
   /** The interactive options, also given to Bolt so its own `client` behaves the same. */
   interactiveOptions: NonNullable<WebClientOptions>;
+  /** The HTTP both clients use, for response_url posts too: the injected fetch, else keep-alive node:http(s). */
+  fetch: typeof fetch;
 }
 
 export function createSlackClients(config: SlackAdapterConfig, options: SlackAdapterOptions, log: Logger): SlackClients {
   const logger = createBoltLogger(log);
+  const transport = options.fetch ?? createKeepAliveFetch();
   const common = {
     logger,
     ...(config.apiUrl ? { slackApiUrl: config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/` } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: transport,
     // A hung connection must not hold a card update (or a waiting person) forever.
     timeout: 15_000,
   };
@@ -35,5 +39,6 @@ export function createSlackClients(config: SlackAdapterConfig, options: SlackAda
     outbound: new webApi.WebClient(config.botToken, { ...common, retryConfig: options.retryPolicy ?? DEFAULT_RETRY_POLICY }),
     interactive: new webApi.WebClient(config.botToken, interactiveOptions),
     interactiveOptions,
+    fetch: transport,
   };
 }
