@@ -74,6 +74,15 @@ export async function recordEndedAudited(
   return ends.flatMap((end) => moved.get(end.id) ?? []);
 }
 
+/** `recordEnded` inside a transaction: the same update, its events queued with the transaction's. */
+export function recordEnded(
+  db: Database,
+  ends: ReadonlyArray<{ id: string; status: 'expired' | 'revoked'; endedAt: Date }>,
+  now: Date,
+): Promise<AccessRequest[]> {
+  return recordEndedAudited(db, ends, now, [], undefined);
+}
+
 /** `insertRequest` (with its number drawn beforehand, so the events can name it) and its events, in one statement. */
 export async function insertRequestAudited(
   db: Database,

@@ -6,7 +6,7 @@ import { listActivity, recordActivity } from './activity-repository.js';
 import { insertApproval, listApprovals } from './approval-repository.js';
 import { auditInsertText, chainAudits, countUnchained, insertAudits, readAudit, readAuditHead, toStoredAudit } from './audit-log.js';
 import { createAuditSequencer } from './audit-sequencer.js';
-import { insertRequestAudited, recordEndedAudited, transitionAudited } from './audited-writes.js';
+import { insertRequestAudited, recordEnded, recordEndedAudited, transitionAudited } from './audited-writes.js';
 import { claimDue } from './claims.js';
 import type { Database, DatabaseHandle } from './database.js';
 import { createDirectoryRepository } from './directory-repository.js';
@@ -27,7 +27,6 @@ import {
   lockRequestAndApprovals,
   lockRequestByNumber,
   nextRequestNumber,
-  recordEnded,
   transition,
   transitionMany,
   updateRequest,

@@ -124,41 +124,6 @@ export async function transitionMany(
   return valid.flatMap((id) => byId.get(id) ?? []);
 }
 
-/**
- * Ends revoking/revoke_failed grants the target confirmed, each with its own end time: one statement per
- * end status (a CASE picks each row's time). The rows that moved, in input order.
- */
-export async function recordEnded(
-  db: Database,
-  ends: ReadonlyArray<{ id: string; status: 'expired' | 'revoked'; endedAt: Date }>,
-  now: Date,
-): Promise<AccessRequest[]> {
-  const moved = new Map<string, AccessRequest>();
-  for (const status of ['expired', 'revoked'] as const) {
-    const group = ends.filter((end) => end.status === status && isUuid(end.id));
-    if (group.length === 0) continue;
-    const endedAt = sql.join(
-      [sql`case ${t.id}`, ...group.map((end) => sql`when ${end.id}::uuid then ${end.endedAt.toISOString()}::timestamptz`), sql`end`],
-      sql` `,
-    );
-    const rows = await db
-      .update(t)
-      .set({ status, endedAt: sql`${endedAt}`, nextAttemptAt: null, lastError: null, updatedAt: now })
-      .where(
-        and(
-          inArray(
-            t.id,
-            group.map((end) => end.id),
-          ),
-          inArray(t.status, ['revoking', 'revoke_failed']),
-        ),
-      )
-      .returning();
-    for (const row of rows) moved.set(row.id, toAccessRequest(row));
-  }
-  return ends.flatMap((end) => moved.get(end.id) ?? []);
-}
-
 /** Bookkeeping update; a status change here would bypass the conditional transition, so it is refused. */
 export async function updateRequest(db: Database, id: string, patch: RequestPatch, now: Date): Promise<AccessRequest> {
   if (patch.status !== undefined) {
