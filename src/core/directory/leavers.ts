@@ -2,7 +2,7 @@ import type { CoreDeps } from '../lifecycle/deps.js';
 import { announce, loadView, sendDirect } from '../lifecycle/notify.js';
 import { isPilot, pilotDetail } from '../lifecycle/pilot.js';
 import { describeError, providerInput } from '../lifecycle/provider-input.js';
-import { beginRevoke, performRevoke } from '../lifecycle/revoke.js';
+import { beginRevokeNow, performRevoke } from '../lifecycle/revoke.js';
 import type { AccessRequest } from '../types.js';
 
 export interface Leaver {
@@ -93,7 +93,7 @@ export async function offboard(deps: CoreDeps, leaver: Leaver): Promise<Offboard
       await announce(deps, row, 'cancelled', { actor: leaver.actor });
       await tellApprovers(deps, row, `KC-${row.number} (${row.resource}, ${row.level}) was cancelled: ${note}.`, true);
     } else {
-      const claimed = await deps.store.transaction((tx) => beginRevoke(deps, tx, request, 'revoked', leaver.actor, now, note));
+      const claimed = await beginRevokeNow(deps, request, 'revoked', leaver.actor, now, note);
       if (!claimed) continue;
       report.revoked.push(claimed.number);
       await tellApprovers(deps, claimed, `KC-${claimed.number} (${claimed.resource}, ${claimed.level}) is being revoked: ${note}.`);
