@@ -144,8 +144,10 @@ const idle: PgliteHandle[] = [];
 
 async function freshPglite(): Promise<{ handle: DatabaseHandle; dispose(): Promise<void> }> {
   const kept = idle.pop() ?? (await pgliteFrom(migratedDump()));
-  // The store's close() must not close the PGlite we mean to reuse.
-  return { handle: { ...kept, close: async () => {} }, dispose: () => recycle(kept) };
+  // The store's close() must not close the PGlite we mean to reuse. A lease is handed back once: a second
+  // dispose (a test closing twice) would list the PGlite as idle twice, and two later callers would share it.
+  let returned: Promise<void> | undefined;
+  return { handle: { ...kept, close: async () => {} }, dispose: () => (returned ??= recycle(kept)) };
 }
 
 /** An in-memory PGlite as initdb leaves it, not migrated (without paying for initdb on every call). */

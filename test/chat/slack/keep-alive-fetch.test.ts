@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeepAliveFetch } from '../../../src/chat/slack/keep-alive-fetch.js';
 
@@ -12,6 +13,9 @@ describe('the keep-alive fetch the Slack clients use', () => {
   const routes = new Map<string, Handler>();
 
   beforeAll(async () => {
+    // Test files share a worker, and nock (active once any file loaded it) routes node:http through its
+    // interceptor, whose sockets are never reused. This file tests connection reuse on node:http itself.
+    nock.restore();
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -21,6 +25,7 @@ describe('the keep-alive fetch the Slack clients use', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
+    nock.activate();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
