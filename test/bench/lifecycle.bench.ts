@@ -105,7 +105,7 @@ export async function benchLifecycle(kind: StoreKind, cycles = 200, concurrency 
       benchmark: `lifecycle cycles (${kind}), one replica, ${concurrency} at once`,
       ...(kind === 'pg' && concurrency > 1 ? { goal: '≥ 200 cycles/s' } : {}),
       result: `${(latencies.length / seconds).toFixed(1)} cycles/s`,
-      detail: `request+approve+grant+release through the core: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms per cycle (${cycles} cycles, ${failures} failed; the test harness's pool: ${kind === 'pg' ? '5 connections' : 'one PGlite'}); CPU per cycle: ${cpu}`,
+      detail: `request+approve+grant+release through the core: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms per cycle (${cycles} cycles, ${failures} failed; the test harness's pool: ${kind === 'pg' ? '5 connections' : 'one PGlite'}, with keycard start's scoring cache); CPU per cycle: ${cpu}`,
     };
   } finally {
     await h.stop();
