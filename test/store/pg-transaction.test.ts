@@ -37,6 +37,8 @@ describe.runIf(hasTestPostgres())('transactions on Postgres', () => {
     await lockAndAudit();
     expect(counter.queries).toBe(5);
     expect([...counter.statements.keys()].filter((text) => text.startsWith('prepare '))).toHaveLength(3);
+    // The sequencer chains the first transaction's event before counting starts again, so none of its round trips count.
+    await t.store.auditHead();
     counter.reset();
     const locked = await lockAndAudit();
     expect(locked?.id).toBe(request.id);
