@@ -1,6 +1,6 @@
-import { asc, eq, getTableColumns } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Approval } from '../core/types.js';
-import { compiled, runSql } from './compiled-sql.js';
+import { approvalColumns, compiled, runSql } from './compiled-sql.js';
 import type { Database } from './database.js';
 import { isUuid } from './request-repository.js';
 import { approvalFromRaw, toApproval } from './row-mapping.js';
@@ -30,9 +30,7 @@ export async function insertApproval(db: Database, approval: Omit<Approval, 'id'
 
 const INSERT = compiled(
   `insert into approvals (request_id, approver, decision, groups, comment, created_at) values ($1, $2, $3, $4, $5, $6)
-    on conflict (request_id, approver) do nothing returning ${Object.values(getTableColumns(t))
-      .map((column) => `"${column.name}"`)
-      .join(', ')}`,
+    on conflict (request_id, approver) do nothing returning ${approvalColumns()}`,
 );
 
 export async function listApprovals(db: Database, requestId: string): Promise<Approval[]> {

@@ -4,9 +4,12 @@ import { type AuditKey, type AuditKeyLookup, GENESIS_HASH, hashAuditEvent, macAu
 import type { AuditQuery } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { AuditEvent, AuditInput } from '../core/types.js';
+import { preparedStatementsOn } from './compiled-sql.js';
 import type { Database } from './database.js';
+import { pgConnectionOf } from './pg-transaction.js';
 import { intColumn, queryRows } from './raw-query.js';
 import { type AuditEventRow, auditEvents as t } from './schema.js';
+import { ensurePrepared, executeText, type SessionStatement, sessionStatement } from './session-statements.js';
 
 /** Transaction advisory lock key serialising the chain's writers, the sequencers of every replica ("KCAU"). */
 export const AUDIT_LOCK_KEY = 0x4b434155;
@@ -100,13 +103,24 @@ export function auditInsertFrom(recordset: string, where = ''): string {
   return `${insertHead}${recordset}${insertRecord}${where ? ` ${where}` : ''} order by e.i`;
 }
 
+// The same insert prepared once per connection, its recordset the one parameter.
+const AUDIT_INSERT = sessionStatement(['jsonb'], auditInsertFrom('$1'));
+
 /**
- * The insert as a statement without parameters (the events inline as one quoted literal), so it can share a
- * simple-protocol message with COMMIT. `escapeLiteral` quotes right for either setting of standard_conforming_strings.
+ * The insert as a statement without parameters, so it can share a simple-protocol message with COMMIT: the
+ * events go inline as one quoted literal (`escapeLiteral` quotes right for either setting of
+ * standard_conforming_strings), as the argument of the prepared insert's EXECUTE, or (prepared statements
+ * off) inside the insert's own text.
  */
-export function auditInsertText(events: readonly AuditInput[], key: AuditKey | undefined): string | undefined {
+export function auditInsertText(
+  events: readonly AuditInput[],
+  key: AuditKey | undefined,
+): { text: string; prepared: readonly SessionStatement[] } | undefined {
   if (events.length === 0) return undefined;
-  return auditInsertFrom(`${escapeLiteral(auditRecordset(events, key))}::jsonb`);
+  const recordset = escapeLiteral(auditRecordset(events, key));
+  return preparedStatementsOn()
+    ? { text: executeText(AUDIT_INSERT, [recordset]), prepared: [AUDIT_INSERT] }
+    : { text: auditInsertFrom(`${recordset}::jsonb`), prepared: [] };
 }
 
 /** Keys for chaining: new links are keyed with `current`; a row's MAC is checked with the key it names. */
@@ -136,6 +150,18 @@ function refusal(row: Unchained, keys: ChainKeys): string | undefined {
 const unchainedSql = (limit: number) =>
   `select id::text as id, xmin::text as txid, (extract(epoch from at) * 1000)::float8 as at_ms, actor, action,
      request_id, details, key_id, mac from audit_events where seq is null order by audit_events.id limit ${Math.trunc(limit)}`;
+// The head and unchained reads prepared once per connection for the sequencer's message (session-statements.ts);
+// the limit stays a constant of the text, so the plan is the one the inline statement got.
+const HEAD = sessionStatement([], HEAD_SQL);
+const unchainedStatements = new Map<number, SessionStatement>();
+function unchainedStatement(limit: number): SessionStatement {
+  let statement = unchainedStatements.get(limit);
+  if (!statement) {
+    statement = sessionStatement([], unchainedSql(limit));
+    unchainedStatements.set(limit, statement);
+  }
+  return statement;
+}
 
 /**
  * Chains up to `limit` committed, unchained events in one transaction: the chain's lock, its head and the
@@ -156,7 +182,14 @@ export async function chainAudits(
     let head: AuditHead | undefined;
     let rows: Record<string, unknown>[];
     if (oneMessage) {
-      const results: unknown = await tx.execute(sql.raw(`${LOCK_SQL}; ${HEAD_SQL}; ${unchainedSql(limit)}`));
+      const connection = preparedStatementsOn() ? pgConnectionOf(tx) : undefined;
+      let text = `${LOCK_SQL}; ${HEAD_SQL}; ${unchainedSql(limit)}`;
+      if (connection) {
+        const unchained = unchainedStatement(limit);
+        await ensurePrepared(connection, [HEAD, unchained]);
+        text = `${LOCK_SQL}; ${executeText(HEAD, [])}; ${executeText(unchained, [])}`;
+      }
+      const results: unknown = await tx.execute(sql.raw(text));
       const sets = Array.isArray(results) ? results.map((r) => (r as { rows?: unknown }).rows) : [];
       if (!Array.isArray(sets[1]) || !Array.isArray(sets[2]))
         throw new KeycardError('store_query', 'the audit chaining query returned no result sets');

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { getTableColumns, type SQL } from 'drizzle-orm';
+import { DrizzleQueryError, entityKind, getTableColumns, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { RequestStatus } from '../core/types.js';
 import type { Database } from './database.js';
-import { accessRequests } from './schema.js';
+import { accessRequests, approvals } from './schema.js';
 
 // The hottest access_requests statements as SQL text built once per shape (which fields a patch sets, how
 // many statuses a filter names) and run with only their parameters. Drizzle's builder spends ~150 µs
@@ -37,13 +37,59 @@ export function usePreparedStatements(on: boolean): void {
   named = on;
 }
 
+/** Whether statements may be prepared on a connection for later calls (`usePreparedStatements`). */
+export function preparedStatementsOn(): boolean {
+  return named;
+}
+
+/** What `runSql` hands node-postgres directly: the session's client and drizzle's type parsers (times as text). */
+interface PgFastPath {
+  client: { query(config: object, values: unknown[]): Promise<unknown> };
+  types: unknown;
+}
+
+const fastPaths = new WeakMap<object, PgFastPath | null>();
+const kindOf = (value: unknown): unknown =>
+  typeof value === 'object' && value !== null ? (value.constructor as { [entityKind]?: unknown })[entityKind] : undefined;
+
 /**
- * Runs SQL text with positional parameters on either driver, inside or outside a transaction, skipping only
- * drizzle's statement building (its session runs it, with the same type parsing as every other query).
+ * On node-postgres with no drizzle logger or cache configured, `runSql` calls the client itself with the very
+ * config drizzle would build (its type parsers, taken once from a statement drizzle prepared): per call that
+ * skips a prepared-query object with two configs, its placeholder filling and three async wrappers, about as
+ * much Node time as the row parsing. Anything else (PGlite, a logger) goes through drizzle.
+ */
+function pgFastPath(db: Database): PgFastPath | null {
+  const session = db._.session as unknown as { client?: unknown; logger?: unknown; cache?: unknown };
+  let fast = fastPaths.get(session);
+  if (fast !== undefined) return fast;
+  fast = null;
+  if (kindOf(session) === 'NodePgSession' && kindOf(session.logger) === 'NoopLogger' && kindOf(session.cache) === 'NoopCache') {
+    const probe = db._.session.prepareQuery({ sql: 'select 1', params: [] }, undefined, undefined, false) as unknown as {
+      rawQueryConfig?: { types?: unknown };
+    };
+    const client = session.client as PgFastPath['client'] | undefined;
+    if (probe.rawQueryConfig?.types && typeof client?.query === 'function') fast = { client, types: probe.rawQueryConfig.types };
+  }
+  fastPaths.set(session, fast);
+  return fast;
+}
+
+/**
+ * Runs SQL text with positional parameters on either driver, inside or outside a transaction, skipping
+ * drizzle's statement building (and on node-postgres its query wrapper), with the same type parsing as every
+ * other query and the same error (a DrizzleQueryError carrying the driver's as its cause).
  */
 export async function runSql(db: Database, text: string, params: unknown[], name?: string): Promise<Record<string, unknown>[]> {
   const prepared = named ? name : undefined;
-  const result: unknown = await db._.session.prepareQuery({ sql: text, params }, undefined, prepared, false).execute();
+  const fast = pgFastPath(db);
+  let result: unknown;
+  if (fast) {
+    try {
+      result = await fast.client.query({ name: prepared, text, types: fast.types }, params);
+    } catch (error) {
+      throw new DrizzleQueryError(text, params, error as Error);
+    }
+  } else result = await db._.session.prepareQuery({ sql: text, params }, undefined, prepared, false).execute();
   const rows = typeof result === 'object' && result !== null && 'rows' in result ? result.rows : undefined;
   if (!Array.isArray(rows)) throw new KeycardError('store_driver_result', 'the database driver returned no rows array');
   return rows as Record<string, unknown>[];
@@ -92,6 +138,13 @@ export function requestColumns(table?: string): string {
 }
 
 const REQUEST_COLUMNS = requestColumns();
+
+/** The approval columns a statement returns, by name. */
+export function approvalColumns(): string {
+  return Object.values(getTableColumns(approvals))
+    .map((column) => `"${column.name}"`)
+    .join(', ');
+}
 
 /** `text` compiled (named) once; for statements built by hand from constant parts. */
 export function compiled(text: string): Compiled {

@@ -1,6 +1,7 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import type { Database } from './database.js';
+import { ensurePrepared, type SessionStatement } from './session-statements.js';
 
 type QueryConfig = { text: string; name?: string; values?: unknown[] } & Record<string, unknown>;
 
@@ -31,10 +32,22 @@ class LazyBeginClient {
   }
 }
 
-/** What ends a transaction: an optional last statement (no parameters) sent in one message with COMMIT. */
-export type TransactionTail = () => string | undefined;
+/**
+ * What ends a transaction: an optional last statement (no parameters) sent in one message with COMMIT, and
+ * the session statements it executes (prepared on the connection first when it does not hold them yet).
+ */
+export type TransactionTail = () => { text: string; prepared: readonly SessionStatement[] } | undefined;
 
 const sessions = new WeakMap<pg.PoolClient, { client: LazyBeginClient; db: Database }>();
+const connections = new WeakMap<Database, pg.PoolClient>();
+
+/**
+ * The pooled connection under a transaction's `db` (one `runPgTransaction` handed to its body), so a statement
+ * can prepare what it executes on it; undefined for any other database handle.
+ */
+export function pgConnectionOf(db: Database): pg.PoolClient | undefined {
+  return connections.get(db);
+}
 
 /**
  * A transaction on the pool with the fewest round trips node-postgres allows: BEGIN rides on the first
@@ -48,6 +61,7 @@ export async function runPgTransaction<T>(pool: pg.Pool, body: (tx: Database) =>
     const client = new LazyBeginClient(connection);
     session = { client, db: drizzle(client as unknown as pg.PoolClient) };
     sessions.set(connection, session);
+    connections.set(session.db, connection);
   }
   const { client, db } = session;
   client.began = false;
@@ -55,10 +69,11 @@ export async function runPgTransaction<T>(pool: pg.Pool, body: (tx: Database) =>
   try {
     const value = await body(db);
     const last = tail();
+    if (last) await ensurePrepared(connection, last.prepared);
     // Nothing was sent: the tail alone is one statement, atomic by itself; without one there is nothing to do.
     if (!client.began) {
-      if (last) await connection.query(last);
-    } else await connection.query(last ? `${last}; commit` : 'commit');
+      if (last) await connection.query(last.text);
+    } else await connection.query(last ? `${last.text}; commit` : 'commit');
     return value;
   } catch (error) {
     if (client.began) {

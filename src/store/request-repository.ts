@@ -2,11 +2,22 @@ import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { RequestFilter, RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { AccessRequest, Approval, NewAccessRequest, RequestStatus } from '../core/types.js';
-import { insertRequestSql, listRequestsSql, requestColumns, runNamed, runSql, transitionSql } from './compiled-sql.js';
+import {
+  approvalColumns,
+  insertRequestSql,
+  listRequestsSql,
+  preparedStatementsOn,
+  requestColumns,
+  runNamed,
+  runSql,
+  transitionSql,
+} from './compiled-sql.js';
 import type { Database } from './database.js';
+import { pgConnectionOf } from './pg-transaction.js';
 import { intColumn, queryRows } from './raw-query.js';
 import { approvalFromRaw, requestFromRaw, toAccessRequest } from './row-mapping.js';
 import { accessRequests as t } from './schema.js';
+import { ensurePrepared, executeText, sessionStatement } from './session-statements.js';
 
 const INT4_MAX = 2_147_483_647;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -68,21 +79,35 @@ export function lockRequestByNumber(db: Database, number: number): Promise<Acces
   return getRequestByNumber(db, number, true);
 }
 
+// The two statements of the locking read, prepared once per connection (session-statements.ts).
+const LOCK_BY_NUMBER = sessionStatement(['int'], `select ${requestColumns()} from access_requests where number = $1 for update`);
+const APPROVALS_BY_NUMBER = sessionStatement(
+  ['int'],
+  `select ${approvalColumns()} from approvals where request_id = (select id from access_requests where number = $1) order by created_at, id`,
+);
+
 /**
  * `lockRequestByNumber` and the request's approvals in one simple-protocol message (node-postgres): two
  * statements, so under READ COMMITTED the approvals are read with a snapshot taken after the lock was granted
- * and include those of a decision this one waited for. One statement reading both would not. The number is
- * inlined, so it must be (and is checked to be) an int4.
+ * and include those of a decision this one waited for. One statement reading both would not. Inside a
+ * transaction on node-postgres both are EXECUTEs of statements the connection holds prepared; else their text.
+ * The number is inlined, so it must be (and is checked to be) an int4.
  */
 export async function lockRequestAndApprovals(
   db: Database,
   number: number,
 ): Promise<{ request: AccessRequest; approvals: Approval[] } | undefined> {
   if (!Number.isInteger(number) || number < 1 || number > INT4_MAX) return undefined;
-  const results: unknown = await db.execute(
-    sql.raw(`select * from access_requests where number = ${number} for update;
-      select * from approvals where request_id = (select id from access_requests where number = ${number}) order by created_at, id`),
-  );
+  const connection = preparedStatementsOn() ? pgConnectionOf(db) : undefined;
+  let text: string;
+  if (connection) {
+    await ensurePrepared(connection, [LOCK_BY_NUMBER, APPROVALS_BY_NUMBER]);
+    text = `${executeText(LOCK_BY_NUMBER, [String(number)])}; ${executeText(APPROVALS_BY_NUMBER, [String(number)])}`;
+  } else {
+    text = `select * from access_requests where number = ${number} for update;
+      select * from approvals where request_id = (select id from access_requests where number = ${number}) order by created_at, id`;
+  }
+  const results: unknown = await db.execute(sql.raw(text));
   const sets = Array.isArray(results) ? results.map((result) => (result as { rows?: unknown }).rows) : [];
   const [requests, approvals] = sets;
   if (!Array.isArray(requests) || !Array.isArray(approvals))

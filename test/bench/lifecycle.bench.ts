@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { handleCommand } from '../../src/core/commands/handle.js';
+import { createScoringCache } from '../../src/core/risk/history-cache.js';
+import { startHistoryFeed } from '../../src/core/risk/history-feed.js';
 import type { StoreKind } from '../helpers/db.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { countRoundTrips } from './round-trips.js';
@@ -17,6 +19,24 @@ async function cycle(h: Harness, i: number): Promise<boolean> {
   const approved = await handleCommand(h.deps, { actor: 'bob@example.com', text: `approve ${ref}`, origin });
   const released = await handleCommand(h.deps, { actor, text: `release ${ref}`, origin });
   return approved.kind === 'request' && released.kind === 'request' && released.request.status === 'revoked';
+}
+
+/**
+ * The harness with what `keycard start` adds to the core's deps for scoring (main.ts): the scoring cache and its
+ * change feed, read every quarter of the policy's historyCacheStaleness. Each cycle's requester is new to it, so
+ * a score still reads their history (one snapshot query, as on a running server), never a cached one.
+ */
+async function createBenchHarness(kind: StoreKind): Promise<Harness & { stop(): Promise<void> }> {
+  const h = await createHarness(kind);
+  const scoringCache = createScoringCache({ now: () => h.clock.now().getTime() });
+  h.deps.scoringCache = scoringCache;
+  const feed = startHistoryFeed({
+    cache: scoringCache,
+    read: (since) => h.deps.store.historyChanges(since),
+    everyMs: () => Math.min(30_000, Math.max(100, h.deps.policy().risk.thresholds.historyCacheStaleness / 4)),
+    log: h.deps.log,
+  });
+  return { ...h, stop: () => feed.stop() };
 }
 
 /** CPU ticks (user + system) a local process has used, from /proc; undefined when it cannot be read (a remote server). */
@@ -64,7 +84,7 @@ async function cpuMeter(h: Harness): Promise<(cycles: number) => Promise<string>
  * serial audit chain allow, not one cycle's round trips end to end.
  */
 export async function benchLifecycle(kind: StoreKind, cycles = 200, concurrency = 1): Promise<BenchRow> {
-  const h = await createHarness(kind);
+  const h = await createBenchHarness(kind);
   try {
     const latencies: number[] = [];
     let next = 0;
@@ -85,9 +105,10 @@ export async function benchLifecycle(kind: StoreKind, cycles = 200, concurrency 
       benchmark: `lifecycle cycles (${kind}), one replica, ${concurrency} at once`,
       ...(kind === 'pg' && concurrency > 1 ? { goal: '≥ 200 cycles/s' } : {}),
       result: `${(latencies.length / seconds).toFixed(1)} cycles/s`,
-      detail: `request+approve+grant+release through the core: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms per cycle (${cycles} cycles, ${failures} failed; the test harness's pool: ${kind === 'pg' ? '5 connections' : 'one PGlite'}); CPU per cycle: ${cpu}`,
+      detail: `request+approve+grant+release through the core: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms per cycle (${cycles} cycles, ${failures} failed; the test harness's pool: ${kind === 'pg' ? '5 connections' : 'one PGlite'}, with keycard start's scoring cache); CPU per cycle: ${cpu}`,
     };
   } finally {
+    await h.stop();
     await h.close();
   }
 }
@@ -97,7 +118,7 @@ export async function benchLifecycle(kind: StoreKind, cycles = 200, concurrency 
  * round trip), averaged over `cycles` after a warm-up. KEYCARD_BENCH_STATEMENTS=1 prints the statements.
  */
 export async function benchCycleCost(cycles = 20): Promise<BenchRow> {
-  const h = await createHarness('pg');
+  const h = await createBenchHarness('pg');
   try {
     const { handle } = h.testStore;
     if (handle.driver !== 'pg') throw new Error('expected node-postgres');
@@ -118,6 +139,7 @@ export async function benchCycleCost(cycles = 20): Promise<BenchRow> {
       detail: `per request+approve+grant+release, counted at the pg client, one cycle at a time (${cycles} cycles, ${failures} failed); besides these, the audit sequencer's ${per(sequencer.queries)} round trips in ${per(sequencer.transactions)} transactions per cycle (one run chains what committed in the 50 ms before it, so fewer per cycle under load)`,
     };
   } finally {
+    await h.stop();
     await h.close();
   }
 }

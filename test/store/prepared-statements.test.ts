@@ -5,6 +5,7 @@ import { createStore } from '../../src/store/create-store.js';
 import { MEMORY_DATA_DIR, openDatabase } from '../../src/store/database.js';
 import { runMigrations } from '../../src/store/migrations.js';
 import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
+import { insert } from './fixtures.js';
 
 /**
  * DATABASE_PREPARED_STATEMENTS: the hot statements are prepared by name on each connection by default, and
@@ -39,6 +40,13 @@ describe.runIf(hasTestPostgres())('prepared statements on Postgres', () => {
         denialWindowMs: 86_400_000,
         velocityWindowMs: 3_600_000,
       });
+      // A transaction's locking read and audit insert (EXECUTEs of session statements when prepared statements are on).
+      const request = await store.transaction((tx) => insert(tx, { requester: 'ann@example.com' }));
+      await store.transaction(async (tx) => {
+        expect((await tx.lockRequestByNumber(request.number))?.id).toBe(request.id);
+        tx.appendAudit({ at: new Date(), actor: 'keycard', action: 'test.locked', requestId: request.id, details: {} });
+      });
+      expect((await store.readAudit({})).map((e) => e.action)).toContain('test.locked');
       const { rows } = await handle.pool.query<{ n: number }>('select count(*)::int as n from pg_prepared_statements');
       return rows[0]!.n;
     } finally {
