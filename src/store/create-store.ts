@@ -185,7 +185,7 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
     },
     state: createStateStore(db, clock, guard.assertOutside),
     directory: createDirectoryRepository(db, guard.assertOutside),
-    inbound: createInboundEventLog(db, guard.assertOutside),
+    inbound: createInboundEventLog(handle.driver === 'pg' ? handle.claimDb : db, guard.assertOutside),
     close() {
       // Chains what this process wrote before the pool goes away (what is left is chained by the next sweep).
       closing ??= sequencer.stop().then(() => handle.close());

@@ -24,6 +24,11 @@ interface HandleBase {
 export interface PgHandle extends HandleBase {
   readonly driver: 'pg';
   readonly pool: pg.Pool;
+  /**
+   * Inbound-event claims only, on connections of their own: a chat delivery is acknowledged only after its claim
+   * commits, and on the main pool that claim would queue behind every use case's statements (Slack's 3 s ack).
+   */
+  readonly claimDb: Database;
 }
 
 export interface PgliteHandle extends HandleBase {
@@ -44,7 +49,7 @@ export interface OpenDatabaseOptions {
   log: Logger;
   /** In-memory PGlite only: start from a `dumpDataDir()` tarball (tests clone a migrated template this way). */
   loadDataDir?: Blob;
-  /** node-postgres pool size; default 10. */
+  /** node-postgres pool size; default 10 (plus up to CLAIM_POOL_MAX for inbound-event claims). */
   poolMax?: number;
   /**
    * Prepare the hot statements by name on each connection (default). Off for a pooler that hands one session's
@@ -52,6 +57,9 @@ export interface OpenDatabaseOptions {
    */
   preparedStatements?: boolean;
 }
+
+/** Connections kept apart for inbound-event claims (batched, so one is busy at a time; the second covers a reconnect). */
+export const CLAIM_POOL_MAX = 2;
 
 /** Opens the database Keycard runs on: a node-postgres pool for `url`, otherwise PGlite. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
@@ -61,20 +69,29 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 async function openPool(url: string, options: OpenDatabaseOptions): Promise<PgHandle> {
   const target = redactUrl(url);
   if (options.preparedStatements !== undefined) usePreparedStatements(options.preparedStatements);
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.poolMax ?? 10,
-    application_name: 'keycard',
-    // Without a timeout an unreachable server (dropped packets, no RST) hangs start-up and every request.
-    connectionTimeoutMillis: 10_000,
-    keepAlive: true,
-  });
-  // An idle client losing its connection emits 'error' on the pool; unhandled, that would kill the process.
-  pool.on('error', (error) => options.log.error({ target, error: redactSecrets(error.message, url) }, 'idle database connection failed'));
+  const connect = (max: number) => {
+    const opened = new pg.Pool({
+      connectionString: url,
+      max,
+      application_name: 'keycard',
+      // Without a timeout an unreachable server (dropped packets, no RST) hangs start-up and every request.
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+    });
+    // An idle client losing its connection emits 'error' on the pool; unhandled, that would kill the process.
+    opened.on('error', (error) =>
+      options.log.error({ target, error: redactSecrets(error.message, url) }, 'idle database connection failed'),
+    );
+    return opened;
+  };
+  const pool = connect(options.poolMax ?? 10);
+  // Connects on first use: a process that never claims an inbound event (one-shot commands) opens none.
+  const claimPool = connect(CLAIM_POOL_MAX);
+  const end = () => Promise.all([pool.end(), claimPool.end()]).then(() => undefined);
   try {
     await pool.query('select 1');
   } catch (error) {
-    await pool.end().catch(() => {});
+    await end().catch(() => {});
     const detail = redactSecrets(describeError(error), url);
     throw new KeycardError('database_unreachable', `cannot connect to Postgres at ${target}: ${detail}`);
   }
@@ -84,9 +101,10 @@ async function openPool(url: string, options: OpenDatabaseOptions): Promise<PgHa
     driver: 'pg',
     pool,
     db: drizzleNodePg(pool),
+    claimDb: drizzleNodePg(claimPool),
     target,
     close: () => {
-      closed ??= pool.end();
+      closed ??= end();
       return closed;
     },
   };

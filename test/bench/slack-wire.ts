@@ -10,8 +10,11 @@ export function slackSignature(secret: string, body: string, ts: number): Record
 
 let commandCounter = 0;
 
-/** A slash command body as Slack sends it. */
-export function slashCommandBody(userId: string, text: string): string {
+/**
+ * A slash command body as Slack sends it. `responseBase` replaces Slack's response_url host (a stub's
+ * `responseBase`, for a Keycard in another process that cannot be handed `fetchVia`).
+ */
+export function slashCommandBody(userId: string, text: string, responseBase?: string): string {
   commandCounter += 1;
   return new URLSearchParams({
     token: 'legacy',
@@ -24,7 +27,7 @@ export function slashCommandBody(userId: string, text: string): string {
     command: '/access',
     text,
     api_app_id: 'A1',
-    response_url: `https://hooks.slack.com/commands/T1/${commandCounter}/r${commandCounter}`,
+    response_url: `${responseBase ?? 'https://hooks.slack.com/'}commands/T1/${commandCounter}/r${commandCounter}`,
     trigger_id: `trigger.${commandCounter}`,
   }).toString();
 }

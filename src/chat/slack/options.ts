@@ -41,6 +41,8 @@ export interface SlackAdapterOptions {
   identityTtlMs?: number;
   /** If a listener never acknowledges, answer Slack ourselves after this long (default 2500 ms, inside Slack's 3 s). */
   ackTimeoutMs?: number;
+  /** HTTP mode: acknowledged deliveries whose listeners work at once (default 8); the others wait, already acknowledged. */
+  concurrentDeliveries?: number;
   /** Socket Mode ping timeouts (tests shorten them). */
   socket?: { clientPingTimeoutMs?: number; serverPingTimeoutMs?: number; autoReconnect?: boolean };
 }
@@ -48,6 +50,9 @@ export interface SlackAdapterOptions {
 export const DEFAULT_RETRY_POLICY: SlackRetryPolicy = { retries: 5, factor: 3.86 };
 export const DEFAULT_IDENTITY_TTL_MS = 15 * 60_000;
 export const DEFAULT_ACK_TIMEOUT_MS = 2500;
+export const DEFAULT_CONCURRENT_DELIVERIES = 8;
+/** A listener holds its slot at most this long (one stuck on a hung provider no longer blocks the others). */
+export const ADMISSION_MAX_HOLD_MS = 10_000;
 /** Slack rejects timestamps more than five minutes off; we do the same in both directions. */
 export const SIGNATURE_WINDOW_SEC = 300;
 /**

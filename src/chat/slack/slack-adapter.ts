@@ -6,6 +6,7 @@ import { KeycardError } from '../../core/result.js';
 import type { ChatAdapter } from '../adapter.js';
 import { createBoltLogger } from './bolt-logger.js';
 import { type BotIdentity, verifyBotToken } from './bot-auth.js';
+import { createAdmission } from './http/admission.js';
 import { createDeliveryGuard } from './http/delivery-guard.js';
 import { SignedHttpReceiver } from './http/http-receiver.js';
 import { createIdentity } from './identity.js';
@@ -17,7 +18,14 @@ import { registerCommand } from './listeners/command.js';
 import type { ListenerContext } from './listeners/context.js';
 import { registerGrantActions } from './listeners/grant-actions.js';
 import { registerRequestModal } from './listeners/request-modal.js';
-import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_IDENTITY_TTL_MS, type SlackAdapterConfig, type SlackAdapterOptions } from './options.js';
+import {
+  ADMISSION_MAX_HOLD_MS,
+  DEFAULT_ACK_TIMEOUT_MS,
+  DEFAULT_CONCURRENT_DELIVERIES,
+  DEFAULT_IDENTITY_TTL_MS,
+  type SlackAdapterConfig,
+  type SlackAdapterOptions,
+} from './options.js';
 import { createSerialQueue } from './serial-queue.js';
 import { createSlackChat } from './slack-chat.js';
 import { createSocketConnection, dropRedeliveries } from './socket-mode.js';
@@ -66,6 +74,10 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
         log,
         ackTimeoutMs: options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
         guard,
+        admission: createAdmission({
+          limit: options.concurrentDeliveries ?? DEFAULT_CONCURRENT_DELIVERIES,
+          maxHoldMs: ADMISSION_MAX_HOLD_MS,
+        }),
       });
   const socket = config.socketMode ? createSocketConnection(config.appToken ?? '', clients.interactiveOptions, options, log) : undefined;
   const app = new App({

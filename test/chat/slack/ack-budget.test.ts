@@ -35,6 +35,20 @@ describe('Slack ack budget', () => {
     expect(done!.body).toMatchObject({ replace_original: true, text: expect.stringMatching(/^KC-1 active/) });
   });
 
+  it('acks a command at once even when every work slot is taken, and runs its work once one frees', async () => {
+    f = await createSlackFixture('pglite', { adapter: { concurrentDeliveries: 1 } });
+    release = f.h.provider.hangGrants();
+    await f.signed(slashCommand(U.alice.id, 'demo-logs 1h read rotate the nightly logs OPS-12'));
+    await eventually(() => expect(f.h.provider.calls).toHaveLength(1));
+    // Alice's listener holds the only slot while her grant hangs; Bob is still answered within the ack.
+    const other = await f.signed(slashCommand(U.bob.id, 'list'));
+    expect(other.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(f.slack.responses).toEqual([]);
+    release();
+    await eventually(() => expect(f.slack.responses.map((r) => r.body.text)).toContain('You have no open requests or grants.'));
+  });
+
   it('acks an approve click while the provider hangs on the grant it triggers', async () => {
     f = await createSlackFixture('pglite');
     await f.signed(slashCommand(U.alice.id, 'demo-db 15m read checking replication lag INC-42'));

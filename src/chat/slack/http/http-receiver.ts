@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { Clock, Logger } from '../../../core/ports/runtime.js';
+import type { Admission, Release } from './admission.js';
 import { type DeliveryGuard, deliveryKeys } from './delivery-guard.js';
 import { parseSlackBody } from './parse-slack-body.js';
 import { BodyTooLargeError, readRawBody } from './read-raw-body.js';
@@ -17,6 +18,8 @@ export interface SignedHttpReceiverOptions {
   ackTimeoutMs: number;
   /** Replay and workspace checks, shared by every replica through the database. */
   guard: DeliveryGuard;
+  /** Acknowledged deliveries whose listeners may work at once (the ack itself never waits for it). */
+  admission: Admission;
 }
 
 function reply(res: ServerResponse, status: number, body?: string | object): void {
@@ -127,17 +130,26 @@ export class SignedHttpReceiver implements Receiver {
   private dispatch(app: App, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {
     const { log } = this.options;
     let acked = false;
-    const ack = async (response?: unknown): Promise<void> => {
+    const answer = (response?: unknown): void => {
       if (acked) return;
       acked = true;
       clearTimeout(timer);
       reply(res, 200, ackBody(response));
     };
+    let slot: Promise<Release> | undefined;
+    // Slack gets its answer at once; the listener's work after `await ack()` waits for a slot, so a burst does
+    // not run hundreds of use cases side by side: their interleaved steps made every event-loop turn long, and
+    // Node accepts one new connection per turn, so later deliveries were not even accepted within Slack's 3 s.
+    const ack = async (response?: unknown): Promise<void> => {
+      answer(response);
+      slot ??= this.options.admission.acquire();
+      await slot;
+    };
     // A listener that forgets to ack must not leave Slack waiting into its 3 s timeout.
     const timer = setTimeout(() => {
       if (acked) return;
       log.warn({ type: body.type ?? body.command ?? null }, 'a Slack request was not acknowledged in time; answered it empty');
-      void ack();
+      answer();
     }, this.options.ackTimeoutMs);
     timer.unref();
     const retry = header(req, 'x-slack-retry-num');
@@ -151,8 +163,11 @@ export class SignedHttpReceiver implements Receiver {
       .catch((error: unknown) => {
         log.error({ err: error instanceof Error ? error.message : String(error) }, 'a Slack listener failed');
       })
-      // Nothing matched (an event or button Keycard does not handle): Slack still wants its 200.
-      .finally(() => ack());
+      .finally(() => {
+        // Nothing matched (an event or button Keycard does not handle): Slack still wants its 200.
+        answer();
+        void slot?.then((release) => release());
+      });
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
   }
