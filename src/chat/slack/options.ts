@@ -43,6 +43,8 @@ export interface SlackAdapterOptions {
   ackTimeoutMs?: number;
   /** HTTP mode: acknowledged deliveries whose listeners work at once (default 8); the others wait, already acknowledged. */
   concurrentDeliveries?: number;
+  /** How long one delivery's work may hold its slot before the next one starts anyway (default 2 s). */
+  deliverySlotHoldMs?: number;
   /** Socket Mode ping timeouts (tests shorten them). */
   socket?: { clientPingTimeoutMs?: number; serverPingTimeoutMs?: number; autoReconnect?: boolean };
 }
@@ -51,8 +53,12 @@ export const DEFAULT_RETRY_POLICY: SlackRetryPolicy = { retries: 5, factor: 3.86
 export const DEFAULT_IDENTITY_TTL_MS = 15 * 60_000;
 export const DEFAULT_ACK_TIMEOUT_MS = 2500;
 export const DEFAULT_CONCURRENT_DELIVERIES = 8;
-/** A listener holds its slot at most this long (one stuck on a hung provider no longer blocks the others). */
-export const ADMISSION_MAX_HOLD_MS = 10_000;
+/**
+ * A listener holds its slot at most this long: the slots bound how much work runs at once in a burst (a
+ * delivery's work takes tens of milliseconds), not how long a provider may take. With 8 slots, grants waiting
+ * on a slow provider (AWS Identity Center takes seconds) let the queue move on at least 4 deliveries a second.
+ */
+export const ADMISSION_MAX_HOLD_MS = 2_000;
 /** Slack rejects timestamps more than five minutes off; we do the same in both directions. */
 export const SIGNATURE_WINDOW_SEC = 300;
 /**

@@ -76,7 +76,7 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
         guard,
         admission: createAdmission({
           limit: options.concurrentDeliveries ?? DEFAULT_CONCURRENT_DELIVERIES,
-          maxHoldMs: ADMISSION_MAX_HOLD_MS,
+          maxHoldMs: options.deliverySlotHoldMs ?? ADMISSION_MAX_HOLD_MS,
         }),
       });
   const socket = config.socketMode ? createSocketConnection(config.appToken ?? '', clients.interactiveOptions, options, log) : undefined;

@@ -2,7 +2,7 @@ import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { blockAction, slashCommand } from './helpers/payloads.js';
 import { createSlackFixture, type SlackFixture, U } from './helpers/slack-fixture.js';
-import { cardOf, eventually, waitForResponses } from './helpers/wait.js';
+import { cardOf, eventually, waitForCalls, waitForResponses } from './helpers/wait.js';
 
 const WORKING = { response_type: 'ephemeral', text: ':hourglass_flowing_sand: Working on it…' };
 
@@ -47,6 +47,27 @@ describe('Slack ack budget', () => {
     expect(f.slack.responses).toEqual([]);
     release();
     await eventually(() => expect(f.slack.responses.map((r) => r.body.text)).toContain('You have no open requests or grants.'));
+  });
+
+  it('opens the request form and the denial form at once while every work slot is taken (trigger_id lives 3 s)', async () => {
+    // One slot, held for the whole test by Alice's hanging grant: a form that waited for a slot would not open.
+    f = await createSlackFixture('pglite', { adapter: { concurrentDeliveries: 1, deliverySlotHoldMs: 60_000 } });
+    await f.signed(slashCommand(U.alice.id, 'demo-db 15m read checking replication lag INC-42'));
+    const card = await cardOf(f, 1);
+    release = f.h.provider.hangGrants();
+    await f.signed(slashCommand(U.alice.id, 'demo-logs 1h read rotate the nightly logs OPS-12'));
+    await eventually(() => expect(f.h.provider.calls).toHaveLength(1));
+
+    expect((await f.signed(slashCommand(U.bob.id, ''))).status).toBe(200);
+    expect((await f.signed(blockAction(U.bob.id, 'kc_deny', '1', card))).status).toBe(200);
+    const opened = await waitForCalls(f, 'views.open', 2);
+    expect(opened.map((call) => (call.args.view as { callback_id?: string }).callback_id).sort()).toEqual([
+      'kc_deny_modal',
+      'kc_request_modal',
+    ]);
+    // Both forms opened while the grant still hangs and holds the only slot.
+    expect(f.h.provider.calls).toHaveLength(1);
+    expect((await f.h.deps.store.getRequestByNumber(2))?.status).toBe('approved');
   });
 
   it('acks an approve click while the provider hangs on the grant it triggers', async () => {

@@ -140,6 +140,8 @@ export class SignedHttpReceiver implements Receiver {
     // Slack gets its answer at once; the listener's work after `await ack()` waits for a slot, so a burst does
     // not run hundreds of use cases side by side: their interleaved steps made every event-loop turn long, and
     // Node accepts one new connection per turn, so later deliveries were not even accepted within Slack's 3 s.
+    // The answer goes out when ack is called, so a listener that must act at once (open a form within
+    // trigger_id's 3 s) calls ack without awaiting it and skips the wait.
     const ack = async (response?: unknown): Promise<void> => {
       answer(response);
       slot ??= this.options.admission.acquire();

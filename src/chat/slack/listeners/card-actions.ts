@@ -27,7 +27,8 @@ export function registerCardActions(app: App, ctx: ListenerContext): void {
   });
 
   app.action(ACTION.deny, async ({ ack, body }) => {
-    await ack();
+    // Answered at the call; not awaited, so the form does not wait for a work slot past trigger_id's 3 s.
+    void ack();
     const click = parseClick(body);
     if (!click?.number || !click.triggerId) return;
     const metadata = encodeMetadata({ n: click.number, ...(click.responseUrl ? { r: click.responseUrl } : {}), h: click.fromHome });

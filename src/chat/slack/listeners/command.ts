@@ -31,7 +31,9 @@ export function registerCommand(app: App, ctx: ListenerContext): void {
     const parsed = parseCommand(text, catalogOf(core));
     const head = text.split(/\s+/)[0]?.toLowerCase() ?? '';
     if (!text || (!parsed.ok && !SUBCOMMANDS.has(head))) {
-      await ack();
+      // Answered at the call; not awaited, because `await ack()` also waits for a work slot, and in a burst
+      // that wait could outlast trigger_id's 3 s before the form opens.
+      void ack();
       const prefill = text && !parsed.ok ? { ...prefillFromText(core.policy(), text), problem: parsed.message } : {};
       const opened = await openRequestModal(ctx, command.trigger_id, prefill, {
         r: command.response_url,
