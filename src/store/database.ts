@@ -48,9 +48,11 @@ export interface OpenDatabaseOptions {
   poolMax?: number;
   /**
    * Prepare the hot statements by name on each connection (default). Off for a pooler that hands one session's
-   * statements to another connection (PgBouncer in transaction mode without `max_prepared_statements`).
+   * statements to another connection (PgBouncer in transaction mode without `max_prepared_statements`);
+   * `protocol` (protocol-level named statements only, no SQL PREPARE) for PgBouncer 1.21+ in transaction mode
+   * with `max_prepared_statements`.
    */
-  preparedStatements?: boolean;
+  preparedStatements?: boolean | 'protocol';
 }
 
 /** Opens the database Keycard runs on: a node-postgres pool for `url`, otherwise PGlite. */
