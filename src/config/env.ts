@@ -18,8 +18,11 @@ export interface KeycardConfig {
   mode: 'console' | 'chat';
   /** A Postgres server; absent means embedded PGlite in `dataDir`. */
   databaseUrl?: string;
-  /** Hot statements are prepared by name on each Postgres connection (off behind a pooler that cannot keep them). */
-  preparedStatements: boolean;
+  /**
+   * Hot statements are prepared by name on each Postgres connection (off behind a pooler that cannot keep them;
+   * `protocol`: only protocol-level named statements, which PgBouncer 1.21+ keeps, never SQL PREPARE).
+   */
+  preparedStatements: boolean | 'protocol';
   /** Signs /activity ingest and authenticates the Kubernetes audit webhook; the routes exist only when set. */
   activitySecret?: string;
   /** Absolute path of the data folder (PGlite files, lock file). */
@@ -85,9 +88,9 @@ const coreEnvSchema = z.object({
     .string()
     .transform((value) => value.trim().toLowerCase())
     .pipe(
-      z.enum(['on', 'off', 'true', 'false'], {
+      z.enum(['on', 'off', 'true', 'false', 'protocol'], {
         error: (issue) =>
-          `DATABASE_PREPARED_STATEMENTS must be "on" (default) or "off" (off behind PgBouncer in transaction pooling mode without max_prepared_statements; got "${String(issue.input)}")`,
+          `DATABASE_PREPARED_STATEMENTS must be "on" (default), "protocol" or "off" (behind PgBouncer in transaction pooling mode: "protocol" with max_prepared_statements on PgBouncer 1.21+, else "off"; got "${String(issue.input)}")`,
       }),
     )
     .optional(),
@@ -184,7 +187,10 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
     config: {
       mode: slack.config === undefined && teams.config === undefined ? 'console' : 'chat',
       databaseUrl: DATABASE_URL,
-      preparedStatements: DATABASE_PREPARED_STATEMENTS !== 'off' && DATABASE_PREPARED_STATEMENTS !== 'false',
+      preparedStatements:
+        DATABASE_PREPARED_STATEMENTS === 'protocol'
+          ? 'protocol'
+          : DATABASE_PREPARED_STATEMENTS !== 'off' && DATABASE_PREPARED_STATEMENTS !== 'false',
       activitySecret: KEYCARD_ACTIVITY_SECRET,
       dataDir: resolve(cwd, KEYCARD_DATA_DIR),
       policyPath: policy.path,

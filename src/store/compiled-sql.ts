@@ -28,18 +28,23 @@ export function driverValue(key: string, value: unknown): unknown {
 }
 
 let named = true;
+let session = true;
 
 /**
  * Whether statements run under their names (prepared once per connection). Process-wide: a process opens one
  * Postgres database; `DATABASE_PREPARED_STATEMENTS=off` turns it off for poolers that cannot keep them.
+ * `protocol` keeps the named (protocol-level) statements but never sends SQL `PREPARE` (session-statements.ts):
+ * PgBouncer 1.21+ in transaction mode with `max_prepared_statements` carries the former to whichever server
+ * connection runs the next transaction, never the latter.
  */
-export function usePreparedStatements(on: boolean): void {
-  named = on;
+export function usePreparedStatements(on: boolean | 'protocol'): void {
+  named = on !== false;
+  session = on === true;
 }
 
-/** Whether statements may be prepared on a connection for later calls (`usePreparedStatements`). */
+/** Whether statements may be prepared with SQL `PREPARE` on a connection for later calls (`usePreparedStatements`). */
 export function preparedStatementsOn(): boolean {
-  return named;
+  return session;
 }
 
 /** What `runSql` hands node-postgres directly: the session's client and drizzle's type parsers (times as text). */

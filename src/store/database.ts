@@ -53,9 +53,11 @@ export interface OpenDatabaseOptions {
   poolMax?: number;
   /**
    * Prepare the hot statements by name on each connection (default). Off for a pooler that hands one session's
-   * statements to another connection (PgBouncer in transaction mode without `max_prepared_statements`).
+   * statements to another connection (PgBouncer in transaction mode without `max_prepared_statements`);
+   * `protocol` (protocol-level named statements only, no SQL PREPARE) for PgBouncer 1.21+ in transaction mode
+   * with `max_prepared_statements`.
    */
-  preparedStatements?: boolean;
+  preparedStatements?: boolean | 'protocol';
 }
 
 /** Connections kept apart for inbound-event claims (batched, so one is busy at a time; the second covers a reconnect). */

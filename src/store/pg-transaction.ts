@@ -1,7 +1,7 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import type { Database } from './database.js';
-import { ensurePrepared, type SessionStatement } from './session-statements.js';
+import { ensurePrepared, isLostStatement, relearnPrepared, type SessionStatement } from './session-statements.js';
 
 type QueryConfig = { text: string; name?: string; values?: unknown[] } & Record<string, unknown>;
 
@@ -83,6 +83,11 @@ export async function runPgTransaction<T>(pool: pg.Pool, body: (tx: Database) =>
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
       });
     }
+    // A session statement the server session no longer holds: learn what it does hold (else drop the connection).
+    if (!broken && isLostStatement(error))
+      await relearnPrepared(connection).catch((relearnError: unknown) => {
+        broken = relearnError instanceof Error ? relearnError : new Error(String(relearnError));
+      });
     throw error;
   } finally {
     connection.release(broken);

@@ -53,3 +53,27 @@ export async function ensurePrepared(connection: pg.ClientBase, statements: read
     names.add(statement.name);
   }
 }
+
+/**
+ * Whether `error` (or a cause of it) is Postgres saying a prepared statement does not exist (26000, whatever the
+ * server's message language): the server session behind the connection may have lost one of ours (e.g. a pooler
+ * handed the connection another server session).
+ */
+export function isLostStatement(error: unknown): boolean {
+  for (let current = error; typeof current === 'object' && current !== null; current = (current as { cause?: unknown }).cause) {
+    if ((current as { code?: unknown }).code === '26000') return true;
+  }
+  return false;
+}
+
+/**
+ * Counts as prepared on `connection` only what its server session holds now, so the next transaction prepares
+ * the rest again instead of failing the same way for as long as the connection lives. Outside a transaction.
+ */
+export async function relearnPrepared(connection: pg.ClientBase): Promise<void> {
+  preparedOn.delete(connection);
+  const { rows } = await connection.query<{ name: string }>(
+    "select name from pg_prepared_statements where from_sql and left(name, 4) = 'kcs_'",
+  );
+  preparedOn.set(connection, new Set(rows.map((row) => row.name)));
+}

@@ -270,11 +270,12 @@ describe('readConfig: DATABASE_PREPARED_STATEMENTS', () => {
     expect(config({ DATABASE_PREPARED_STATEMENTS: 'on' }).preparedStatements).toBe(true);
     expect(config({ DATABASE_PREPARED_STATEMENTS: 'OFF' }).preparedStatements).toBe(false);
     expect(config({ DATABASE_PREPARED_STATEMENTS: 'false' }).preparedStatements).toBe(false);
+    expect(config({ DATABASE_PREPARED_STATEMENTS: 'Protocol' }).preparedStatements).toBe('protocol');
   });
 
   it('refuses another value, naming the variable, the accepted values and why one would turn it off', () => {
     const [message] = errors({ DATABASE_PREPARED_STATEMENTS: 'sometimes' });
-    expect(message).toMatch(/DATABASE_PREPARED_STATEMENTS must be "on" \(default\) or "off"/);
+    expect(message).toMatch(/DATABASE_PREPARED_STATEMENTS must be "on" \(default\), "protocol" or "off"/);
     expect(message).toMatch(/PgBouncer/);
     expect(message).toMatch(/got "sometimes"/);
   });
