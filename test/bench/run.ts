@@ -38,8 +38,8 @@ async function main(): Promise<void> {
   if (want('one-shot')) rows.push(...(await benchOneShot(runs)));
   if (postgres && want('lifecycle')) {
     rows.push(await benchCycleCost());
-    rows.push(await benchLifecycle('pg', quick ? 100 : 300, 16));
-    rows.push(await benchLifecycle('pg', quick ? 30 : 100, 1));
+    rows.push(await benchLifecycle('pg', quick ? 100 : 600, 16, quick ? 300 : 1_500));
+    rows.push(await benchLifecycle('pg', quick ? 30 : 200, 1, quick ? 50 : 300));
   }
   if (postgres && want('revocation')) {
     // The load in the full run; a tenth of it over 20 s in the quick one.
