@@ -13,6 +13,8 @@ export interface SlackConfig {
   teamId?: string;
   enterpriseId?: string;
   appId?: string;
+  /** HTTP mode: acknowledged deliveries whose work runs at once (SLACK_CONCURRENT_DELIVERIES; adapter default when unset). */
+  concurrentDeliveries?: number;
 }
 
 export const TEAMS_APP_TYPES = ['SingleTenant', 'MultiTenant', 'UserAssignedMSI'] as const;
@@ -83,8 +85,32 @@ export function readSlackEnv(env: Env): ChatEnv<SlackConfig> {
     );
   }
   const pins = slackPins(env, errors);
+  const concurrentDeliveries = slackConcurrency(env.SLACK_CONCURRENT_DELIVERIES, errors);
   if (errors.length > 0 || botToken === undefined) return { errors, warnings };
-  return { config: { botToken, signingSecret, appToken, apiUrl, socketMode: appToken !== undefined, ...pins }, errors, warnings };
+  return {
+    config: {
+      botToken,
+      signingSecret,
+      appToken,
+      apiUrl,
+      socketMode: appToken !== undefined,
+      ...pins,
+      ...(concurrentDeliveries === undefined ? {} : { concurrentDeliveries }),
+    },
+    errors,
+    warnings,
+  };
+}
+
+/** SLACK_CONCURRENT_DELIVERIES: a whole number from 1 to 1000, or unset. */
+function slackConcurrency(value: string | undefined, errors: string[]): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (Number.isInteger(n) && n >= 1 && n <= 1000) return n;
+  errors.push(
+    `SLACK_CONCURRENT_DELIVERIES must be a whole number from 1 to 1000 (how many acknowledged Slack deliveries work at once; default 8), got "${value}"`,
+  );
+  return undefined;
 }
 
 const SLACK_ID_RE = { SLACK_TEAM_ID: /^T[A-Z0-9]{2,}$/, SLACK_ENTERPRISE_ID: /^E[A-Z0-9]{2,}$/, SLACK_APP_ID: /^A[A-Z0-9]{2,}$/ };

@@ -118,6 +118,18 @@ describe('readConfig: Slack', () => {
     });
   });
 
+  it('takes SLACK_CONCURRENT_DELIVERIES as a whole number from 1 to 1000, and refuses anything else at start', () => {
+    const http = { SLACK_BOT_TOKEN: secrets.SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET: secrets.SLACK_SIGNING_SECRET };
+    expect(config({ ...http, SLACK_CONCURRENT_DELIVERIES: '32' }).slack?.concurrentDeliveries).toBe(32);
+    expect(config({ ...http, SLACK_CONCURRENT_DELIVERIES: ' 1 ' }).slack?.concurrentDeliveries).toBe(1);
+    expect(config(http).slack).not.toHaveProperty('concurrentDeliveries');
+    for (const bad of ['0', '1001', '8.5', '-3', 'eight']) {
+      expect(errors({ ...http, SLACK_CONCURRENT_DELIVERIES: bad })).toEqual([
+        `SLACK_CONCURRENT_DELIVERIES must be a whole number from 1 to 1000 (how many acknowledged Slack deliveries work at once; default 8), got "${bad}"`,
+      ]);
+    }
+  });
+
   it('uses Socket Mode when an app token is set, without a signing secret', () => {
     const cfg = config({ SLACK_BOT_TOKEN: secrets.SLACK_BOT_TOKEN, SLACK_APP_TOKEN: secrets.SLACK_APP_TOKEN });
     expect(cfg.slack?.socketMode).toBe(true);

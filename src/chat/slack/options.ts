@@ -18,6 +18,8 @@ export interface SlackAdapterConfig {
   teamId?: string;
   enterpriseId?: string;
   appId?: string;
+  /** SLACK_CONCURRENT_DELIVERIES; `SlackAdapterOptions.concurrentDeliveries` wins, default 8. */
+  concurrentDeliveries?: number;
 }
 
 /** Retry policy for Web API calls made off the ack path (node-retry options, as @slack/web-api takes them). */

@@ -75,7 +75,7 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
         ackTimeoutMs: options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
         guard,
         admission: createAdmission({
-          limit: options.concurrentDeliveries ?? DEFAULT_CONCURRENT_DELIVERIES,
+          limit: options.concurrentDeliveries ?? config.concurrentDeliveries ?? DEFAULT_CONCURRENT_DELIVERIES,
           maxHoldMs: options.deliverySlotHoldMs ?? ADMISSION_MAX_HOLD_MS,
         }),
       });
