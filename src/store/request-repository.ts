@@ -79,12 +79,13 @@ export function lockRequestByNumber(db: Database, number: number): Promise<Acces
   return getRequestByNumber(db, number, true);
 }
 
-// The two statements of the locking read, prepared once per connection (session-statements.ts).
-const LOCK_BY_NUMBER = sessionStatement(['int'], `select ${requestColumns()} from access_requests where number = $1 for update`);
-const APPROVALS_BY_NUMBER = sessionStatement(
-  ['int'],
-  `select ${approvalColumns()} from approvals where request_id = (select id from access_requests where number = $1) order by created_at, id`,
-);
+// The two statements of the locking read, for a number given as SQL text (`$1`, or the number itself inline).
+const lockByNumber = (n: string) => `select ${requestColumns()} from access_requests where number = ${n} for update`;
+const approvalsByNumber = (n: string) =>
+  `select ${approvalColumns()} from approvals where request_id = (select id from access_requests where number = ${n}) order by created_at, id`;
+// Prepared once per connection (session-statements.ts).
+const LOCK_BY_NUMBER = sessionStatement(['int'], lockByNumber('$1'));
+const APPROVALS_BY_NUMBER = sessionStatement(['int'], approvalsByNumber('$1'));
 
 /**
  * `lockRequestByNumber` and the request's approvals in one simple-protocol message (node-postgres): two
@@ -103,10 +104,7 @@ export async function lockRequestAndApprovals(
   if (connection) {
     await ensurePrepared(connection, [LOCK_BY_NUMBER, APPROVALS_BY_NUMBER]);
     text = `${executeText(LOCK_BY_NUMBER, [String(number)])}; ${executeText(APPROVALS_BY_NUMBER, [String(number)])}`;
-  } else {
-    text = `select * from access_requests where number = ${number} for update;
-      select * from approvals where request_id = (select id from access_requests where number = ${number}) order by created_at, id`;
-  }
+  } else text = `${lockByNumber(String(number))}; ${approvalsByNumber(String(number))}`;
   const results: unknown = await db.execute(sql.raw(text));
   const sets = Array.isArray(results) ? results.map((result) => (result as { rows?: unknown }).rows) : [];
   const [requests, approvals] = sets;
