@@ -21,6 +21,17 @@ export interface ScoreInput {
   breakGlass: boolean;
   kind: RequestKind;
   at: Date;
+  /**
+   * What the score reads, already under way (`startScoringReads`): submission starts them alongside its own
+   * open-request check, so the two reads share one round trip's wait.
+   */
+  reads?: ScoringReads;
+}
+
+/** The requester's history and on-call context, read for one score. */
+export interface ScoringReads {
+  history: Promise<{ history: RequesterHistory; records: PastRequest[] }>;
+  onCallVia: Promise<string[]>;
 }
 
 export interface Scored {
@@ -63,20 +74,27 @@ export async function readScoringHistory(
 }
 
 /**
+ * Starts the reads a score of `requester` on `resource` at `at` needs; `scoreRequest` awaits them (a failed
+ * read fails the score there). A caller that refuses before scoring simply drops them.
+ */
+export function startScoringReads(deps: CoreDeps, requester: string, resource: string, at: Date): ScoringReads {
+  const history = readScoringHistory(deps.store, deps.scoringCache, deps.policy(), requester, resource, at);
+  const onCallVia = onCallOf(deps, requester, at);
+  // Observed here too, so a read that fails after its caller refused is not an unhandled rejection.
+  history.catch(() => undefined);
+  onCallVia.catch(() => undefined);
+  return { history, onCallVia };
+}
+
+/**
  * Scores a request exactly as submission does: the requester's history from the store, on-call
  * context, the named factors, then incident relief bounded by the resource floor. `risk explain`
  * uses the same path, so what it prints is what a real request would get.
  */
 export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<Scored> {
   const policy = deps.policy();
-  const { history, records } = await readScoringHistory(
-    deps.store,
-    deps.scoringCache,
-    policy,
-    input.requester,
-    input.resource.name,
-    input.at,
-  );
+  const reads = input.reads ?? startScoringReads(deps, input.requester, input.resource.name, input.at);
+  const { history, records } = await reads.history;
   const habits = computeHabits(policy, records, {
     at: input.at,
     resource: input.resource.name,
@@ -84,7 +102,7 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     reason: input.reason,
     tickets: ticketsIn(input.reason, policy.risk.ticketPattern, input.incidentKey),
   });
-  const onCallVia = await onCallOf(deps, input.requester, input.at);
+  const onCallVia = await reads.onCallVia;
   // The directory snapshot (synchronous, no lookup): their time zone, team, leave date. Unknown adds nothing.
   const person = deps.directory.person(input.requester);
   const scored = assessRisk(policy, {

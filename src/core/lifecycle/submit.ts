@@ -12,7 +12,7 @@ import { rememberApprovals } from './known-approvals.js';
 import { announce, incidentRequestLine, loadView } from './notify.js';
 import { isPilot, originWithMode, pilotDetail } from './pilot.js';
 import { checkDuration, planApproval } from './plan.js';
-import { scoreRequest } from './score.js';
+import { scoreRequest, startScoringReads } from './score.js';
 
 export interface SubmitInput {
   requester: string;
@@ -63,6 +63,8 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
   // An extension follows the grant it extends; a new request follows the resource's current mode.
   const pilot = kind === 'extension' && input.parent ? isPilot(input.parent) : resource.mode === 'pilot';
 
+  // The score's reads do not depend on the checks below: they go out now, beside the open-request read.
+  const reads = startScoringReads(deps, requester, resource.name, now);
   let parent = input.parent;
   if (kind === 'access') {
     // One read for both checks: the same request already pending, and an active grant it would join.
@@ -95,6 +97,7 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
     breakGlass: input.breakGlass ?? false,
     kind,
     at: now,
+    reads,
   });
   const tier = policy.tiers[assessment.tier];
   const plan = planApproval(policy, tier, assessment, input.breakGlass ?? false, now);
