@@ -4,6 +4,7 @@ import { hasTestPostgres } from '../helpers/db.js';
 import { repoRoot } from './child-process.js';
 import { benchCycleCost, benchLifecycle } from './lifecycle.bench.js';
 import { benchOneShot } from './one-shot.bench.js';
+import { benchQueuedBurst } from './queued-burst.bench.js';
 import { benchReconcileCost } from './reconcile-cost.bench.js';
 import { benchRequestToCard } from './request-to-card.bench.js';
 import { benchRevocationLag } from './revocation-lag.bench.js';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   const postgres = hasTestPostgres();
   if (want('runtime')) rows.push(...(await benchRuntime(runs)));
+  if (postgres && want('runtime')) rows.push(await benchQueuedBurst(runs));
   if (want('one-shot')) rows.push(...(await benchOneShot(runs)));
   if (postgres && want('lifecycle')) {
     rows.push(await benchCycleCost());

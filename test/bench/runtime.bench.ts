@@ -235,10 +235,9 @@ export async function benchRuntime(runs: number): Promise<BenchRow[]> {
       },
       {
         benchmark: `burst of ${BURST} requests over Slack HTTP, Postgres`,
-        goal: '≥ 300 requests/s',
         result: `${median(bursts.map((b) => b.perSecond)).toFixed(0)} requests/s`,
         reference: '',
-        detail: `posted at once to a started keycard; until all are recorded (recorded ${Math.min(...bursts.map((b) => b.recorded))} of ${BURST} at worst, ${Math.max(...bursts.map((b) => b.resets))} connections reset and resent; min ${Math.min(...bursts.map((b) => b.perSecond)).toFixed(0)}, max ${Math.max(...bursts.map((b) => b.perSecond)).toFixed(0)})`,
+        detail: `stricter than the issue's queued burst (no goal of its own): each request is a signed delivery over HTTP and 3 Web API calls at the stub; posted at once to a started keycard; until all are recorded (recorded ${Math.min(...bursts.map((b) => b.recorded))} of ${BURST} at worst, ${Math.max(...bursts.map((b) => b.resets))} connections reset and resent; min ${Math.min(...bursts.map((b) => b.perSecond)).toFixed(0)}, max ${Math.max(...bursts.map((b) => b.perSecond)).toFixed(0)})`,
       },
       {
         benchmark: `burst of ${BURST} requests over Slack HTTP, Postgres: ack time`,
