@@ -52,6 +52,7 @@ export function createEmptyStore(dataDir: string): Store {
     auditBacklog: async () => 0,
     inbound: {
       claim: refuse('recording an inbound event'),
+      claimAll: refuse('recording an inbound event'),
       release: async () => {},
       purgeExpired: async () => 0,
     },

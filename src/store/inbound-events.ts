@@ -1,21 +1,35 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt } from 'drizzle-orm';
 import type { InboundEventLog } from '../core/ports/inbound.js';
+import { compiled, runSql } from './compiled-sql.js';
 import type { Database } from './database.js';
 import { inboundEvents as t } from './schema.js';
 
-/** Rows per claim statement (four parameters each, far below Postgres' 65,535). */
+/** Keys per claim statement, about (a whole event's keys always go in one statement). */
 const MAX_BATCH = 500;
 
+/** One event's claim: all of its keys, won together or not at all. */
 interface PendingClaim {
   source: string;
-  key: string;
+  keys: ReadonlyArray<{ key: string; expiresAt: Date }>;
   receivedAt: Date;
-  expiresAt: Date;
   settle(claimed: boolean): void;
   fail(error: unknown): void;
 }
 
 const idOf = (source: string, key: string) => `${source}\u0000${key}`;
+
+/**
+ * The claim statement: rows in byte order of source and key, whatever the database's collation, so every
+ * replica takes the keys' locks in the same order. An expired key that the cleanup job has not deleted yet is
+ * taken over, as if it were gone. One text for every batch size, so it is prepared once per connection.
+ */
+const CLAIM = compiled(`insert into inbound_events (source, key, received_at, expires_at)
+  select v.source, v.key, v.received_at, v.expires_at
+  from jsonb_to_recordset($1::jsonb) as v(source text, key text, received_at timestamptz, expires_at timestamptz)
+  order by v.source collate "C", v.key collate "C"
+  on conflict (source, key) do update set received_at = excluded.received_at, expires_at = excluded.expires_at
+    where inbound_events.expires_at <= excluded.received_at
+  returning source, key`);
 
 /**
  * InboundEventLog on the inbound_events table: INSERT … ON CONFLICT decides who was first. Claims that
@@ -30,8 +44,12 @@ export function createInboundEventLog(db: Database, beforeUse: (method: string) 
     flushing = true;
     try {
       while (waiting.length > 0) {
-        const batch = waiting.slice(0, MAX_BATCH);
-        waiting = waiting.slice(MAX_BATCH);
+        // Whole events only: an event's keys never straddle two statements.
+        let take = 0;
+        for (let rows = 0; take < waiting.length && (take === 0 || rows + waiting[take]!.keys.length <= MAX_BATCH); take += 1)
+          rows += waiting[take]!.keys.length;
+        const batch = waiting.slice(0, take);
+        waiting = waiting.slice(take);
         await claimBatch(db, batch);
       }
     } finally {
@@ -39,14 +57,19 @@ export function createInboundEventLog(db: Database, beforeUse: (method: string) 
     }
   }
 
+  const claimAll: InboundEventLog['claimAll'] = (source, keys, now) => {
+    beforeUse('inbound.claim');
+    if (keys.length === 0) return Promise.reject(new Error('an inbound claim needs at least one key'));
+    return new Promise<boolean>((resolve, reject) => {
+      const expiring = keys.map(({ key, ttlMs }) => ({ key, expiresAt: new Date(now.getTime() + ttlMs) }));
+      waiting.push({ source, keys: expiring, receivedAt: now, settle: resolve, fail: reject });
+      if (!flushing) void flush();
+    });
+  };
+
   return {
-    claim(source, key, now, ttlMs) {
-      beforeUse('inbound.claim');
-      return new Promise<boolean>((resolve, reject) => {
-        waiting.push({ source, key, receivedAt: now, expiresAt: new Date(now.getTime() + ttlMs), settle: resolve, fail: reject });
-        if (!flushing) void flush();
-      });
-    },
+    claim: (source, key, now, ttlMs) => claimAll(source, [{ key, ttlMs }], now),
+    claimAll,
     async release(source, key) {
       beforeUse('inbound.release');
       await db.delete(t).where(and(eq(t.source, source), eq(t.key, key)));
@@ -60,38 +83,42 @@ export function createInboundEventLog(db: Database, beforeUse: (method: string) 
 }
 
 /**
- * One statement for many claims. A key twice in the batch is won by its first claim only (a row cannot be
- * upserted twice in one statement). Rows go in key order, so replicas inserting overlapping batches wait
- * for each other instead of deadlocking.
+ * One statement for many events' claims. A key wanted by two events of the batch goes to the first of them
+ * only (a row cannot be upserted twice in one statement), and an event is first only if it won every key of
+ * its own. The statement takes the rows in key order, so replicas inserting overlapping batches wait for each
+ * other instead of deadlocking; and as it records all of its rows or none, a failure leaves nothing claimed.
  */
 async function claimBatch(db: Database, batch: PendingClaim[]): Promise<void> {
-  const firsts = new Map<string, PendingClaim>();
+  const owners = new Map<string, { claim: PendingClaim; source: string; key: string; expiresAt: Date }>();
   for (const claim of batch) {
-    const id = idOf(claim.source, claim.key);
-    if (!firsts.has(id)) firsts.set(id, claim);
+    for (const { key, expiresAt } of claim.keys) {
+      const id = idOf(claim.source, key);
+      if (!owners.has(id)) owners.set(id, { claim, source: claim.source, key, expiresAt });
+    }
   }
-  const rows = [...firsts.values()].sort((a, b) => (a.source === b.source ? compare(a.key, b.key) : compare(a.source, b.source)));
+  const rows = [...owners.values()];
   let won: Set<string>;
   try {
-    const returned = await db
-      .insert(t)
-      .values(rows.map(({ source, key, receivedAt, expiresAt }) => ({ source, key, receivedAt, expiresAt })))
-      // An expired key that the cleanup job has not deleted yet is taken over, as if it were gone.
-      .onConflictDoUpdate({
-        target: [t.source, t.key],
-        set: { receivedAt: sql`excluded.received_at`, expiresAt: sql`excluded.expires_at` },
-        setWhere: sql`${t.expiresAt} <= excluded.received_at`,
-      })
-      .returning({ source: t.source, key: t.key });
-    won = new Set(returned.map((row) => idOf(row.source, row.key)));
+    const recordset = JSON.stringify(
+      rows.map((row) => ({
+        source: row.source,
+        key: row.key,
+        received_at: row.claim.receivedAt.toISOString(),
+        expires_at: row.expiresAt.toISOString(),
+      })),
+    );
+    const returned = await runSql(db, CLAIM.text, [recordset], CLAIM.name);
+    won = new Set(returned.map((row) => idOf(String(row.source), String(row.key))));
   } catch (error) {
     for (const claim of batch) claim.fail(error);
     return;
   }
   for (const claim of batch) {
-    const id = idOf(claim.source, claim.key);
-    claim.settle(firsts.get(id) === claim && won.has(id));
+    claim.settle(
+      claim.keys.every(({ key }) => {
+        const id = idOf(claim.source, key);
+        return owners.get(id)?.claim === claim && won.has(id);
+      }),
+    );
   }
 }
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

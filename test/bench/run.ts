@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   }
   if (want('slack')) {
     rows.push(await benchRequestToCard());
-    rows.push(...(await benchSlackAck(quick ? 100 : 300)));
+    rows.push(...(await benchSlackAck(quick ? 300 : 1_000)));
   }
   printTable(rows);
 }

@@ -67,3 +67,46 @@ describe.each(storeKinds())('the inbound event log on %s', (kind) => {
     }
   });
 });
+
+describe.each(storeKinds())('claiming all keys of one event on %s', (kind) => {
+  let t: TestStore;
+  beforeAll(async () => {
+    t = await createTestStore(kind);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  const keys = (...names: string[]) => names.map((key) => ({ key, ttlMs: MINUTE }));
+
+  it('is first only when it recorded every key, and the keys it did record stay taken', async () => {
+    const log = t.store.inbound;
+    expect(await log.claimAll('slack', keys('sig:a', 'trigger:t'), NOW)).toBe(true);
+    // A resend with a new signature: its signature is new, its trigger is not, so it is not first.
+    expect(await log.claimAll('slack', keys('sig:b', 'trigger:t'), NOW)).toBe(false);
+    expect(await log.claim('slack', 'sig:b', NOW, MINUTE)).toBe(false);
+    expect(await log.claimAll('slack', keys('sig:a', 'trigger:t'), later(MINUTE - 1))).toBe(false);
+    // Once every key expired, the event can be claimed again.
+    expect(await log.claimAll('slack', keys('sig:a', 'trigger:t'), later(MINUTE))).toBe(true);
+  });
+
+  it('gives a key wanted by two events of one batch to the first only, and only it is first', async () => {
+    const log = t.store.inbound;
+    const results = await Promise.all([
+      log.claimAll('slack', keys('batch:lead'), NOW),
+      log.claimAll('slack', keys('batch:x1', 'batch:shared'), NOW),
+      log.claimAll('slack', keys('batch:x2', 'batch:shared'), NOW),
+    ]);
+    expect(results).toEqual([true, true, false]);
+  });
+
+  it("records none of an event's keys when the database refuses one of them", async () => {
+    const log = t.store.inbound;
+    await expect(log.claimAll('slack', keys('atomic:ok', 'atomic:\u0000'), NOW)).rejects.toThrow();
+    // Nothing was left behind, so the sender's retry wins the good key.
+    expect(await log.claim('slack', 'atomic:ok', NOW, MINUTE)).toBe(true);
+  });
+
+  it('refuses a claim with no keys instead of calling it first', async () => {
+    await expect(t.store.inbound.claimAll('slack', [], NOW)).rejects.toThrow('at least one key');
+  });
+});

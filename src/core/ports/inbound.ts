@@ -6,6 +6,11 @@
 export interface InboundEventLog {
   /** True when this call recorded `key` first (go ahead); false when it was seen and has not expired. */
   claim(source: string, key: string, now: Date, ttlMs: number): Promise<boolean>;
+  /**
+   * Claims every key of one event at once (one statement, all or nothing): true when this call recorded each
+   * of them first. Two replicas handed the same event can never each win a different key of it.
+   */
+  claimAll(source: string, keys: ReadonlyArray<{ key: string; ttlMs: number }>, now: Date): Promise<boolean>;
   /** Forgets a claim whose event could not be processed, so the sender's retry takes effect. */
   release(source: string, key: string): Promise<void>;
   /** Deletes keys that expired before `now`; returns how many. */

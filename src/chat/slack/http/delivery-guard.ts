@@ -45,15 +45,9 @@ export function createDeliveryGuard(options: {
   return {
     async admit(keys, body) {
       const deps = options.core();
-      let first = true;
-      // Keys are claimed in the same order by every delivery, and a delivery that loses one claims no more: two
-      // replicas handed the same body at once must not each win a different key (then neither would process it).
-      for (const { key, ttlMs } of keys) {
-        if (!(await deps.store.inbound.claim('slack', key, deps.clock.now(), ttlMs))) {
-          first = false;
-          break;
-        }
-      }
+      // All keys in one statement: the delivery is first only if it recorded every one of them, so two replicas
+      // handed the same body at once can never each win a different key (then neither would process it).
+      const first = await deps.store.inbound.claimAll('slack', keys, deps.clock.now());
       if (!first) return 'duplicate';
       const installation = options.installation();
       if (!installation) return 'first';
