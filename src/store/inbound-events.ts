@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
 import type { InboundEventLog } from '../core/ports/inbound.js';
 import { compiled, runSql } from './compiled-sql.js';
@@ -7,7 +8,7 @@ import { inboundEvents as t } from './schema.js';
 /** Keys per claim statement, about (a whole event's keys always go in one statement). */
 const MAX_BATCH = 500;
 
-/** One event's claim: all of its keys, won together or not at all. */
+/** One event's claim: all of its keys, in one statement; first only if it records every one of them. */
 interface PendingClaim {
   source: string;
   keys: ReadonlyArray<{ key: string; expiresAt: Date }>;
@@ -17,6 +18,22 @@ interface PendingClaim {
 }
 
 const idOf = (source: string, key: string) => `${source}\u0000${key}`;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Longer keys are stored as their digest (a btree entry is limited to about 2,700 bytes). */
+const MAX_STORED_KEY_BYTES = 512;
+
+/**
+ * The key as stored. Keys come from senders (a Teams activity id, a Kubernetes audit id): one that Postgres
+ * cannot store as text (a NUL, half of a surrogate pair) or index (too long) would fail the whole statement,
+ * and with it every other event's claim batched with it. Such a key is stored as the SHA-256 of its UTF-16 code
+ * units instead, which is as unique and the same on every replica; every other key is stored as it is.
+ */
+export function storedKey(key: string): string {
+  if (!key.includes('\u0000') && !LONE_SURROGATE.test(key) && Buffer.byteLength(key, 'utf8') <= MAX_STORED_KEY_BYTES) return key;
+  return `sha256:${createHash('sha256').update(Buffer.from(key, 'utf16le')).digest('hex')}`;
+}
 
 /**
  * The claim statement: rows in byte order of source and key, whatever the database's collation, so every
@@ -60,8 +77,11 @@ export function createInboundEventLog(db: Database, beforeUse: (method: string) 
   const claimAll: InboundEventLog['claimAll'] = (source, keys, now) => {
     beforeUse('inbound.claim');
     if (keys.length === 0) return Promise.reject(new Error('an inbound claim needs at least one key'));
+    // Checked here, so a bad claim fails alone instead of failing the statement it would share with others.
+    const expiring = keys.map(({ key, ttlMs }) => ({ key: storedKey(key), expiresAt: new Date(now.getTime() + ttlMs) }));
+    if (expiring.some(({ expiresAt }) => !Number.isFinite(expiresAt.getTime())) || !keys.every(({ ttlMs }) => ttlMs > 0))
+      return Promise.reject(new Error(`an inbound claim needs a valid time and a positive lifetime for each key (${source})`));
     return new Promise<boolean>((resolve, reject) => {
-      const expiring = keys.map(({ key, ttlMs }) => ({ key, expiresAt: new Date(now.getTime() + ttlMs) }));
       waiting.push({ source, keys: expiring, receivedAt: now, settle: resolve, fail: reject });
       if (!flushing) void flush();
     });
@@ -72,7 +92,7 @@ export function createInboundEventLog(db: Database, beforeUse: (method: string) 
     claimAll,
     async release(source, key) {
       beforeUse('inbound.release');
-      await db.delete(t).where(and(eq(t.source, source), eq(t.key, key)));
+      await db.delete(t).where(and(eq(t.source, source), eq(t.key, storedKey(key))));
     },
     async purgeExpired(now) {
       beforeUse('inbound.purgeExpired');

@@ -1,5 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInboundEventLog } from '../../src/store/inbound-events.js';
+import { createInboundEventLog, storedKey } from '../../src/store/inbound-events.js';
 import { createTestStore, storeKinds, type TestStore } from '../helpers/db.js';
 
 const NOW = new Date('2026-03-02T10:00:00Z');
@@ -54,12 +55,18 @@ describe.each(storeKinds())('the inbound event log on %s', (kind) => {
 
   it('never reports a claim it did not record when the database refuses a statement', async () => {
     const log = t.store.inbound;
-    const keys = ['refused:a', 'refused:\u0000', 'refused:b', 'refused:c'];
-    const settled = await Promise.allSettled(keys.map((key) => log.claim('slack', key, NOW, MINUTE)));
-    // Postgres refuses a NUL in text: that claim fails, and so may the others sent in its statement.
+    const keys = ['refused:a', 'refused:z', 'refused:b', 'refused:c'];
+    // A constraint only 'refused:z' breaks, standing in for a database that refuses a statement.
+    await t.handle.db.execute(sql`alter table inbound_events add constraint test_refuse_statement check (key <> 'refused:z')`);
+    let settled: PromiseSettledResult<boolean>[];
+    try {
+      settled = await Promise.allSettled(keys.map((key) => log.claim('slack', key, NOW, MINUTE)));
+    } finally {
+      await t.handle.db.execute(sql`alter table inbound_events drop constraint test_refuse_statement`);
+    }
+    // That claim fails, and so may the others sent in its statement.
     expect(settled[1]?.status).toBe('rejected');
     for (const [i, key] of keys.entries()) {
-      if (i === 1) continue;
       const recorded = settled[i]?.status === 'fulfilled';
       if (recorded) expect((settled[i] as PromiseFulfilledResult<boolean>).value).toBe(true);
       // A recorded claim stays taken; a failed one left nothing behind, so the sender's retry wins it.
@@ -99,11 +106,47 @@ describe.each(storeKinds())('claiming all keys of one event on %s', (kind) => {
     expect(results).toEqual([true, true, false]);
   });
 
-  it("records none of an event's keys when the database refuses one of them", async () => {
+  it("records none of an event's keys when the statement fails after inserting some of them", async () => {
     const log = t.store.inbound;
-    await expect(log.claimAll('slack', keys('atomic:ok', 'atomic:\u0000'), NOW)).rejects.toThrow();
-    // Nothing was left behind, so the sender's retry wins the good key.
-    expect(await log.claim('slack', 'atomic:ok', NOW, MINUTE)).toBe(true);
+    // A constraint that only the later of the two rows breaks: the first is inserted before the statement fails.
+    await t.handle.db.execute(sql`alter table inbound_events add constraint test_refuse_key check (key <> 'atomic:z')`);
+    try {
+      await expect(log.claimAll('slack', keys('atomic:a', 'atomic:z'), NOW)).rejects.toThrow();
+    } finally {
+      await t.handle.db.execute(sql`alter table inbound_events drop constraint test_refuse_key`);
+    }
+    // Nothing was left behind, so the sender's retry wins both keys.
+    expect(await log.claimAll('slack', keys('atomic:a', 'atomic:z'), NOW)).toBe(true);
+  });
+
+  it('stores a key Postgres could not store or index as its digest, so it claims (and repeats) like any other', async () => {
+    const log = t.store.inbound;
+    const odd = ['odd:nul\u0000byte', 'odd:\ud800', 'odd:\ud801', 'odd:\udc00lead', `odd:${'x'.repeat(6_000)}`, `odd:${'y'.repeat(6_000)}`];
+    // Batched together with an ordinary claim, which must not fail because of them.
+    const first = await Promise.all([
+      log.claim('teams', 'odd:plain', NOW, MINUTE),
+      ...odd.map((key) => log.claim('teams', key, NOW, MINUTE)),
+    ]);
+    expect(first).toEqual(first.map(() => true));
+    // Two different lone surrogates, or two long keys, are two keys (no collision in the digest).
+    const again = await Promise.all(odd.map((key) => log.claim('teams', key, later(MINUTE - 1), MINUTE)));
+    expect(again).toEqual(odd.map(() => false));
+    // A released odd key can be claimed again.
+    await log.release('teams', odd[0]!);
+    expect(await log.claim('teams', odd[0]!, NOW, MINUTE)).toBe(true);
+    expect(storedKey('sig:plain')).toBe('sig:plain');
+    expect(storedKey(odd[4]!)).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('refuses a claim with a lifetime that is not positive, alone, without failing claims batched with it', async () => {
+    const log = t.store.inbound;
+    const [bad, good] = await Promise.allSettled([
+      log.claimAll('slack', [{ key: 'ttl:bad', ttlMs: Number.NaN }], NOW),
+      log.claimAll('slack', keys('ttl:good'), NOW),
+    ]);
+    expect(bad.status).toBe('rejected');
+    expect(good).toEqual({ status: 'fulfilled', value: true });
+    expect(await log.claim('slack', 'ttl:bad', NOW, MINUTE)).toBe(true);
   });
 
   it('refuses a claim with no keys instead of calling it first', async () => {

@@ -45,8 +45,8 @@ export function createDeliveryGuard(options: {
   return {
     async admit(keys, body) {
       const deps = options.core();
-      // All keys in one statement: the delivery is first only if it recorded every one of them, so two replicas
-      // handed the same body at once can never each win a different key (then neither would process it).
+      // All keys in one statement, first only if it recorded every one of them: two replicas handed the same body
+      // at once can never each win a different key (then neither would process it).
       const first = await deps.store.inbound.claimAll('slack', keys, deps.clock.now());
       if (!first) return 'duplicate';
       const installation = options.installation();
