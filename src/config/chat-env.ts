@@ -108,7 +108,7 @@ function slackConcurrency(value: string | undefined, errors: string[]): number |
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
   if (Number.isInteger(n) && n >= 1 && n <= 1000) return n;
   errors.push(
-    `SLACK_CONCURRENT_DELIVERIES must be a whole number from 1 to 1000 (how many acknowledged Slack deliveries work at once; default 8), got "${value}"`,
+    `SLACK_CONCURRENT_DELIVERIES must be a whole number from 1 to 1000 (how many acknowledged Slack deliveries work at once; default 4), got "${value}"`,
   );
   return undefined;
 }

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   const postgres = hasTestPostgres();
   if (want('runtime')) rows.push(...(await benchRuntime(runs)));
-  if (postgres && want('runtime')) rows.push(await benchQueuedBurst(runs));
+  if (postgres && want('runtime')) rows.push(...(await benchQueuedBurst(runs)));
   if (want('one-shot')) rows.push(...(await benchOneShot(runs)));
   if (postgres && want('lifecycle')) {
     rows.push(await benchCycleCost());

@@ -125,7 +125,7 @@ describe('readConfig: Slack', () => {
     expect(config(http).slack).not.toHaveProperty('concurrentDeliveries');
     for (const bad of ['0', '1001', '8.5', '-3', 'eight']) {
       expect(errors({ ...http, SLACK_CONCURRENT_DELIVERIES: bad })).toEqual([
-        `SLACK_CONCURRENT_DELIVERIES must be a whole number from 1 to 1000 (how many acknowledged Slack deliveries work at once; default 8), got "${bad}"`,
+        `SLACK_CONCURRENT_DELIVERIES must be a whole number from 1 to 1000 (how many acknowledged Slack deliveries work at once; default 4), got "${bad}"`,
       ]);
     }
   });

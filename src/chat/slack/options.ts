@@ -18,7 +18,7 @@ export interface SlackAdapterConfig {
   teamId?: string;
   enterpriseId?: string;
   appId?: string;
-  /** SLACK_CONCURRENT_DELIVERIES; `SlackAdapterOptions.concurrentDeliveries` wins, default 8. */
+  /** SLACK_CONCURRENT_DELIVERIES; `SlackAdapterOptions.concurrentDeliveries` wins, default 4. */
   concurrentDeliveries?: number;
 }
 
@@ -43,7 +43,7 @@ export interface SlackAdapterOptions {
   identityTtlMs?: number;
   /** If a listener never acknowledges, answer Slack ourselves after this long (default 2500 ms, inside Slack's 3 s). */
   ackTimeoutMs?: number;
-  /** HTTP mode: acknowledged deliveries whose listeners work at once (default 8); the others wait, already acknowledged. */
+  /** HTTP mode: acknowledged deliveries whose listeners work at once (default 4); the others wait, already acknowledged. */
   concurrentDeliveries?: number;
   /** How long one delivery's work may hold its slot before the next one starts anyway (default 2 s). */
   deliverySlotHoldMs?: number;
@@ -54,7 +54,7 @@ export interface SlackAdapterOptions {
 export const DEFAULT_RETRY_POLICY: SlackRetryPolicy = { retries: 5, factor: 3.86 };
 export const DEFAULT_IDENTITY_TTL_MS = 15 * 60_000;
 export const DEFAULT_ACK_TIMEOUT_MS = 2500;
-export const DEFAULT_CONCURRENT_DELIVERIES = 8;
+export const DEFAULT_CONCURRENT_DELIVERIES = 4;
 /**
  * A listener holds its slot at most this long: the slots bound how much work runs at once in a burst (a
  * delivery's work takes tens of milliseconds), not how long a provider may take. With 8 slots, grants waiting
