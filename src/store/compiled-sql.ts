@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DrizzleQueryError, entityKind, getTableColumns, type SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgTable } from 'drizzle-orm/pg-core';
 import type { RequestPatch } from '../core/ports/store.js';
 import { KeycardError } from '../core/result.js';
 import type { RequestStatus } from '../core/types.js';
@@ -135,21 +135,20 @@ function cached(key: string, build: () => string): Compiled {
   return compiled;
 }
 
-/** The request columns a statement returns, by name (qualified by `table` where another relation shares names). */
-export function requestColumns(table?: string): string {
-  return Object.values(columns)
-    .map((column) => (table ? `${table}."${column.name}"` : `"${column.name}"`))
+/** A table's columns as a statement returns them, by name (qualified by `qualifier` where another relation shares names). */
+function columnList(table: PgTable, qualifier?: string): string {
+  return Object.values(getTableColumns(table))
+    .map((column) => (qualifier ? `${qualifier}."${column.name}"` : `"${column.name}"`))
     .join(', ');
 }
+
+/** The request columns a statement returns (qualified by `qualifier` where another relation shares names). */
+export const requestColumns = (qualifier?: string): string => columnList(accessRequests, qualifier);
 
 const REQUEST_COLUMNS = requestColumns();
 
 /** The approval columns a statement returns, by name. */
-export function approvalColumns(): string {
-  return Object.values(getTableColumns(approvals))
-    .map((column) => `"${column.name}"`)
-    .join(', ');
-}
+export const approvalColumns = (): string => columnList(approvals);
 
 /** `text` compiled (named) once; for statements built by hand from constant parts. */
 export function compiled(text: string): Compiled {

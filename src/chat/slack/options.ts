@@ -57,8 +57,8 @@ export const DEFAULT_ACK_TIMEOUT_MS = 2500;
 export const DEFAULT_CONCURRENT_DELIVERIES = 4;
 /**
  * A listener holds its slot at most this long: the slots bound how much work runs at once in a burst (a
- * delivery's work takes tens of milliseconds), not how long a provider may take. With 8 slots, grants waiting
- * on a slow provider (AWS Identity Center takes seconds) let the queue move on at least 4 deliveries a second.
+ * delivery's work takes tens of milliseconds), not how long a provider may take. With N slots, grants waiting
+ * on a slow provider (AWS Identity Center takes seconds) let the queue move on at least N/2 deliveries a second.
  */
 export const ADMISSION_MAX_HOLD_MS = 2_000;
 /** Slack rejects timestamps more than five minutes off; we do the same in both directions. */
