@@ -68,8 +68,9 @@ describe('keycard CLI', () => {
     ).toBe(0);
     const text = h.out.join('\n');
     expect(text).toContain('alice@example.com → demo-db (write) for 30m');
-    expect(text).toMatch(/\+20\s+sensitivity\s+high sensitivity \(demo-db\)/);
-    expect(text).toMatch(/\+15\s+level\s+write access/);
+    expect(text).toMatch(/\+29\s+sensitivity\s+high sensitivity \(demo-db\)/);
+    expect(text).toMatch(/\+5\s+level\s+write access/);
+    expect(text).toMatch(/\+14\s+first-access\s+first access to demo-db/);
     expect(text).toMatch(/\+10\s+time\s+off-hours \(21:14 Europe\/Berlin, policy zone\)/);
     expect(text).toMatch(/score → tier high/);
     expect(text).toMatch(/Route: 1 approval\(s\) from db-owners/);

@@ -102,15 +102,31 @@ describe('manifests/policy.example.yaml', () => {
     });
   });
 
-  it('spells out exactly the default risk weights', () => {
+  it('spells out every risk weight (the fitted ones) and exactly the default thresholds', () => {
     const { policy } = parse(text);
     const withoutRisk = text.replace(/^risk:\n(?:(?: .*)?\n)+/m, '');
     expect(withoutRisk).not.toContain('velocityRequests');
     const defaults = parse(withoutRisk).policy;
-    // Time zones are the example organisation's own (not defaults); everything else is the default.
-    expect({ ...policy.risk, timeZones: defaults.risk.timeZones }).toEqual(defaults.risk);
+    // Every weight is written out, so a reader sees the whole model and risk explain quotes what the file says.
+    for (const name of Object.keys(defaults.risk.factors)) expect(text).toMatch(new RegExp(`^ {4}${name}: -?\\d+ #`, 'm'));
+    for (const name of Object.keys(defaults.risk.sensitivity)) expect(text).toMatch(new RegExp(`^ {4}${name}: \\d+`, 'm'));
+    expect(Object.keys(policy.risk.levels).sort()).toEqual(Object.keys(defaults.risk.levels).sort());
+    // The weights are the ones fitted on generated histories (docs/risk-evaluation.md): they order the sensitivities
+    // and levels, keep the history discount small and put the never-bought signals above the words.
+    const { sensitivity: s, levels: l, factors: f } = policy.risk;
+    expect(s.low).toBeLessThan(s.medium);
+    expect(s.medium).toBeLessThan(s.high);
+    expect(s.high).toBeLessThan(s.critical);
+    expect(l.read).toBeLessThan(l.write!);
+    expect(l.write).toBeLessThan(l.admin!);
+    expect(f.cleanHistory + f.routineWork).toBeGreaterThanOrEqual(-policy.risk.thresholds.maxHistoryDiscount - 5);
+    expect(f.sessionAnomaly).toBeGreaterThan(f.sessionAnomalyElsewhere);
+    expect(f.incidentKey).toBeLessThan(0);
+    // Everything that is not a weight is the default; time zones are the example organisation's own.
+    const { sensitivity: _s, levels: _l, factors: _f, timeZones: _t, ...rest } = policy.risk;
+    const { sensitivity: _ds, levels: _dl, factors: _df, timeZones: _dt, ...defaultRest } = defaults.risk;
+    expect(rest).toEqual(defaultRest);
     expect(policy.risk.timeZones).toEqual({ people: { 'erin@example.com': 'America/New_York' }, teams: { sre: 'Asia/Singapore' } });
-    expect(policy.risk.approverReport).toEqual(defaults.risk.approverReport);
     expect(text).toMatch(/^ {2}approverReport:\n/m);
   });
 

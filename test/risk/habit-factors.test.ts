@@ -162,6 +162,44 @@ describe('habit factors (true and false cases)', () => {
     );
   });
 
+  it('session anomaly elsewhere: an alert during their recent grant on another resource; none, old, or here is not', () => {
+    const alerted = [...routine, past(5, 'orders-db', 'write', { anomalies: 1 })];
+    const a = score({ resource: 'orders-replica' }, alerted);
+    expect(factor(a, 'session-anomaly-elsewhere')?.points).toBe(10);
+    expect(factor(a, 'session-anomaly-elsewhere')?.reason).toMatch(/during their grant on orders-db 5d ago/);
+    expect(factor(a, 'session-anomaly')).toBeUndefined();
+    // Nothing fired anywhere: no factor.
+    expect(factor(score({ resource: 'orders-replica' }, routine), 'session-anomaly-elsewhere')).toBeUndefined();
+    // Older than sessionAnomalyWindow (14 days): no factor.
+    const old = [...routine, past(20, 'orders-db', 'write', { anomalies: 1 })];
+    expect(factor(score({ resource: 'orders-replica' }, old), 'session-anomaly-elsewhere')).toBeUndefined();
+    // On this very resource the stronger same-resource factor counts, and this one does not count twice.
+    const here = score({ resource: 'orders-db', level: 'write' }, alerted);
+    expect(factor(here, 'session-anomaly')?.points).toBe(25);
+    expect(factor(here, 'session-anomaly-elsewhere')).toBeUndefined();
+    // Several resources are named, the latest alert gives the age.
+    const many = [...alerted, past(3, 'billing-db', 'read', { anomalies: 2 }), past(2, 'search-db', 'read', { anomalies: 1 })];
+    expect(factor(score({ resource: 'orders-replica' }, many), 'session-anomaly-elsewhere')?.reason).toMatch(
+      /during 3 of their grants on billing-db, orders-db and 1 more 2d ago/,
+    );
+    // Tunable: the policy's weight is what it adds.
+    const tuned = { ...policy, risk: { ...policy.risk, factors: { ...policy.risk.factors, sessionAnomalyElsewhere: 4 } } };
+    const current = { at: BUSINESS_HOURS, resource: 'orders-replica', level: 'read', reason: 'check replication lag today', tickets: [] };
+    const habits = computeHabits(tuned, alerted, current);
+    expect(habits.anomalousSessionsElsewhere).toEqual({ count: 1, lastMsAgo: 5 * DAY, resources: ['orders-db'] });
+    const tunedScore = assessRisk(tuned, {
+      ...current,
+      resourcePolicy: tuned.resources['orders-replica']!,
+      durationMs: HOUR,
+      incidentKey: null,
+      breakGlass: false,
+      kind: 'access',
+      history: quiet,
+      habits,
+    });
+    expect(factor(tunedScore, 'session-anomaly-elsewhere')?.points).toBe(4);
+  });
+
   it('duration against their own habit on the resource', () => {
     expect(factor(score({ durationMs: 3 * HOUR }, routine), 'duration-habit')?.points).toBe(10);
     expect(factor(score({ durationMs: 90 * 60_000 }, routine), 'duration-habit')).toBeUndefined();

@@ -91,6 +91,7 @@ describe("off-hours on the requester's own clock", () => {
       reasonFamilies: 1,
       reasonUsedOnFamily: true,
       anomalousSessions: null,
+      anomalousSessionsElsewhere: null,
       usualDurationMs: null,
       sameHourRequests: 6,
       windowRequests: 12,

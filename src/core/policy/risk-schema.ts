@@ -13,7 +13,8 @@ const timeZone = z
   })
   .describe('IANA time zone (Europe/Berlin, America/New_York); an unknown one is refused');
 
-/** The risk model's weights, thresholds and factor settings (DESIGN.md §4), with the example policy's defaults. */
+/** The risk model's weights, thresholds and factor settings (DESIGN.md §4). The defaults are round, conservative numbers;
+ * manifests/policy.example.yaml carries weights fitted on generated histories (docs/risk-evaluation.md). */
 export const riskSchema = z
   .object({
     sensitivity: z
@@ -65,6 +66,10 @@ export const riskSchema = z
           .number()
           .default(25)
           .describe('an anomaly alert fired during one of their grants on this resource within sessionAnomalyWindow'),
+        sessionAnomalyElsewhere: z
+          .number()
+          .default(10)
+          .describe('an anomaly alert fired during one of their grants on another resource within sessionAnomalyWindow'),
       })
       .strict()
       .prefault({}),

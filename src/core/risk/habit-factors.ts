@@ -97,6 +97,18 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
       `an anomaly alert fired during ${a.count === 1 ? 'their grant' : `${a.count} of their grants`} on ${c.resource} ${formatDuration(Math.max(60_000, Math.round(a.lastMsAgo / 60_000) * 60_000))} ago`,
     );
   }
+  // An alert during their own session on another resource: the same person, days later, elsewhere. The same-resource
+  // factor above is the stronger one, so this one counts only when that one did not fire.
+  if (h.anomalousSessionsElsewhere && !h.anomalousSessions) {
+    const a = h.anomalousSessionsElsewhere;
+    const on =
+      a.resources.length <= 2 ? a.resources.join(' and ') : `${a.resources.slice(0, 2).join(', ')} and ${a.resources.length - 2} more`;
+    add(
+      'session-anomaly-elsewhere',
+      w.sessionAnomalyElsewhere,
+      `an anomaly alert fired during ${a.count === 1 ? 'their grant' : `${a.count} of their grants`} on ${on} ${formatDuration(Math.max(60_000, Math.round(a.lastMsAgo / 60_000) * 60_000))} ago`,
+    );
+  }
   if (h.usualDurationMs !== null && c.durationMs >= t.durationHabitRatio * h.usualDurationMs) {
     add(
       'duration-habit',

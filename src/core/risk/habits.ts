@@ -43,6 +43,8 @@ export interface RequesterHabits {
   reasonUsedOnFamily: boolean;
   /** Their earlier grants on this resource within the session-anomaly window during which an anomaly alert fired. */
   anomalousSessions: { count: number; lastMsAgo: number } | null;
+  /** The same for their grants on other resources: an alert during their own session elsewhere, recently. */
+  anomalousSessionsElsewhere: { count: number; lastMsAgo: number; resources: string[] } | null;
   /** Median duration of their earlier grants on this resource (null with fewer than 3). */
   usualDurationMs: number | null;
   /** Their requests in the history window within 90 minutes of this time of day, and in all. */
@@ -133,6 +135,9 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
   let reasonUsedOnFamily = false;
   let anomalousSessions = 0;
   let lastAnomalousAt = 0;
+  let anomalousElsewhere = 0;
+  let lastElsewhereAt = 0;
+  const elsewhere = new Set<string>();
   const durations: number[] = [];
   let sameHour = 0;
   let windowRequests = 0;
@@ -155,9 +160,15 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
         reasonFamilies.add(pFamily);
         if (pFamily === family) reasonUsedOnFamily = true;
       }
-      if (p.anomalies > 0 && p.resource === current.resource && p.at >= now - t.sessionAnomalyWindow) {
-        anomalousSessions += 1;
-        lastAnomalousAt = Math.max(lastAnomalousAt, p.at);
+      if (p.anomalies > 0 && p.at >= now - t.sessionAnomalyWindow) {
+        if (p.resource === current.resource) {
+          anomalousSessions += 1;
+          lastAnomalousAt = Math.max(lastAnomalousAt, p.at);
+        } else {
+          anomalousElsewhere += 1;
+          lastElsewhereAt = Math.max(lastElsewhereAt, p.at);
+          elsewhere.add(p.resource);
+        }
       }
       if (p.approver !== null && p.decisionMs !== null) {
         approvedCount += 1;
@@ -227,6 +238,8 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
     reasonFamilies: currentKey === '' ? 0 : reasonFamilies.size,
     reasonUsedOnFamily,
     anomalousSessions: anomalousSessions > 0 ? { count: anomalousSessions, lastMsAgo: now - lastAnomalousAt } : null,
+    anomalousSessionsElsewhere:
+      anomalousElsewhere > 0 ? { count: anomalousElsewhere, lastMsAgo: now - lastElsewhereAt, resources: [...elsewhere].sort() } : null,
     usualDurationMs: durations.length >= 3 ? median(durations) : null,
     sameHourRequests: sameHour,
     windowRequests,

@@ -39,6 +39,7 @@ const FACTOR_WEIGHT: Record<string, FactorName> = {
   'ticket-reuse': 'ticketReuse',
   'approver-concentration': 'approverConcentration',
   'session-anomaly': 'sessionAnomaly',
+  'session-anomaly-elsewhere': 'sessionAnomalyElsewhere',
   routine: 'routineWork',
 };
 
