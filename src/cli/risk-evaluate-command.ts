@@ -30,7 +30,7 @@ export async function evaluateAcrossGenerators(io: CliIo, args: ParsedArgs): Pro
   for (const g of generators)
     if (!(GENERATORS as readonly string[]).includes(g))
       throw new UsageError(`unknown generator "${g}" (use ${GENERATORS.join(', ')})`, RISK_USAGE);
-  const calibrationSeeds = listFlag(args, 'calibration-seeds', ['c1', 'c2']);
+  const calibrationSeeds = listFlag(args, 'calibration-seeds', ['c1', 'c2', 'c3', 'c4']);
   const heldOutSeeds = listFlag(args, 'seeds', ['h1', 'h2', 'h3']);
   const shared = heldOutSeeds.filter((s) => calibrationSeeds.includes(s));
   if (shared.length > 0)

@@ -16,7 +16,7 @@ export const RISK_USAGE = `Usage:
                         [--max-review-share 0.2] [--holdout 30d] [--json]
       Keycard's score-based routing against static per-resource tiers at the same review share, on a
       generated history: misuse reaching a human, benign requests sent to one, approval wait.
-  keycard risk evaluate [--generators threat-model,risk-lab] [--calibration-seeds c1,c2] [--seeds h1,h2,h3]
+  keycard risk evaluate [--generators threat-model,risk-lab] [--calibration-seeds c1,c2,c3,c4] [--seeds h1,h2,h3]
                         [--people 400] [--requests 30000] [--days 90] [--max-review-share 0.2] [--html FILE] [--json]
                         [--misses]
       Without --seed/--from/--database: both generators, threshold calibrated on the calibration seeds,

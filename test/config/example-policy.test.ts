@@ -6,8 +6,11 @@ import { formatPolicyErrors } from '../../src/config/policy-errors.js';
 import { loadPolicyFile, parsePolicyText } from '../../src/config/policy-loader.js';
 import { resolveResource, tierForScore } from '../../src/core/policy/access.js';
 import type { Policy } from '../../src/core/policy/schema.js';
+import { assessRisk } from '../../src/core/risk/assess.js';
 import { builtinProviderFactories } from '../../src/providers/builtin.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
+import { BUSINESS_HOURS, OFF_HOURS, SATURDAY } from '../fixtures/policy.js';
+import { QUIET_HISTORY, riskInput } from '../fixtures/risk-input.js';
 import { fakeProviderSchemas } from './fixtures.js';
 
 const EXAMPLE = resolve('manifests/policy.example.yaml');
@@ -71,6 +74,29 @@ describe('manifests/policy.example.yaml', () => {
     });
   });
 
+  it("lets carol approve the README walkthrough's request at any hour: a first read of demo-db with an incident key", () => {
+    const { policy } = parse(text);
+    const tiers = [BUSINESS_HOURS, OFF_HOURS, SATURDAY].map(
+      (at) =>
+        assessRisk(
+          policy,
+          riskInput(policy, at, {
+            reason: 'checking replication lag INC-42',
+            incidentKey: 'INC-42',
+            history: { ...QUIET_HISTORY, priorGrantsOnResource: 0 },
+          }),
+        ).tier,
+    );
+    // Working hours need one approval of medium; off-hours and the weekend add points on top of first access.
+    expect(tiers).toEqual(['medium', 'high', 'high']);
+    for (const tier of tiers) {
+      expect(policy.tiers[tier].approvals).toBe(1);
+      expect(policy.tiers[tier].approvers).toContain('db-owners');
+    }
+    expect(policy.groups['db-owners']).toContain('carol@example.com');
+    expect(policy.groups['db-owners']).not.toContain('alice@example.com');
+  });
+
   it('routes scores to the documented tiers', () => {
     const { policy } = parse(text);
     expect([0, 29, 30, 49, 50, 74, 75, 100].map((score) => tierForScore(policy, score))).toEqual([
@@ -84,7 +110,12 @@ describe('manifests/policy.example.yaml', () => {
       'critical',
     ]);
     expect(policy.tiers.low.approvals).toBe(0);
-    expect(policy.tiers.medium).toMatchObject({ approvals: 1, approvers: ['sre'], approvalTtl: 3_600_000, remindBefore: 900_000 });
+    expect(policy.tiers.medium).toMatchObject({
+      approvals: 1,
+      approvers: ['sre', 'db-owners'],
+      approvalTtl: 3_600_000,
+      remindBefore: 900_000,
+    });
     expect(policy.tiers.medium.channel).toEqual({ slack: '#keycard-approvals', console: '#access-medium' });
     expect(policy.tiers.high).toMatchObject({
       approvals: 1,

@@ -110,7 +110,7 @@ export const riskSchema = z
           .describe('own requests near this time of day that make off-hours usual for them'),
         sessionAnomalyWindow: durationSchema
           .prefault('14d')
-          .describe('how recent an anomalous grant on the same resource must be for sessionAnomaly'),
+          .describe('how recent an anomalous grant must be for sessionAnomaly (same resource) and sessionAnomalyElsewhere (another)'),
         departureWindow: durationSchema.prefault('30d').describe('how close to a known leave date the departure factor applies'),
         ticketMaxAge: durationSchema.prefault('30d').describe('a ticket first cited longer ago than this no longer lowers risk'),
         ticketMaxFamilies: z
