@@ -109,7 +109,7 @@ describe('keycard CLI', () => {
       try {
         const run = (actor: string, text: string) => handleCommand(keycard.deps, { actor, text, origin: { platform: 'console' } });
         await run('alice@example.com', '/access demo-db 15m read checking replication lag INC-42');
-        await run('bob@example.com', 'approve KC-1 fine');
+        await run('carol@example.com', 'approve KC-1 fine');
         await run('alice@example.com', 'release KC-1');
       } finally {
         await keycard.close();

@@ -37,7 +37,8 @@ describe('keycard start (console mode, real process)', () => {
       [
         'as alice@example.com',
         '/access demo-db 10s read checking replication lag INC-42',
-        'as bob@example.com',
+        // carol (db-owners) can approve it at any hour: medium in working hours, high off-hours and at weekends.
+        'as carol@example.com',
         'approve KC-1 looks fine',
         'sleep 13s',
         'as alice@example.com',
@@ -49,8 +50,8 @@ describe('keycard start (console mode, real process)', () => {
     expect(stderr).not.toMatch(/error/i);
     expect(code).toBe(0);
     expect(stdout).toContain('Keycard console');
-    expect(stdout).toMatch(/-> KC-1 pending · risk \d+ \(medium\)/);
-    expect(stdout).toContain('-> needs 1 more approval(s) from: sre');
+    expect(stdout).toMatch(/-> KC-1 pending · risk \d+ \((medium|high)\)/);
+    expect(stdout).toMatch(/-> needs 1 more approval\(s\) from: (sre, db-owners|db-owners)\n/);
     expect(stdout).toMatch(/-> KC-1 active until \d\d:\d\d:\d\d \(10s left\) · credential delivered to alice@example.com/);
     expect(stdout).toMatch(/\[DM → alice@example.com\] KC-1: your access to demo-db ends in \d+s/);
     expect(stdout).toMatch(/\[DM → alice@example.com\] KC-1: expired at/);

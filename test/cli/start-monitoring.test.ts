@@ -45,11 +45,12 @@ describe('activity monitoring wiring', () => {
     expect((await post('{}', {})).status).toBe(401);
     const run = (actor: string, text: string) => handleCommand(keycard.deps, { actor, text, origin: { platform: 'console' } });
     await run('alice@example.com', '/access demo-db 30m read checking replication lag INC-42');
-    await run('bob@example.com', 'approve KC-1');
+    // carol (db-owners) approves it whether it scores medium (working hours) or high (off-hours, weekends).
+    await run('carol@example.com', 'approve KC-1');
     const body = JSON.stringify({ grant: 'KC-1', at: new Date().toISOString(), statement: 'DELETE FROM orders' });
     const ts = Math.floor(Date.now() / 1000);
     const response = await post(body, { 'x-keycard-timestamp': String(ts), 'x-keycard-signature': signActivityBody(SECRET, ts, body) });
     expect(response.status).toBe(202);
-    expect(chat.events.some((e) => e.type === 'anomaly' && e.to === 'bob@example.com' && e.alert.actions.includes('revoke'))).toBe(true);
+    expect(chat.events.some((e) => e.type === 'anomaly' && e.to === 'carol@example.com' && e.alert.actions.includes('revoke'))).toBe(true);
   });
 });

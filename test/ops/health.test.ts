@@ -164,7 +164,7 @@ describe('keycard start in chat mode (runServer)', () => {
     // /metrics lives on its own loopback listener, not on the public port.
     expect((await fetch(`http://127.0.0.1:${server.port}/metrics`)).status).toBe(404);
     const text = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
-    expect(text).toMatch(/^keycard_requests_submitted_total\{resource="demo-db",tier="medium",kind="access"\} 1$/m);
+    expect(text).toMatch(/^keycard_requests_submitted_total\{resource="demo-db",tier="(medium|high)",kind="access"\} 1$/m);
     expect(text).toMatch(/^keycard_chat_errors_total\{platform="slack",operation="publishCard"\} 1$/m);
     expect(text).toMatch(/^keycard_chat_rate_limited_total\{platform="slack"\} [1-9]/m);
     expect(text).toMatch(/^keycard_revoke_failures_total\{provider="demo"\} 0$/m);

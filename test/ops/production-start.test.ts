@@ -142,7 +142,9 @@ describe('the container image path, replayed from the Dockerfile on a clean copy
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ ok: true, checks: { database: 'ok' } });
 
-    child.stdin.write('as alice@example.com\n/access demo-db 15m read checking replication lag INC-42\nas bob@example.com\napprove KC-1\n');
+    child.stdin.write(
+      'as alice@example.com\n/access demo-db 15m read checking replication lag INC-42\nas carol@example.com\napprove KC-1\n',
+    );
     await waitFor('the grant', () => (/-> KC-1 active until/.test(stdout) ? true : undefined), 30_000);
 
     const metricsPort = await waitFor('the metrics listener', () => {
@@ -154,7 +156,7 @@ describe('the container image path, replayed from the Dockerfile on a clean copy
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await metrics.text();
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
-    expect(text).toMatch(/^keycard_requests_total\{resource="demo-db",tier="medium",outcome="approved"\} 1$/m);
+    expect(text).toMatch(/^keycard_requests_total\{resource="demo-db",tier="(medium|high)",outcome="approved"\} 1$/m);
     expect(text).toMatch(/^keycard_active_grants\{resource="demo-db"\} 1$/m);
     expect(text).toMatch(/^keycard_provider_call_duration_seconds_count\{provider="demo",operation="grant",result="ok"\} 1$/m);
 

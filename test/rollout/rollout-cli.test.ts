@@ -42,7 +42,7 @@ describe('rollout commands', () => {
     try {
       const run = (actor: string, text: string) => handleCommand(keycard.deps, { actor, text, origin: { platform: 'console' } });
       await run('alice.smith@example.com', '/access demo-db 3h read long migration check OPS-7');
-      await run('bob@example.com', 'approve KC-1');
+      await run('carol@example.com', 'approve KC-1');
       await run('alice.smith@example.com', '/access demo-logs 1h read rotate the nightly logs OPS-12');
     } finally {
       await keycard.close();
