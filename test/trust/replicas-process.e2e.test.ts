@@ -50,8 +50,12 @@ describe.skipIf(!hasTestPostgres())('exactly once across two Keycard processes a
     requests: await count('select count(*) as n from access_requests'),
     approvals: await count('select count(*) as n from approvals'),
     activity: await count('select count(*) as n from activity_events'),
+    // The weekly approver report is due on Monday mornings whatever the replays do (and once across replicas,
+    // checked below), so it is not counted as an effect.
     audit: Object.fromEntries(
-      (await sql.query('select action, count(*)::int as n from audit_events group by action')).rows.map((r) => [r.action, r.n]),
+      (
+        await sql.query(`select action, count(*)::int as n from audit_events where action <> 'risk.approver_report' group by action`)
+      ).rows.map((r) => [r.action, r.n]),
     ),
   });
   /** Sends one replay to every replica at once; returns the statuses in replica order. */
@@ -276,5 +280,6 @@ describe.skipIf(!hasTestPostgres())('exactly once across two Keycard processes a
     expect(await audits('approval.recorded')).toBe(1);
     expect(await refusals('wrong_workspace')).toBe(1);
     expect(await refusals('wrong_tenant')).toBe(1);
+    expect(await audits('risk.approver_report')).toBeLessThanOrEqual(1);
   });
 });
