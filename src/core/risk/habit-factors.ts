@@ -91,11 +91,7 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
   }
   if (h.anomalousSessions) {
     const a = h.anomalousSessions;
-    add(
-      'session-anomaly',
-      w.sessionAnomaly,
-      `an anomaly alert fired during ${a.count === 1 ? 'their grant' : `${a.count} of their grants`} on ${c.resource} ${formatDuration(Math.max(60_000, Math.round(a.lastMsAgo / 60_000) * 60_000))} ago`,
-    );
+    add('session-anomaly', w.sessionAnomaly, alertedGrants(a.count, c.resource, a.lastMsAgo));
   }
   // An alert during their own session on another resource: the same person, days later, elsewhere. The same-resource
   // factor above is the stronger one, so this one counts only when that one did not fire.
@@ -103,11 +99,7 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
     const a = h.anomalousSessionsElsewhere;
     const on =
       a.resources.length <= 2 ? a.resources.join(' and ') : `${a.resources.slice(0, 2).join(', ')} and ${a.resources.length - 2} more`;
-    add(
-      'session-anomaly-elsewhere',
-      w.sessionAnomalyElsewhere,
-      `an anomaly alert fired during ${a.count === 1 ? 'their grant' : `${a.count} of their grants`} on ${on} ${formatDuration(Math.max(60_000, Math.round(a.lastMsAgo / 60_000) * 60_000))} ago`,
-    );
+    add('session-anomaly-elsewhere', w.sessionAnomalyElsewhere, alertedGrants(a.count, on, a.lastMsAgo));
   }
   if (h.usualDurationMs !== null && c.durationMs >= t.durationHabitRatio * h.usualDurationMs) {
     add(
@@ -154,4 +146,10 @@ export function departureFactor(policy: Policy, c: HabitContext, add: Add): void
     if (routineRequest(policy, c)) add('departure', 0, `${when}, but this repeats their routine on ${c.resource} (handover work)`);
     else add('departure', policy.risk.factors.departure, when);
   }
+}
+
+/** "an anomaly alert fired during 2 of their grants on orders-db 3d ago" (the age to the minute, at least 1m). */
+function alertedGrants(count: number, on: string, lastMsAgo: number): string {
+  const ago = formatDuration(Math.max(60_000, Math.round(lastMsAgo / 60_000) * 60_000));
+  return `an anomaly alert fired during ${count === 1 ? 'their grant' : `${count} of their grants`} on ${on} ${ago} ago`;
 }
