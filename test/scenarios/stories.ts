@@ -272,6 +272,12 @@ export function scenarioSuite<S extends Started>(
       await d.click(P.bob, bobs, 'Revoke now');
       await card(d, ref, 'approvals', /revoked by bob@example.com/, refused);
       await incidentLine(d, ref, 'Revoked by bob@example.com', refused);
+
+      // Her next request, on another resource, carries that alert as a named factor (session-anomaly-elsewhere).
+      const next = d.seen().length;
+      await d.say(P.judy, 'app-logs 30m read read the error log after the cleanup');
+      const answer = await waitSeen(d, 'the answer to her next request', all(reply(P.judy), text(/KC-\d+/)), next);
+      expect(answer.text).toMatch(/anomaly alert fired during their grant on orders-db/);
     });
 
     it('revoke failure: escalated with Retry now; only approvers or security may retry', async () => {
