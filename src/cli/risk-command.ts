@@ -8,6 +8,7 @@ import { approverPatterns } from '../core/risk/approver-patterns.js';
 import { formatPoints } from '../core/risk/assess.js';
 import { replayAudit } from '../core/risk/audit-ledger.js';
 import { calibrate } from '../core/risk/calibrate.js';
+import { calibrationPicture } from '../core/risk/calibration-picture.js';
 import { reviewIncident } from '../core/risk/incident-review.js';
 import { renderPolicyPatch } from '../core/risk/policy-patch.js';
 import { weightsOf } from '../core/risk/risk-features.js';
@@ -25,8 +26,9 @@ import { parseCivilDate } from '../risk-lab/zoned-time.js';
 import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
 import { withContext } from './context.js';
 import type { CliIo } from './io.js';
+import { renderCalibrationHtml } from './risk-calibration-html.js';
 import { evaluateAcrossGenerators } from './risk-evaluate-command.js';
-import { type LoadedPolicy, numberFlag, riskPolicy, shareFlag } from './risk-flags.js';
+import { htmlFlag, type LoadedPolicy, numberFlag, riskPolicy, shareFlag } from './risk-flags.js';
 import { RISK_USAGE } from './risk-usage.js';
 
 export { RISK_USAGE };
@@ -162,8 +164,12 @@ function simulationFlags(args: ParsedArgs, policy: LoadedPolicy): SimulationOpti
   };
 }
 
-/** Audit events from --from PATH, or from the configured database. */
-async function historyEvents(io: CliIo, args: ParsedArgs): Promise<{ events: AuditInput[]; policy: LoadedPolicy; truthPath?: string }> {
+/** Audit events from --from PATH, or from the configured database (with its generated history's ground truth, if asked and there is one). */
+async function historyEvents(
+  io: CliIo,
+  args: ParsedArgs,
+  options: { storeTruth?: boolean } = {},
+): Promise<{ events: AuditInput[]; policy: LoadedPolicy; truthPath?: string; truth?: GroundTruth }> {
   const from = flagString(args, 'from');
   if (from) {
     const paths = historyPaths(resolve(io.cwd, from));
@@ -176,10 +182,14 @@ async function historyEvents(io: CliIo, args: ParsedArgs): Promise<{ events: Aud
   const policy = flagString(args, 'policy') ? await riskPolicy(io, args) : undefined;
   return withContext(
     io,
-    async (ctx) => ({
-      events: await readStoreAudit(ctx.store),
-      policy: policy ?? { policy: ctx.policy, text: '', sample: false },
-    }),
+    async (ctx) => {
+      const truth = options.storeTruth ? await readStoreTruth(ctx.store) : undefined;
+      return {
+        events: await readStoreAudit(ctx.store),
+        policy: policy ?? { policy: ctx.policy, text: '', sample: false },
+        ...(truth ? { truth } : {}),
+      };
+    },
     { readOnly: true },
   );
 }
@@ -193,7 +203,8 @@ const windows = (policy: Policy) => ({
 // ---- calibrate ----
 
 async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
-  checkFlags(args, ['since', 'until', 'max-review-share', 'from', 'policy', 'json', 'write'], RISK_USAGE);
+  checkFlags(args, ['since', 'until', 'max-review-share', 'from', 'policy', 'json', 'write', 'html'], RISK_USAGE);
+  const html = htmlFlag(args);
   const maxReviewShare = shareFlag(args);
   const sinceText = flagString(args, 'since') ?? '90d';
   const untilText = flagString(args, 'until');
@@ -204,7 +215,7 @@ async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   if (sinceMs === undefined && Number.isNaN(sinceDate?.getTime())) {
     throw new UsageError(`--since must be a duration (90d) or a date (2026-01-01) (got "${sinceText}")`, RISK_USAGE);
   }
-  const { events, policy } = await historyEvents(io, args);
+  const { events, policy, truthPath, truth: storeTruth } = await historyEvents(io, args, { storeTruth: html !== undefined });
   if (events.length === 0) {
     io.err('The audit history is empty: there is nothing to calibrate from.');
     return 1;
@@ -220,6 +231,14 @@ async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   if (write) {
     await writeFile(resolve(io.cwd, write), renderPolicyPatch(policy.policy, report));
     io.err(`wrote the proposed policy patch to ${write}; review it and merge it into the policy file yourself`);
+  }
+  if (html && report.requests > 0) {
+    // A generated history's ground truth only labels the picture; the calibration above never read it.
+    const truth = storeTruth ?? (truthPath ? await readTruthFile(truthPath) : undefined);
+    const misuse = truth ? new Map(truth.misuse.map((m) => [m.requestId, m.type])) : undefined;
+    const picture = calibrationPicture(policy.policy, ledger.requests(), report, misuse);
+    await writeFile(resolve(io.cwd, html), renderCalibrationHtml(report, picture, 'Keycard risk calibration'));
+    io.err(`wrote ${html} (${truth ? 'recall of the planted misuse' : 'bad outcomes'} against friction, current and proposed weights)`);
   }
   return report.requests === 0 ? 1 : 0;
 }

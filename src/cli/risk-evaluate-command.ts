@@ -4,7 +4,7 @@ import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_SIZE, GENERATORS, type GeneratorName } from './risk-evaluate-histories.js';
 import { evaluateGenerators, renderGeneratorReports } from './risk-evaluate-report.js';
-import { numberFlag, riskPolicy, shareFlag } from './risk-flags.js';
+import { htmlFlag, numberFlag, riskPolicy, shareFlag } from './risk-flags.js';
 import { renderEvaluationHtml } from './risk-report-html.js';
 import { RISK_USAGE } from './risk-usage.js';
 
@@ -26,6 +26,7 @@ export async function evaluateAcrossGenerators(io: CliIo, args: ParsedArgs): Pro
     ['generators', 'calibration-seeds', 'seeds', 'people', 'requests', 'days', 'max-review-share', 'policy', 'html', 'json', 'misses'],
     RISK_USAGE,
   );
+  const html = htmlFlag(args);
   const generators = listFlag(args, 'generators', [...GENERATORS]);
   for (const g of generators)
     if (!(GENERATORS as readonly string[]).includes(g))
@@ -51,7 +52,6 @@ export async function evaluateAcrossGenerators(io: CliIo, args: ParsedArgs): Pro
     size,
     progress: (line) => io.err(line),
   });
-  const html = flagString(args, 'html');
   if (html) {
     await writeFile(resolve(io.cwd, html), renderEvaluationHtml(reports, 'Keycard risk evaluation: held-out seeds of two generators'));
     io.err(`wrote ${html}`);

@@ -36,6 +36,13 @@ export function numberFlag(args: ParsedArgs, name: string, fallback: number, che
   return n;
 }
 
+/** --html FILE: where a report page goes (undefined without the flag; a usage error without its file name). */
+export function htmlFlag(args: ParsedArgs): string | undefined {
+  if (args.flags.has('html') && !flagString(args, 'html'))
+    throw new UsageError('--html needs a file name, e.g. --html report.html', RISK_USAGE);
+  return flagString(args, 'html');
+}
+
 export function shareFlag(args: ParsedArgs): number {
   return numberFlag(args, 'max-review-share', 0.2, (n) => n > 0 && n <= 1, 'a share between 0 and 1, e.g. 0.2');
 }

@@ -5,9 +5,12 @@ export const RISK_USAGE = `Usage:
       database) and prints every factor with the policy weight behind it, the tier and the route. Nothing is created.
       e.g. keycard risk explain --as alice@example.com demo-db 30m write --at 2026-11-24T21:14:00+01:00
   keycard risk calibrate [--since 90d] [--until TIME] [--max-review-share 0.2] [--from PATH] [--json] [--write FILE]
+                         [--html FILE]
       Outcomes per tier and per weight over the audit history, and tier bounds (and weights, where the data
       supports it) that keep the share of requests needing a human under the target. Changes nothing;
-      --write FILE writes a commented policy patch to review and merge.
+      --write FILE writes a commented policy patch to review and merge; --html FILE writes a self-contained
+      page: bad outcomes (or, on a generated history, planted misuse) reaching a human against friction over
+      every threshold for the current and proposed weights and static tiers, both operating points, per-kind bars.
   keycard risk simulate (--out DIR | --database) [--days 90] [--requests 50000] [--seed N] [--start YYYY-MM-DD]
                         [--warmup DAYS] [--misuse-rate 0.01]
       Generates an organisation's access history with planted misuse (labels kept in a separate file or

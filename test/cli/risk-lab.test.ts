@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,15 @@ function io(env: Record<string, string | undefined>, cwd: string) {
   const err: string[] = [];
   const value: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env, cwd, stdin: process.stdin, stdoutIsTTY: false };
   return { io: value, out, err };
+}
+
+/** A report page opens without a network: inline SVG and CSS, nothing fetched, no script. */
+function expectSelfContained(page: string) {
+  expect(page).toMatch(/^<!doctype html>/);
+  expect(page).toMatch(/<svg [^>]*role="img"/);
+  expect(page).not.toMatch(/<script|<link|<img|<iframe|\bsrc=|url\(|@import/i);
+  // The only URL is the SVG namespace name, which is never fetched.
+  expect(page.match(/https?:\/\/[^"\s]+/g)?.every((u) => u === 'http://www.w3.org/2000/svg')).toBe(true);
 }
 
 describe('keycard risk calibrate / simulate / evaluate / review', () => {
@@ -44,6 +53,35 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     expect(text.out).toMatch(/Target: at most 30\.0% of requests need a human/);
     expect(text.err).toContain('wrote the proposed policy patch to patch.yaml');
     expect(readFileSync(join(cwd, 'patch.yaml'), 'utf8')).toMatch(/^# Keycard risk calibration: proposed policy changes/);
+
+    // The picture: on a generated history its ground truth labels the curves (calibration never reads it) ...
+    const pictured = await run('calibrate', '--from', 'hist', '--html', 'calibration.html');
+    expect(pictured.code, pictured.err).toBe(0);
+    expect(pictured.err).toContain('wrote calibration.html (recall of the planted misuse');
+    const page = readFileSync(join(cwd, 'calibration.html'), 'utf8');
+    expectSelfContained(page);
+    expect(page).toContain('misuse recall');
+    expect(page).toMatch(/as configured: \d+\.\d% at \d+\.\d%/);
+    expect(page).toMatch(/proposed: \d+\.\d% at \d+\.\d%/);
+    for (const pattern of JSON.parse(readFileSync(join(cwd, 'hist', 'ground-truth.json'), 'utf8')).misuse.map(
+      (m: { type: string }) => m.type,
+    ))
+      expect(page).toContain(`${pattern} (`);
+    expect(page).toContain(`<td>${(report.routing.proposed.reviewShare * 100).toFixed(1)}%</td>`);
+    // ... and without one, the bad outcomes calibration weighs.
+    mkdirSync(join(cwd, 'audit-only'));
+    copyFileSync(join(cwd, 'hist', 'audit.jsonl'), join(cwd, 'audit-only', 'audit.jsonl'));
+    copyFileSync(join(cwd, 'hist', 'policy.yaml'), join(cwd, 'audit-only', 'policy.yaml'));
+    const outcomes = await run('calibrate', '--from', 'audit-only', '--html', 'outcomes.html');
+    expect(outcomes.code, outcomes.err).toBe(0);
+    const outcomesPage = readFileSync(join(cwd, 'outcomes.html'), 'utf8');
+    expectSelfContained(outcomesPage);
+    expect(outcomesPage).toContain('bad outcomes sent to a human');
+    expect(outcomesPage).toContain('denied (');
+    expect(outcomesPage).not.toContain('misuse recall');
+    const noFile = await run('calibrate', '--from', 'hist', '--html');
+    expect(noFile.code).toBe(2);
+    expect(noFile.err).toContain('--html needs a file name');
 
     const evaluated = await run('evaluate', '--from', 'hist', '--json');
     expect(evaluated.code, evaluated.err).toBe(0);
@@ -87,8 +125,17 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
   });
 
   it('evaluates held-out seeds of a generator and, with --misses, analyses misses on the calibration seeds only', async () => {
-    const tiny = ['--generators', 'threat-model', '--people', '40', '--days', '10', '--policy', 'manifests/policy.example.yaml'];
     const policyDir = join(import.meta.dirname, '../..');
+    const tiny = [
+      '--generators',
+      'threat-model',
+      '--people',
+      '40',
+      '--days',
+      '10',
+      '--policy',
+      join(policyDir, 'manifests/policy.example.yaml'),
+    ];
     const h = io(env, policyDir);
     expect(await runCli(['risk', 'evaluate', ...tiny, '--seeds', 'h1', '--misses', '--json'], h.io)).toBe(0);
     const [report] = JSON.parse(h.out.join('\n'));
@@ -104,6 +151,14 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     const text = io(env, policyDir);
     expect(await runCli(['risk', 'evaluate', ...tiny, '--seeds', 'h1', '--misses'], text.io)).toBe(0);
     expect(text.out.join('\n')).toMatch(/misses on the calibration seeds c1, c2, c3, c4 at threshold \d+/);
+    const pictured = io(env, cwd);
+    const page = join(cwd, 'evaluation.html');
+    expect(await runCli(['risk', 'evaluate', ...tiny, '--seeds', 'h1', '--html', page], pictured.io)).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expectSelfContained(html);
+    expect(html).toContain('threat-model generator');
+    expect(html).toMatch(/calibrated: \d+\.\d% at \d+\.\d%/);
+    expect(html).toContain('recall per misuse pattern');
     const plain = io(env, policyDir);
     expect(await runCli(['risk', 'evaluate', ...tiny, '--seeds', 'h1', '--json'], plain.io)).toBe(0);
     expect(JSON.parse(plain.out.join('\n'))[0].calibrationMisses).toBeNull();

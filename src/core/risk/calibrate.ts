@@ -66,11 +66,41 @@ export interface CalibrationReport {
   notes: string[];
 }
 
-interface Row {
+/** One access request of the window that the policy can score, with what it is scored from. */
+export interface CalibrationRow {
   request: LedgerRequest;
   input: RiskInput;
   features: FeatureVector;
   bad: boolean;
+}
+
+/**
+ * The window's access requests that the policy can score, with their features under it, and how many
+ * were left out (resource gone) or score differently than when recorded (policy changed). Calibration
+ * and its picture both start here, so they count the same requests.
+ */
+export function calibrationRows(
+  policy: Policy,
+  requests: readonly LedgerRequest[],
+  window: { since: Date; until: Date },
+): { rows: CalibrationRow[]; unknownResource: number; rescoredDifferently: number } {
+  const current = weightsOf(policy);
+  const rows: CalibrationRow[] = [];
+  let unknownResource = 0;
+  let rescoredDifferently = 0;
+  for (const request of requests) {
+    const at = request.createdAt.getTime();
+    if (request.kind !== 'access' || at < window.since.getTime() || at > window.until.getTime()) continue;
+    const input = riskInputFor(policy, request);
+    if (!input) {
+      unknownResource += 1;
+      continue;
+    }
+    const features = riskFeatures(policy, input);
+    if (scoreFeatures(features, current) !== request.recorded.score) rescoredDifferently += 1;
+    rows.push({ request, input, features, bad: hadBadOutcome(request) });
+  }
+  return { rows, unknownResource, rescoredDifferently };
 }
 
 /**
@@ -81,23 +111,8 @@ interface Row {
  */
 export function calibrate(policy: Policy, requests: readonly LedgerRequest[], options: CalibrationOptions): CalibrationReport {
   const notes: string[] = [];
-  const inWindow = requests.filter(
-    (r) => r.kind === 'access' && r.createdAt.getTime() >= options.since.getTime() && r.createdAt.getTime() <= options.until.getTime(),
-  );
   const current = weightsOf(policy);
-  const rows: Row[] = [];
-  let unknownResource = 0;
-  let rescoredDifferently = 0;
-  for (const request of inWindow) {
-    const input = riskInputFor(policy, request);
-    if (!input) {
-      unknownResource += 1;
-      continue;
-    }
-    const features = riskFeatures(policy, input);
-    if (scoreFeatures(features, current) !== request.recorded.score) rescoredDifferently += 1;
-    rows.push({ request, input, features, bad: hadBadOutcome(request) });
-  }
+  const { rows, unknownResource, rescoredDifferently } = calibrationRows(policy, requests, options);
   if (unknownResource > 0) notes.push(`${unknownResource} request(s) name resources no longer in the policy and were left out`);
   if (rescoredDifferently > 0) {
     notes.push(
