@@ -1,15 +1,17 @@
 import { formatDuration } from '../../core/duration.js';
 import type { AnomalyAlert, ChannelAlert, DirectMessage } from '../../core/ports/chat.js';
-import { approvalsLine, formatClock, formatFactors, statusLine } from '../../core/views/format.js';
+import { formatCardFactors } from '../../core/views/card-factors.js';
+import { approvalsLine, formatClock, statusLine } from '../../core/views/format.js';
 import type { RequestView } from '../../core/views/request-view.js';
 
 /** Terminal text for an approval card (first post or an in-place update). */
 export function renderCard(view: RequestView, now: Date, update: boolean): string[] {
   const head = `${view.ref}${view.kind === 'extension' ? ` extension of ${view.parentRef}` : ''}`;
+  const factors = formatCardFactors(view.topFactors, view.moreFactors);
   const lines = [
     `${update ? 'card updated' : 'approval card'} ${head}: ${view.requester} → ${view.resource} (${view.level}) for ${formatDuration(view.durationMs)}${view.breakGlass ? ' · BREAK-GLASS' : ''}${view.pilot ? ' · PILOT (nothing is granted)' : ''}`,
     `  reason: ${view.reason}${view.incidentKey ? ` · incident ${view.incidentKey}` : ''}`,
-    `  risk ${view.score} (${view.tier}) · ${formatFactors(view.topFactors)}`,
+    `  risk ${view.score} (${view.tier})${factors ? ` · ${factors}` : ''}`,
   ];
   if (view.status === 'pending') {
     lines.push(`  ${approvalsLine(view)}`);

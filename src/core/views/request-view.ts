@@ -1,8 +1,8 @@
 import { approvalProgress, concentratedApprover } from '../approval/rules.js';
 import { isPilot } from '../lifecycle/pilot.js';
 import type { TierName } from '../policy/schema.js';
-import { topFactors } from '../risk/assess.js';
 import type { AccessRequest, Approval, EndReason, RequestKind, RequestStatus, RiskFactor } from '../types.js';
+import { cardFactors } from './card-factors.js';
 
 /** Platform-neutral facts about one request, rendered by each chat adapter. */
 export interface RequestView {
@@ -28,7 +28,10 @@ export interface RequestView {
   score: number;
   tier: TierName;
   factors: RiskFactor[];
+  /** What a card shows: the largest scored factors, then the zero-point routing notes (see card-factors.ts). */
   topFactors: RiskFactor[];
+  /** Scored factors left off `topFactors` (a card says "+N more"). */
+  moreFactors: number;
   approvals: Array<{ approver: string; groups: string[]; at: Date; comment: string | null }>;
   approvalsCounted: number;
   approvalsRequired: number;
@@ -65,6 +68,7 @@ export function toRequestView(
 ): RequestView {
   const progress = approvalProgress(request, approvals);
   const denial = approvals.find((a) => a.decision === 'deny');
+  const onCard = cardFactors(request.factors);
   return {
     id: request.id,
     ref: requestRef(request.number),
@@ -84,7 +88,8 @@ export function toRequestView(
     score: request.score,
     tier: request.tier,
     factors: request.factors,
-    topFactors: topFactors(request.factors),
+    topFactors: onCard.shown,
+    moreFactors: onCard.more,
     approvals: approvals
       .filter((a) => a.decision === 'approve')
       .map((a) => ({ approver: a.approver, groups: a.groups, at: a.createdAt, comment: a.comment })),

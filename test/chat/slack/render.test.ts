@@ -6,7 +6,9 @@ import { renderCredential } from '../../../src/chat/slack/render/credential.js';
 import { renderHome } from '../../../src/chat/slack/render/home.js';
 import { renderIncidentLine } from '../../../src/chat/slack/render/incident.js';
 import { renderRequestModal } from '../../../src/chat/slack/render/modals.js';
+import { cardFactors } from '../../../src/core/views/card-factors.js';
 import type { RequestView } from '../../../src/core/views/request-view.js';
+import { RELIEF_REASON, ROUTED_FACTORS } from '../../core/views/routed-factors.js';
 import { makePolicy } from '../../fixtures/policy.js';
 
 const now = new Date('2026-11-24T09:00:00Z');
@@ -31,6 +33,7 @@ function view(overrides: Partial<RequestView> = {}): RequestView {
     tier: 'medium',
     factors: [],
     topFactors: [{ id: 'sensitivity', points: 20, reason: 'high sensitivity (demo-db)' }],
+    moreFactors: 0,
     approvals: [],
     approvalsCounted: 0,
     approvalsRequired: 1,
@@ -66,6 +69,13 @@ const texts = (blocks: unknown[]) =>
     [b.text?.text, ...(b.fields ?? []).map((x) => x.text)].filter((t): t is string => typeof t === 'string'),
   );
 
+/** The card's context line that starts "*Risk". */
+const riskLine = (blocks: unknown[]) =>
+  (blocks as AnyBlock[])
+    .filter((b) => b.type === 'context')
+    .flatMap((b) => (b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : e.text?.text)))
+    .find((t) => t?.startsWith('*Risk')) ?? '';
+
 describe('Slack Block Kit rendering', () => {
   it('keeps a card within Block Kit limits and truncates a long reason gracefully', () => {
     const card = renderCard(
@@ -85,6 +95,27 @@ describe('Slack Block Kit rendering', () => {
     const reason = texts(card.blocks).find((t) => t.startsWith('*Reason*'))!;
     expect(reason).toMatch(/x … \(truncated\)$/);
     expect(card.text.length).toBeLessThanOrEqual(LIMITS.fallbackText);
+  });
+
+  it('names a zero-point routing factor on the risk line and counts the scored factors left out', () => {
+    const { shown, more } = cardFactors(ROUTED_FACTORS);
+    const card = renderCard(view({ factors: ROUTED_FACTORS, topFactors: shown, moreFactors: more }), now);
+    const risk = riskLine(card.blocks);
+    expect(risk).toContain(`routing: ${RELIEF_REASON}`);
+    expect(risk).toMatch(/ · \+2 more$/);
+    expect(risk).not.toContain('business hours');
+    expect(risk).not.toMatch(/[+-]?0 on call/);
+  });
+
+  it('keeps the risk line escaped and within the context limit, its "+N more" intact, however long the reasons', () => {
+    const long = (id: string, points: number) => ({ id, points, reason: `<!channel> ${'r'.repeat(1000)}` });
+    const factors = [...['a', 'b', 'c', 'd', 'e'].map((id) => long(id, 10)), long('incident-relief', 0), long('auto-approve-cap', 0)];
+    const { shown, more } = cardFactors(factors);
+    const card = renderCard(view({ factors, topFactors: shown, moreFactors: more }), now);
+    const risk = riskLine(card.blocks);
+    expect(risk.length).toBeLessThanOrEqual(LIMITS.contextText);
+    expect(risk).toMatch(/ · \+1 more$/);
+    expect(risk).not.toContain('<!channel>');
   });
 
   it('escapes user text so it cannot mention or link', () => {

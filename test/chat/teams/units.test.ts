@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { actionOfInvoke } from '../../../src/chat/teams/action-data.js';
 import { commandText, referenceOf } from '../../../src/chat/teams/activity.js';
-import { CARD_BUDGET_BYTES, cardBytes } from '../../../src/chat/teams/cards/adaptive.js';
+import { type AdaptiveCard, CARD_BUDGET_BYTES, cardBytes } from '../../../src/chat/teams/cards/adaptive.js';
 import { anomalyCard } from '../../../src/chat/teams/cards/anomaly-card.js';
 import { approvalCard } from '../../../src/chat/teams/cards/approval-card.js';
 import { alertCard, directCard, textCard } from '../../../src/chat/teams/cards/direct-cards.js';
@@ -13,8 +13,9 @@ import { emailOfMember } from '../../../src/chat/teams/identity.js';
 import { withRetry } from '../../../src/chat/teams/retry.js';
 import { createRateLimiter, createSerialQueue } from '../../../src/chat/teams/throttle.js';
 import type { TeamsConfig } from '../../../src/config/chat-env.js';
-import type { NewAccessRequest } from '../../../src/core/types.js';
+import type { Approval, NewAccessRequest } from '../../../src/core/types.js';
 import { toRequestView } from '../../../src/core/views/request-view.js';
+import { RELIEF_REASON, ROUTED_FACTORS } from '../../core/views/routed-factors.js';
 import { newRequest } from '../../store/fixtures.js';
 import { activityFrom, cardText, PEOPLE, teamsPolicy, verbsOf } from './fixtures.js';
 
@@ -25,6 +26,12 @@ const view = (overrides: Partial<NewAccessRequest> = {}) =>
     [],
     { timezone: 'Europe/Berlin' },
   );
+
+/** The facts under the card's "Risk factors" heading. */
+function riskFacts(value: AdaptiveCard): Array<{ title: string; value: string }> {
+  const index = value.body.findIndex((e) => e.type === 'TextBlock' && e.text === 'Risk factors');
+  return index < 0 ? [] : (value.body[index + 1]?.facts as Array<{ title: string; value: string }>);
+}
 
 describe('Teams cards', () => {
   it('offers Approve and Deny (with a required reason) only while pending', () => {
@@ -43,6 +50,47 @@ describe('Teams cards', () => {
     const many = textCard(Array.from({ length: 500 }, (_, i) => `line ${i} ${'y'.repeat(200)}`).join('\n'));
     expect(cardBytes(many)).toBeLessThan(CARD_BUDGET_BYTES);
     expect(cardText(many)).toContain('… and 460 more lines');
+  });
+
+  it('shows a zero-point routing factor titled "routing" and a "+N more" fact for the scored factors left out', () => {
+    const facts = riskFacts(approvalCard(view({ factors: ROUTED_FACTORS }), NOW));
+    expect(facts).toEqual([
+      { title: '+20', value: 'high sensitivity (demo-db)' },
+      { title: '+15', value: 'write access' },
+      { title: '+10', value: 'first access to demo-db' },
+      { title: '+8', value: '4 requests in the last 1h' },
+      { title: 'routing', value: RELIEF_REASON },
+      { title: '+2 more', value: 'scored factors not shown' },
+    ]);
+  });
+
+  it('keeps the routing notes when a card too big for the budget drops its scored factors', () => {
+    const approvals = (n: number): Approval[] =>
+      Array.from({ length: n }, (_, i) => ({
+        id: `a${i}`,
+        requestId: 'r-42',
+        approver: `approver-${String(i).padStart(4, '0')}-with-a-long-address@example.com`,
+        decision: 'approve',
+        groups: ['sre'],
+        comment: null,
+        createdAt: NOW,
+      }));
+    const request = {
+      ...newRequest({ factors: ROUTED_FACTORS, reason: 'r'.repeat(500), approvalExpiresAt: new Date('2026-11-24T10:00:00Z') }),
+      id: 'r-42',
+      number: 42,
+      updatedAt: NOW,
+    };
+    // The fewest approvers that push the full card over the budget: the first fallback must still fit.
+    let n = 1;
+    while (cardText(approvalCard(toRequestView(request, approvals(n), { timezone: 'Europe/Berlin' }), NOW)).includes('r'.repeat(500)))
+      n += 10;
+    const fallback = approvalCard(toRequestView(request, approvals(n), { timezone: 'Europe/Berlin' }), NOW);
+    expect(cardBytes(fallback)).toBeLessThanOrEqual(CARD_BUDGET_BYTES);
+    expect(riskFacts(fallback)).toEqual([
+      { title: 'routing', value: RELIEF_REASON },
+      { title: '+6 more', value: 'scored factors not shown' },
+    ]);
   });
 
   it('puts the credential in the card body only and offers Extend / I am done on notices', () => {

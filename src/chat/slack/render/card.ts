@@ -1,5 +1,6 @@
 import { formatDuration } from '../../../core/duration.js';
-import { approvalsLine, formatClock, formatFactors, statusLine } from '../../../core/views/format.js';
+import { formatCardFactors } from '../../../core/views/card-factors.js';
+import { approvalsLine, formatClock, statusLine } from '../../../core/views/format.js';
 import type { RequestView } from '../../../core/views/request-view.js';
 import { ACTION } from '../action-ids.js';
 import {
@@ -24,6 +25,11 @@ export interface CardLinks {
 
 /** Longest reason shown on a card; the full text stays in the audit log and `/access status`. */
 const CARD_REASON_MAX = 1500;
+/**
+ * Longest factor reason on the risk line: four scored factors and the four routing notes fit well within
+ * LIMITS.contextText, so context()'s own cut does not take the "+N more" (the test uses 1,000-character reasons).
+ */
+const FACTOR_REASON_MAX = 160;
 
 const STATUS_ICON: Record<RequestView['status'], string> = {
   pending: ':hourglass_flowing_sand:',
@@ -54,7 +60,7 @@ export function renderCard(view: RequestView, now: Date, links: CardLinks = {}):
       ...(view.incidentKey ? ([['Incident', escapeText(view.incidentKey)]] as Array<[string, string]>) : []),
     ]),
     section(`*Reason*\n${escapeText(truncate(view.reason, CARD_REASON_MAX))}`),
-    context(`*Risk ${view.score} (${view.tier})*${view.topFactors.length ? ` · ${escapeText(formatFactors(view.topFactors))}` : ''}`),
+    context(`*Risk ${view.score} (${view.tier})*${riskDetail(view)}`),
     section(`${STATUS_ICON[view.status]} *${escapeText(view.status === 'pending' ? approvalsLine(view) : statusLine(view, now))}*`),
   ];
   if (view.approvals.length > 0) {
@@ -73,6 +79,12 @@ export function renderCard(view: RequestView, now: Date, links: CardLinks = {}):
   if (view.actions.includes('deny')) buttons.push(button(ACTION.deny, 'Deny', String(view.number), 'danger'));
   if (buttons.length > 0) blocks.push(actions(`kc_card_${view.number}`, buttons));
   return { text: truncate(cardText(view, now), LIMITS.fallbackText), blocks };
+}
+
+/** " · +20 high sensitivity (demo-db), routing: … · +2 more", escaped; empty when there is nothing to show. */
+function riskDetail(view: RequestView): string {
+  const line = formatCardFactors(view.topFactors, view.moreFactors, FACTOR_REASON_MAX);
+  return line ? ` · ${escapeText(line)}` : '';
 }
 
 /** Notification / fallback text for the card. */

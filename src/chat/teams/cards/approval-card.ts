@@ -1,5 +1,6 @@
 import { formatDuration } from '../../../core/duration.js';
 import { formatPoints } from '../../../core/risk/assess.js';
+import type { RiskFactor } from '../../../core/types.js';
 import { approvalsLine, formatClock, statusLine } from '../../../core/views/format.js';
 import type { RequestView } from '../../../core/views/request-view.js';
 import {
@@ -51,6 +52,20 @@ function approvalFacts(view: RequestView): Array<[string, string]> {
   return rows;
 }
 
+/** How much of the risk detail a card carries: all of it, the routing notes only (too big a card), or none. */
+type FactorDetail = 'all' | 'notes' | 'none';
+
+/** "Risk factors" rows: points (or "routing" for a zero-point note) and the reason, then "+N more" for scored factors left out. */
+function factorRows(view: RequestView, detail: FactorDetail): Array<[string, string]> {
+  if (detail === 'none') return [];
+  const scored = view.topFactors.filter((f) => f.points !== 0);
+  const shown: RiskFactor[] = detail === 'all' ? view.topFactors : view.topFactors.filter((f) => f.points === 0);
+  const more = view.moreFactors + (detail === 'all' ? 0 : scored.length);
+  const rows = shown.map((f): [string, string] => [f.points === 0 ? 'routing' : formatPoints(f.points), truncate(inline(f.reason), 160)]);
+  if (more > 0) rows.push([`+${more} more`, 'scored factors not shown']);
+  return rows;
+}
+
 function denyActions(view: RequestView): CardAction {
   return {
     type: 'Action.ShowCard',
@@ -80,7 +95,7 @@ export function approvalCard(
   now: Date,
   options: { banner?: string; incident?: { key: string; url: string } } = {},
 ): AdaptiveCard {
-  const build = (reasonMax: number, factorCount: number): AdaptiveCard => {
+  const build = (reasonMax: number, detail: FactorDetail): AdaptiveCard => {
     const header: CardElement[] = [];
     if (options.banner) header.push(text(options.banner, { weight: 'Bolder', color: 'Attention' }));
     header.push(text(headline(view), { weight: 'Bolder', size: 'Medium' }));
@@ -96,10 +111,10 @@ export function approvalCard(
     }
     rows.push(['Status', truncate(statusLine(view, now), 300)]);
     const body: CardElement[] = [container(header, styleOf(view)), facts(rows)];
-    const top = view.topFactors.slice(0, factorCount);
-    if (top.length > 0) {
+    const factors = factorRows(view, detail);
+    if (factors.length > 0) {
       body.push(text('Risk factors', { weight: 'Bolder', spacing: 'Medium' }));
-      body.push(facts(top.map((f) => [formatPoints(f.points), truncate(f.reason, 160)])));
+      body.push(facts(factors));
     }
     const actions = view.actions.includes('approve')
       ? [execute('Approve', { kc: 'approve', number: view.number }, 'positive'), denyActions(view)]
@@ -107,9 +122,12 @@ export function approvalCard(
     if (options.incident) actions.push(openUrl(`${options.incident.key} thread`, options.incident.url));
     return card(body, actions);
   };
-  const full = build(REASON_MAX, 4);
+  const full = build(REASON_MAX, 'all');
   // Defence in depth: every field is already capped, but a card that still grows too large loses detail, not delivery.
-  return cardBytes(full) <= CARD_BUDGET_BYTES ? full : build(120, 0);
+  // Before dropping every factor, keep just the routing notes: they explain the tier, and each is capped.
+  if (cardBytes(full) <= CARD_BUDGET_BYTES) return full;
+  const short = build(120, 'notes');
+  return cardBytes(short) <= CARD_BUDGET_BYTES ? short : build(120, 'none');
 }
 
 export { DENY_REASON_INPUT };
