@@ -10,9 +10,11 @@ import { formatPolicyErrors } from './config/policy-errors.js';
 import { loadPolicyFile } from './config/policy-loader.js';
 import { createPolicyDirectory } from './core/directory/policy-directory.js';
 import { type CoreDeps, DEFAULT_SETTINGS, type LifecycleSettings } from './core/lifecycle/deps.js';
+import { anyPlatformResponder } from './core/lifecycle/incident-responder.js';
 import { combineOnCall, createPolicyOnCall } from './core/oncall/policy-schedule.js';
 import type { Policy } from './core/policy/schema.js';
 import type { ChatPort } from './core/ports/chat.js';
+import type { IncidentResponderSource } from './core/ports/incident-responders.js';
 import type { OnCallSource } from './core/ports/oncall.js';
 import type { Provider } from './core/ports/provider.js';
 import type { Clock } from './core/ports/runtime.js';
@@ -128,6 +130,8 @@ export interface BootOptions {
   env: Env;
   cwd: string;
   chat: ChatPort[];
+  /** Each chat platform's view of who responds to an incident (its channel's members); none in the console. */
+  incidentResponders?: IncidentResponderSource[];
   log?: PinoLogger;
   clock?: Clock;
   settings?: Partial<LifecycleSettings>;
@@ -195,6 +199,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     resolveSecret: (ref) => (ref.startsWith('env:') ? options.env[ref.slice(4)] : undefined),
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     ...(onCall ? { onCall } : {}),
+    ...(options.incidentResponders?.length ? { incidentResponders: anyPlatformResponder(options.incidentResponders) } : {}),
     scoringCache,
   };
   directory?.runtime.attach(deps);

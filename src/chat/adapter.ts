@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreDeps } from '../core/lifecycle/deps.js';
 import type { ChatPort } from '../core/ports/chat.js';
+import type { IncidentResponderSource } from '../core/ports/incident-responders.js';
 import type { Platform } from '../core/types.js';
 
 /** One HTTP route a chat adapter serves on Keycard's single server. */
@@ -17,6 +18,8 @@ export interface ChatRoute {
 export interface ChatAdapter {
   readonly platform: Platform;
   readonly chat: ChatPort;
+  /** Who responds to an incident, as this platform can tell (its incident channel's members), or unknown. */
+  readonly incidentResponders: IncidentResponderSource;
   /** Routes to mount on the HTTP server (none in Socket Mode). */
   routes(): ChatRoute[];
   start(deps: CoreDeps): Promise<void>;

@@ -40,6 +40,7 @@ export async function runServer(
     env: io.env,
     cwd: io.cwd,
     chat: adapters.map((a) => instrumentChat(a.chat, a.platform, metrics.onChatFailure)),
+    incidentResponders: adapters.map((a) => a.incidentResponders),
     metrics,
     ...(options.log ? { log: options.log } : {}),
     ...(options.settings ? { settings: options.settings } : {}),

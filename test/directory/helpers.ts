@@ -13,6 +13,7 @@ export function recordingAdapter(): ChatAdapter & { deps?: CoreDeps; recorded: R
     platform: 'slack',
     chat: recorded,
     recorded,
+    incidentResponders: { isResponder: async () => undefined },
     routes: () => [],
     async start(deps) {
       adapter.deps = deps;

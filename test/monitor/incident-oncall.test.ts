@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { handleCommand } from '../../src/core/commands/handle.js';
+import { anyPlatformResponder, RESPONDER_LOOKUP_TIMEOUT_MS } from '../../src/core/lifecycle/incident-responder.js';
 import { onCallFromPolicy } from '../../src/core/oncall/policy-schedule.js';
 import { basePolicyInput, makePolicy } from '../fixtures/policy.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
@@ -76,5 +77,74 @@ describe('incidents and on-call', () => {
     expect(await run('erin@example.com', '/access demo-db 15m read replication broken INC-9')).toMatchObject({
       request: { tier: 'medium' },
     });
+  });
+
+  it('an incident key counts only for its responders: the incident channel, or a responder source', async () => {
+    h = await createHarness('pglite', { policy, start: new Date('2026-11-24T20:00:00Z') });
+    const asked: string[] = [];
+    const people: Record<string, boolean | undefined> = { 'erin@example.com': true, 'alice@example.com': false };
+    h.deps.incidentResponders = {
+      isResponder: async (email, key) => {
+        asked.push(`${email} ${key}`);
+        return people[email];
+      },
+    };
+    const factorsOf = (r: Awaited<ReturnType<typeof run>>) => (r.kind === 'request' ? r.request.factors : []);
+    // The source names erin a responder: the key discounts.
+    const responder = factorsOf(await run('erin@example.com', '/access demo-db 15m read replication broken INC-9'));
+    expect(responder.find((f) => f.id === 'incident')).toMatchObject({ reason: 'incident INC-9, and they are one of its responders' });
+    // alice is on call, but the source knows she is not in INC-9: no discount, points for citing it, and no relief.
+    const outsider = await run('alice@example.com', '/access demo-db 15m read replication broken INC-9');
+    const ids = factorsOf(outsider).map((f) => f.id);
+    expect(ids).toContain('incident-not-responder');
+    expect(ids).not.toContain('incident');
+    expect(ids).not.toContain('incident-relief');
+    expect(outsider).toMatchObject({ request: { tier: 'medium' } });
+    // Asked from the incident's own channel, the requester is in it: the source is not even consulted.
+    const before = asked.length;
+    const inChannel = await run('alice@example.com', '/access demo-logs 15m read rotate the logs', {
+      channel: 'C9',
+      channelName: 'inc-9',
+    });
+    expect(factorsOf(inChannel).find((f) => f.id === 'incident')?.reason).toBe('incident INC-9, and they are one of its responders');
+    expect(asked.length).toBe(before);
+    // Nobody can tell (bob is unknown to the source and not on call): no discount either way.
+    const unknown = factorsOf(await run('bob@example.com', '/access demo-logs 15m read rotate the logs INC-9'));
+    expect(unknown.find((f) => f.id.startsWith('incident'))?.id).toBe('incident-unverified');
+  });
+
+  it('a failing or slow responder source counts as unknown and never blocks a request', async () => {
+    h = await createHarness('pglite', { policy, start: new Date('2026-11-24T20:00:00Z') });
+    h.deps.incidentResponders = { isResponder: async () => Promise.reject(new Error('Slack is down')) };
+    const failed = await run('erin@example.com', '/access demo-logs 15m read rotate the logs INC-9');
+    expect(failed.kind === 'request' && failed.request.factors.some((f) => f.id === 'incident-unverified')).toBe(true);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      h.deps.incidentResponders = { isResponder: () => new Promise(() => undefined) };
+      const pending = run('erin@example.com', '/access demo-db 15m read replication broken INC-9');
+      await vi.advanceTimersByTimeAsync(RESPONDER_LOOKUP_TIMEOUT_MS + 10);
+      const slow = await pending;
+      expect(slow.kind === 'request' && slow.request.factors.some((f) => f.id === 'incident-unverified')).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('several platforms: a responder on any is a responder; known not to respond only when none says yes', async () => {
+    const says = (answer: boolean | undefined | Error) => ({
+      isResponder: async () => {
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    });
+    const at = new Date();
+    const ask = (...answers: Array<boolean | undefined | Error>) =>
+      anyPlatformResponder(answers.map(says)).isResponder('erin@example.com', 'INC-9', at);
+    expect(await ask(undefined, true)).toBe(true);
+    expect(await ask(false, true)).toBe(true);
+    expect(await ask(false, undefined)).toBe(false);
+    expect(await ask(undefined, undefined)).toBeUndefined();
+    expect(await ask(new Error('down'), true)).toBe(true);
+    await expect(ask(new Error('down'), undefined)).rejects.toThrow('down');
   });
 });

@@ -108,6 +108,7 @@ function throttledAdapter(): ChatAdapter & { deps?: CoreDeps } {
   const adapter: ChatAdapter & { deps?: CoreDeps } = {
     platform: 'slack',
     chat,
+    incidentResponders: { isResponder: async () => undefined },
     routes: () => [],
     async start(deps) {
       adapter.deps = deps;

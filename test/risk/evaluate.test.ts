@@ -85,10 +85,10 @@ describe('evaluation on a generated history (seed 1)', () => {
       static: staticTiers!.misuse.recall.toFixed(3),
     }).toMatchInlineSnapshot(`
       {
-        "keycard": "0.750",
-        "policyWeights": "0.750",
-        "share": "0.245",
-        "static": "0.418",
+        "keycard": "0.700",
+        "policyWeights": "0.800",
+        "share": "0.289",
+        "static": "0.471",
         "testMisuse": 20,
         "testRequests": 958,
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Policy } from '../../src/core/policy/schema.js';
-import { assessRisk, type RiskInput } from '../../src/core/risk/assess.js';
+import { applyIncidentRelief, assessRisk, type RiskInput } from '../../src/core/risk/assess.js';
+import { responderFromFactors } from '../../src/core/risk/habit-factors.js';
 import { computeHabits, normaliseReason, type PastRequest, type RequesterHabits } from '../../src/core/risk/habits.js';
 import type { RequesterHistory } from '../../src/core/types.js';
 import { BUSINESS_HOURS, makePolicy } from '../fixtures/policy.js';
@@ -110,7 +111,27 @@ describe('habit factors (true and false cases)', () => {
       at: BUSINESS_HOURS,
       history: { ...quiet, cleanGrantsOnResource: 9 },
     };
-    expect(assessRisk(generous, { ...base, habits }).factors.find((f) => f.id === 'clean-history')?.points).toBe(-10);
+    const capped = assessRisk(generous, { ...base, habits }).factors;
+    expect(capped.find((f) => f.id === 'clean-history')?.points).toBe(-10);
+    // Routine comes on top only within what the cap leaves: here nothing, and the card says why.
+    expect(capped.find((f) => f.id === 'routine')).toMatchObject({ points: 0, reason: expect.stringContaining('capped') });
+    const both = (cleanHistory: number, routineWork: number, maxHistoryDiscount: number) => {
+      const p: Policy = {
+        ...policy,
+        risk: {
+          ...policy.risk,
+          factors: { ...policy.risk.factors, cleanHistory, routineWork },
+          thresholds: { ...policy.risk.thresholds, maxHistoryDiscount },
+        },
+      };
+      return assessRisk(p, { ...base, resourcePolicy: p.resources['orders-replica']!, habits })
+        .factors.filter((f) => f.id === 'clean-history' || f.id === 'routine')
+        .map((f) => f.points);
+    };
+    expect(both(-5, -10, 10)).toEqual([-5, -5]);
+    expect(both(-5, -10, 15)).toEqual([-5, -10]);
+    expect(both(-5, -10, 30)).toEqual([-5, -10]);
+    expect(both(-5, -5, 10)).toEqual([-5, -5]);
     const up = computeHabits(generous, routine, {
       at: BUSINESS_HOURS,
       resource: 'orders-replica',
@@ -320,5 +341,44 @@ describe('habit factors (true and false cases)', () => {
     expect(over.factors.find((f) => f.id === 'auto-approve-cap')?.reason).toContain('cap 3');
     const under = assessRisk(capped, input(records.slice(0, 2)));
     expect(under.tier).toBe('low');
+  });
+});
+
+describe('incident responders, as recorded and replayed', () => {
+  const cite = (incidentResponder: boolean | undefined, onCallVia: string[] = []) =>
+    score(
+      {
+        reason: 'replication broken INC-9',
+        incidentKey: 'INC-9',
+        onCallVia,
+        ...(incidentResponder !== undefined ? { incidentResponder } : {}),
+      },
+      [],
+    );
+
+  it('reads back from the recorded factors what the submission knew', () => {
+    expect(responderFromFactors(cite(true).factors)).toBe(true);
+    expect(responderFromFactors(cite(false).factors)).toBe(false);
+    expect(responderFromFactors(cite(undefined).factors)).toBeUndefined();
+    // On call, responder unknown: the key discounts (on call), but nobody said they respond to INC-9.
+    expect(factor(cite(undefined, ['sre']), 'incident')?.reason).toBe('incident INC-9, and they are on call');
+    expect(responderFromFactors(cite(undefined, ['sre']).factors)).toBeUndefined();
+  });
+
+  it('gives no on-call relief to someone known not to respond to the incident', () => {
+    const relief = (incidentResponder: boolean | undefined) =>
+      applyIncidentRelief(
+        { score: 60, tier: 'high', factors: [] },
+        {
+          incidentKey: 'INC-9',
+          onCallVia: ['sre'],
+          ...(incidentResponder !== undefined ? { incidentResponder } : {}),
+          relief: 1,
+          floor: 'low',
+        },
+      ).tier;
+    expect(relief(true)).toBe('medium');
+    expect(relief(undefined)).toBe('medium');
+    expect(relief(false)).toBe('high');
   });
 });

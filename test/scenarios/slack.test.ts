@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
 import { startSlackDriver } from './drivers/slack.js';
 import { scenarioSuite } from './stories.js';
-import { eventually, P } from './world.js';
+import { eventually, INCIDENT, P, SLACK_INCIDENT_CHANNEL } from './world.js';
 
 // On real Postgres when the test server is there (CI); the console and Teams drivers cover PGlite.
 const onPostgres = hasTestPostgres();
@@ -20,6 +20,30 @@ async function start() {
 
 scenarioSuite(`Slack (keycard start over HTTP, fake Slack Web API, ${onPostgres ? 'Postgres' : 'PGlite'})`, start, {
   extra: (started) => {
+    it("an incident key counts only for members of the incident's channel (conversations.members, paged)", async () => {
+      const { driver: d, api } = started();
+      api.setMembers(SLACK_INCIDENT_CHANNEL.id, [P.bob.slack, P.kim.slack, P.erin.slack]);
+      const from = d.seen().length;
+      const cardFor = (who: { email: string }) =>
+        eventually(() => {
+          const found = d
+            .seen()
+            .slice(from)
+            .find((m) => m.to === 'channel:approvals' && !m.update && m.text.includes(who.email) && m.buttons.includes('Approve'));
+          if (!found) throw new Error(`no card for ${who.email} yet`);
+          return found;
+        });
+      await d.say(P.kim, `orders-db 30m read checking the ${INCIDENT} backlog`, 'dm');
+      const member = await cardFor(P.kim);
+      expect(member.text).not.toMatch(/not one of its responders|not known to be responding/);
+      await d.say(P.ivan, `orders-db 30m read checking the ${INCIDENT} backlog`, 'dm');
+      const outsider = await cardFor(P.ivan);
+      expect(outsider.text).toContain(`+10 cites ${INCIDENT} but is not one of its responders`);
+      // Read through every page (one member a page here): kim is the second member.
+      const listed = api.calls.filter((c) => c.method === 'conversations.members' && c.args.channel === SLACK_INCIDENT_CHANNEL.id);
+      expect(listed.some((c) => c.args.cursor)).toBe(true);
+    });
+
     it('a rate-limited card update is retried after Retry-After, not lost', async () => {
       const { driver: d, api } = started();
       const from = d.seen().length;

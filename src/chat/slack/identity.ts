@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Clock, Logger } from '../../core/ports/runtime.js';
 import { KeycardError } from '../../core/result.js';
+import type { ProfileZones } from './profile-zones.js';
 import { describeSlackError, isRateLimited, slackErrorCode } from './slack-errors.js';
 import { createTtlCache } from './ttl-cache.js';
 import type { WebClient } from './web-clients.js';
@@ -15,6 +16,8 @@ const usersInfoSchema = z.object({
     deleted: z.boolean().optional(),
     is_bot: z.boolean().optional(),
     profile: z.object({ email: z.string().optional() }).optional(),
+    // The person's IANA zone, for off-hours; a tz of any other shape means no zone, not an unreadable profile.
+    tz: z.string().optional().catch(undefined),
   }),
 });
 const lookupSchema = z.object({ user: z.object({ id: z.string() }) });
@@ -25,15 +28,25 @@ export interface Identity {
   emailOf(userId: string): Promise<SlackIdentity>;
   /** The DM channel with the person who has this email; throws a KeycardError naming the problem. */
   directChannelOf(email: string): Promise<string>;
+  /** The Slack user id of the person with this email; undefined when Slack has nobody with it. Other failures throw. */
+  userIdOf(email: string): Promise<string | undefined>;
 }
 
 /**
  * Slack user ids to emails (users.info, scope users:read.email) and emails to DM channels
  * (users.lookupByEmail + conversations.open), cached with a TTL so a busy approver costs one lookup.
  * An email learned from users.info also remembers whose it is, so a DM to that person needs no
- * users.lookupByEmail. Refusals are not cached: a fixed profile works on the next click.
+ * users.lookupByEmail. Refusals are not cached: a fixed profile works on the next click. The profile's `tz`, when
+ * the runtime knows it, goes to `zones` (scoring judges off-hours in it when no directory source gives a zone).
  */
-export function createIdentity(deps: { interactive: WebClient; outbound: WebClient; clock: Clock; log: Logger; ttlMs: number }): Identity {
+export function createIdentity(deps: {
+  interactive: WebClient;
+  outbound: WebClient;
+  clock: Clock;
+  log: Logger;
+  ttlMs: number;
+  zones?: ProfileZones;
+}): Identity {
   const emails = createTtlCache<string>({ ttlMs: deps.ttlMs, maxEntries: 10_000, clock: deps.clock });
   const channels = createTtlCache<string>({ ttlMs: deps.ttlMs, maxEntries: 10_000, clock: deps.clock });
   const userIds = createTtlCache<string>({ ttlMs: deps.ttlMs, maxEntries: 10_000, clock: deps.clock });
@@ -75,6 +88,8 @@ export function createIdentity(deps: { interactive: WebClient; outbound: WebClie
     }
     emails.set(userId, email);
     userIds.set(email, user.id);
+    if (deps.zones && !deps.zones.note(email, user.tz) && user.tz)
+      deps.log.debug({ userId }, 'Slack profile tz is not a time zone this runtime knows: ignored');
     return { ok: true, email };
   }
 
@@ -103,6 +118,19 @@ export function createIdentity(deps: { interactive: WebClient; outbound: WebClie
         pending.set(userId, inFlight);
       }
       return inFlight;
+    },
+    async userIdOf(email) {
+      const key = email.toLowerCase();
+      const cached = userIds.get(key);
+      if (cached) return cached;
+      try {
+        const id = await userIdOf(key);
+        userIds.set(key, id);
+        return id;
+      } catch (error) {
+        if (error instanceof KeycardError && error.code === 'slack_user_not_found') return undefined;
+        throw error;
+      }
     },
     async directChannelOf(email) {
       const key = email.toLowerCase();

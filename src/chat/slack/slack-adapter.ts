@@ -11,6 +11,7 @@ import { createDeliveryGuard } from './http/delivery-guard.js';
 import { SignedHttpReceiver } from './http/http-receiver.js';
 import { createIdentity } from './identity.js';
 import { createChannelDirectory } from './incident/channel-directory.js';
+import { createSlackIncidentResponders } from './incident/incident-responders.js';
 import { registerAnomalyActions } from './listeners/anomaly-actions.js';
 import { publishHome, registerAppHome } from './listeners/app-home.js';
 import { registerCardActions } from './listeners/card-actions.js';
@@ -26,6 +27,8 @@ import {
   type SlackAdapterConfig,
   type SlackAdapterOptions,
 } from './options.js';
+import { withProfileZones } from './profile-zone-directory.js';
+import { createProfileZones } from './profile-zones.js';
 import { createSerialQueue } from './serial-queue.js';
 import { createSlackChat } from './slack-chat.js';
 import { createSocketConnection, dropRedeliveries } from './socket-mode.js';
@@ -35,6 +38,8 @@ import { createSlackClients } from './web-clients.js';
 const DRAIN_MS = 5000;
 /** How long the channel list used to find incident channels is reused (a new #inc- channel shows up after this). */
 const CHANNEL_LIST_TTL_MS = 60_000;
+/** An incident channel's member list is re-read after this (and sooner for someone missing from it). */
+const CHANNEL_MEMBERS_TTL_MS = 60_000;
 
 /**
  * Keycard on Slack. HTTP mode serves `/slack/events` on Keycard's own server (slash command,
@@ -49,12 +54,25 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
     throw new KeycardError('slack_config', 'set SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)');
 
   const clients = createSlackClients(config, options, log);
-  const identity = createIdentity({ ...clients, clock, log, ttlMs: options.identityTtlMs ?? DEFAULT_IDENTITY_TTL_MS });
+  const zones = createProfileZones({ clock });
+  const identity = createIdentity({ ...clients, clock, log, ttlMs: options.identityTtlMs ?? DEFAULT_IDENTITY_TTL_MS, zones });
   const queue = createSerialQueue();
   let core: CoreDeps | undefined;
   let bot: BotIdentity | undefined;
   const channels = createChannelDirectory({ client: clients.outbound, clock, log, ttlMs: CHANNEL_LIST_TTL_MS });
   const chat = createSlackChat({ outbound: clients.outbound, identity, queue, log, channels, holder: randomUUID(), core: () => core });
+  const incidentResponders = createSlackIncidentResponders({
+    client: clients.outbound,
+    channels,
+    incidents: () => {
+      if (!core) throw new KeycardError('slack_not_started', 'the Slack adapter has not started yet');
+      return core.policy().incidents;
+    },
+    userIdOf: (email) => identity.userIdOf(email),
+    clock,
+    log,
+    ttlMs: CHANNEL_MEMBERS_TTL_MS,
+  });
 
   // Replays and retries are recognised across replicas (the shared inbound-event table); requests from
   // any workspace but the installation's (auth.test at start, or the configured pins) are refused.
@@ -121,9 +139,11 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
   return {
     platform: 'slack',
     chat,
+    incidentResponders,
     routes: () => (http ? [{ path: '/slack/events', handler: http.handle }] : []),
     async start(deps: CoreDeps) {
-      core = deps;
+      // Requests from Slack are scored on the requester's Slack profile zone when no directory source gives one.
+      core = { ...deps, directory: withProfileZones(deps.directory, zones) };
       const identity = await verifyBotToken(clients.interactive);
       checkPins(config, identity);
       bot = identity;

@@ -132,6 +132,9 @@ export function createTeamsAdapter(config: TeamsAdapterConfig, options: TeamsAda
   return {
     platform: 'teams',
     chat,
+    // Listing a Teams channel's members needs Microsoft Graph (ChannelMember.Read.All), which this app does not
+    // ask for: a Teams request made in the incident's own channel still counts (core reads its origin).
+    incidentResponders: { isResponder: async () => undefined },
     bot,
     idle,
     routes: () => [{ path: '/api/messages', handler: route }],

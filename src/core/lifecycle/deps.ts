@@ -1,6 +1,7 @@
 import type { Policy } from '../policy/schema.js';
 import type { ChatPort } from '../ports/chat.js';
 import type { Directory } from '../ports/directory.js';
+import type { IncidentResponderSource } from '../ports/incident-responders.js';
 import type { OnCallSource } from '../ports/oncall.js';
 import type { Provider } from '../ports/provider.js';
 import type { Clock, IdSource, Logger } from '../ports/runtime.js';
@@ -50,6 +51,8 @@ export interface CoreDeps {
   directory: Directory;
   /** Who is on call (policy rotations, PagerDuty). Absent: the policy's rotations. */
   onCall?: OnCallSource;
+  /** Who responds to a cited incident (its Slack channel's members). Absent: only a request made in the incident's own channel is known to come from a responder. */
+  incidentResponders?: IncidentResponderSource;
   /** Per-requester cache of scoring's history reads (risk.thresholds.historyCacheStaleness). Absent: every score reads the store. */
   scoringCache?: ScoringCache;
 }

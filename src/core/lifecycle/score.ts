@@ -5,8 +5,9 @@ import { applyIncidentRelief, assessRisk } from '../risk/assess.js';
 import type { PastRequest } from '../risk/habits.js';
 import { computeHabits, ticketsIn } from '../risk/habits.js';
 import type { ScoringCache } from '../risk/history-cache.js';
-import type { RequesterHistory, RequestKind, RiskAssessment } from '../types.js';
+import type { RequesterHistory, RequestKind, RequestOrigin, RiskAssessment } from '../types.js';
 import type { CoreDeps } from './deps.js';
+import { responderOf } from './incident-responder.js';
 import { onCallOf } from './on-call.js';
 
 const DAY_MS = 86_400_000;
@@ -21,6 +22,8 @@ export interface ScoreInput {
   breakGlass: boolean;
   kind: RequestKind;
   at: Date;
+  /** Where the request was made (an incident's own channel tells who responds to it). */
+  origin?: RequestOrigin;
   /**
    * What the score reads, already under way (`startScoringReads`): submission starts them alongside its own
    * open-request check, so the two reads share one round trip's wait.
@@ -32,6 +35,8 @@ export interface ScoreInput {
 export interface ScoringReads {
   history: Promise<{ history: RequesterHistory; records: PastRequest[] }>;
   onCallVia: Promise<string[]>;
+  /** Whether they respond to the cited incident (undefined: no incident cited, or nobody can tell). */
+  incidentResponder: Promise<boolean | undefined>;
 }
 
 export interface Scored {
@@ -77,13 +82,20 @@ export async function readScoringHistory(
  * Starts the reads a score of `requester` on `resource` at `at` needs; `scoreRequest` awaits them (a failed
  * read fails the score there). A caller that refuses before scoring simply drops them.
  */
-export function startScoringReads(deps: CoreDeps, requester: string, resource: string, at: Date): ScoringReads {
+export function startScoringReads(
+  deps: CoreDeps,
+  requester: string,
+  resource: string,
+  at: Date,
+  incident: { key: string | null; origin?: RequestOrigin } = { key: null },
+): ScoringReads {
   const history = readScoringHistory(deps.store, deps.scoringCache, deps.policy(), requester, resource, at);
   const onCallVia = onCallOf(deps, requester, at);
+  const incidentResponder = incident.key ? responderOf(deps, requester, incident.key, incident.origin, at) : Promise.resolve(undefined);
   // Observed here too, so a read that fails after its caller refused is not an unhandled rejection.
   history.catch(() => undefined);
   onCallVia.catch(() => undefined);
-  return { history, onCallVia };
+  return { history, onCallVia, incidentResponder };
 }
 
 /**
@@ -93,7 +105,12 @@ export function startScoringReads(deps: CoreDeps, requester: string, resource: s
  */
 export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<Scored> {
   const policy = deps.policy();
-  const reads = input.reads ?? startScoringReads(deps, input.requester, input.resource.name, input.at);
+  const reads =
+    input.reads ??
+    startScoringReads(deps, input.requester, input.resource.name, input.at, {
+      key: input.incidentKey,
+      ...(input.origin ? { origin: input.origin } : {}),
+    });
   const { history, records } = await reads.history;
   const habits = computeHabits(policy, records, {
     at: input.at,
@@ -103,6 +120,7 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     tickets: ticketsIn(input.reason, policy.risk.ticketPattern, input.incidentKey),
   });
   const onCallVia = await reads.onCallVia;
+  const incidentResponder = await reads.incidentResponder;
   // The directory snapshot (synchronous, no lookup): their time zone, team, leave date. Unknown adds nothing.
   const person = deps.directory.person(input.requester);
   const scored = assessRisk(policy, {
@@ -120,10 +138,12 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     requester: input.requester,
     ...(person ? { person } : {}),
     habits,
+    ...(incidentResponder !== undefined ? { incidentResponder } : {}),
   });
   const assessment = applyIncidentRelief(scored, {
     incidentKey: input.incidentKey,
     onCallVia,
+    ...(incidentResponder !== undefined ? { incidentResponder } : {}),
     relief: policy.incidents.onCallRelief,
     floor: input.resource.minTier,
   });

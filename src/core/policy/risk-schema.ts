@@ -91,7 +91,11 @@ export const riskSchema = z
           .min(1)
           .default(6)
           .describe('clean grants of a resource in historyWindow that make requesting it routine (routineWork)'),
-        maxHistoryDiscount: z.number().min(0).default(10).describe('cleanHistory never takes off more points than this'),
+        maxHistoryDiscount: z
+          .number()
+          .min(0)
+          .default(10)
+          .describe('cleanHistory and routineWork together never take off more points than this'),
         escalationWindow: durationSchema.prefault('45d').describe('how far back a climb in level or sensitivity counts as one escalation'),
         escalationSteps: z.number().int().min(1).default(2).describe('climbs within escalationWindow before the escalation factor applies'),
         habitMinGrants: z.number().int().min(1).default(8).describe('grants in historyWindow before habits count as settled'),

@@ -72,20 +72,21 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
 
   const h = input.history;
   if (h.priorGrantsOnResource === 0) add('first-access', w.firstAccess, `first access to ${input.resource}`);
-  // A clean record discounts repeating what was done before, capped, and never a step up.
+  // A clean record discounts repeating what was done before, and never a step up. Both history discounts
+  // together take off at most maxHistoryDiscount: a long record cannot buy an insider's next request.
   if (h.cleanGrantsOnResource >= t.cleanHistoryGrants && !input.habits?.stepUp) {
-    add(
-      'clean-history',
-      Math.max(w.cleanHistory, -t.maxHistoryDiscount),
-      `${h.cleanGrantsOnResource} earlier grants on ${input.resource} ended cleanly`,
-    );
-    // A long clean record on the resource is established routine: a second, separate discount.
-    if (h.cleanGrantsOnResource >= t.routineGrants)
+    const clean = Math.max(w.cleanHistory, -t.maxHistoryDiscount);
+    add('clean-history', clean, `${h.cleanGrantsOnResource} earlier grants on ${input.resource} ended cleanly`);
+    // A long clean record on the resource is established routine: a second discount, within what the cap leaves.
+    if (h.cleanGrantsOnResource >= t.routineGrants) {
+      const left = t.maxHistoryDiscount + Math.min(0, clean);
+      const routine = Math.max(w.routineWork, 0 - left);
       add(
         'routine',
-        w.routineWork,
-        `routine: ${h.cleanGrantsOnResource} clean grants on ${input.resource} in the window (≥ ${t.routineGrants})`,
+        routine,
+        `routine: ${h.cleanGrantsOnResource} clean grants on ${input.resource} in the window (≥ ${t.routineGrants})${routine !== w.routineWork ? `, capped: history takes off at most ${t.maxHistoryDiscount}` : ''}`,
       );
+    }
   }
   const denials = Math.min(h.recentDenials, t.maxDenials);
   if (denials > 0)
@@ -187,14 +188,16 @@ export function formatPoints(points: number): string {
 
 /**
  * Incident relief: a request linked to an incident by someone on call routes `relief` tiers lower,
- * never below the resource's floor. Returns the tier to use and, when it changed, a zero-point factor
- * that explains why (so cards and `risk explain` show it).
+ * never below the resource's floor, unless a responder source knows they are not responding to that
+ * incident (being on call for something else is no reason to wave through access "for" this one).
+ * Returns the tier to use and, when it changed, a zero-point factor that explains why (so cards and
+ * `risk explain` show it).
  */
 export function applyIncidentRelief(
   assessment: RiskAssessment,
-  input: { incidentKey: string | null; onCallVia?: string[]; relief: number; floor: TierName },
+  input: { incidentKey: string | null; onCallVia?: string[]; incidentResponder?: boolean; relief: number; floor: TierName },
 ): RiskAssessment {
-  if (!input.incidentKey || !input.onCallVia?.length || input.relief === 0) return assessment;
+  if (!input.incidentKey || !input.onCallVia?.length || input.relief === 0 || input.incidentResponder === false) return assessment;
   const index = TIER_NAMES.indexOf(assessment.tier);
   const lowered = TIER_NAMES[Math.max(TIER_NAMES.indexOf(input.floor), index - input.relief)]!;
   if (lowered === assessment.tier) return assessment;

@@ -131,11 +131,21 @@ export function calibrate(policy: Policy, requests: readonly LedgerRequest[], op
       ? { skipped: 'weights not fitted (thresholds only)' }
       : fitWeights(rows, current, {
           ...(options.fit ?? DEFAULT_FIT_OPTIONS),
-          floors: { 'factors.cleanHistory': -policy.risk.thresholds.maxHistoryDiscount },
+          // The score caps both history discounts together: a fitted value below what the cap leaves would not be followed.
+          floors: {
+            'factors.cleanHistory': -policy.risk.thresholds.maxHistoryDiscount,
+            'factors.routineWork': -(
+              policy.risk.thresholds.maxHistoryDiscount +
+              Math.max(policy.risk.factors.cleanHistory, -policy.risk.thresholds.maxHistoryDiscount)
+            ),
+          },
         });
   if ('skipped' in fit) notes.push(fit.skipped);
   const proposedWeights = { ...current };
-  if (!('skipped' in fit)) for (const p of fit.proposals) proposedWeights[p.key] = p.proposed;
+  if (!('skipped' in fit)) {
+    for (const p of fit.proposals) proposedWeights[p.key] = p.proposed;
+    keepHistoryWithinCap(policy, proposedWeights, fit);
+  }
 
   const routeWith = (weights: Record<WeightKey, number>, upTo?: TierBounds): RoutingCheck => {
     const scores = rows.map((r) => scoreFeatures(r.features, weights));
@@ -190,6 +200,24 @@ export function calibrate(policy: Policy, requests: readonly LedgerRequest[], op
 /** The policy with a calibration's proposal applied (what the written patch would make of it). */
 export function applyCalibration(policy: Policy, report: CalibrationReport): Policy {
   return withWeights(policy, report.proposal.weights, { ...currentBounds(policy), ...report.proposal.upTo });
+}
+
+/**
+ * The score takes off at most maxHistoryDiscount for cleanHistory and routineWork together, so a proposal
+ * whose two discounts add up to more would not be followed: routineWork is raised to what the cap leaves.
+ */
+function keepHistoryWithinCap(policy: Policy, weights: Record<WeightKey, number>, fit: WeightFit): void {
+  const cap = policy.risk.thresholds.maxHistoryDiscount;
+  const clean = Math.max(weights['factors.cleanHistory'] ?? 0, -cap);
+  const routine = weights['factors.routineWork'] ?? 0;
+  const lowest = Math.min(0, 0 - (cap + clean));
+  if (routine >= lowest) return;
+  weights['factors.routineWork'] = lowest;
+  const proposal = fit.proposals.find((p) => p.key === 'factors.routineWork');
+  if (proposal) {
+    proposal.proposed = lowest;
+    proposal.note = `${proposal.note}; raised so that cleanHistory and routineWork take off at most maxHistoryDiscount (${cap}) together`;
+  }
 }
 
 function counts(features: FeatureVector, key: WeightKey): boolean {

@@ -24,6 +24,19 @@ export interface HabitContext {
   requester: string | undefined;
 }
 
+const RESPONDER = 'one of its responders';
+
+/**
+ * What the factors recorded at submission say about the requester and the cited incident: true when they
+ * were a known responder, false when known not to be, undefined when nobody knew. Replays (calibration,
+ * policy replay) read it back so a re-score routes as the submission did.
+ */
+export function responderFromFactors(factors: readonly { id: string; reason: string }[]): boolean | undefined {
+  if (factors.some((f) => f.id === 'incident-not-responder')) return false;
+  if (factors.some((f) => f.id === 'incident' && f.reason.endsWith(RESPONDER))) return true;
+  return undefined;
+}
+
 /** When the person leaves, from the directory or the policy's departure list; undefined when nobody says. */
 export function leaveDateOf(policy: Policy, person: PersonAttributes | undefined, requester: string | undefined): Date | undefined {
   if (person?.leaveDate) return person.leaveDate;
@@ -46,11 +59,7 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
   // Incidents: the key lowers risk only for someone responding to it.
   if (c.incidentKey) {
     if (c.incidentResponder === true || (c.incidentResponder === undefined && c.onCall)) {
-      add(
-        'incident',
-        w.incidentKey,
-        `incident ${c.incidentKey}, and they are ${c.incidentResponder ? 'one of its responders' : 'on call'}`,
-      );
+      add('incident', w.incidentKey, `incident ${c.incidentKey}, and they are ${c.incidentResponder ? RESPONDER : 'on call'}`);
     } else if (c.incidentResponder === false) {
       add(
         'incident-not-responder',

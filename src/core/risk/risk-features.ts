@@ -4,6 +4,7 @@ import { SENSITIVITIES } from '../policy/schema.js';
 import type { RiskAssessment } from '../types.js';
 import { applyIncidentRelief, assessRisk, type RiskInput } from './assess.js';
 import type { LedgerRequest } from './audit-ledger.js';
+import { responderFromFactors } from './habit-factors.js';
 
 /**
  * A policy weight, named by its path under `risk`: `sensitivity.critical`, `levels.write`,
@@ -40,7 +41,6 @@ const FACTOR_WEIGHT: Record<string, FactorName> = {
   'approver-concentration': 'approverConcentration',
   'session-anomaly': 'sessionAnomaly',
   'session-anomaly-elsewhere': 'sessionAnomalyElsewhere',
-  routine: 'routineWork',
 };
 
 /**
@@ -61,10 +61,11 @@ export function riskFeatures(policy: Policy, input: RiskInput): FeatureVector {
       features.push([factor.reason.startsWith('weekend') ? 'factors.weekend' : 'factors.offHours', 1]);
       continue;
     }
-    if (factor.id === 'clean-history') {
-      // Capped at maxHistoryDiscount: counts as a fraction of the weight when the cap bites.
-      const weight = policy.risk.factors.cleanHistory;
-      features.push(['factors.cleanHistory', weight === 0 ? 1 : factor.points / weight]);
+    if (factor.id === 'clean-history' || factor.id === 'routine') {
+      // Capped together at maxHistoryDiscount: each counts as a fraction of its weight when the cap bites.
+      const key = factor.id === 'routine' ? 'routineWork' : 'cleanHistory';
+      const weight = policy.risk.factors[key];
+      features.push([`factors.${key}`, weight === 0 ? 1 : factor.points / weight]);
       continue;
     }
     const weight = FACTOR_WEIGHT[factor.id];
@@ -129,6 +130,8 @@ export function linearScore(features: FeatureVector, weights: Readonly<Record<We
 export function riskInputFor(policy: Policy, request: LedgerRequest): RiskInput | undefined {
   const resource = resolveResource(policy, request.resource);
   if (!resource) return undefined;
+  // What the replay knows about the incident's responders, else what the submission knew then.
+  const responder = request.context?.incidentResponder ?? responderFromFactors(request.recorded.factors);
   return {
     resource: request.resource,
     resourcePolicy: resource,
@@ -144,7 +147,7 @@ export function riskInputFor(policy: Policy, request: LedgerRequest): RiskInput 
     requester: request.requester,
     ...(request.context?.person ? { person: request.context.person } : {}),
     ...(request.context?.habits ? { habits: request.context.habits } : {}),
-    ...(request.context?.incidentResponder !== undefined ? { incidentResponder: request.context.incidentResponder } : {}),
+    ...(responder !== undefined ? { incidentResponder: responder } : {}),
   };
 }
 
@@ -157,6 +160,7 @@ export function assessAsSubmitted(policy: Policy, input: RiskInput): RiskAssessm
   return applyIncidentRelief(assessRisk(policy, input), {
     incidentKey: input.incidentKey,
     ...(input.onCallVia ? { onCallVia: input.onCallVia } : {}),
+    ...(input.incidentResponder !== undefined ? { incidentResponder: input.incidentResponder } : {}),
     relief: policy.incidents.onCallRelief,
     floor: input.resourcePolicy.minTier,
   });
@@ -169,6 +173,7 @@ export function routedTier(policy: Policy, input: RiskInput, score: number): Tie
     {
       incidentKey: input.incidentKey,
       ...(input.onCallVia ? { onCallVia: input.onCallVia } : {}),
+      ...(input.incidentResponder !== undefined ? { incidentResponder: input.incidentResponder } : {}),
       relief: policy.incidents.onCallRelief,
       floor: input.resourcePolicy.minTier,
     },

@@ -24,6 +24,8 @@ export interface RecordedRequest {
    * factors. On-call is a fact of that moment (and may come from PagerDuty), not something a policy replays.
    */
   onCallVia: string[];
+  /** Whether they were known to respond to the cited incident then (from the recorded incident factor; undefined: unknown). */
+  incidentResponder: boolean | undefined;
 }
 
 /** Reads the on-call rotations back from a recorded `on-call` factor ("on call (sre-primary, dba)"). */
@@ -106,6 +108,7 @@ export function judgeRequest(policy: Policy, request: RecordedRequest, past: Req
     at: request.createdAt,
     history,
     onCallVia: request.onCallVia,
+    ...(request.incidentResponder !== undefined ? { incidentResponder: request.incidentResponder } : {}),
     requester: request.requester,
     habits: computeHabits(policy, habitRecordsAsOf(past, request.createdAt, t.historyWindow, policy.risk.ticketPattern, request.id), {
       at: request.createdAt,
@@ -118,6 +121,7 @@ export function judgeRequest(policy: Policy, request: RecordedRequest, past: Req
   const assessment = applyIncidentRelief(scored, {
     incidentKey: request.incidentKey,
     onCallVia: request.onCallVia,
+    ...(request.incidentResponder !== undefined ? { incidentResponder: request.incidentResponder } : {}),
     relief: policy.incidents.onCallRelief,
     floor: resource.minTier,
   });

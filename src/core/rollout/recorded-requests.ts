@@ -1,3 +1,4 @@
+import { responderFromFactors } from '../risk/habit-factors.js';
 import type { AccessRequest, AuditEvent, RiskFactor } from '../types.js';
 import type { RequesterPast } from './history-as-of.js';
 import { onCallFromFactors, type RecordedRequest } from './judge-request.js';
@@ -32,6 +33,7 @@ export function recordedRequests(
       breakGlass: row.breakGlass,
       createdAt: row.createdAt,
       onCallVia: onCallFromFactors(row.factors),
+      incidentResponder: responderFromFactors(row.factors ?? []),
     });
   }
   for (const event of events) {
@@ -49,6 +51,7 @@ function fromAudit(event: AuditEvent): RecordedRequest | undefined {
   const level = text('level');
   const ref = text('ref');
   if (event.requestId === null || !resource || !level || !ref || typeof d.durationMs !== 'number') return undefined;
+  const factors = Array.isArray(d.factors) ? d.factors.filter(isFactor) : undefined;
   return {
     id: event.requestId,
     ref,
@@ -61,7 +64,8 @@ function fromAudit(event: AuditEvent): RecordedRequest | undefined {
     incidentKey: text('incidentKey') ?? null,
     breakGlass: d.breakGlass === true,
     createdAt: event.at,
-    onCallVia: onCallFromFactors(Array.isArray(d.factors) ? d.factors.filter(isFactor) : undefined),
+    onCallVia: onCallFromFactors(factors),
+    incidentResponder: responderFromFactors(factors ?? []),
   };
 }
 

@@ -138,4 +138,29 @@ describe(`Slack incident threads (${kind})`, () => {
     expect(f.logs.some((l) => l.level === 'warn' && l.message.includes('#inc-5-payments') && l.message.includes('/invite'))).toBe(true);
     expect(f.logs.filter((l) => l.level === 'error')).toEqual([]);
   });
+
+  it("counts an incident key only for members of the incident's channel (conversations.members)", async () => {
+    f = await createSlackFixture(kind, {
+      channels: INCIDENT_CHANNELS,
+      joined: ['C0MEDIUM', 'C0HIGH', 'C0CRIT', 'C0ALERTS', 'C0INC4211', 'C0INC77'],
+      // Three members: two pages of conversations.members. #inc-77 is private to the bot: channel_not_found.
+      members: { C0INC4211: [U.bob.id, U.alice.id, U.carol.id] },
+    });
+    const factorsOf = async (resource: string) => (await f.h.deps.store.listRequests({ resource }))[0]!.factors;
+    await command(U.alice.id, 'demo-db 15m read checking replication lag INC-4211');
+    expect((await factorsOf('demo-db')).find((f) => f.id === 'incident')?.reason).toBe(
+      'incident INC-4211, and they are one of its responders',
+    );
+    expect(f.slack.called('conversations.members').every((c) => c.args.channel === 'C0INC4211')).toBe(true);
+    // erin is not in #inc-4211: citing it adds points instead of taking them off.
+    await command(U.erin.id, 'demo-logs 15m read rotate the nightly logs INC-4211');
+    const erin = await factorsOf('demo-logs');
+    expect(erin.map((x) => x.id)).toContain('incident-not-responder');
+    expect(erin.map((x) => x.id)).not.toContain('incident');
+    // Members are not listed: unknown, no discount, and a warning that names the channel.
+    await command(U.alice.id, 'demo-admin 15m admin restart the primary --incident INC-77');
+    expect((await factorsOf('demo-admin')).map((x) => x.id)).toContain('incident-unverified');
+    expect(f.logs.some((l) => l.level === 'warn' && l.fields.channel === 'inc-77' && l.message.includes('members'))).toBe(true);
+    expect(f.logs.filter((l) => l.level === 'error')).toEqual([]);
+  });
 });

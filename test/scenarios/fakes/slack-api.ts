@@ -32,6 +32,8 @@ export interface FakeSlackApi {
   /** The next call of `method` gets this reply instead of the normal one (e.g. 429 ratelimited). */
   failNext(method: string, reply: Reply): void;
   responseUrl(id: string): string;
+  /** Who is in a channel, for conversations.members (a channel never given members answers channel_not_found, as a private channel the bot is not in does). */
+  setMembers(channel: string, userIds: string[]): void;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startFakeSlackApi(options: {
   const failures = new Map<string, Reply[]>();
   const byId = new Map(options.users.map((u) => [u.id, u]));
   const channels = new Map(options.channels.map((c) => [c.id, c]));
+  const members = new Map<string, string[]>();
   let seq = 100;
   const ts = () => `1764000000.${String(++seq).padStart(6, '0')}`;
 
@@ -111,6 +114,16 @@ export async function startFakeSlackApi(options: {
           channels: [...channels.values()].map((c) => ({ id: c.id, name: c.name, is_channel: true, is_member: true })),
           response_metadata: { next_cursor: '' },
         });
+      case 'conversations.members': {
+        const list = members.get(String(args.channel));
+        if (!list) return error('channel_not_found');
+        // One member a page, with Slack's cursor, so a client that stops after the first page misses people.
+        const start = Number(args.cursor || 0);
+        return ok({
+          members: list.slice(start, start + 1),
+          response_metadata: { next_cursor: start + 1 < list.length ? String(start + 1) : '' },
+        });
+      }
       case 'conversations.info': {
         const channel = channels.get(String(args.channel));
         return channel ? ok({ channel: { id: channel.id, name: channel.name, is_member: true } }) : error('channel_not_found');
@@ -160,6 +173,9 @@ export async function startFakeSlackApi(options: {
       failures.set(method, [...(failures.get(method) ?? []), reply]);
     },
     responseUrl: (id) => `${origin}/response/${id}`,
+    setMembers(channel, userIds) {
+      members.set(channel, [...userIds]);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

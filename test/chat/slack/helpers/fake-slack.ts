@@ -52,7 +52,14 @@ function parseArgs(raw: string, contentType: string | undefined): Record<string,
  */
 export function installFakeSlack(
   users: SlackUser[],
-  options: { joined?: string[]; socketUrl?: string; channels?: SlackChannelInfo[]; listPageSize?: number } = {},
+  options: {
+    joined?: string[];
+    socketUrl?: string;
+    channels?: SlackChannelInfo[];
+    listPageSize?: number;
+    /** Member user ids per channel id, for conversations.members (a channel not listed: channel_not_found). */
+    members?: Record<string, string[]>;
+  } = {},
 ): FakeSlack {
   const calls: SlackCall[] = [];
   const responses: FakeSlack['responses'] = [];
@@ -107,6 +114,14 @@ export function installFakeSlack(
         const start = Number(args.cursor ?? 0);
         const next = start + size < all.length ? String(start + size) : '';
         return ok({ channels: all.slice(start, start + size), response_metadata: { next_cursor: next } });
+      }
+      case 'conversations.members': {
+        // Cursor pagination like Slack's, two members a page so the paging is exercised.
+        const all = options.members?.[String(args.channel)];
+        if (!all) return error('channel_not_found');
+        const start = Number(args.cursor ?? 0);
+        const next = start + 2 < all.length ? String(start + 2) : '';
+        return ok({ members: all.slice(start, start + 2), response_metadata: { next_cursor: next } });
       }
       case 'views.open':
       case 'views.publish':

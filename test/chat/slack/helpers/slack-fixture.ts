@@ -95,6 +95,8 @@ export async function createSlackFixture(
     /** Channels conversations.list returns (incident channel lookups). */
     channels?: SlackChannelInfo[];
     listPageSize?: number;
+    /** Member user ids per channel (conversations.members: who responds to an incident). */
+    members?: Record<string, string[]>;
   } = {},
 ): Promise<SlackFixture> {
   nock.disableNetConnect();
@@ -107,13 +109,15 @@ export async function createSlackFixture(
     joined: options.joined ?? Object.values(CHANNELS),
     ...(options.channels ? { channels: options.channels } : {}),
     ...(options.listPageSize ? { listPageSize: options.listPageSize } : {}),
+    ...(options.members ? { members: options.members } : {}),
   });
   const logs: LogLine[] = [];
   const adapter = createSlackAdapter(
     { botToken: 'xoxb-test', signingSecret: SECRET, socketMode: false },
     { log: recordingLogger(logs), clock: h.clock, retryPolicy: { retries: 2, minTimeout: 0, maxTimeout: 1 }, ...options.adapter },
   );
-  const deps: CoreDeps = { ...h.deps, chat: adapter.chat };
+  // As bootKeycard wires a started server: the adapter's chat port and its incident responders.
+  const deps: CoreDeps = { ...h.deps, chat: adapter.chat, incidentResponders: adapter.incidentResponders };
   await adapter.start(deps);
   const route = adapter.routes()[0]!;
   const server: Server = createServer((req, res) => {

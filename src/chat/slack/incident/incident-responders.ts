@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { IncidentResponderSource } from '../../../core/ports/incident-responders.js';
+import type { Clock, Logger } from '../../../core/ports/runtime.js';
+import { describeSlackError, slackErrorCode } from '../slack-errors.js';
+import type { WebClient } from '../web-clients.js';
+import type { ChannelDirectory } from './channel-directory.js';
+
+const membersSchema = z.object({
+  members: z.array(z.string()),
+  response_metadata: z.object({ next_cursor: z.string().optional() }).optional(),
+});
+
+/** conversations.members pages (1,000 members each); an incident channel past 10,000 members is read that far. */
+const MAX_PAGES = 10;
+const PAGE_SIZE = 1000;
+/** A member list younger than this is not re-read for someone missing from it (they may have just joined). */
+const REFRESH_AFTER_MS = 5_000;
+/** Member lists kept at most (one per incident channel asked about). */
+const MAX_CHANNELS = 200;
+
+/**
+ * An incident's responders are the members of its Slack channel (`#inc-4211`, found by the same rule the
+ * incident thread uses): conversations.members (scopes channels:read, groups:read), cached for `ttlMs`
+ * per channel, and re-read for someone missing from a list older than a few seconds, so who joined the
+ * channel a moment ago counts. No incident channel, or an account Slack does not know, is "unknown".
+ */
+export function createSlackIncidentResponders(deps: {
+  client: WebClient;
+  channels: ChannelDirectory;
+  /** The policy's incident channel and key patterns, as the core has them now. */
+  incidents: () => { channelPattern: string; keyPattern: string };
+  /** The Slack user id of the person with this email (undefined: Slack has nobody with it). */
+  userIdOf: (email: string) => Promise<string | undefined>;
+  clock: Clock;
+  log: Logger;
+  ttlMs: number;
+}): IncidentResponderSource {
+  const members = new Map<string, { at: number; ids: Set<string> }>();
+
+  async function load(channel: string): Promise<Set<string>> {
+    const ids = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const response = membersSchema.parse(
+        await deps.client.conversations.members({ channel, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }),
+      );
+      for (const id of response.members) ids.add(id);
+      cursor = response.response_metadata?.next_cursor || undefined;
+      if (!cursor) break;
+    }
+    members.delete(channel);
+    members.set(channel, { at: deps.clock.now().getTime(), ids });
+    // Incidents come and go: keep the lists of the most recent ones only.
+    while (members.size > MAX_CHANNELS) members.delete(members.keys().next().value as string);
+    return ids;
+  }
+
+  return {
+    async isResponder(email, incidentKey) {
+      const channel = await deps.channels.find(incidentKey, deps.incidents());
+      if (!channel) return undefined;
+      const userId = await deps.userIdOf(email);
+      if (!userId) return undefined;
+      const now = deps.clock.now().getTime();
+      try {
+        const known = members.get(channel.id);
+        if (known && now - known.at < deps.ttlMs && (known.ids.has(userId) || now - known.at < REFRESH_AFTER_MS))
+          return known.ids.has(userId);
+        return (await load(channel.id)).has(userId);
+      } catch (error) {
+        // A private channel the bot was not invited to answers channel_not_found: the channel exists, its members are unknown.
+        deps.log.warn(
+          { channel: channel.name, code: slackErrorCode(error), err: describeSlackError(error) },
+          'could not list the incident channel members; is the bot in the channel, with channels:read / groups:read?',
+        );
+        return undefined;
+      }
+    },
+  };
+}

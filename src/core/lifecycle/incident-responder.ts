@@ -1,0 +1,64 @@
+import type { IncidentResponderSource } from '../ports/incident-responders.js';
+import type { RequestOrigin } from '../types.js';
+import type { CoreDeps } from './deps.js';
+import { incidentKeyFromChannel } from './incident.js';
+
+/** A responder lookup slower than this is treated as unknown: the score never waits on a slow platform. */
+export const RESPONDER_LOOKUP_TIMEOUT_MS = 2_000;
+
+/**
+ * Whether `email` responds to incident `key`: someone asking from the incident's own channel is in it;
+ * otherwise the configured responder source answers (its channel's members). Unknown (undefined) when
+ * neither can tell, when the source fails or when it is too slow; unknown never discounts.
+ */
+export async function responderOf(
+  deps: CoreDeps,
+  email: string,
+  key: string,
+  origin: RequestOrigin | undefined,
+  at: Date,
+): Promise<boolean | undefined> {
+  const incidents = deps.policy().incidents;
+  if (origin?.channel && incidentKeyFromChannel(origin.channelName, incidents.channelPattern, incidents.keyPattern) === key.toUpperCase())
+    return true;
+  const source = deps.incidentResponders;
+  if (!source) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => {
+        deps.log.warn({ incident: key }, 'incident responder lookup timed out; treating the requester as not known to respond');
+        resolve(undefined);
+      }, RESPONDER_LOOKUP_TIMEOUT_MS);
+    });
+    return await Promise.race([source.isResponder(email, key, at), late]);
+  } catch (error) {
+    deps.log.warn(
+      { incident: key, err: error instanceof Error ? error.message : String(error) },
+      'incident responder lookup failed; treating the requester as not known to respond',
+    );
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Several platforms' answers as one (Slack and Teams in one process): a responder on any of them is a
+ * responder; known not to respond only when some platform knows the incident and none says yes. A platform
+ * that fails counts as not knowing.
+ */
+export function anyPlatformResponder(sources: readonly IncidentResponderSource[]): IncidentResponderSource {
+  if (sources.length === 1) return sources[0]!;
+  return {
+    async isResponder(email, key, at) {
+      const answers = await Promise.allSettled(sources.map((s) => s.isResponder(email, key, at)));
+      const known = answers.flatMap((a) => (a.status === 'fulfilled' && a.value !== undefined ? [a.value] : []));
+      if (known.includes(true)) return true;
+      if (known.includes(false)) return false;
+      const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+      if (failed) throw failed.reason;
+      return undefined;
+    },
+  };
+}
