@@ -157,8 +157,13 @@ describe('manifests/policy.example.yaml', () => {
     // Everything that is not a weight is the default; time zones are the example organisation's own.
     const { sensitivity: _s, levels: _l, factors: _f, timeZones: _t, ...rest } = policy.risk;
     const { sensitivity: _ds, levels: _dl, factors: _df, timeZones: _dt, ...defaultRest } = defaults.risk;
-    // Except the history cap: the example's fitted discounts (clean −5, routine −10) add up to 15.
-    expect(rest).toEqual({ ...defaultRest, thresholds: { ...defaultRest.thresholds, maxHistoryDiscount: 15 } });
+    // Except the history cap (the example's fitted discounts, clean −5 and routine −10, add up to 15)
+    // and security may decide a request whose usual approver is the concentrated one.
+    expect(rest).toEqual({
+      ...defaultRest,
+      thresholds: { ...defaultRest.thresholds, maxHistoryDiscount: 15 },
+      approverFallback: ['security'],
+    });
     expect(policy.risk.timeZones).toEqual({ people: { 'erin@example.com': 'America/New_York' }, teams: { sre: 'Asia/Singapore' } });
     expect(text).toMatch(/^ {2}approverReport:\n/m);
   });

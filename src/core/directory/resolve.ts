@@ -3,10 +3,11 @@ import type { DirectorySourceName, SourceSnapshot, SourceStatus } from '../ports
 import { hasLeft, type MergedPerson, mergePeople } from './people.js';
 import { type DirectoryReference, directoryReferences } from './references.js';
 
-/** Every group entry the policy names: approvers, escalation, alert reviewers, resource requesters. */
+/** Every group entry the policy names: approvers, escalation, approver fallback, alert reviewers, resource requesters. */
 export function policyGroupEntries(policy: Policy): string[] {
   return [
     ...Object.values(policy.tiers).flatMap((tier) => [...tier.approvers, ...(tier.escalateTo ? [tier.escalateTo] : [])]),
+    ...policy.risk.approverFallback,
     ...policy.alerts.reviewers,
     ...Object.values(policy.resources).flatMap((resource) => resource.requesters ?? []),
   ];
@@ -17,10 +18,11 @@ export function policyReferences(policy: Policy): DirectoryReference[] {
   return directoryReferences(policyGroupEntries(policy));
 }
 
-/** Approver-like groups: whose membership change is audited (approvers, escalation, reviewers). */
+/** Approver-like groups: whose membership change is audited (approvers, escalation, approver fallback, reviewers). */
 export function approverGroupEntries(policy: Policy): Set<string> {
   return new Set([
     ...Object.values(policy.tiers).flatMap((tier) => [...tier.approvers, ...(tier.escalateTo ? [tier.escalateTo] : [])]),
+    ...policy.risk.approverFallback,
     ...policy.alerts.reviewers,
   ]);
 }

@@ -1,3 +1,4 @@
+import { approverGroupsFor } from '../approval/approver-groups.js';
 import { eligibleGroups } from '../approval/rules.js';
 import { resolveResource } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
@@ -98,7 +99,7 @@ export async function explainRisk(
     at,
     route: {
       approvals: tier.approvals,
-      approvers: tier.approvers,
+      approvers: approverGroupsFor(policy, tier, assessment.factors),
       distinctGroups: tier.distinctGroups,
       channel: { ...(tier.channel ?? {}) },
       breakGlass: tier.breakGlass,

@@ -1,3 +1,4 @@
+import { approverGroupsFor } from '../approval/approver-groups.js';
 import { checkIdentity } from '../directory/identity-gate.js';
 import { isMember, resolveResource } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
@@ -124,7 +125,7 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
     tier: assessment.tier,
     factors: assessment.factors,
     approvalsRequired: tier.approvals,
-    approverGroups: tier.approvers,
+    approverGroups: approverGroupsFor(policy, tier, assessment.factors),
     distinctGroups: tier.distinctGroups,
     approvalExpiresAt: plan.value.approvalExpiresAt,
     remindAt: plan.value.remindAt,

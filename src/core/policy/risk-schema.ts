@@ -168,6 +168,12 @@ export const riskSchema = z
       )
       .default([])
       .describe('Departure source to start with: people leaving and their last day (the directory adds its own leave dates)'),
+    approverFallback: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Groups that may also approve a one-approval request whose usual approver is concentrated (approver-concentration): the request is routed to them as well as to its tier',
+      ),
     approverReport: z
       .object({
         enabled: z.boolean().default(true).describe('Post the weekly approver report to alerts.channel'),

@@ -293,6 +293,15 @@ export const policySchema = z
         ctx.addIssue({ code: 'custom', path: ['alerts', 'reviewers', i], message: `unknown group "${group}" (define it under groups)` });
       }
     });
+    policy.risk.approverFallback.forEach((group, i) => {
+      if (!groupNames.has(group)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['risk', 'approverFallback', i],
+          message: `unknown group "${group}" (define it under groups)`,
+        });
+      }
+    });
     for (const [name, resource] of Object.entries(policy.resources)) {
       const path = ['resources', name];
       resource.requesters?.forEach((group, i) => {

@@ -1,3 +1,4 @@
+import { approverGroupsFor } from '../approval/approver-groups.js';
 import { checkDuration, planApproval } from '../lifecycle/plan.js';
 import { resolveResource } from '../policy/access.js';
 import type { Policy, TierName } from '../policy/schema.js';
@@ -133,7 +134,7 @@ export function judgeRequest(policy: Policy, request: RecordedRequest, past: Req
     score: assessment.score,
     tier: assessment.tier,
     approvals: tier.approvals,
-    approvers: [...tier.approvers],
+    approvers: approverGroupsFor(policy, tier, assessment.factors),
     autoApproved: plan.value.autoApproved,
     humanReview: !plan.value.autoApproved,
   };
