@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateHistory } from '../../src/cli/risk-evaluate-histories.js';
 import { calibrateThreshold, measure, scoreHistory } from '../../src/core/risk/holdout-evaluation.js';
+import { createProviders, loadPolicy } from '../../src/main.js';
 import { DEFAULT_THREAT_MODEL, generateThreatModelHistory } from '../../src/risk-eval/generate.js';
 import { PATTERNS } from '../../src/risk-eval/plan.js';
 import { makePolicy } from '../fixtures/policy.js';
@@ -37,6 +38,24 @@ describe('threat-model generator (src/risk-eval)', () => {
     // Time order, as Keycard writes its log.
     expect(h.events.every((e, i) => i === 0 || e.at >= h.events[i - 1]!.at)).toBe(true);
   });
+
+  it('gives every office its own public holidays', () => {
+    const h = generateThreatModelHistory({ ...small, seed: 'z' });
+    const offices = h.org.offices;
+    expect(offices.every((o) => o.holidays.size > 0)).toBe(true);
+    // Holidays are local: not every office is off on the same days.
+    const first = [...offices[0]!.holidays].join(',');
+    expect(offices.some((o) => [...o.holidays].join(',') !== first)).toBe(true);
+  });
+
+  it('the example policy, uncalibrated, sends at most 30% of a multi-time-zone organisation to a human', async () => {
+    const { policy } = await loadPolicy(join(import.meta.dirname, '../../manifests/policy.example.yaml'), createProviders());
+    for (const seed of ['u1', 'u2']) {
+      const scored = scoreHistory(generateHistory('threat-model', seed, policy, { people: 150, requests: 0, days: 30 }));
+      expect(scored.asConfigured.reviewShare, seed).toBeLessThanOrEqual(0.3);
+      expect(scored.asConfigured.reviewShare, seed).toBeGreaterThan(0);
+    }
+  }, 60_000);
 
   it('calibrates a threshold label-free on one seed and measures recall, friction and static tiers on another', () => {
     const base = makePolicy();

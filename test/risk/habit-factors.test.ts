@@ -49,10 +49,10 @@ function past(daysAgo: number, resource: string, level = 'read', extra: Partial<
 /** A settled person: ten ordinary grants on orders-replica over the last months, at this time of day. */
 const routine = Array.from({ length: 10 }, (_, i) => past(60 - i * 5, 'orders-replica'));
 
-function score(request: Partial<RiskInput>, records: PastRequest[], history: Partial<RequesterHistory> = {}) {
+function score(request: Partial<RiskInput>, records: PastRequest[], history: Partial<RequesterHistory> = {}, p: Policy = policy) {
   const resource = request.resource ?? 'orders-replica';
   const reason = request.reason ?? 'look at slow queries reported in standup';
-  const habits: RequesterHabits = computeHabits(policy, records, {
+  const habits: RequesterHabits = computeHabits(p, records, {
     at: request.at ?? BUSINESS_HOURS,
     resource,
     level: request.level ?? 'read',
@@ -61,7 +61,7 @@ function score(request: Partial<RiskInput>, records: PastRequest[], history: Par
   });
   const input: RiskInput = {
     resource,
-    resourcePolicy: policy.resources[resource]!,
+    resourcePolicy: p.resources[resource]!,
     level: 'read',
     durationMs: HOUR,
     reason,
@@ -74,7 +74,7 @@ function score(request: Partial<RiskInput>, records: PastRequest[], history: Par
     requester: 'alice@example.com',
     ...request,
   };
-  return assessRisk(policy, input);
+  return assessRisk(p, input);
 }
 const factor = (a: ReturnType<typeof score>, id: string) => a.factors.find((f) => f.id === id);
 
@@ -293,6 +293,34 @@ describe('habit factors (true and false cases)', () => {
     const fresh = score({ resource: 'orders-replica', reason: 'look at OPS-13 numbers' }, routine);
     expect(factor(fresh, 'ticket')?.points).toBe(-5);
     expect(factor(fresh, 'ticket-reuse')).toBeUndefined();
+  });
+
+  it('the habit thresholds are the policy’s: burst size, habit hour, usual-duration evidence, ticket age', () => {
+    const tuned = (thresholds: Partial<Policy['risk']['thresholds']>): Policy => ({
+      ...policy,
+      risk: { ...policy.risk, thresholds: { ...policy.risk.thresholds, ...thresholds } },
+    });
+    // unusualNewResourcesPerDay
+    expect(
+      factor(score({}, routine, { newResourcesLastDay: 2 }, tuned({ unusualNewResourcesPerDay: 3 })), 'unusual-new-resources'),
+    ).toBeUndefined();
+    expect(
+      factor(score({}, routine, { newResourcesLastDay: 3 }, tuned({ unusualNewResourcesPerDay: 3 })), 'unusual-new-resources')?.points,
+    ).toBe(15);
+    // durationHabitGrants: ten earlier grants are evidence enough at 3, not at 11
+    expect(factor(score({ durationMs: 3 * HOUR }, routine, {}, tuned({ durationHabitGrants: 11 })), 'duration-habit')).toBeUndefined();
+    expect(factor(score({ durationMs: 3 * HOUR }, routine, {}, tuned({ durationHabitGrants: 10 })), 'duration-habit')?.points).toBe(10);
+    // habitHourWindow: their requests two hours earlier in the day make this hour usual only with a window of 2h or more
+    const earlier = routine.map((r) => ({ ...r, at: r.at - 2 * HOUR }));
+    const auckland = { person: { email: 'alice@example.com', active: true, timeZone: 'Pacific/Auckland' } };
+    expect(factor(score(auckland, earlier), 'time')?.points).toBeGreaterThan(0);
+    expect(factor(score(auckland, earlier, {}, tuned({ habitHourWindow: 2 * HOUR })), 'time')?.points).toBe(0);
+    // ticketMaxAge: a ticket first cited 40 days ago is stale at 30d, not at 60d
+    const old = [...routine, past(40, 'orders-replica', 'read', { tickets: ['OPS-12'] })];
+    const stale = score({ reason: 'look at OPS-12 numbers' }, old);
+    expect(factor(stale, 'ticket-reuse')?.reason).toMatch(/OPS-12/);
+    expect(factor(stale, 'ticket')).toBeUndefined();
+    expect(factor(score({ reason: 'look at OPS-12 numbers' }, old, {}, tuned({ ticketMaxAge: 60 * DAY })), 'ticket-reuse')).toBeUndefined();
   });
 
   it('approver concentration: one approver approves nearly all, fast; slow or spread approvals are fine', () => {

@@ -47,7 +47,10 @@ export const riskSchema = z
         onCall: z.number().default(-5),
         stepUp: z.number().default(5).describe('level or sensitivity above anything granted before on the resource family'),
         escalation: z.number().default(20).describe('escalationSteps or more climbs on one resource family within escalationWindow'),
-        unusualNewResources: z.number().default(15).describe('two or more never-used resources in a day from someone with settled habits'),
+        unusualNewResources: z
+          .number()
+          .default(15)
+          .describe('unusualNewResourcesPerDay or more never-used resources in a day from someone with settled habits'),
         outsideWork: z.number().default(10).describe('a resource family never granted to someone with settled habits'),
         pastedReason: z.number().default(15).describe('the same reason text given for pastedReasonFamilies or more resource families'),
         durationVsHabit: z.number().default(10).describe('durationHabitRatio times (or more) their usual duration on this resource'),
@@ -99,6 +102,12 @@ export const riskSchema = z
         escalationWindow: durationSchema.prefault('45d').describe('how far back a climb in level or sensitivity counts as one escalation'),
         escalationSteps: z.number().int().min(1).default(2).describe('climbs within escalationWindow before the escalation factor applies'),
         habitMinGrants: z.number().int().min(1).default(8).describe('grants in historyWindow before habits count as settled'),
+        unusualNewResourcesPerDay: z
+          .number()
+          .int()
+          .min(1)
+          .default(2)
+          .describe('never-used resources in one day that count as unusual for someone with settled habits (unusualNewResources)'),
         pastedReasonFamilies: z
           .number()
           .int()
@@ -106,12 +115,21 @@ export const riskSchema = z
           .default(3)
           .describe('resource families one reason text may be given for before it counts as pasted'),
         durationHabitRatio: z.number().min(1).default(2).describe('how many times their usual duration on a resource counts as unusual'),
+        durationHabitGrants: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe('earlier requests of a resource before their usual duration on it is known (durationVsHabit)'),
         habitHourRequests: z
           .number()
           .int()
           .min(1)
           .default(4)
-          .describe('own requests near this time of day that make off-hours usual for them'),
+          .describe('own requests within habitHourWindow of this time of day that make off-hours usual for them'),
+        habitHourWindow: durationSchema
+          .prefault('90m')
+          .describe('how close to this time of day an earlier request of theirs counts for habitHourRequests'),
         sessionAnomalyWindow: durationSchema
           .prefault('14d')
           .describe('how recent an anomalous grant must be for sessionAnomaly (same resource) and sessionAnomalyElsewhere (another)'),

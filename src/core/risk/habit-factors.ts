@@ -85,7 +85,7 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
   if (h.escalationSteps >= t.escalationSteps) {
     add('escalation', w.escalation, `climbing over ${formatDuration(t.escalationWindow)}: ${h.escalationPath.join(' → ')}`);
   }
-  if (settled && c.history.newResourcesLastDay >= 2) {
+  if (settled && c.history.newResourcesLastDay >= t.unusualNewResourcesPerDay) {
     add(
       'unusual-new-resources',
       w.unusualNewResources,

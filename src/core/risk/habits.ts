@@ -45,9 +45,9 @@ export interface RequesterHabits {
   anomalousSessions: { count: number; lastMsAgo: number } | null;
   /** The same for their grants on other resources: an alert during their own session elsewhere, recently. */
   anomalousSessionsElsewhere: { count: number; lastMsAgo: number; resources: string[] } | null;
-  /** Median duration of their earlier grants on this resource (null with fewer than 3). */
+  /** Median duration of their earlier grants on this resource (null with fewer than durationHabitGrants). */
   usualDurationMs: number | null;
-  /** Their requests in the history window within 90 minutes of this time of day, and in all. */
+  /** Their requests in the history window within habitHourWindow of this time of day, and in all. */
   sameHourRequests: number;
   windowRequests: number;
   /** The person who approved most of their requests in the window, how often and how fast. */
@@ -126,6 +126,7 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
   const currentKey = normaliseReason(current.reason);
   const minuteOfDay = (ms: number) => Math.floor((ms % DAY_MS) / 60_000);
   const nowMinute = minuteOfDay(now);
+  const habitHourMinutes = t.habitHourWindow / 60_000;
 
   let grantsInWindow = 0;
   let maxBefore = -1;
@@ -155,7 +156,7 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
     if (inWindow) {
       windowRequests += 1;
       const gap = Math.abs(minuteOfDay(p.at) - nowMinute);
-      if (Math.min(gap, 1440 - gap) <= 90) sameHour += 1;
+      if (Math.min(gap, 1440 - gap) <= habitHourMinutes) sameHour += 1;
       if (p.reasonKey === currentKey && currentKey !== '') {
         reasonFamilies.add(pFamily);
         if (pFamily === family) reasonUsedOnFamily = true;
@@ -240,7 +241,7 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
     anomalousSessions: anomalousSessions > 0 ? { count: anomalousSessions, lastMsAgo: now - lastAnomalousAt } : null,
     anomalousSessionsElsewhere:
       anomalousElsewhere > 0 ? { count: anomalousElsewhere, lastMsAgo: now - lastElsewhereAt, resources: [...elsewhere].sort() } : null,
-    usualDurationMs: durations.length >= 3 ? median(durations) : null,
+    usualDurationMs: durations.length >= t.durationHabitGrants ? median(durations) : null,
     sameHourRequests: sameHour,
     windowRequests,
     usualApprover,
