@@ -410,3 +410,25 @@ describe('incident responders, as recorded and replayed', () => {
     expect(relief(false)).toBe('high');
   });
 });
+
+describe('reason-mismatch: a reason written for other resources', () => {
+  const mismatch = (reason: string, resource = 'orders-replica') => factor(score({ resource, reason }, routine), 'reason-mismatch');
+
+  it('names the other resources when the reason mentions them and not the requested one', () => {
+    expect(mismatch('copy the stuck rows out of billing-db')).toMatchObject({
+      points: 10,
+      reason: 'the reason names billing-db, not orders-replica',
+    });
+    expect(mismatch('compare billing-db, search-db and demo-db totals')?.reason).toBe(
+      'the reason names billing-db and demo-db and 1 more, not orders-replica',
+    );
+  });
+
+  it('stays quiet when the reason names the resource, its family, a sibling of the family, or no resource at all', () => {
+    expect(mismatch('compare billing-db with orders-replica')).toBeUndefined();
+    expect(mismatch('billing-db feeds the orders reports')).toBeUndefined();
+    expect(mismatch('check orders-db replication first')).toBeUndefined();
+    expect(mismatch('fix the stuck billing orders')).toBeUndefined();
+    expect(mismatch('look at slow queries reported in standup')).toBeUndefined();
+  });
+});

@@ -53,6 +53,10 @@ export const riskSchema = z
           .describe('unusualNewResourcesPerDay or more never-used resources in a day from someone with settled habits'),
         outsideWork: z.number().default(10).describe('a resource family never granted to someone with settled habits'),
         pastedReason: z.number().default(15).describe('the same reason text given for pastedReasonFamilies or more resource families'),
+        reasonMismatch: z
+          .number()
+          .default(10)
+          .describe('the reason names other resources of the policy (by full name), and not the one requested nor its family'),
         durationVsHabit: z.number().default(10).describe('durationHabitRatio times (or more) their usual duration on this resource'),
         departure: z.number().default(25).describe('the requester leaves within departureWindow (directory or risk.departures)'),
         incidentNotResponder: z.number().default(10).describe('cites an incident they are known not to be responding to'),

@@ -7,6 +7,7 @@ import { cutText } from '../views/safe-text.js';
 import { departureFactor, type HabitContext, habitFactors } from './habit-factors.js';
 import type { RequesterHabits } from './habits.js';
 import { clockToMinutes, localTime } from './local-time.js';
+import { otherResourcesNamed } from './reason-mismatch.js';
 import { describeZone, requesterTimeZone } from './requester-zone.js';
 
 export interface RiskInput {
@@ -131,6 +132,14 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
     .filter((word) => /[a-z0-9]/i.test(word)).length;
   if (!input.incidentKey && !ticket && (words < t.minReasonWords || input.reason.trim().length < t.minReasonLength)) {
     add('weak-reason', w.weakReason, `vague reason ("${truncate(input.reason, 40)}")`);
+  }
+  const elsewhere = otherResourcesNamed(policy, input.resource, input.reason);
+  if (elsewhere.length > 0) {
+    add(
+      'reason-mismatch',
+      w.reasonMismatch,
+      `the reason names ${elsewhere.slice(0, 2).join(' and ')}${elsewhere.length > 2 ? ` and ${elsewhere.length - 2} more` : ''}, not ${input.resource}`,
+    );
   }
   if (input.onCallVia && input.onCallVia.length > 0) add('on-call', w.onCall, `on call (${input.onCallVia.join(', ')})`);
   if (input.breakGlass) add('break-glass', w.breakGlass, 'break-glass requested');

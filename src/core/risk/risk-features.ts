@@ -34,6 +34,7 @@ const FACTOR_WEIGHT: Record<string, FactorName> = {
   'unusual-new-resources': 'unusualNewResources',
   'outside-work': 'outsideWork',
   'pasted-reason': 'pastedReason',
+  'reason-mismatch': 'reasonMismatch',
   'duration-habit': 'durationVsHabit',
   departure: 'departure',
   'incident-not-responder': 'incidentNotResponder',
