@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Clock, Logger } from '../../core/ports/runtime.js';
 import { KeycardError } from '../../core/result.js';
-import type { ProfileZones } from './profile-zones.js';
+import type { ProfileZones } from '../profile-zones.js';
+import { createTtlCache } from '../ttl-cache.js';
 import { describeSlackError, isRateLimited, slackErrorCode } from './slack-errors.js';
-import { createTtlCache } from './ttl-cache.js';
 import type { WebClient } from './web-clients.js';
 
 /** Why an account cannot act; `unavailable` is Slack's trouble, not a refusal of the person. */

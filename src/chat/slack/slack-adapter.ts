@@ -4,6 +4,8 @@ import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import { silentLogger } from '../../core/ports/runtime.js';
 import { KeycardError } from '../../core/result.js';
 import type { ChatAdapter } from '../adapter.js';
+import { withProfileZones } from '../profile-zone-directory.js';
+import { createProfileZones } from '../profile-zones.js';
 import { createBoltLogger } from './bolt-logger.js';
 import { type BotIdentity, verifyBotToken } from './bot-auth.js';
 import { createAdmission } from './http/admission.js';
@@ -27,8 +29,6 @@ import {
   type SlackAdapterConfig,
   type SlackAdapterOptions,
 } from './options.js';
-import { withProfileZones } from './profile-zone-directory.js';
-import { createProfileZones } from './profile-zones.js';
 import { createSerialQueue } from './serial-queue.js';
 import { createSlackChat } from './slack-chat.js';
 import { createSocketConnection, dropRedeliveries } from './socket-mode.js';
@@ -54,6 +54,7 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
     throw new KeycardError('slack_config', 'set SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)');
 
   const clients = createSlackClients(config, options, log);
+  // Slack profile zones (users.info `tz`), noted by the identity on each users.info lookup; they outlive its e-mail cache.
   const zones = createProfileZones({ clock });
   const identity = createIdentity({ ...clients, clock, log, ttlMs: options.identityTtlMs ?? DEFAULT_IDENTITY_TTL_MS, zones });
   const queue = createSerialQueue();

@@ -21,6 +21,15 @@ export function tenantOf(activity: Partial<Activity>): string | undefined {
 }
 
 /**
+ * The IANA zone the sender's Teams client reported with this activity (`localTimezone`, e.g. America/Los_Angeles).
+ * Only a string is passed on; whether the runtime knows the zone is for the caller to judge.
+ */
+export function localZoneOf(activity: Partial<Activity>): string | undefined {
+  const zone: unknown = activity.localTimezone;
+  return typeof zone === 'string' ? zone : undefined;
+}
+
+/**
  * The reference to store for this activity and the key to store it under: personal chats by the
  * user's AAD object id, channels by the channel's conversation id (without the thread suffix).
  */

@@ -5,9 +5,10 @@ import type { ChatPort } from '../../core/ports/chat.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import type { RequestOrigin } from '../../core/types.js';
 import { neutraliseControls } from '../../core/views/safe-text.js';
+import type { ProfileZones } from '../profile-zones.js';
 import { actionOfInvoke } from './action-data.js';
 import { type ActionOutcome, interimOutcome, runAction } from './actions.js';
-import { channelDataOf, referenceOf, submittedAction, tenantOf } from './activity.js';
+import { channelDataOf, localZoneOf, referenceOf, submittedAction, tenantOf } from './activity.js';
 import type { ChannelDirectory } from './channels.js';
 import { type CommandReplier, handleMessage } from './commands.js';
 import type { Directory, MemberInfo } from './identity.js';
@@ -20,6 +21,8 @@ export interface BotParts {
   refs: ReferenceStore;
   directory: Directory;
   channels: ChannelDirectory;
+  /** Where the sender's client zone (`localTimezone`) is noted once their email is known; scoring reads it. */
+  zones: ProfileZones;
   api: TeamsApi;
   /** The Teams chat port, for telling a clicker about an outcome that arrived after the invoke was answered. */
   chat: ChatPort;
@@ -87,8 +90,23 @@ export class KeycardTeamsBot extends TeamsActivityHandler {
     };
   }
 
-  /** The sender's email (policy groups are lists of emails), from their AAD object id. */
+  /**
+   * The sender's email (policy groups are lists of emails), from their AAD object id. The zone their client
+   * sent with this activity is noted for that email (or an older one forgotten), so this turn is scored on it.
+   */
   private async actor(context: TurnContext): Promise<string | undefined> {
+    const email = await this.sender(context);
+    if (!email) return undefined;
+    const zone = localZoneOf(context.activity);
+    if (!this.parts.zones.note(email, zone) && zone)
+      this.parts.log.debug(
+        { aadObjectId: context.activity.from?.aadObjectId },
+        'Teams localTimezone is not a time zone this runtime knows: ignored',
+      );
+    return email;
+  }
+
+  private async sender(context: TurnContext): Promise<string | undefined> {
     const from = context.activity.from;
     if (!from?.id) return undefined;
     // A configured directory (Entra) that knows this object id names the person: one mapping for every surface.

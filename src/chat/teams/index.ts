@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Activity, TurnContext } from 'botbuilder';
 import { auditRefusal } from '../../core/audit/refusals.js';
 import type { CoreDeps } from '../../core/lifecycle/deps.js';
+import type { Directory } from '../../core/ports/directory.js';
 import { type Logger, silentLogger } from '../../core/ports/runtime.js';
 import { KeycardError } from '../../core/result.js';
 import type { ChatAdapter } from '../adapter.js';
+import { withProfileZones } from '../profile-zone-directory.js';
+import { createProfileZones } from '../profile-zones.js';
 import { checkTeamsAuthConfig, createAuthentication, KeycardCloudAdapter } from './auth.js';
 import { KeycardTeamsBot } from './bot.js';
 import { createChannelDirectory } from './channels.js';
@@ -59,9 +62,17 @@ export function createTeamsAdapter(config: TeamsAdapterConfig, options: TeamsAda
   checkTeamsAuthConfig(config);
   let deps: CoreDeps | undefined;
   let serving = false;
+  // The zone each sender's Teams client reports (`localTimezone`), noted by the bot when it identifies them.
+  const zones = createProfileZones({ clock: { now: () => new Date(now()) } });
+  let zoned: { source: Directory; directory: Directory } | undefined;
+  /**
+   * Core as the Teams listeners see it: requests from Teams are scored on the requester's client zone when no
+   * directory source gives one. Derived on each call from the deps `start` was given, so it never holds a stale copy.
+   */
   const requireDeps = (): CoreDeps => {
     if (!deps) throw new KeycardError('teams_not_started', 'the Teams adapter has not been started');
-    return deps;
+    if (zoned?.source !== deps.directory) zoned = { source: deps.directory, directory: withProfileZones(deps.directory, zones) };
+    return { ...deps, directory: zoned.directory };
   };
   const pending = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
@@ -104,6 +115,7 @@ export function createTeamsAdapter(config: TeamsAdapterConfig, options: TeamsAda
     refs,
     directory,
     channels,
+    zones,
     api: options.api ?? teamsInfoApi,
     chat,
     log,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { withProfileZones } from '../../../src/chat/profile-zone-directory.js';
+import { createProfileZones } from '../../../src/chat/profile-zones.js';
 import { createIdentity } from '../../../src/chat/slack/identity.js';
-import { withProfileZones } from '../../../src/chat/slack/profile-zone-directory.js';
-import { createProfileZones } from '../../../src/chat/slack/profile-zones.js';
 import type { WebClient } from '../../../src/chat/slack/web-clients.js';
 import { createPolicyDirectory } from '../../../src/core/directory/policy-directory.js';
 import type { Directory } from '../../../src/core/ports/directory.js';

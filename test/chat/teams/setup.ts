@@ -30,8 +30,8 @@ export interface TeamsFlow {
  * botbuilder's TestAdapter. Proactive traffic goes to a recording transport (TestAdapter cannot continue
  * conversations); the HTTP suite covers the real connector calls.
  */
-export async function createTeamsFlow(kind: StoreKind, options: { invokeDeadlineMs?: number } = {}): Promise<TeamsFlow> {
-  const h = await createHarness(kind, { policy: teamsPolicy() });
+export async function createTeamsFlow(kind: StoreKind, options: { invokeDeadlineMs?: number; start?: Date } = {}): Promise<TeamsFlow> {
+  const h = await createHarness(kind, { policy: teamsPolicy(), ...(options.start ? { start: options.start } : {}) });
   const transport = createRecordingTransport();
   const api = createFakeApi();
   // Rate-limit waits and retry backoff advance a virtual clock instead of real time.

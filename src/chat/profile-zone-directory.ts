@@ -1,13 +1,14 @@
-import type { Directory } from '../../core/ports/directory.js';
-import type { PersonAttributes } from '../../core/ports/person.js';
-import { isTimeZone } from '../../core/time-zone.js';
+import type { Directory } from '../core/ports/directory.js';
+import type { PersonAttributes } from '../core/ports/person.js';
+import { isTimeZone } from '../core/time-zone.js';
 import type { ProfileZones } from './profile-zones.js';
 
 /**
- * The directory as Slack's use cases see it: a person for whom no directory source gives a usable time zone
- * takes their Slack profile's (users.info `tz`), so off-hours are judged on their own clock (issue 19). A
- * source's zone always wins, and nobody is invented: a person the directory does not know stays unknown.
- * Policy `risk.timeZones` entries rank below any directory zone, this one included (requester-zone.ts).
+ * The directory as a chat adapter's use cases see it: a person for whom no directory source gives a usable
+ * time zone takes the one their chat platform reported (see `ProfileZones`), so off-hours are judged on their
+ * own clock (issue 19). A source's zone always wins, and nobody is invented: a person the directory does not
+ * know stays unknown. Policy `risk.timeZones` entries rank below any directory zone, this one included
+ * (requester-zone.ts).
  */
 export function withProfileZones(directory: Directory, zones: ProfileZones): Directory {
   const zoned = (person: PersonAttributes): PersonAttributes => {

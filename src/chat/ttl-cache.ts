@@ -1,8 +1,8 @@
-import type { Clock } from '../../core/ports/runtime.js';
+import type { Clock } from '../core/ports/runtime.js';
 
 /**
  * A small map whose entries expire after `ttlMs` and which never holds more than `maxEntries`
- * (the oldest entry goes first). Used for identity lookups and for replay detection.
+ * (the oldest entry goes first). Used for Slack identity lookups and for chat profile zones.
  */
 export interface TtlCache<V> {
   get(key: string): V | undefined;
