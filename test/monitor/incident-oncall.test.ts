@@ -79,7 +79,7 @@ describe('incidents and on-call', () => {
     });
   });
 
-  it('an incident key counts only for its responders: the incident channel, or a responder source', async () => {
+  it('an incident key counts only for those the responder source names, wherever the request was typed', async () => {
     h = await createHarness('pglite', { policy, start: new Date('2026-11-24T20:00:00Z') });
     const asked: string[] = [];
     const people: Record<string, boolean | undefined> = { 'erin@example.com': true, 'alice@example.com': false };
@@ -100,14 +100,14 @@ describe('incidents and on-call', () => {
     expect(ids).not.toContain('incident');
     expect(ids).not.toContain('incident-relief');
     expect(outsider).toMatchObject({ request: { tier: 'medium' } });
-    // Asked from the incident's own channel, the requester is in it: the source is not even consulted.
+    // A channel named like the incident proves nothing by its name (anyone can create #inc-9): the source decides.
     const before = asked.length;
     const inChannel = await run('alice@example.com', '/access demo-logs 15m read rotate the logs', {
       channel: 'C9',
       channelName: 'inc-9',
     });
-    expect(factorsOf(inChannel).find((f) => f.id === 'incident')?.reason).toBe('incident INC-9, and they are one of its responders');
-    expect(asked.length).toBe(before);
+    expect(factorsOf(inChannel).map((f) => f.id)).toContain('incident-not-responder');
+    expect(asked.slice(before)).toEqual(['alice@example.com INC-9']);
     // Nobody can tell (bob is unknown to the source and not on call): no discount either way.
     const unknown = factorsOf(await run('bob@example.com', '/access demo-logs 15m read rotate the logs INC-9'));
     expect(unknown.find((f) => f.id.startsWith('incident'))?.id).toBe('incident-unverified');

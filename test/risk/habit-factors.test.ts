@@ -113,7 +113,7 @@ describe('habit factors (true and false cases)', () => {
     };
     const capped = assessRisk(generous, { ...base, habits }).factors;
     expect(capped.find((f) => f.id === 'clean-history')?.points).toBe(-10);
-    // Routine comes on top only within what the cap leaves: here nothing, and the card says why.
+    // Routine comes on top only within what the cap leaves: here nothing, and its reason (in risk explain) says why.
     expect(capped.find((f) => f.id === 'routine')).toMatchObject({ points: 0, reason: expect.stringContaining('capped') });
     const both = (cleanHistory: number, routineWork: number, maxHistoryDiscount: number) => {
       const p: Policy = {

@@ -1,26 +1,17 @@
 import type { IncidentResponderSource } from '../ports/incident-responders.js';
-import type { RequestOrigin } from '../types.js';
+import { KeycardError } from '../result.js';
 import type { CoreDeps } from './deps.js';
-import { incidentKeyFromChannel } from './incident.js';
 
 /** A responder lookup slower than this is treated as unknown: the score never waits on a slow platform. */
 export const RESPONDER_LOOKUP_TIMEOUT_MS = 2_000;
 
 /**
- * Whether `email` responds to incident `key`: someone asking from the incident's own channel is in it;
- * otherwise the configured responder source answers (its channel's members). Unknown (undefined) when
- * neither can tell, when the source fails or when it is too slow; unknown never discounts.
+ * Whether `email` responds to incident `key`, as the configured responder source tells (the incident
+ * channel's members). The channel a request was typed in proves nothing by its name (anyone can create
+ * `#inc-4211-x`), so only the source, which finds the channel Keycard itself threads into, decides.
+ * Unknown (undefined) when there is no source, when it fails or when it is too slow; unknown never discounts.
  */
-export async function responderOf(
-  deps: CoreDeps,
-  email: string,
-  key: string,
-  origin: RequestOrigin | undefined,
-  at: Date,
-): Promise<boolean | undefined> {
-  const incidents = deps.policy().incidents;
-  if (origin?.channel && incidentKeyFromChannel(origin.channelName, incidents.channelPattern, incidents.keyPattern) === key.toUpperCase())
-    return true;
+export async function responderOf(deps: CoreDeps, email: string, key: string, at: Date): Promise<boolean | undefined> {
   const source = deps.incidentResponders;
   if (!source) return undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -33,8 +24,9 @@ export async function responderOf(
     });
     return await Promise.race([source.isResponder(email, key, at), late]);
   } catch (error) {
+    // The code only: a lookup failure's message can carry the requester's e-mail.
     deps.log.warn(
-      { incident: key, err: error instanceof Error ? error.message : String(error) },
+      { incident: key, code: error instanceof KeycardError ? error.code : error instanceof Error ? error.name : 'error' },
       'incident responder lookup failed; treating the requester as not known to respond',
     );
     return undefined;

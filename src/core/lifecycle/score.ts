@@ -5,7 +5,7 @@ import { applyIncidentRelief, assessRisk } from '../risk/assess.js';
 import type { PastRequest } from '../risk/habits.js';
 import { computeHabits, ticketsIn } from '../risk/habits.js';
 import type { ScoringCache } from '../risk/history-cache.js';
-import type { RequesterHistory, RequestKind, RequestOrigin, RiskAssessment } from '../types.js';
+import type { RequesterHistory, RequestKind, RiskAssessment } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { responderOf } from './incident-responder.js';
 import { onCallOf } from './on-call.js';
@@ -22,8 +22,6 @@ export interface ScoreInput {
   breakGlass: boolean;
   kind: RequestKind;
   at: Date;
-  /** Where the request was made (an incident's own channel tells who responds to it). */
-  origin?: RequestOrigin;
   /**
    * What the score reads, already under way (`startScoringReads`): submission starts them alongside its own
    * open-request check, so the two reads share one round trip's wait.
@@ -87,11 +85,11 @@ export function startScoringReads(
   requester: string,
   resource: string,
   at: Date,
-  incident: { key: string | null; origin?: RequestOrigin } = { key: null },
+  incidentKey: string | null = null,
 ): ScoringReads {
   const history = readScoringHistory(deps.store, deps.scoringCache, deps.policy(), requester, resource, at);
   const onCallVia = onCallOf(deps, requester, at);
-  const incidentResponder = incident.key ? responderOf(deps, requester, incident.key, incident.origin, at) : Promise.resolve(undefined);
+  const incidentResponder = incidentKey ? responderOf(deps, requester, incidentKey, at) : Promise.resolve(undefined);
   // Observed here too, so a read that fails after its caller refused is not an unhandled rejection.
   history.catch(() => undefined);
   onCallVia.catch(() => undefined);
@@ -105,12 +103,7 @@ export function startScoringReads(
  */
 export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<Scored> {
   const policy = deps.policy();
-  const reads =
-    input.reads ??
-    startScoringReads(deps, input.requester, input.resource.name, input.at, {
-      key: input.incidentKey,
-      ...(input.origin ? { origin: input.origin } : {}),
-    });
+  const reads = input.reads ?? startScoringReads(deps, input.requester, input.resource.name, input.at, input.incidentKey);
   const { history, records } = await reads.history;
   const habits = computeHabits(policy, records, {
     at: input.at,

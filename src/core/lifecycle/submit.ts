@@ -65,7 +65,7 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
   const pilot = kind === 'extension' && input.parent ? isPilot(input.parent) : resource.mode === 'pilot';
 
   // The score's reads do not depend on the checks below: they go out now, beside the open-request read.
-  const reads = startScoringReads(deps, requester, resource.name, now, { key: incidentKey, origin: input.origin });
+  const reads = startScoringReads(deps, requester, resource.name, now, incidentKey);
   let parent = input.parent;
   if (kind === 'access') {
     // One read for both checks: the same request already pending, and an active grant it would join.

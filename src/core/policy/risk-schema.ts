@@ -234,6 +234,8 @@ export const riskSchema = z
       })
       .strict()
       .prefault({})
-      .describe("Where off-hours is judged: the directory's zone for the requester, else people, else teams, else the policy timezone"),
+      .describe(
+        "Where off-hours is judged: the directory's zone for the requester, else people, else the zone their Slack or Teams client reports, else teams, else the policy timezone",
+      ),
   })
   .strict();

@@ -16,8 +16,13 @@ export interface PersonAttributes {
   manager?: string;
   /** Last working day, from the directory (Entra `employeeLeaveDateTime`) or an HR/offboarding source. */
   leaveDate?: Date;
-  /** IANA time zone (Slack `users.info` `tz`, or a configured zone for Teams). */
+  /** IANA time zone a directory source maintains for them (Slack directory `tz`, Okta `timezone`). */
   timeZone?: string;
+  /**
+   * IANA time zone their own chat client or profile reported (Slack `users.info` `tz`, Teams `localTimezone`).
+   * The person sets it themselves, so the policy's pin for them (`risk.timeZones.people`) outranks it.
+   */
+  clientTimeZone?: string;
   /** Directory groups the person belongs to, as policy references (`slack:@db-owners`, `okta:DB Owners`). */
   groups?: string[];
 }

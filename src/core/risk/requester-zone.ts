@@ -3,7 +3,7 @@ import type { PersonAttributes } from '../ports/person.js';
 import { isTimeZone } from '../time-zone.js';
 
 /** Where a requester's time zone came from, in the order it is looked for. */
-export type ZoneSource = 'directory' | 'policy-person' | 'policy-team' | 'policy';
+export type ZoneSource = 'directory' | 'policy-person' | 'client' | 'policy-team' | 'policy';
 
 export interface RequesterZone {
   zone: string;
@@ -14,9 +14,10 @@ export interface RequesterZone {
 
 /**
  * The time zone a requester's off-hours are judged in (issue #19): the directory's zone for them
- * (Slack `tz`, Okta `timezone`), else `risk.timeZones.people`, else `risk.timeZones.teams` for their
- * directory team or a policy group they are in (first listed wins), else the policy's `timezone`.
- * A zone the runtime does not know (a directory typo) is skipped rather than trusted or thrown on.
+ * (Slack `tz`, Okta `timezone`), else `risk.timeZones.people`, else the zone their own chat client
+ * reported (Slack profile `tz`, Teams `localTimezone`: their own setting, so an admin's pin outranks it),
+ * else `risk.timeZones.teams` for their directory team or a policy group they are in (first listed wins),
+ * else the policy's `timezone`. A zone the runtime does not know (a typo) is skipped rather than trusted.
  */
 export function requesterTimeZone(policy: Policy, requester: string | undefined, person: PersonAttributes | undefined): RequesterZone {
   if (person?.timeZone && isTimeZone(person.timeZone)) return { zone: person.timeZone, source: 'directory' };
@@ -24,6 +25,7 @@ export function requesterTimeZone(policy: Policy, requester: string | undefined,
   const email = (person?.email ?? requester ?? '').toLowerCase();
   const own = email ? zones.people[email] : undefined;
   if (own) return { zone: own, source: 'policy-person' };
+  if (person?.clientTimeZone && isTimeZone(person.clientTimeZone)) return { zone: person.clientTimeZone, source: 'client' };
   const team = person?.team?.toLowerCase();
   for (const [name, zone] of Object.entries(zones.teams)) {
     if ((team && name.toLowerCase() === team) || (email && policy.groups[name]?.includes(email))) {
@@ -37,6 +39,7 @@ export function requesterTimeZone(policy: Policy, requester: string | undefined,
 export function describeZone(z: RequesterZone): string {
   switch (z.source) {
     case 'directory':
+    case 'client':
       return 'their zone';
     case 'policy-person':
       return 'their zone per policy';

@@ -93,7 +93,7 @@ describe(`Slack incident threads (${kind})`, () => {
     expect(f.slack.called('chat.getPermalink').filter((c) => c.args.message_ts === card.ts)).toHaveLength(1);
   });
 
-  it('links a request typed or submitted in the incident channel and threads it there without a lookup', async () => {
+  it('links a request typed or submitted in the incident channel and threads it there without a thread lookup', async () => {
     f = await fixture();
     await command(U.alice.id, 'demo-db 15m read checking replication lag', ['C0INC77', 'inc-77']);
     expect(await f.h.deps.store.getRequestByNumber(1)).toMatchObject({
@@ -120,7 +120,8 @@ describe(`Slack incident threads (${kind})`, () => {
       return all;
     });
     expect(posts.filter((p) => p.args.thread_ts === undefined).map(lineText)).toEqual(['Production access for INC-77']);
-    expect(f.slack.called('conversations.list')).toEqual([]);
+    // The thread needed no lookup; the one channel listing is the responder check's (its name alone proves nothing), cached for both requests.
+    expect(f.slack.called('conversations.list').filter((c) => !c.args.cursor)).toHaveLength(1);
   });
 
   it('posts nothing and fails nothing when the incident has no channel, or the bot is not in it', async () => {
@@ -162,5 +163,20 @@ describe(`Slack incident threads (${kind})`, () => {
     expect((await factorsOf('demo-admin')).map((x) => x.id)).toContain('incident-unverified');
     expect(f.logs.some((l) => l.level === 'warn' && l.fields.channel === 'inc-77' && l.message.includes('members'))).toBe(true);
     expect(f.logs.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it('someone missing from a member list cut at the page cap is unknown, not a known non-responder', async () => {
+    // Two members a page here, ten pages at most: the first twenty members are read, alice is the twenty-fifth.
+    const crowd = Array.from({ length: 24 }, (_, i) => `UCROWD${i}`);
+    f = await createSlackFixture(kind, {
+      channels: INCIDENT_CHANNELS,
+      joined: ['C0MEDIUM', 'C0HIGH', 'C0CRIT', 'C0ALERTS', 'C0INC4211'],
+      members: { C0INC4211: [...crowd, U.alice.id] },
+    });
+    await command(U.alice.id, 'demo-db 15m read checking replication lag INC-4211');
+    const factors = (await f.h.deps.store.listRequests({ resource: 'demo-db' }))[0]!.factors.map((x) => x.id);
+    expect(factors).toContain('incident-unverified');
+    expect(factors).not.toContain('incident-not-responder');
+    expect(f.slack.called('conversations.members')).toHaveLength(10);
   });
 });

@@ -38,10 +38,10 @@ describe('Slack profile time zones for scoring', () => {
   it('a users.info tz becomes the person’s zone, and off-hours are judged in it', async () => {
     const { directory } = await afterLookup('America/Los_Angeles');
     const person = directory.person('UAlice@example.com');
-    expect(person?.timeZone).toBe('America/Los_Angeles');
-    expect(requesterTimeZone(policy, 'ualice@example.com', person)).toEqual({ zone: 'America/Los_Angeles', source: 'directory' });
+    expect(person?.clientTimeZone).toBe('America/Los_Angeles');
+    expect(requesterTimeZone(policy, 'ualice@example.com', person)).toEqual({ zone: 'America/Los_Angeles', source: 'client' });
     const looked = await directory.lookup('ualice@example.com');
-    expect(looked.status === 'found' && looked.person.timeZone).toBe('America/Los_Angeles');
+    expect(looked.status === 'found' && looked.person.clientTimeZone).toBe('America/Los_Angeles');
   });
 
   it.each([['Mars/Olympus_Mons'], [''], [null], [42]])(
@@ -49,7 +49,7 @@ describe('Slack profile time zones for scoring', () => {
     async (tz) => {
       const { directory } = await afterLookup(tz);
       const person = directory.person('ualice@example.com');
-      expect(person?.timeZone).toBeUndefined();
+      expect(person?.clientTimeZone).toBeUndefined();
       expect(requesterTimeZone(policy, 'ualice@example.com', person)).toEqual({ zone: 'Europe/Berlin', source: 'policy' });
     },
   );
@@ -58,27 +58,33 @@ describe('Slack profile time zones for scoring', () => {
     const base = createPolicyDirectory(() => policy);
     const fromSource: Directory = { ...base, person: (email) => ({ ...base.person(email)!, timeZone: 'Asia/Tokyo' }) };
     const { directory } = await afterLookup('America/Los_Angeles', fromSource);
-    expect(directory.person('ualice@example.com')?.timeZone).toBe('Asia/Tokyo');
+    expect(requesterTimeZone(policy, 'ualice@example.com', directory.person('ualice@example.com')).zone).toBe('Asia/Tokyo');
   });
 
   it('a directory zone the runtime does not know gives way to the Slack profile', async () => {
     const base = createPolicyDirectory(() => policy);
     const typo: Directory = { ...base, person: (email) => ({ ...base.person(email)!, timeZone: 'Europe/Berln' }) };
     const { directory } = await afterLookup('America/Los_Angeles', typo);
-    expect(directory.person('ualice@example.com')?.timeZone).toBe('America/Los_Angeles');
+    expect(requesterTimeZone(policy, 'ualice@example.com', directory.person('ualice@example.com')).zone).toBe('America/Los_Angeles');
   });
 
-  it('ranks with the directory, so it wins over risk.timeZones (the order requester-zone.ts keeps)', async () => {
-    const withMap = makePolicy({
+  it('the policy’s pin for the person outranks the zone they set themselves; a team default does not', async () => {
+    const pinned = makePolicy({
       ...basePolicyInput,
       risk: { timeZones: { people: { 'ualice@example.com': 'Asia/Tokyo' }, teams: {} } },
     });
     const { directory } = await afterLookup(
       'America/Los_Angeles',
-      createPolicyDirectory(() => withMap),
+      createPolicyDirectory(() => pinned),
     );
     const person = directory.person('ualice@example.com');
-    expect(requesterTimeZone(withMap, 'ualice@example.com', person).zone).toBe('America/Los_Angeles');
+    expect(requesterTimeZone(pinned, 'ualice@example.com', person)).toEqual({ zone: 'Asia/Tokyo', source: 'policy-person' });
+    const teamDefault = makePolicy({
+      ...basePolicyInput,
+      groups: { ...basePolicyInput.groups, payments: ['ualice@example.com'] },
+      risk: { timeZones: { people: {}, teams: { payments: 'Asia/Tokyo' } } },
+    });
+    expect(requesterTimeZone(teamDefault, 'ualice@example.com', person)).toEqual({ zone: 'America/Los_Angeles', source: 'client' });
   });
 
   it('invents nobody: a person the directory does not know stays unknown', async () => {

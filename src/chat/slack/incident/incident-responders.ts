@@ -35,9 +35,11 @@ export function createSlackIncidentResponders(deps: {
   log: Logger;
   ttlMs: number;
 }): IncidentResponderSource {
-  const members = new Map<string, { at: number; ids: Set<string> }>();
+  /** Each channel's members; `complete` false when the page cap cut the list (someone missing from it is then unknown). */
+  const members = new Map<string, { at: number; ids: Set<string>; complete: boolean }>();
+  const loading = new Map<string, Promise<{ ids: Set<string>; complete: boolean }>>();
 
-  async function load(channel: string): Promise<Set<string>> {
+  async function read(channel: string): Promise<{ ids: Set<string>; complete: boolean }> {
     const ids = new Set<string>();
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
@@ -48,12 +50,26 @@ export function createSlackIncidentResponders(deps: {
       cursor = response.response_metadata?.next_cursor || undefined;
       if (!cursor) break;
     }
+    const entry = { at: deps.clock.now().getTime(), ids, complete: cursor === undefined };
     members.delete(channel);
-    members.set(channel, { at: deps.clock.now().getTime(), ids });
+    members.set(channel, entry);
     // Incidents come and go: keep the lists of the most recent ones only.
     while (members.size > MAX_CHANNELS) members.delete(members.keys().next().value as string);
-    return ids;
+    return entry;
   }
+
+  /** One read per channel at a time: requests citing the same incident at once share it. */
+  function load(channel: string): Promise<{ ids: Set<string>; complete: boolean }> {
+    let pending = loading.get(channel);
+    if (!pending) {
+      pending = read(channel).finally(() => loading.delete(channel));
+      loading.set(channel, pending);
+    }
+    return pending;
+  }
+
+  const answer = (list: { ids: Set<string>; complete: boolean }, userId: string) =>
+    list.ids.has(userId) ? true : list.complete ? false : undefined;
 
   return {
     async isResponder(email, incidentKey) {
@@ -65,8 +81,8 @@ export function createSlackIncidentResponders(deps: {
       try {
         const known = members.get(channel.id);
         if (known && now - known.at < deps.ttlMs && (known.ids.has(userId) || now - known.at < REFRESH_AFTER_MS))
-          return known.ids.has(userId);
-        return (await load(channel.id)).has(userId);
+          return answer(known, userId);
+        return answer(await load(channel.id), userId);
       } catch (error) {
         // A private channel the bot was not invited to answers channel_not_found: the channel exists, its members are unknown.
         deps.log.warn(
