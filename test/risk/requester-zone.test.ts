@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainRisk } from '../../src/core/lifecycle/queries.js';
 import { policySchema } from '../../src/core/policy/schema.js';
 import { assessRisk, type RiskInput } from '../../src/core/risk/assess.js';
-import { requesterTimeZone } from '../../src/core/risk/requester-zone.js';
+import type { LedgerRequest } from '../../src/core/risk/audit-ledger.js';
+import { ownZoneFromFactors, requesterTimeZone } from '../../src/core/risk/requester-zone.js';
+import { riskInputFor } from '../../src/core/risk/risk-features.js';
 import { basePolicyInput, makePolicy } from '../fixtures/policy.js';
-import { riskInput } from '../fixtures/risk-input.js';
+import { QUIET_HISTORY, riskInput } from '../fixtures/risk-input.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
 const ALICE = 'alice@example.com';
@@ -155,5 +157,42 @@ describe('risk explain (the submission path) reads the zone from the directory',
     } finally {
       h.deps.directory = base;
     }
+  });
+});
+
+describe('replays keep the zone the submission judged the requester in', () => {
+  const at = new Date('2026-11-25T19:00:00Z'); // 20:00 in Berlin, 11:00 in Los Angeles
+  const plain = makePolicy();
+  const scoredIn = (person?: { email: string; active: boolean; clientTimeZone?: string; timeZone?: string }) =>
+    assessRisk(plain, riskInput(plain, at, { requester: 'zed@example.com', ...(person ? { person } : {}) })).factors;
+
+  it('reads their own zone back from the recorded time factor, and nothing from a policy zone', () => {
+    const live = scoredIn({ email: 'zed@example.com', active: true, clientTimeZone: 'America/Los_Angeles' });
+    expect(live.find((f) => f.id === 'time')?.reason).toBe('business hours (11:00 America/Los_Angeles, their zone)');
+    expect(ownZoneFromFactors(live)).toBe('America/Los_Angeles');
+    expect(ownZoneFromFactors(scoredIn())).toBeUndefined();
+    expect(ownZoneFromFactors([{ id: 'time', reason: "off-hours (05:14 Asia/Tokyo, payments's zone per policy)" }])).toBeUndefined();
+    expect(ownZoneFromFactors([{ id: 'time', reason: 'off-hours (05:14 Mars/Base, their zone)' }])).toBeUndefined();
+  });
+
+  it('a recorded request replayed without a directory scores the time factor it was recorded with', () => {
+    const recorded = scoredIn({ email: 'zed@example.com', active: true, clientTimeZone: 'America/Los_Angeles' });
+    const request = {
+      id: 'r1',
+      requester: 'zed@example.com',
+      resource: 'demo-db',
+      level: 'read',
+      durationMs: 15 * 60_000,
+      reason: 'checking replication lag on the replica',
+      incidentKey: null,
+      kind: 'access',
+      breakGlass: false,
+      createdAt: at,
+      onCallVia: [],
+      history: QUIET_HISTORY,
+      recorded: { score: 0, tier: 'low', factors: recorded },
+    } as unknown as LedgerRequest;
+    const replayed = assessRisk(plain, riskInputFor(plain, request)!).factors.find((f) => f.id === 'time');
+    expect(replayed).toEqual(recorded.find((f) => f.id === 'time'));
   });
 });

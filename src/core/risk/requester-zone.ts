@@ -49,3 +49,14 @@ export function describeZone(z: RequesterZone): string {
       return 'policy zone';
   }
 }
+
+/**
+ * The requester's own zone as a recorded `time` factor names it ("off-hours (21:14 Asia/Tokyo, their zone)"),
+ * for replays that have no directory or chat client at hand: the zone the submission judged them in.
+ * Undefined when the factor used the policy's map or zone (a replay recomputes those from the policy).
+ */
+export function ownZoneFromFactors(factors: readonly { id: string; reason: string }[]): string | undefined {
+  const reason = factors.find((f) => f.id === 'time')?.reason;
+  const zone = reason ? / ([A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+|UTC), their zone\)/.exec(reason)?.[1] : undefined;
+  return zone && isTimeZone(zone) ? zone : undefined;
+}

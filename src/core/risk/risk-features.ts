@@ -5,6 +5,7 @@ import type { RiskAssessment } from '../types.js';
 import { applyIncidentRelief, assessRisk, type RiskInput } from './assess.js';
 import type { LedgerRequest } from './audit-ledger.js';
 import { responderFromFactors } from './habit-factors.js';
+import { ownZoneFromFactors } from './requester-zone.js';
 
 /**
  * A policy weight, named by its path under `risk`: `sensitivity.critical`, `levels.write`,
@@ -133,6 +134,9 @@ export function riskInputFor(policy: Policy, request: LedgerRequest): RiskInput 
   if (!resource) return undefined;
   // What the replay knows about the incident's responders, else what the submission knew then.
   const responder = request.context?.incidentResponder ?? responderFromFactors(request.recorded.factors);
+  // Without a directory at hand, the zone the submission judged them in (directory or chat client) stands.
+  const zone = request.context?.person ? undefined : ownZoneFromFactors(request.recorded.factors);
+  const person = request.context?.person ?? (zone ? { email: request.requester, active: true, timeZone: zone } : undefined);
   return {
     resource: request.resource,
     resourcePolicy: resource,
@@ -146,7 +150,7 @@ export function riskInputFor(policy: Policy, request: LedgerRequest): RiskInput 
     history: request.history,
     ...(request.onCallVia.length > 0 ? { onCallVia: request.onCallVia } : {}),
     requester: request.requester,
-    ...(request.context?.person ? { person: request.context.person } : {}),
+    ...(person ? { person } : {}),
     ...(request.context?.habits ? { habits: request.context.habits } : {}),
     ...(responder !== undefined ? { incidentResponder: responder } : {}),
   };

@@ -27,6 +27,8 @@ export interface RecordedRequest {
   onCallVia: string[];
   /** Whether they were known to respond to the cited incident then (from the recorded incident factor; undefined: unknown). */
   incidentResponder: boolean | undefined;
+  /** Their own zone as the recorded time factor names it (directory or chat client), a fact of that moment like on-call. */
+  ownZone: string | undefined;
 }
 
 /** Reads the on-call rotations back from a recorded `on-call` factor ("on call (sre-primary, dba)"). */
@@ -111,6 +113,7 @@ export function judgeRequest(policy: Policy, request: RecordedRequest, past: Req
     onCallVia: request.onCallVia,
     ...(request.incidentResponder !== undefined ? { incidentResponder: request.incidentResponder } : {}),
     requester: request.requester,
+    ...(request.ownZone ? { person: { email: request.requester, active: true, timeZone: request.ownZone } } : {}),
     habits: computeHabits(policy, habitRecordsAsOf(past, request.createdAt, t.historyWindow, policy.risk.ticketPattern, request.id), {
       at: request.createdAt,
       resource: request.resource,

@@ -1,4 +1,5 @@
 import { responderFromFactors } from '../risk/habit-factors.js';
+import { ownZoneFromFactors } from '../risk/requester-zone.js';
 import type { AccessRequest, AuditEvent, RiskFactor } from '../types.js';
 import type { RequesterPast } from './history-as-of.js';
 import { onCallFromFactors, type RecordedRequest } from './judge-request.js';
@@ -34,6 +35,7 @@ export function recordedRequests(
       createdAt: row.createdAt,
       onCallVia: onCallFromFactors(row.factors),
       incidentResponder: responderFromFactors(row.factors ?? []),
+      ownZone: ownZoneFromFactors(row.factors ?? []),
     });
   }
   for (const event of events) {
@@ -66,6 +68,7 @@ function fromAudit(event: AuditEvent): RecordedRequest | undefined {
     createdAt: event.at,
     onCallVia: onCallFromFactors(factors),
     incidentResponder: responderFromFactors(factors ?? []),
+    ownZone: ownZoneFromFactors(factors ?? []),
   };
 }
 
