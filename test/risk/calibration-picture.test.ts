@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Policy, TIER_NAMES } from '../../src/core/policy/schema.js';
-import { type LedgerRequest, replayAudit } from '../../src/core/risk/audit-ledger.js';
+import { badOutcomeKind, type LedgerRequest, replayAudit } from '../../src/core/risk/audit-ledger.js';
 import { calibrate } from '../../src/core/risk/calibrate.js';
-import { badOutcomeKind, calibrationPicture, reviewThreshold } from '../../src/core/risk/calibration-picture.js';
+import { calibrationPicture, reviewThreshold } from '../../src/core/risk/calibration-picture.js';
 import { samplePolicy, smallHistory, windowsOf } from './fixtures.js';
 
 const history = smallHistory({ days: 30, requests: 2000, warmupDays: 20, misuseRate: 0.03 });

@@ -93,9 +93,14 @@ export function createIdentity(deps: {
     return { ok: true, email };
   }
 
+  /** The Slack user id for a lower-case email, remembered (users.info answers fill the same cache). */
   async function userIdOf(email: string): Promise<string> {
+    const cached = userIds.get(email);
+    if (cached) return cached;
     try {
-      return lookupSchema.parse(await deps.outbound.users.lookupByEmail({ email })).user.id;
+      const id = lookupSchema.parse(await deps.outbound.users.lookupByEmail({ email })).user.id;
+      userIds.set(email, id);
+      return id;
     } catch (error) {
       if (slackErrorCode(error) === 'users_not_found') {
         throw new KeycardError(
@@ -120,13 +125,8 @@ export function createIdentity(deps: {
       return inFlight;
     },
     async userIdOf(email) {
-      const key = email.toLowerCase();
-      const cached = userIds.get(key);
-      if (cached) return cached;
       try {
-        const id = await userIdOf(key);
-        userIds.set(key, id);
-        return id;
+        return await userIdOf(email.toLowerCase());
       } catch (error) {
         if (error instanceof KeycardError && error.code === 'slack_user_not_found') return undefined;
         throw error;
@@ -136,7 +136,7 @@ export function createIdentity(deps: {
       const key = email.toLowerCase();
       const cached = channels.get(key);
       if (cached) return cached;
-      const userId = userIds.get(key) ?? (await userIdOf(key));
+      const userId = await userIdOf(key);
       try {
         const channel = openSchema.parse(await deps.outbound.conversations.open({ users: userId })).channel.id;
         channels.set(key, channel);

@@ -145,7 +145,7 @@ export function createTeamsAdapter(config: TeamsAdapterConfig, options: TeamsAda
     platform: 'teams',
     chat,
     // Listing a Teams channel's members needs Microsoft Graph (ChannelMember.Read.All), which this app does not
-    // ask for: a Teams request made in the incident's own channel still counts (core reads its origin).
+    // ask for, and a channel's name proves nothing: on Teams, responders are unknown (on call still counts).
     incidentResponders: { isResponder: async () => undefined },
     bot,
     idle,

@@ -51,7 +51,7 @@ export interface CoreDeps {
   directory: Directory;
   /** Who is on call (policy rotations, PagerDuty). Absent: the policy's rotations. */
   onCall?: OnCallSource;
-  /** Who responds to a cited incident (its Slack channel's members). Absent: only a request made in the incident's own channel is known to come from a responder. */
+  /** Who responds to a cited incident (its Slack channel's members). Absent: nobody is known to respond (on call still counts). */
   incidentResponders?: IncidentResponderSource;
   /** Per-requester cache of scoring's history reads (risk.thresholds.historyCacheStaleness). Absent: every score reads the store. */
   scoringCache?: ScoringCache;

@@ -1,10 +1,10 @@
 import type { ResolvedResource } from '../policy/access.js';
 import type { Policy } from '../policy/schema.js';
 import type { Store } from '../ports/store.js';
-import { applyIncidentRelief, assessRisk } from '../risk/assess.js';
 import type { PastRequest } from '../risk/habits.js';
 import { computeHabits, ticketsIn } from '../risk/habits.js';
 import type { ScoringCache } from '../risk/history-cache.js';
+import { assessAsSubmitted } from '../risk/risk-features.js';
 import type { RequesterHistory, RequestKind, RiskAssessment } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { responderOf } from './incident-responder.js';
@@ -116,7 +116,7 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
   const incidentResponder = await reads.incidentResponder;
   // The directory snapshot (synchronous, no lookup): their time zone, team, leave date. Unknown adds nothing.
   const person = deps.directory.person(input.requester);
-  const scored = assessRisk(policy, {
+  const assessment = assessAsSubmitted(policy, {
     resource: input.resource.name,
     resourcePolicy: input.resource,
     level: input.level,
@@ -132,13 +132,6 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     ...(person ? { person } : {}),
     habits,
     ...(incidentResponder !== undefined ? { incidentResponder } : {}),
-  });
-  const assessment = applyIncidentRelief(scored, {
-    incidentKey: input.incidentKey,
-    onCallVia,
-    ...(incidentResponder !== undefined ? { incidentResponder } : {}),
-    relief: policy.incidents.onCallRelief,
-    floor: input.resource.minTier,
   });
   return { assessment, history, onCallVia };
 }

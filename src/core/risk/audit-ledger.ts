@@ -80,9 +80,17 @@ export function revokedForCause(request: LedgerRequest): boolean {
   return request.endReason === 'revoked' && request.endedBy !== null && request.endedBy !== request.requester;
 }
 
+/** Why a request counts as a "bad outcome" the calibration routes towards review, or null when it does not. */
+export function badOutcomeKind(request: LedgerRequest): 'denied' | 'anomaly during the grant' | 'revoked for cause' | null {
+  if (request.outcome === 'denied') return 'denied';
+  if (request.anomalies.length > 0) return 'anomaly during the grant';
+  if (revokedForCause(request)) return 'revoked for cause';
+  return null;
+}
+
 /** A "bad outcome" the calibration routes towards review: denied, an anomaly during the grant, or revoked for cause. */
 export function hadBadOutcome(request: LedgerRequest): boolean {
-  return request.outcome === 'denied' || request.anomalies.length > 0 || revokedForCause(request);
+  return badOutcomeKind(request) !== null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Policy } from '../policy/schema.js';
 import { SENSITIVITIES, TIER_NAMES } from '../policy/schema.js';
 import { assessRisk } from './assess.js';
-import { type LedgerRequest, revokedForCause } from './audit-ledger.js';
+import { badOutcomeKind, type LedgerRequest } from './audit-ledger.js';
 import { type CalibrationReport, type CalibrationRow, calibrationRows } from './calibrate.js';
 import { measure, type OperatingPoint, type ScoredHistory } from './holdout-evaluation.js';
 import { scoreFeatures, type WeightKey, weightsOf } from './risk-features.js';
@@ -20,14 +20,6 @@ export interface CalibrationPicture {
   current: OperatingPoint;
   /** The proposal: proposed weights at the proposed bounds. */
   proposed: OperatingPoint;
-}
-
-/** Why a request counts as a bad outcome for calibration, or null when it does not. */
-export function badOutcomeKind(request: LedgerRequest): string | null {
-  if (request.outcome === 'denied') return 'denied';
-  if (request.anomalies.length > 0) return 'anomaly during the grant';
-  if (revokedForCause(request)) return 'revoked for cause';
-  return null;
 }
 
 /** The lowest score a human reviews under these bounds: one above the last tier that auto-approves (0 when every tier needs a human, 101 when none does). */

@@ -156,33 +156,29 @@ export function riskInputFor(policy: Policy, request: LedgerRequest): RiskInput 
   };
 }
 
-/**
- * Scores as submission does (scoreRequest): the named factors, then incident relief for someone on
- * call, bounded by the resource's floor. Routing comparisons use this, so a replayed request lands
- * in the tier Keycard would really have used.
- */
-export function assessAsSubmitted(policy: Policy, input: RiskInput): RiskAssessment {
-  return applyIncidentRelief(assessRisk(policy, input), {
+/** What incident relief reads of a request: its key, the requester's on-call rotations and responder status, its floor. */
+function reliefOf(policy: Policy, input: RiskInput): Parameters<typeof applyIncidentRelief>[1] {
+  return {
     incidentKey: input.incidentKey,
     ...(input.onCallVia ? { onCallVia: input.onCallVia } : {}),
     ...(input.incidentResponder !== undefined ? { incidentResponder: input.incidentResponder } : {}),
     relief: policy.incidents.onCallRelief,
     floor: input.resourcePolicy.minTier,
-  });
+  };
+}
+
+/**
+ * Scores as submission does: the named factors, then incident relief for someone on call, bounded by the
+ * resource's floor. Submission (scoreRequest), policy replay and routing comparisons all use this, so a
+ * replayed request lands in the tier Keycard would really have used.
+ */
+export function assessAsSubmitted(policy: Policy, input: RiskInput): RiskAssessment {
+  return applyIncidentRelief(assessRisk(policy, input), reliefOf(policy, input));
 }
 
 /** The tier a score routes to for this input, incident relief included. */
 export function routedTier(policy: Policy, input: RiskInput, score: number): TierName {
-  return applyIncidentRelief(
-    { score, tier: tierForScore(policy, score), factors: [] },
-    {
-      incidentKey: input.incidentKey,
-      ...(input.onCallVia ? { onCallVia: input.onCallVia } : {}),
-      ...(input.incidentResponder !== undefined ? { incidentResponder: input.incidentResponder } : {}),
-      relief: policy.incidents.onCallRelief,
-      floor: input.resourcePolicy.minTier,
-    },
-  ).tier;
+  return applyIncidentRelief({ score, tier: tierForScore(policy, score), factors: [] }, reliefOf(policy, input)).tier;
 }
 
 export function splitKey(key: WeightKey): [string, string] {

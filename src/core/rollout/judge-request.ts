@@ -2,8 +2,8 @@ import { approverGroupsFor } from '../approval/approver-groups.js';
 import { checkDuration, planApproval } from '../lifecycle/plan.js';
 import { resolveResource } from '../policy/access.js';
 import type { Policy, TierName } from '../policy/schema.js';
-import { applyIncidentRelief, assessRisk } from '../risk/assess.js';
 import { computeHabits, ticketsIn } from '../risk/habits.js';
+import { assessAsSubmitted } from '../risk/risk-features.js';
 import type { RequestKind, RiskFactor } from '../types.js';
 import { habitRecordsAsOf, historyAsOf, type RequesterPast } from './history-as-of.js';
 
@@ -99,7 +99,7 @@ export function judgeRequest(policy: Policy, request: RecordedRequest, past: Req
     },
     request.id,
   );
-  const scored = assessRisk(policy, {
+  const assessment = assessAsSubmitted(policy, {
     resource: request.resource,
     resourcePolicy: resource,
     level: request.level,
@@ -121,13 +121,6 @@ export function judgeRequest(policy: Policy, request: RecordedRequest, past: Req
       reason: request.reason,
       tickets: ticketsIn(request.reason, policy.risk.ticketPattern, request.incidentKey),
     }),
-  });
-  const assessment = applyIncidentRelief(scored, {
-    incidentKey: request.incidentKey,
-    onCallVia: request.onCallVia,
-    ...(request.incidentResponder !== undefined ? { incidentResponder: request.incidentResponder } : {}),
-    relief: policy.incidents.onCallRelief,
-    floor: resource.minTier,
   });
   const tier = policy.tiers[assessment.tier];
   const plan = planApproval(policy, tier, assessment, request.breakGlass, request.createdAt);
