@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { explainRisk, type RiskExplanation } from '../core/lifecycle/queries.js';
@@ -7,16 +6,12 @@ import { TIER_NAMES } from '../core/policy/schema.js';
 import { approverPatterns } from '../core/risk/approver-patterns.js';
 import { formatPoints } from '../core/risk/assess.js';
 import { replayAudit } from '../core/risk/audit-ledger.js';
-import { calibrate } from '../core/risk/calibrate.js';
-import { calibrationPicture } from '../core/risk/calibration-picture.js';
 import { reviewIncident } from '../core/risk/incident-review.js';
-import { renderPolicyPatch } from '../core/risk/policy-patch.js';
 import { weightsOf } from '../core/risk/risk-features.js';
 import type { AuditInput } from '../core/types.js';
 import { formatClock } from '../core/views/format.js';
 import { evaluateHistory } from '../risk-lab/evaluate-history.js';
-import { historyPaths, readAuditFile, readTruthFile, writeHistoryDir } from '../risk-lab/history-files.js';
-import { renderCalibration } from '../risk-lab/render-calibration.js';
+import { readTruthFile, writeHistoryDir } from '../risk-lab/history-files.js';
 import { renderEvaluation } from '../risk-lab/render-evaluation.js';
 import { renderReview } from '../risk-lab/render-review.js';
 import { isSampleOrg, SAMPLE_ORG_GROUP_TEAMS, SAMPLE_ORG_OWNERSHIP } from '../risk-lab/sample-org.js';
@@ -26,9 +21,10 @@ import { parseCivilDate } from '../risk-lab/zoned-time.js';
 import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
 import { withContext } from './context.js';
 import type { CliIo } from './io.js';
-import { renderCalibrationHtml } from './risk-calibration-html.js';
+import { calibrateCommand } from './risk-calibrate-command.js';
 import { evaluateAcrossGenerators } from './risk-evaluate-command.js';
-import { htmlFlag, type LoadedPolicy, numberFlag, riskPolicy, shareFlag } from './risk-flags.js';
+import { type LoadedPolicy, numberFlag, riskPolicy, shareFlag } from './risk-flags.js';
+import { historyEvents, windows } from './risk-history.js';
 import { RISK_USAGE } from './risk-usage.js';
 
 export { RISK_USAGE };
@@ -162,85 +158,6 @@ function simulationFlags(args: ParsedArgs, policy: LoadedPolicy): SimulationOpti
       : {}),
     ...(policy.sample ? { ownership: SAMPLE_ORG_OWNERSHIP, groupTeams: SAMPLE_ORG_GROUP_TEAMS } : {}),
   };
-}
-
-/** Audit events from --from PATH, or from the configured database (with its generated history's ground truth, if asked and there is one). */
-async function historyEvents(
-  io: CliIo,
-  args: ParsedArgs,
-  options: { storeTruth?: boolean } = {},
-): Promise<{ events: AuditInput[]; policy: LoadedPolicy; truthPath?: string; truth?: GroundTruth }> {
-  const from = flagString(args, 'from');
-  if (from) {
-    const paths = historyPaths(resolve(io.cwd, from));
-    return {
-      events: await readAuditFile(paths.audit),
-      policy: await riskPolicy(io, args, paths.policy),
-      ...(paths.truth ? { truthPath: paths.truth } : {}),
-    };
-  }
-  const policy = flagString(args, 'policy') ? await riskPolicy(io, args) : undefined;
-  return withContext(
-    io,
-    async (ctx) => {
-      const truth = options.storeTruth ? await readStoreTruth(ctx.store) : undefined;
-      return {
-        events: await readStoreAudit(ctx.store),
-        policy: policy ?? { policy: ctx.policy, text: '', sample: false },
-        ...(truth ? { truth } : {}),
-      };
-    },
-    { readOnly: true },
-  );
-}
-
-const windows = (policy: Policy) => ({
-  historyWindowMs: policy.risk.thresholds.historyWindow,
-  denialWindowMs: policy.risk.thresholds.denialWindow,
-  velocityWindowMs: policy.risk.thresholds.velocityWindow,
-});
-
-// ---- calibrate ----
-
-async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
-  checkFlags(args, ['since', 'until', 'max-review-share', 'from', 'policy', 'json', 'write', 'html'], RISK_USAGE);
-  const html = htmlFlag(args);
-  const maxReviewShare = shareFlag(args);
-  const sinceText = flagString(args, 'since') ?? '90d';
-  const untilText = flagString(args, 'until');
-  const until = untilText ? new Date(untilText) : undefined;
-  if (until && Number.isNaN(until.getTime())) throw new UsageError(`--until "${untilText}" is not a time`, RISK_USAGE);
-  const sinceMs = parseDuration(sinceText);
-  const sinceDate = sinceMs === undefined ? new Date(sinceText) : undefined;
-  if (sinceMs === undefined && Number.isNaN(sinceDate?.getTime())) {
-    throw new UsageError(`--since must be a duration (90d) or a date (2026-01-01) (got "${sinceText}")`, RISK_USAGE);
-  }
-  const { events, policy, truthPath, truth: storeTruth } = await historyEvents(io, args, { storeTruth: html !== undefined });
-  if (events.length === 0) {
-    io.err('The audit history is empty: there is nothing to calibrate from.');
-    return 1;
-  }
-  // The window ends at the last recorded event unless told otherwise, so a copied or generated history calibrates the same any day.
-  const end = until ?? events[events.length - 1]!.at;
-  const since = sinceDate ?? new Date(end.getTime() - sinceMs!);
-  const ledger = replayAudit(events, windows(policy.policy));
-  const report = calibrate(policy.policy, ledger.requests(), { since, until: end, maxReviewShare });
-  if (args.flags.has('json')) io.out(JSON.stringify(report, null, 2));
-  else for (const line of renderCalibration(report, policy.policy.timezone)) io.out(line);
-  const write = flagString(args, 'write');
-  if (write) {
-    await writeFile(resolve(io.cwd, write), renderPolicyPatch(policy.policy, report));
-    io.err(`wrote the proposed policy patch to ${write}; review it and merge it into the policy file yourself`);
-  }
-  if (html && report.requests > 0) {
-    // A generated history's ground truth only labels the picture; the calibration above never read it.
-    const truth = storeTruth ?? (truthPath ? await readTruthFile(truthPath) : undefined);
-    const misuse = truth ? new Map(truth.misuse.map((m) => [m.requestId, m.type])) : undefined;
-    const picture = calibrationPicture(policy.policy, ledger.requests(), report, misuse);
-    await writeFile(resolve(io.cwd, html), renderCalibrationHtml(report, picture, 'Keycard risk calibration'));
-    io.err(`wrote ${html} (${truth ? 'recall of the planted misuse' : 'bad outcomes'} against friction, current and proposed weights)`);
-  }
-  return report.requests === 0 ? 1 : 0;
 }
 
 // ---- simulate ----
