@@ -166,6 +166,17 @@ export interface HabitQuery {
   ticketPattern: string;
 }
 
+/** Who else gave a reason: other requesters whose access requests in the window carry the same words (counted up to REASON_PEERS_CAP). */
+export interface ReasonPeersQuery {
+  /** The reason as typed; compared lower-cased with punctuation ignored (normaliseReason). */
+  reason: string;
+  /** Left out of the count. */
+  requester: string;
+  now: Date;
+  /** How far back (the policy's history window). */
+  windowMs: number;
+}
+
 /** One normalised activity event from a source (ingest, Kubernetes audit, Postgres poller), tied to a grant. */
 export interface ActivityInput {
   at: Date;

@@ -15,6 +15,7 @@ import { readHistory } from './history.js';
 import { loadHistorySnapshot, readHistoryChanges } from './history-snapshot.js';
 import { createInboundEventLog } from './inbound-events.js';
 import { runPgTransaction } from './pg-transaction.js';
+import { readReasonPeers } from './reason-peers.js';
 import {
   expiringSoon,
   findActiveGrant,
@@ -151,6 +152,10 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
     habitRecords(query) {
       guard.assertOutside('habitRecords');
       return readHabitRecords(db, query);
+    },
+    reasonPeers(query) {
+      guard.assertOutside('reasonPeers');
+      return readReasonPeers(db, query);
     },
     historySnapshot(requester, from) {
       guard.assertOutside('historySnapshot');

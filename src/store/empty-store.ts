@@ -45,6 +45,7 @@ export function createEmptyStore(dataDir: string): Store {
       newResourcesLastDay: 0,
     }),
     habitRecords: async () => [],
+    reasonPeers: async () => 0,
     historySnapshot: async (requester, from) => ({ requester, from: from.getTime(), requests: [], earlier: [], anomalies: [] }),
     historyChanges: async () => ({ complete: true, requests: [], anomalies: [] }),
     readAudit: async () => [],

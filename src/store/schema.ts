@@ -42,6 +42,8 @@ export const accessRequests = pgTable(
     // bigint: a policy may allow windows longer than int4's 24.8 days of milliseconds.
     durationMs: bigint('duration_ms', { mode: 'number' }).notNull(),
     reason: text('reason').notNull(),
+    // Migration 0008 adds `reason_words`, generated from `reason` by the database (normaliseReason in SQL). It is
+    // not declared here: requests never read or write it, only the borrowed-reason look-up (store/reason-peers.ts).
     incidentKey: text('incident_key'),
     breakGlass: boolean('break_glass').notNull(),
     status: text('status', { enum: REQUEST_STATUSES }).notNull(),
@@ -92,6 +94,8 @@ export const accessRequests = pgTable(
     index('access_requests_requester_created_idx').on(t.requester, t.createdAt),
     // The scoring cache's change feed (rows updated since its last read).
     index('access_requests_updated_idx').on(t.updatedAt),
+    // Who else gave a reason (the borrowed-reason factor): an index-only count of distinct requesters.
+    index('access_requests_reason_words_idx').on(sql`reason_words`, t.requester, t.createdAt).where(sql`kind = 'access'`),
     // Only extensions have a parent.
     index('access_requests_parent_idx').on(t.parentId).where(sql`parent_id is not null`),
   ],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Policy } from '../../src/core/policy/schema.js';
 import { applyIncidentRelief, assessRisk, type RiskInput } from '../../src/core/risk/assess.js';
 import { responderFromFactors } from '../../src/core/risk/habit-factors.js';
-import { computeHabits, normaliseReason, type PastRequest, type RequesterHabits } from '../../src/core/risk/habits.js';
+import { computeHabits, needsReasonPeers, normaliseReason, type PastRequest, type RequesterHabits } from '../../src/core/risk/habits.js';
 import type { RequesterHistory } from '../../src/core/types.js';
 import { BUSINESS_HOURS, makePolicy } from '../fixtures/policy.js';
 
@@ -430,5 +430,55 @@ describe('reason-mismatch: a reason written for other resources', () => {
     expect(mismatch('check orders-db replication first')).toBeUndefined();
     expect(mismatch('fix the stuck billing orders')).toBeUndefined();
     expect(mismatch('look at slow queries reported in standup')).toBeUndefined();
+  });
+});
+
+describe('borrowed-reason: other people’s words for work new to the requester', () => {
+  const TEXT = 'verifying data consistency after the latest deployment';
+  const borrowed = (request: Partial<RiskInput>, records = routine, p = policy) =>
+    factor(score({ resource: 'billing-db', reason: TEXT, ...request }, records, {}, p), 'borrowed-reason');
+
+  it('fires for a sentence others gave, never they, on a family new to them, and says how many and over what window', () => {
+    expect(borrowed({ reasonPeers: 3 })).toEqual({
+      id: 'borrowed-reason',
+      points: 10,
+      reason: 'the same reason was given by 3 other people in the last 90d, never by them, for a resource family new to them',
+    });
+  });
+
+  it('says "50 or more" when the count reached the look-up’s cap', () => {
+    expect(borrowed({ reasonPeers: 50 })?.reason).toMatch(/^the same reason was given by 50 or more other people/);
+  });
+
+  it('stays quiet below the policy’s number of people, without a look-up, on a family they know, or for their own sentence', () => {
+    expect(borrowed({ reasonPeers: 1 })).toBeUndefined();
+    expect(borrowed({})).toBeUndefined();
+    expect(borrowed({ reasonPeers: 3, resource: 'orders-db' })).toBeUndefined();
+    const ownSentence = [...routine, past(3, 'search-db', 'read', { reasonKey: normaliseReason(TEXT) })];
+    expect(borrowed({ reasonPeers: 3 }, ownSentence)).toBeUndefined();
+  });
+
+  it('takes its weight and its number of people from the policy', () => {
+    const tuned: Policy = {
+      ...policy,
+      risk: {
+        ...policy.risk,
+        factors: { ...policy.risk.factors, borrowedReason: 25 },
+        thresholds: { ...policy.risk.thresholds, borrowedReasonPeople: 5 },
+      },
+    };
+    expect(borrowed({ reasonPeers: 3 }, routine, tuned)).toBeUndefined();
+    expect(borrowed({ reasonPeers: 5 }, routine, tuned)?.points).toBe(25);
+  });
+
+  it('is asked for only when the sentence is new to them and the family too', () => {
+    const habitsFor = (resource: string, records: PastRequest[], reason = TEXT) =>
+      computeHabits(policy, records, { at: BUSINESS_HOURS, resource, level: 'read', reason, tickets: [] });
+    expect(needsReasonPeers(habitsFor('billing-db', routine), TEXT)).toBe(true);
+    expect(needsReasonPeers(habitsFor('orders-db', routine), TEXT)).toBe(false);
+    const ownSentence = [...routine, past(3, 'search-db', 'read', { reasonKey: normaliseReason(TEXT) })];
+    expect(needsReasonPeers(habitsFor('billing-db', ownSentence), TEXT)).toBe(false);
+    expect(needsReasonPeers(habitsFor('billing-db', routine, '...'), '...')).toBe(false);
+    expect(needsReasonPeers(undefined, TEXT)).toBe(false);
   });
 });

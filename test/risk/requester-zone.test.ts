@@ -92,6 +92,7 @@ describe("off-hours on the requester's own clock", () => {
       newFamily: false,
       reasonFamilies: 1,
       reasonUsedOnFamily: true,
+      reasonUsedBefore: true,
       anomalousSessions: null,
       anomalousSessionsElsewhere: null,
       usualDurationMs: null,

@@ -2,7 +2,7 @@ import type { ResolvedResource } from '../policy/access.js';
 import type { Policy } from '../policy/schema.js';
 import type { Store } from '../ports/store.js';
 import type { PastRequest } from '../risk/habits.js';
-import { computeHabits, ticketsIn } from '../risk/habits.js';
+import { computeHabits, needsReasonPeers, ticketsIn } from '../risk/habits.js';
 import type { ScoringCache } from '../risk/history-cache.js';
 import { assessAsSubmitted } from '../risk/risk-features.js';
 import type { RequesterHistory, RequestKind, RiskAssessment } from '../types.js';
@@ -112,6 +112,15 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     reason: input.reason,
     tickets: ticketsIn(input.reason, policy.risk.ticketPattern, input.incidentKey),
   });
+  // Organisation-wide, so not in the requester's snapshot: asked only for a reason new to them on a family new to them.
+  const reasonPeers = needsReasonPeers(habits, input.reason)
+    ? await deps.store.reasonPeers({
+        reason: input.reason,
+        requester: input.requester,
+        now: input.at,
+        windowMs: policy.risk.thresholds.historyWindow,
+      })
+    : undefined;
   const onCallVia = await reads.onCallVia;
   const incidentResponder = await reads.incidentResponder;
   // The directory snapshot (synchronous, no lookup): their time zone, team, leave date. Unknown adds nothing.
@@ -132,6 +141,7 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     ...(person ? { person } : {}),
     habits,
     ...(incidentResponder !== undefined ? { incidentResponder } : {}),
+    ...(reasonPeers !== undefined ? { reasonPeers } : {}),
   });
   return { assessment, history, onCallVia };
 }

@@ -53,6 +53,12 @@ export const riskSchema = z
           .describe('unusualNewResourcesPerDay or more never-used resources in a day from someone with settled habits'),
         outsideWork: z.number().default(10).describe('a resource family never granted to someone with settled habits'),
         pastedReason: z.number().default(15).describe('the same reason text given for pastedReasonFamilies or more resource families'),
+        borrowedReason: z
+          .number()
+          .default(10)
+          .describe(
+            'a reason borrowedReasonPeople or more other people gave in historyWindow, never the requester, on a family new to them',
+          ),
         reasonMismatch: z
           .number()
           .default(10)
@@ -118,6 +124,13 @@ export const riskSchema = z
           .min(2)
           .default(3)
           .describe('resource families one reason text may be given for before it counts as pasted'),
+        borrowedReasonPeople: z
+          .number()
+          .int()
+          .min(1)
+          .max(50)
+          .default(2)
+          .describe('other people who gave the same reason text in historyWindow before it counts as borrowed'),
         durationHabitRatio: z.number().min(1).default(2).describe('how many times their usual duration on a resource counts as unusual'),
         durationHabitGrants: z
           .number()

@@ -10,6 +10,7 @@ import type {
   HabitQuery,
   HistoryQuery,
   NewAccessRequest,
+  ReasonPeersQuery,
   RequesterHistory,
   RequestStatus,
 } from '../types.js';
@@ -123,6 +124,12 @@ export interface Store
   expiringSoon(before: Date, limit: number): Promise<Array<{ id: string; expiresAt: Date }>>;
   /** The requester's requests created since `from`, what came before per resource, and their anomalies: what scoring holds in memory. */
   historySnapshot(requester: string, from: Date): Promise<HistorySnapshotData>;
+  /**
+   * How many people other than the requester gave the same reason (lower-cased, punctuation ignored) on an
+   * access request within the window: the borrowed-reason factor's organisation-wide look-up, asked only
+   * for a reason the requester never gave before on a family new to them.
+   */
+  reasonPeers(query: ReasonPeersQuery): Promise<number>;
   /** Everyone's requests updated or approved, and anomalies recorded, at or after `since` (the scoring cache's change feed). */
   historyChanges(since: Date): Promise<HistoryChanges>;
   /**

@@ -31,6 +31,11 @@ export interface RiskInput {
   habits?: RequesterHabits;
   /** Whether the requester responds to the cited incident; absent: unknown (no discount unless on call). */
   incidentResponder?: boolean;
+  /**
+   * How many people other than the requester gave this exact reason in the history window (the store or
+   * the audit replay); absent: not looked up (only asked when `needsReasonPeers`), which never adds points.
+   */
+  reasonPeers?: number;
 }
 
 /**
@@ -120,6 +125,7 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
     habits: input.habits,
     person: input.person,
     requester: input.requester,
+    reasonPeers: input.reasonPeers,
   };
   const before = factors.length;
   habitFactors(policy, context, add);

@@ -2,8 +2,9 @@ import type { Policy, TierName } from '../policy/schema.js';
 import { TIER_NAMES } from '../policy/schema.js';
 import type { PersonAttributes } from '../ports/person.js';
 import type { AuditInput, EndReason, RequesterHistory, RequestKind, RiskFactor } from '../types.js';
-import { computeHabits, normaliseReason, type PastRequest, type RequesterHabits, ticketsIn } from './habits.js';
+import { computeHabits, needsReasonPeers, normaliseReason, type PastRequest, type RequesterHabits, ticketsIn } from './habits.js';
 import { createHistoryTracker, type HistoryWindows } from './history-tracker.js';
+import { createReasonPeers } from './reason-peers.js';
 
 /** What a replay can add to each request beyond the counts: habits, directory attributes, incident roles. */
 export interface ReplayContext {
@@ -18,6 +19,8 @@ export interface RequestContext {
   habits: RequesterHabits;
   person?: PersonAttributes;
   incidentResponder?: boolean;
+  /** Other people who gave the same reason in the history window, when the score needs it (needsReasonPeers). */
+  reasonPeers?: number;
 }
 
 export type LedgerOutcome = 'pending' | 'auto_approved' | 'break_glass' | 'approved' | 'denied' | 'timed_out' | 'cancelled';
@@ -102,6 +105,7 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
   const tracker = createHistoryTracker(windows);
   const pastByRequester = new Map<string, PastRequest[]>();
   const pastById = new Map<string, PastRequest>();
+  const reasonPeers = createReasonPeers();
   const remember = (request: LedgerRequest) => {
     if (!replay) return;
     const policy = replay.policy;
@@ -116,14 +120,25 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
     });
     const person = replay.person?.(request.requester, request.createdAt);
     const responder = request.incidentKey ? replay.responder?.(request.requester, request.incidentKey, request.createdAt) : undefined;
-    request.context = { habits, ...(person ? { person } : {}), ...(responder !== undefined ? { incidentResponder: responder } : {}) };
+    const at = request.createdAt.getTime();
+    const reasonKey = normaliseReason(request.reason);
+    const peers = needsReasonPeers(habits, request.reason)
+      ? reasonPeers.count(reasonKey, request.requester, at - policy.risk.thresholds.historyWindow, at)
+      : undefined;
+    request.context = {
+      habits,
+      ...(person ? { person } : {}),
+      ...(responder !== undefined ? { incidentResponder: responder } : {}),
+      ...(peers !== undefined ? { reasonPeers: peers } : {}),
+    };
     if (request.kind !== 'access') return;
+    reasonPeers.add(reasonKey, request.requester, at);
     const past: PastRequest = {
-      at: request.createdAt.getTime(),
+      at,
       resource: request.resource,
       level: request.level,
       durationMs: request.durationMs,
-      reasonKey: normaliseReason(request.reason),
+      reasonKey,
       tickets,
       granted: false,
       autoApproved: false,

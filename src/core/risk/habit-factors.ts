@@ -3,6 +3,7 @@ import type { Policy } from '../policy/schema.js';
 import type { PersonAttributes } from '../ports/person.js';
 import type { RequesterHistory } from '../types.js';
 import type { RequesterHabits } from './habits.js';
+import { REASON_PEERS_CAP } from './reason-peers.js';
 
 type Add = (id: string, points: number, reason: string, approver?: string) => void;
 
@@ -22,6 +23,8 @@ export interface HabitContext {
   habits: RequesterHabits | undefined;
   person: PersonAttributes | undefined;
   requester: string | undefined;
+  /** Other people who gave this exact reason in the history window; undefined: not looked up. */
+  reasonPeers: number | undefined;
 }
 
 const RESPONDER = 'one of its responders';
@@ -97,6 +100,14 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
   // A sentence they always write is a habit; pasting it onto yet another family is what stands out.
   if (h.reasonFamilies >= t.pastedReasonFamilies && !h.reasonUsedOnFamily) {
     add('pasted-reason', w.pastedReason, `the same reason given for ${h.reasonFamilies} unrelated resource families, now for a new one`);
+  }
+  // Someone else's words for work that is not theirs: a sentence others wrote, never them, on a family new to them.
+  if (c.reasonPeers !== undefined && c.reasonPeers >= t.borrowedReasonPeople && h.newFamily && !h.reasonUsedBefore) {
+    add(
+      'borrowed-reason',
+      w.borrowedReason,
+      `the same reason was given by ${c.reasonPeers >= REASON_PEERS_CAP ? `${REASON_PEERS_CAP} or more` : c.reasonPeers} other people in the last ${formatDuration(t.historyWindow)}, never by them, for a resource family new to them`,
+    );
   }
   if (h.anomalousSessions) {
     const a = h.anomalousSessions;

@@ -41,6 +41,8 @@ export interface RequesterHabits {
   reasonFamilies: number;
   /** They gave this exact reason for this resource family before (in the window): a habit of theirs, not a paste. */
   reasonUsedOnFamily: boolean;
+  /** They gave this exact reason before (in the window), for any resource. */
+  reasonUsedBefore: boolean;
   /** Their earlier grants on this resource within the session-anomaly window during which an anomaly alert fired. */
   anomalousSessions: { count: number; lastMsAgo: number } | null;
   /** The same for their grants on other resources: an alert during their own session elsewhere, recently. */
@@ -134,6 +136,7 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
   let newFamily = true;
   const reasonFamilies = new Set<string>([family]);
   let reasonUsedOnFamily = false;
+  let reasonUsedBefore = false;
   let anomalousSessions = 0;
   let lastAnomalousAt = 0;
   let anomalousElsewhere = 0;
@@ -159,6 +162,7 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
       if (Math.min(gap, 1440 - gap) <= habitHourMinutes) sameHour += 1;
       if (p.reasonKey === currentKey && currentKey !== '') {
         reasonFamilies.add(pFamily);
+        reasonUsedBefore = true;
         if (pFamily === family) reasonUsedOnFamily = true;
       }
       if (p.anomalies > 0 && p.at >= now - t.sessionAnomalyWindow) {
@@ -238,6 +242,7 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
     newFamily,
     reasonFamilies: currentKey === '' ? 0 : reasonFamilies.size,
     reasonUsedOnFamily,
+    reasonUsedBefore,
     anomalousSessions: anomalousSessions > 0 ? { count: anomalousSessions, lastMsAgo: now - lastAnomalousAt } : null,
     anomalousSessionsElsewhere:
       anomalousElsewhere > 0 ? { count: anomalousElsewhere, lastMsAgo: now - lastElsewhereAt, resources: [...elsewhere].sort() } : null,
@@ -248,6 +253,15 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
     autoApprovedRecently,
     ticketReuse,
   };
+}
+
+/**
+ * Whether a score needs to know how many other people gave this reason (the borrowed-reason factor): only
+ * for a reason the requester never gave before, on a resource family new to them. Everything else is
+ * decided without the organisation-wide look-up, so most scores never make it.
+ */
+export function needsReasonPeers(habits: RequesterHabits | undefined, reason: string): boolean {
+  return habits?.newFamily === true && !habits.reasonUsedBefore && normaliseReason(reason) !== '';
 }
 
 /** Ticket keys a reason cites (the policy's ticket pattern), the incident key excluded. */

@@ -36,6 +36,7 @@ const FACTOR_WEIGHT: Record<string, FactorName> = {
   'outside-work': 'outsideWork',
   'pasted-reason': 'pastedReason',
   'reason-mismatch': 'reasonMismatch',
+  'borrowed-reason': 'borrowedReason',
   'duration-habit': 'durationVsHabit',
   departure: 'departure',
   'incident-not-responder': 'incidentNotResponder',
@@ -153,6 +154,7 @@ export function riskInputFor(policy: Policy, request: LedgerRequest): RiskInput 
     ...(person ? { person } : {}),
     ...(request.context?.habits ? { habits: request.context.habits } : {}),
     ...(responder !== undefined ? { incidentResponder: responder } : {}),
+    ...(request.context?.reasonPeers !== undefined ? { reasonPeers: request.context.reasonPeers } : {}),
   };
 }
 

@@ -2,9 +2,9 @@ import { approverGroupsFor } from '../approval/approver-groups.js';
 import { checkDuration, planApproval } from '../lifecycle/plan.js';
 import { resolveResource } from '../policy/access.js';
 import type { Policy, TierName } from '../policy/schema.js';
-import { computeHabits, ticketsIn } from '../risk/habits.js';
+import { computeHabits, needsReasonPeers, ticketsIn } from '../risk/habits.js';
 import { assessAsSubmitted } from '../risk/risk-features.js';
-import type { RequestKind, RiskFactor } from '../types.js';
+import type { ReasonPeersQuery, RequestKind, RiskFactor } from '../types.js';
 import { habitRecordsAsOf, historyAsOf, type RequesterPast } from './history-as-of.js';
 
 /** A request as it was asked, which is all a replay needs to decide it again. */
@@ -66,7 +66,12 @@ export type Verdict =
  * then (and the same steps as scoreRequest in lifecycle/score.ts: factors, then incident relief bounded
  * by the resource floor), and the tier's route. Pure: nothing is read or written.
  */
-export function judgeRequest(policy: Policy, request: RecordedRequest, past: RequesterPast): Verdict {
+export function judgeRequest(
+  policy: Policy,
+  request: RecordedRequest,
+  past: RequesterPast,
+  reasonPeers: (query: ReasonPeersQuery) => number,
+): Verdict {
   const resource = resolveResource(policy, request.resource);
   if (!resource) return { outcome: 'refused', code: 'unknown_resource', message: `${request.resource} is not in the policy` };
   if (!resource.levelNames.includes(request.level)) {
@@ -99,6 +104,16 @@ export function judgeRequest(policy: Policy, request: RecordedRequest, past: Req
     },
     request.id,
   );
+  const habits = computeHabits(policy, habitRecordsAsOf(past, request.createdAt, t.historyWindow, policy.risk.ticketPattern, request.id), {
+    at: request.createdAt,
+    resource: request.resource,
+    level: request.level,
+    reason: request.reason,
+    tickets: ticketsIn(request.reason, policy.risk.ticketPattern, request.incidentKey),
+  });
+  const peers = needsReasonPeers(habits, request.reason)
+    ? reasonPeers({ reason: request.reason, requester: request.requester, now: request.createdAt, windowMs: t.historyWindow })
+    : undefined;
   const assessment = assessAsSubmitted(policy, {
     resource: request.resource,
     resourcePolicy: resource,
@@ -114,13 +129,8 @@ export function judgeRequest(policy: Policy, request: RecordedRequest, past: Req
     ...(request.incidentResponder !== undefined ? { incidentResponder: request.incidentResponder } : {}),
     requester: request.requester,
     ...(request.ownZone ? { person: { email: request.requester, active: true, timeZone: request.ownZone } } : {}),
-    habits: computeHabits(policy, habitRecordsAsOf(past, request.createdAt, t.historyWindow, policy.risk.ticketPattern, request.id), {
-      at: request.createdAt,
-      resource: request.resource,
-      level: request.level,
-      reason: request.reason,
-      tickets: ticketsIn(request.reason, policy.risk.ticketPattern, request.incidentKey),
-    }),
+    habits,
+    ...(peers !== undefined ? { reasonPeers: peers } : {}),
   });
   const tier = policy.tiers[assessment.tier];
   const plan = planApproval(policy, tier, assessment, request.breakGlass, request.createdAt);

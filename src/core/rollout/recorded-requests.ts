@@ -1,6 +1,8 @@
 import { responderFromFactors } from '../risk/habit-factors.js';
+import { normaliseReason } from '../risk/habits.js';
+import { createReasonPeers } from '../risk/reason-peers.js';
 import { ownZoneFromFactors } from '../risk/requester-zone.js';
-import type { AccessRequest, AuditEvent, RiskFactor } from '../types.js';
+import type { AccessRequest, AuditEvent, ReasonPeersQuery, RiskFactor } from '../types.js';
 import type { RequesterPast } from './history-as-of.js';
 import { onCallFromFactors, type RecordedRequest } from './judge-request.js';
 
@@ -89,6 +91,13 @@ export function pastsByRequester(rows: readonly AccessRequest[], events: readonl
     else anomalies.set(requester, [event.at]);
   }
   return (requester) => ({ requests: requests.get(requester) ?? [], anomalies: anomalies.get(requester) ?? [] });
+}
+
+/** Who else gave a reason, over every recorded access request: `Store.reasonPeers` for a replay. */
+export function reasonPeersOver(rows: readonly AccessRequest[]): (query: ReasonPeersQuery) => number {
+  const peers = createReasonPeers();
+  for (const row of rows) if (row.kind === 'access') peers.add(normaliseReason(row.reason), row.requester, row.createdAt.getTime());
+  return (q) => peers.count(normaliseReason(q.reason), q.requester, q.now.getTime() - q.windowMs, q.now.getTime());
 }
 
 function isFactor(value: unknown): value is RiskFactor {

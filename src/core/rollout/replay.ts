@@ -1,4 +1,5 @@
 import type { Policy } from '../policy/schema.js';
+import type { ReasonPeersQuery } from '../types.js';
 import type { RequesterPast } from './history-as-of.js';
 import { judgeRequest, type RecordedRequest, type RefusalCode, type Verdict } from './judge-request.js';
 
@@ -36,6 +37,8 @@ export interface ReplayReport {
 export interface ReplayInput {
   requests: readonly RecordedRequest[];
   pastOf: (requester: string) => RequesterPast;
+  /** Other people who gave a reason in a window, over every recorded request (what `Store.reasonPeers` answers). */
+  reasonPeers: (query: ReasonPeersQuery) => number;
   current: Policy;
   candidate: Policy;
   since: Date;
@@ -50,8 +53,8 @@ export function replayHistory(input: ReplayInput): ReplayReport {
   const verdicts: Array<{ current: Verdict; candidate: Verdict }> = [];
   for (const request of input.requests) {
     const past = input.pastOf(request.requester);
-    const current = judgeRequest(input.current, request, past);
-    const candidate = judgeRequest(input.candidate, request, past);
+    const current = judgeRequest(input.current, request, past, input.reasonPeers);
+    const candidate = judgeRequest(input.candidate, request, past, input.reasonPeers);
     verdicts.push({ current, candidate });
     const changes = compare(current, candidate);
     if (changes.length === 0) continue;

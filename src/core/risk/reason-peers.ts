@@ -1,0 +1,45 @@
+/**
+ * How many other people a look-up counts at most: enough to tell a shared template from a colleague's
+ * sentence, and it bounds the store's scan for a sentence thousands gave.
+ */
+export const REASON_PEERS_CAP = 50;
+
+/**
+ * Who gave which reason, organisation-wide, for the audit replay: the count the store's reason look-up
+ * (`Store.reasonPeers`) answers, computed from the requests fed in so far in submission order.
+ */
+export interface ReasonPeers {
+  /** Records that `requester` gave the reason with this key (normaliseReason) at `at`. */
+  add(reasonKey: string, requester: string, at: number): void;
+  /** People other than `requester` who gave it at or after `since` and before `until`, at most REASON_PEERS_CAP. */
+  count(reasonKey: string, requester: string, since: number, until: number): number;
+}
+
+export function createReasonPeers(): ReasonPeers {
+  // Per reason key, who gave it and when, ascending by time (submissions arrive in order).
+  const byKey = new Map<string, Array<{ at: number; requester: string }>>();
+  return {
+    add(reasonKey, requester, at) {
+      if (reasonKey === '') return;
+      const list = byKey.get(reasonKey);
+      if (!list) byKey.set(reasonKey, [{ at, requester }]);
+      else {
+        let i = list.length;
+        while (i > 0 && list[i - 1]!.at > at) i -= 1;
+        list.splice(i, 0, { at, requester });
+      }
+    },
+    count(reasonKey, requester, since, until) {
+      const list = byKey.get(reasonKey);
+      if (!list) return 0;
+      const people = new Set<string>();
+      for (let i = list.length - 1; i >= 0; i -= 1) {
+        const e = list[i]!;
+        if (e.at < since) break;
+        if (e.at < until && e.requester !== requester) people.add(e.requester);
+        if (people.size >= REASON_PEERS_CAP) break;
+      }
+      return people.size;
+    },
+  };
+}
