@@ -23,7 +23,7 @@ import { createScoringCache } from './core/risk/history-cache.js';
 import { startHistoryFeed } from './core/risk/history-feed.js';
 import { createLogger } from './logging/create-logger.js';
 import { createKeycardMetrics, instrumentProvider, instrumentStore, type KeycardMetrics } from './metrics/index.js';
-import { createPagerDutyOnCall } from './oncall/index.js';
+import { createPagerDutyIncidentResponders, createPagerDutyOnCall } from './oncall/index.js';
 import { builtinProviderFactories } from './providers/builtin.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { StartupError } from './startup-error.js';
@@ -130,7 +130,10 @@ export interface BootOptions {
   env: Env;
   cwd: string;
   chat: ChatPort[];
-  /** Each chat platform's view of who responds to an incident (its channel's members); none in the console. */
+  /**
+   * Each chat platform's view of who responds to an incident (its channel's members); none in the console.
+   * PagerDuty's, when the policy names it, is added here.
+   */
   incidentResponders?: IncidentResponderSource[];
   log?: PinoLogger;
   clock?: Clock;
@@ -175,6 +178,8 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     return wrapped;
   };
   const onCall = createOnCall(policy, options.env, log);
+  const pagerDutyResponders = createPagerDutyResponders(policy, options.env, clock);
+  const incidentResponders = [...(options.incidentResponders ?? []), ...(pagerDutyResponders ? [pagerDutyResponders] : [])];
   const ids = { uuid: randomUUID };
   const directory = await setupDirectory(config.directory, { store, policy: () => policy, clock, ids, log, observer: metrics.directory });
   const scoringCache = createScoringCache({ now: () => clock.now().getTime() });
@@ -199,7 +204,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     resolveSecret: (ref) => (ref.startsWith('env:') ? options.env[ref.slice(4)] : undefined),
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     ...(onCall ? { onCall } : {}),
-    ...(options.incidentResponders?.length ? { incidentResponders: anyPlatformResponder(options.incidentResponders) } : {}),
+    ...(incidentResponders.length ? { incidentResponders: anyPlatformResponder(incidentResponders) } : {}),
     scoringCache,
   };
   directory?.runtime.attach(deps);
@@ -245,4 +250,22 @@ export function createOnCall(policy: Policy, env: Env, log: PinoLogger): OnCallS
     ],
     (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'on-call source failed'),
   );
+}
+
+/**
+ * PagerDuty's answer to "does this person respond to INC-4211?" (the incident's assignees, acknowledgers and
+ * joined responders) when the policy names PagerDuty, unless its `incidentNumber` is off. The token is
+ * checked by createOnCall, which runs first.
+ */
+export function createPagerDutyResponders(policy: Policy, env: Env, clock: Clock): IncidentResponderSource | undefined {
+  const pd = policy.onCall.pagerduty;
+  const token = pd ? env[pd.tokenEnv] : undefined;
+  if (!pd || !token || pd.incidentNumber === 'off') return undefined;
+  return createPagerDutyIncidentResponders({
+    token,
+    tokenEnv: pd.tokenEnv,
+    incidentNumber: pd.incidentNumber,
+    ...(pd.apiUrl ? { apiUrl: pd.apiUrl } : {}),
+    clock,
+  });
 }

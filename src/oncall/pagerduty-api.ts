@@ -14,6 +14,31 @@ export interface PagerDutyApi {
   timeoutMs: number;
 }
 
+/** How a PagerDuty adapter is configured to reach the API (the on-call and the incident-responder sources alike). */
+export interface PagerDutyApiConfig {
+  /** A PagerDuty REST API key (read-only is enough). */
+  token: string;
+  /** Default https://api.pagerduty.com (EU accounts: https://api.eu.pagerduty.com). */
+  apiUrl?: string;
+  /** Where the token came from, for error messages (policy `onCall.pagerduty.tokenEnv`). */
+  tokenEnv?: string;
+  fetch?: typeof fetch;
+  /** Per HTTP call (default 3 s): a request waits on this, so keep it short. */
+  timeoutMs?: number;
+}
+
+/** The API handle the request functions below take, with the defaults filled in. */
+export function createPagerDutyApi(config: PagerDutyApiConfig): PagerDutyApi {
+  return {
+    token: config.token,
+    apiUrl: config.apiUrl ?? PAGERDUTY_API_URL,
+    tokenEnv: config.tokenEnv ?? 'the PagerDuty token variable',
+    // Looked up per call, so whatever fetch is installed at the time (an interceptor in tests) is the one used.
+    fetch: config.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    timeoutMs: config.timeoutMs ?? 3_000,
+  };
+}
+
 /** One on-call entry: who is on call for which schedule, from when to when (null: open-ended). */
 export interface OnCallShift {
   userId: string;
@@ -23,7 +48,12 @@ export interface OnCallShift {
   end: Date | null;
 }
 
-const reference = z.looseObject({ id: z.string(), summary: z.string().nullish(), email: z.string().nullish() });
+const reference = z.looseObject({
+  id: z.string(),
+  type: z.string().nullish(),
+  summary: z.string().nullish(),
+  email: z.string().nullish(),
+});
 const oncallsPage = z.looseObject({
   oncalls: z.array(
     z.looseObject({
@@ -68,14 +98,95 @@ export async function listOnCalls(api: PagerDutyApi, query: { scheduleIds: strin
   return shifts;
 }
 
-/** GET /users/{id}: the email, for an on-call entry whose user came back as a bare reference. */
+/**
+ * GET /users/{id}: the email (lower-cased), for a user that came back as a bare reference. Undefined for a
+ * user PagerDuty no longer has (404: removed since it was paged) and for one without an email.
+ */
 export async function userEmail(api: PagerDutyApi, userId: string): Promise<string | undefined> {
-  const body = userResponse.safeParse(await getJson(api, `/users/${encodeURIComponent(userId)}`));
+  const json = await getJson(api, `/users/${encodeURIComponent(userId)}`, { missing: 'undefined' });
+  if (json === undefined) return undefined;
+  const body = userResponse.safeParse(json);
   if (!body.success) throw new PagerDutyError('unknown', 'PagerDuty answered /users with an unexpected body');
   return body.data.user.email?.toLowerCase() ?? undefined;
 }
 
-async function getJson(api: PagerDutyApi, path: string): Promise<unknown> {
+/** A user, service or integration an incident or log entry names; `email` only when the answer included it. */
+export type PagerDutyReference = z.infer<typeof reference>;
+
+/** The parts of an incident that name its people. */
+export interface PagerDutyIncident {
+  id: string;
+  number: number | undefined;
+  assignees: PagerDutyReference[];
+  acknowledgers: PagerDutyReference[];
+  /** Responders added through responder requests, with their state (pending, joined, declined). */
+  responders: Array<{ state: string | undefined; user: PagerDutyReference }>;
+}
+
+/** One incident log entry: its type, who acted (`agent`), and who it assigned the incident to. */
+export interface PagerDutyLogEntry {
+  type: string;
+  agent: PagerDutyReference | undefined;
+  assignees: PagerDutyReference[];
+}
+
+const incidentResponse = z.looseObject({
+  incident: z.looseObject({
+    id: z.string(),
+    incident_number: z.number().nullish(),
+    assignments: z.array(z.looseObject({ assignee: reference.nullish() })).nullish(),
+    acknowledgements: z.array(z.looseObject({ acknowledger: reference.nullish() })).nullish(),
+    incidents_responders: z.array(z.looseObject({ state: z.string().nullish(), user: reference.nullish() })).nullish(),
+  }),
+});
+const logEntriesPage = z.looseObject({
+  log_entries: z.array(z.looseObject({ type: z.string(), agent: reference.nullish(), assignees: z.array(reference).nullish() })),
+  more: z.boolean().nullish(),
+});
+
+/**
+ * GET /incidents/{idOrNumber} (the endpoint takes the incident's id or its number), with assignees and
+ * acknowledgers expanded so their emails come along. Undefined when PagerDuty has no such incident (404).
+ */
+export async function getIncident(api: PagerDutyApi, idOrNumber: string): Promise<PagerDutyIncident | undefined> {
+  const params = new URLSearchParams();
+  params.append('include[]', 'assignees');
+  params.append('include[]', 'acknowledgers');
+  const json = await getJson(api, `/incidents/${encodeURIComponent(idOrNumber)}?${params}`, { missing: 'undefined' });
+  if (json === undefined) return undefined;
+  const body = incidentResponse.safeParse(json);
+  if (!body.success) throw new PagerDutyError('unknown', 'PagerDuty answered /incidents with an unexpected body');
+  const incident = body.data.incident;
+  const present = <T>(value: T | null | undefined): value is T => value !== null && value !== undefined;
+  return {
+    id: incident.id,
+    number: incident.incident_number ?? undefined,
+    assignees: (incident.assignments ?? []).map((a) => a.assignee).filter(present),
+    acknowledgers: (incident.acknowledgements ?? []).map((a) => a.acknowledger).filter(present),
+    responders: (incident.incidents_responders ?? []).flatMap((r) => (r.user ? [{ state: r.state ?? undefined, user: r.user }] : [])),
+  };
+}
+
+/**
+ * GET /incidents/{id}/log_entries, following pagination up to MAX_PAGES pages of PAGE_SIZE.
+ * `complete` is false when the page cap cut the log.
+ */
+export async function listIncidentLog(api: PagerDutyApi, incidentId: string): Promise<{ entries: PagerDutyLogEntry[]; complete: boolean }> {
+  const entries: PagerDutyLogEntry[] = [];
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(page * PAGE_SIZE) });
+    const body = logEntriesPage.safeParse(await getJson(api, `/incidents/${encodeURIComponent(incidentId)}/log_entries?${params}`));
+    if (!body.success) throw new PagerDutyError('unknown', 'PagerDuty answered /log_entries with an unexpected body');
+    for (const entry of body.data.log_entries) {
+      entries.push({ type: entry.type, agent: entry.agent ?? undefined, assignees: entry.assignees ?? [] });
+    }
+    if (!body.data.more) return { entries, complete: true };
+  }
+  return { entries, complete: false };
+}
+
+/** `missing: 'undefined'`: a 404 answers undefined instead of throwing (a lookup of something that may not exist). */
+async function getJson(api: PagerDutyApi, path: string, options: { missing?: 'undefined' } = {}): Promise<unknown> {
   const endpoint = path.split('?')[0];
   let res: Response;
   try {
@@ -86,6 +197,10 @@ async function getJson(api: PagerDutyApi, path: string): Promise<unknown> {
   } catch (error) {
     const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${api.timeoutMs} ms` : 'network error';
     throw new PagerDutyError('unavailable', `PagerDuty ${endpoint}: ${reason}`, undefined, { cause: error });
+  }
+  if (res.status === 404 && options.missing === 'undefined') {
+    await res.body?.cancel();
+    return undefined;
   }
   if (res.ok) {
     try {
@@ -117,7 +232,7 @@ async function toError(api: PagerDutyApi, endpoint: string, res: Response): Prom
     case 404:
       return new PagerDutyError(
         'invalid_config',
-        `PagerDuty refused ${endpoint} (${res.status}); check onCall.pagerduty.scheduleIds and apiUrl${suffix}`,
+        `PagerDuty refused ${endpoint} (${res.status}); check onCall.pagerduty.${endpoint.startsWith('/oncalls') ? 'scheduleIds and ' : ''}apiUrl${suffix}`,
       );
     case 429:
       return new PagerDutyError('rate_limited', `PagerDuty rate limit reached on ${endpoint} (429)`, retryAfter(res));

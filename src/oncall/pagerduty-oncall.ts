@@ -1,21 +1,12 @@
 import type { OnCallSource } from '../core/ports/oncall.js';
 import { type Clock, type Logger, silentLogger } from '../core/ports/runtime.js';
-import { listOnCalls, type OnCallShift, PAGERDUTY_API_URL, type PagerDutyApi, userEmail } from './pagerduty-api.js';
+import { createPagerDutyApi, listOnCalls, type OnCallShift, type PagerDutyApiConfig, userEmail } from './pagerduty-api.js';
 import { type OnCallErrorCode, PagerDutyError } from './pagerduty-error.js';
 
-export interface PagerDutyOnCallConfig {
-  /** A PagerDuty REST API key (read-only is enough). */
-  token: string;
+export interface PagerDutyOnCallConfig extends PagerDutyApiConfig {
   scheduleIds: string[];
-  /** Default https://api.pagerduty.com (EU accounts: https://api.eu.pagerduty.com). */
-  apiUrl?: string;
-  /** Where the token came from, for error messages (policy `onCall.pagerduty.tokenEnv`). */
-  tokenEnv?: string;
-  fetch?: typeof fetch;
   /** How long an answer is reused (default 60 s). */
   cacheTtlMs?: number;
-  /** Per HTTP call (default 3 s): a request waits on this, so keep it short. */
-  timeoutMs?: number;
   log?: Logger;
   clock?: Clock;
 }
@@ -45,14 +36,7 @@ interface Snapshot {
  * or [] (not on call): PagerDuty being down must never block an access request.
  */
 export function createPagerDutyOnCall(config: PagerDutyOnCallConfig): OnCallSource {
-  const api: PagerDutyApi = {
-    token: config.token,
-    apiUrl: config.apiUrl ?? PAGERDUTY_API_URL,
-    tokenEnv: config.tokenEnv ?? 'the PagerDuty token variable',
-    // Looked up per call, so whatever fetch is installed at the time (an interceptor in tests) is the one used.
-    fetch: config.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-    timeoutMs: config.timeoutMs ?? 3_000,
-  };
+  const api = createPagerDutyApi(config);
   const ttl = config.cacheTtlMs ?? 60_000;
   const log = config.log ?? silentLogger;
   const clock = config.clock ?? { now: () => new Date() };

@@ -146,5 +146,8 @@ describe('incidents and on-call', () => {
     expect(await ask(undefined, undefined)).toBeUndefined();
     expect(await ask(new Error('down'), true)).toBe(true);
     await expect(ask(new Error('down'), undefined)).rejects.toThrow('down');
+    // A yes does not wait for a platform that has not answered yet (PagerDuty reading a long incident log).
+    const silent = { isResponder: () => new Promise<boolean | undefined>(() => undefined) };
+    expect(await anyPlatformResponder([silent, says(true)]).isResponder('erin@example.com', 'INC-9', at)).toBe(true);
   });
 });

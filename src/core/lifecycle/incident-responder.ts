@@ -6,9 +6,10 @@ import type { CoreDeps } from './deps.js';
 export const RESPONDER_LOOKUP_TIMEOUT_MS = 2_000;
 
 /**
- * Whether `email` responds to incident `key`, as the configured responder source tells (the incident
- * channel's members). The channel a request was typed in proves nothing by its name (anyone can create
- * `#inc-4211-x`), so only the source, which finds the channel Keycard itself threads into, decides.
+ * Whether `email` responds to incident `key`, as the configured responder sources tell (the incident
+ * channel's members, the incident's people in PagerDuty). The channel a request was typed in proves nothing
+ * by its name (anyone can create `#inc-4211-x`), so only the source, which finds the channel Keycard itself
+ * threads into, decides.
  * Unknown (undefined) when there is no source, when it fails or when it is too slow; unknown never discounts.
  */
 export async function responderOf(deps: CoreDeps, email: string, key: string, at: Date): Promise<boolean | undefined> {
@@ -26,7 +27,7 @@ export async function responderOf(deps: CoreDeps, email: string, key: string, at
   } catch (error) {
     // The code only: a lookup failure's message can carry the requester's e-mail.
     deps.log.warn(
-      { incident: key, code: error instanceof KeycardError ? error.code : error instanceof Error ? error.name : 'error' },
+      { incident: key, code: errorCode(error) },
       'incident responder lookup failed; treating the requester as not known to respond',
     );
     return undefined;
@@ -35,22 +36,43 @@ export async function responderOf(deps: CoreDeps, email: string, key: string, at
   }
 }
 
+/** A thrown error's stable code (a KeycardError's, or an adapter's coded error such as PagerDuty's auth_failed), else its name. */
+function errorCode(error: unknown): string {
+  if (error instanceof KeycardError) return error.code;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.name : 'error';
+}
+
 /**
- * Several platforms' answers as one (Slack and Teams in one process): a responder on any of them is a
- * responder; known not to respond only when some platform knows the incident and none says yes. A platform
- * that fails counts as not knowing.
+ * Several platforms' answers as one (Slack and Teams in one process, and PagerDuty): a responder on any of
+ * them is a responder; known not to respond only when some platform knows the incident and none says yes.
+ * A platform that fails counts as not knowing.
  */
 export function anyPlatformResponder(sources: readonly IncidentResponderSource[]): IncidentResponderSource {
   if (sources.length === 1) return sources[0]!;
   return {
     async isResponder(email, key, at) {
-      const answers = await Promise.allSettled(sources.map((s) => s.isResponder(email, key, at)));
-      const known = answers.flatMap((a) => (a.status === 'fulfilled' && a.value !== undefined ? [a.value] : []));
-      if (known.includes(true)) return true;
-      if (known.includes(false)) return false;
-      const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
-      if (failed) throw failed.reason;
-      return undefined;
+      const pending = sources.map((s) => s.isResponder(email, key, at));
+      // The first yes settles it: a slow platform (PagerDuty reading a long log) does not hold back Slack's yes.
+      const yes = new Promise<true>((resolve) => {
+        for (const answer of pending) {
+          // A failure is reported by `all` below; here it only means no yes from that platform.
+          answer.then(
+            (value) => value === true && resolve(true),
+            () => undefined,
+          );
+        }
+      });
+      const all = Promise.allSettled(pending).then((answers) => {
+        const known = answers.flatMap((a) => (a.status === 'fulfilled' && a.value !== undefined ? [a.value] : []));
+        if (known.includes(true)) return true;
+        if (known.includes(false)) return false;
+        const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+        if (failed) throw failed.reason;
+        return undefined;
+      });
+      return await Promise.race([yes, all]);
     },
   };
 }

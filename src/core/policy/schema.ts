@@ -160,6 +160,13 @@ export const policySchema = z
             tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/),
             scheduleIds: z.array(z.string().min(1)).min(1),
             apiUrl: z.string().url().optional(),
+            incidentNumber: z
+              .string()
+              .refine((value) => value === 'off' || isRegex(value), { message: 'is not a valid regular expression (or off)' })
+              .default('([0-9]+)[^0-9]*$')
+              .describe(
+                'Regular expression that finds the PagerDuty incident number in an incident key (its first group, else the whole match); the default takes the last digits (INC-4211 → #4211), whose assignees, acknowledgers and joined responders count as responders. off: do not ask PagerDuty about incidents',
+              ),
           })
           .strict()
           .optional()
