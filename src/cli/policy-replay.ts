@@ -4,7 +4,7 @@ import { loadPolicyFile } from '../config/policy-loader.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import type { Policy } from '../core/policy/schema.js';
 import type { Verdict } from '../core/rollout/judge-request.js';
-import { pastsByRequester, reasonPeersOver, recordedRequests } from '../core/rollout/recorded-requests.js';
+import { approverRecordsOver, pastsByRequester, reasonPeersOver, recordedRequests } from '../core/rollout/recorded-requests.js';
 import { type ReplayChange, type ReplayReport, replayHistory } from '../core/rollout/replay.js';
 import { createProviders } from '../main.js';
 import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
@@ -52,7 +52,7 @@ export async function policyReplayCommand(io: CliIo, args: ParsedArgs, positiona
       const report = replayHistory({
         requests: recordedRequests(rows, events, since, until),
         pastOf: pastsByRequester(rows, events),
-        reasonPeers: reasonPeersOver(rows),
+        org: { reasonPeers: reasonPeersOver(rows), approverRecord: approverRecordsOver(rows, events) },
         current: policy,
         candidate,
         since,

@@ -166,6 +166,23 @@ export interface HabitQuery {
   ticketPattern: string;
 }
 
+/** An approver's decisions in a window, for the approver-rubber-stamp factor. */
+export interface ApproverRecordQuery {
+  approver: string;
+  now: Date;
+  /** How far back (the policy's history window). */
+  windowMs: number;
+}
+
+/** What an approver decided in the window: every approval and denial they recorded, on any request. */
+export interface ApproverRecord {
+  decisions: number;
+  denials: number;
+  /** Their approvals of high- or critical-tier requests, and the median time from submission to that approval. */
+  highRiskApprovals: number;
+  highRiskMedianMs: number | null;
+}
+
 /** Who else gave a reason: other requesters whose access requests in the window carry the same words (counted up to REASON_PEERS_CAP). */
 export interface ReasonPeersQuery {
   /** The reason as typed; compared lower-cased with punctuation ignored (normaliseReason). */

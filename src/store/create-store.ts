@@ -4,6 +4,7 @@ import type { Store, StoreTx } from '../core/ports/store.js';
 import type { Approval, AuditInput } from '../core/types.js';
 import { listActivity, recordActivity } from './activity-repository.js';
 import { insertApproval, listApprovals } from './approval-repository.js';
+import { readApproverRecord } from './approver-record.js';
 import { auditInsertText, chainAudits, countUnchained, insertAudits, readAudit, readAuditHead, toStoredAudit } from './audit-log.js';
 import { createAuditSequencer } from './audit-sequencer.js';
 import { insertRequestAudited, recordEnded, recordEndedAudited, transitionAudited } from './audited-writes.js';
@@ -152,6 +153,10 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
     habitRecords(query) {
       guard.assertOutside('habitRecords');
       return readHabitRecords(db, query);
+    },
+    approverRecord(query) {
+      guard.assertOutside('approverRecord');
+      return readApproverRecord(db, query);
     },
     reasonPeers(query) {
       guard.assertOutside('reasonPeers');

@@ -46,6 +46,7 @@ export function createEmptyStore(dataDir: string): Store {
     }),
     habitRecords: async () => [],
     reasonPeers: async () => 0,
+    approverRecord: async () => ({ decisions: 0, denials: 0, highRiskApprovals: 0, highRiskMedianMs: null }),
     historySnapshot: async (requester, from) => ({ requester, from: from.getTime(), requests: [], earlier: [], anomalies: [] }),
     historyChanges: async () => ({ complete: true, requests: [], anomalies: [] }),
     readAudit: async () => [],

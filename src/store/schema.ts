@@ -118,6 +118,8 @@ export const approvals = pgTable(
     // One decision per approver per request: a double click or a redelivered action is a no-op.
     unique('approvals_request_approver_key').on(t.requestId, t.approver),
     index('approvals_created_idx').on(t.createdAt),
+    // What an approver decided in the history window (the approver-rubber-stamp factor).
+    index('approvals_approver_created_idx').on(t.approver, t.createdAt),
     check('approvals_decision_check', sql`decision in ('approve', 'deny')`),
   ],
 );

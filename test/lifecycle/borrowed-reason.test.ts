@@ -5,7 +5,7 @@ import { assessRisk } from '../../src/core/risk/assess.js';
 import { replayAudit } from '../../src/core/risk/audit-ledger.js';
 import { riskInputFor } from '../../src/core/risk/risk-features.js';
 import { judgeRequest } from '../../src/core/rollout/judge-request.js';
-import { pastsByRequester, reasonPeersOver, recordedRequests } from '../../src/core/rollout/recorded-requests.js';
+import { approverRecordsOver, pastsByRequester, reasonPeersOver, recordedRequests } from '../../src/core/rollout/recorded-requests.js';
 import { basePolicyInput } from '../fixtures/policy.js';
 import { storeKinds } from '../helpers/db.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
@@ -63,10 +63,10 @@ describe.each(storeKinds())('borrowed reason through submission on %s', (kind) =
     // Policy replay and the audit replay (calibrate, evaluate) reach the same factor from the records alone.
     const events = await h.deps.store.readAudit({});
     const pastOf = pastsByRequester(rows, events);
-    const peers = reasonPeersOver(rows);
+    const org = { reasonPeers: reasonPeersOver(rows), approverRecord: approverRecordsOver(rows, events) };
     for (const request of recordedRequests(rows, events, new Date(0), h.clock.now())) {
       const row = rows.find((r) => `KC-${r.number}` === request.ref)!;
-      expect(judgeRequest(policy, request, pastOf(request.requester), peers)).toMatchObject({ score: row.score, tier: row.tier });
+      expect(judgeRequest(policy, request, pastOf(request.requester), org)).toMatchObject({ score: row.score, tier: row.tier });
     }
     const t = policy.risk.thresholds;
     const ledger = replayAudit(

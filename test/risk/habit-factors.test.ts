@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { Policy } from '../../src/core/policy/schema.js';
 import { applyIncidentRelief, assessRisk, type RiskInput } from '../../src/core/risk/assess.js';
 import { responderFromFactors } from '../../src/core/risk/habit-factors.js';
-import { computeHabits, needsReasonPeers, normaliseReason, type PastRequest, type RequesterHabits } from '../../src/core/risk/habits.js';
-import type { RequesterHistory } from '../../src/core/types.js';
+import {
+  computeHabits,
+  needsReasonPeers,
+  normaliseReason,
+  type PastRequest,
+  type RequesterHabits,
+  usualApproverToCheck,
+} from '../../src/core/risk/habits.js';
+import type { ApproverRecord, RequesterHistory } from '../../src/core/types.js';
 import { BUSINESS_HOURS, makePolicy } from '../fixtures/policy.js';
 
 const base = makePolicy();
@@ -480,5 +487,70 @@ describe('borrowed-reason: other people’s words for work new to the requester'
     expect(needsReasonPeers(habitsFor('billing-db', ownSentence), TEXT)).toBe(false);
     expect(needsReasonPeers(habitsFor('billing-db', routine, '...'), '...')).toBe(false);
     expect(needsReasonPeers(undefined, TEXT)).toBe(false);
+  });
+});
+
+describe('approver-rubber-stamp: the usual approver never says no, or waves high-risk requests through', () => {
+  // bob approves all their requests, slowly (so concentration does not fire): his own record decides.
+  const slowBob = routine.map((r) => ({ ...r, approver: 'bob@example.com', decisionMs: 20 * 60_000 }));
+  const record = (extra: Partial<ApproverRecord> = {}): ApproverRecord => ({
+    decisions: 40,
+    denials: 0,
+    highRiskApprovals: 0,
+    highRiskMedianMs: null,
+    ...extra,
+  });
+  const stamp = (usualApproverRecord: ApproverRecord | undefined, records = slowBob, p = policy) =>
+    factor(score({ ...(usualApproverRecord ? { usualApproverRecord } : {}) }, records, {}, p), 'approver-rubber-stamp');
+
+  it('names the approver and what they do: never denying, fast high-risk approvals, or both', () => {
+    expect(stamp(record())).toEqual({
+      id: 'approver-rubber-stamp',
+      points: 5,
+      reason: 'their usual approver bob@example.com never denied in 40 decisions over 90d',
+      approver: 'bob@example.com',
+    });
+    expect(stamp(record({ denials: 2, highRiskApprovals: 12, highRiskMedianMs: 41_000 }))?.reason).toBe(
+      'their usual approver bob@example.com approves high-risk requests in a median 41s (12 of them)',
+    );
+    expect(stamp(record({ highRiskApprovals: 5, highRiskMedianMs: 90_000 }))?.reason).toBe(
+      'their usual approver bob@example.com never denied in 40 decisions over 90d and approves high-risk requests in a median 1m30s (5 of them)',
+    );
+  });
+
+  it('stays quiet for an approver who denies and takes time, with too few decisions to judge, or without a look-up', () => {
+    expect(stamp(record({ denials: 1, highRiskApprovals: 12, highRiskMedianMs: 20 * 60_000 }))).toBeUndefined();
+    expect(stamp(record({ decisions: 12 }))).toBeUndefined();
+    expect(stamp(record({ denials: 1, highRiskApprovals: 2, highRiskMedianMs: 10_000 }))).toBeUndefined();
+    expect(stamp(undefined)).toBeUndefined();
+  });
+
+  it('leaves it to approver-concentration when the pair is concentrated and fast', () => {
+    const fastBob = routine.map((r) => ({ ...r, approver: 'bob@example.com', decisionMs: 40_000 }));
+    const a = score({ usualApproverRecord: record() }, fastBob);
+    expect(factor(a, 'approver-concentration')).toBeDefined();
+    expect(factor(a, 'approver-rubber-stamp')).toBeUndefined();
+  });
+
+  it('is looked up only for someone whose approvals mostly come from one approver', () => {
+    const habitsFor = (records: PastRequest[]) =>
+      computeHabits(policy, records, { at: BUSINESS_HOURS, resource: 'orders-replica', level: 'read', reason: 'x', tickets: [] });
+    expect(usualApproverToCheck(policy, habitsFor(slowBob))).toBe('bob@example.com');
+    const spread = routine.map((r, i) => ({ ...r, approver: i % 2 ? 'bob@example.com' : 'carol@example.com', decisionMs: 60_000 }));
+    expect(usualApproverToCheck(policy, habitsFor(spread))).toBeUndefined();
+    expect(usualApproverToCheck(policy, habitsFor(routine))).toBeUndefined();
+  });
+
+  it('takes its weight and decision count from the policy', () => {
+    const tuned: Policy = {
+      ...policy,
+      risk: {
+        ...policy.risk,
+        factors: { ...policy.risk.factors, approverRubberStamp: 12 },
+        thresholds: { ...policy.risk.thresholds, neverDeniesDecisions: 50 },
+      },
+    };
+    expect(stamp(record(), slowBob, tuned)).toBeUndefined();
+    expect(stamp(record({ decisions: 50 }), slowBob, tuned)?.points).toBe(12);
   });
 });

@@ -281,3 +281,36 @@ describe('scoring through the cache never hides the requester’s own new risk',
     expect(await explain()).toContain('recent-denials');
   });
 });
+
+describe('approver records in the scoring cache', () => {
+  const record = { decisions: 30, denials: 0, highRiskApprovals: 0, highRiskMedianMs: null };
+  const window = (at: number) => ({ at: new Date(at), ms: 90 * DAY });
+
+  it('reads an approver once within the staleness bound (shared by concurrent scores), then again', async () => {
+    let now = T0;
+    const cache = createScoringCache({ now: () => now });
+    const load = vi.fn(async () => record);
+    await Promise.all([
+      cache.approverRecord('Bob@example.com', window(T0), 1_000, load),
+      cache.approverRecord('bob@example.com', window(T0 + 500), 1_000, load),
+    ]);
+    expect(load).toHaveBeenCalledTimes(1);
+    now += 1_001;
+    await cache.approverRecord('bob@example.com', window(now), 1_000, load);
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  it('reads again for a window ending elsewhere (risk explain --at) or of another length, and never keeps a failure', async () => {
+    const cache = createScoringCache({ now: () => T0 });
+    const load = vi.fn(async () => record);
+    await cache.approverRecord('bob@example.com', window(T0), 1_000, load);
+    await cache.approverRecord('bob@example.com', window(T0 - DAY), 1_000, load);
+    await cache.approverRecord('bob@example.com', { at: new Date(T0), ms: DAY }, 1_000, load);
+    expect(load).toHaveBeenCalledTimes(3);
+    const failing = vi.fn(async () => {
+      throw new Error('database down');
+    });
+    await expect(cache.approverRecord('carol@example.com', window(T0), 1_000, failing)).rejects.toThrow('database down');
+    await expect(cache.approverRecord('carol@example.com', window(T0), 1_000, load)).resolves.toEqual(record);
+  });
+});

@@ -3,7 +3,7 @@ import { handleCommand } from '../../src/core/commands/handle.js';
 import type { Policy } from '../../src/core/policy/schema.js';
 import { historyAsOf } from '../../src/core/rollout/history-as-of.js';
 import { judgeRequest, onCallFromFactors } from '../../src/core/rollout/judge-request.js';
-import { pastsByRequester, reasonPeersOver, recordedRequests } from '../../src/core/rollout/recorded-requests.js';
+import { approverRecordsOver, pastsByRequester, reasonPeersOver, recordedRequests } from '../../src/core/rollout/recorded-requests.js';
 import { replayHistory } from '../../src/core/rollout/replay.js';
 import { basePolicyInput, makePolicy } from '../fixtures/policy.js';
 import { storeKinds } from '../helpers/db.js';
@@ -52,7 +52,7 @@ describe.each(storeKinds())('policy replay on %s', (kind) => {
     return replayHistory({
       requests: recordedRequests(rows, events, since, until),
       pastOf: pastsByRequester(rows, events),
-      reasonPeers: reasonPeersOver(rows),
+      org: { reasonPeers: reasonPeersOver(rows), approverRecord: approverRecordsOver(rows, events) },
       current: h.deps.policy(),
       candidate,
       since,
@@ -96,7 +96,12 @@ describe.each(storeKinds())('policy replay on %s', (kind) => {
     const pastOf = pastsByRequester(rows, events);
     for (const request of recordedRequests(rows, events, new Date(0), h.clock.now())) {
       const row = rows.find((r) => `KC-${r.number}` === request.ref)!;
-      expect(judgeRequest(h.deps.policy(), request, pastOf(request.requester), reasonPeersOver(rows))).toMatchObject({
+      expect(
+        judgeRequest(h.deps.policy(), request, pastOf(request.requester), {
+          reasonPeers: reasonPeersOver(rows),
+          approverRecord: approverRecordsOver(rows, events),
+        }),
+      ).toMatchObject({
         tier: row.tier,
         score: row.score,
       });

@@ -2,10 +2,10 @@ import type { ResolvedResource } from '../policy/access.js';
 import type { Policy } from '../policy/schema.js';
 import type { Store } from '../ports/store.js';
 import type { PastRequest } from '../risk/habits.js';
-import { computeHabits, needsReasonPeers, ticketsIn } from '../risk/habits.js';
+import { computeHabits, needsReasonPeers, ticketsIn, usualApproverToCheck } from '../risk/habits.js';
 import type { ScoringCache } from '../risk/history-cache.js';
 import { assessAsSubmitted } from '../risk/risk-features.js';
-import type { RequesterHistory, RequestKind, RiskAssessment } from '../types.js';
+import type { ApproverRecord, RequesterHistory, RequestKind, RiskAssessment } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { responderOf } from './incident-responder.js';
 import { onCallOf } from './on-call.js';
@@ -121,6 +121,7 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
         windowMs: policy.risk.thresholds.historyWindow,
       })
     : undefined;
+  const usualApproverRecord = await usualApproverRecordOf(deps, usualApproverToCheck(policy, habits), input.at);
   const onCallVia = await reads.onCallVia;
   const incidentResponder = await reads.incidentResponder;
   // The directory snapshot (synchronous, no lookup): their time zone, team, leave date. Unknown adds nothing.
@@ -142,6 +143,16 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     habits,
     ...(incidentResponder !== undefined ? { incidentResponder } : {}),
     ...(reasonPeers !== undefined ? { reasonPeers } : {}),
+    ...(usualApproverRecord ? { usualApproverRecord } : {}),
   });
   return { assessment, history, onCallVia };
+}
+
+/** What the requester's usual approver decided in the history window, through the scoring cache when there is one. */
+function usualApproverRecordOf(deps: CoreDeps, approver: string | undefined, at: Date): Promise<ApproverRecord | undefined> {
+  if (!approver) return Promise.resolve(undefined);
+  const t = deps.policy().risk.thresholds;
+  const load = () => deps.store.approverRecord({ approver, now: at, windowMs: t.historyWindow });
+  if (!deps.scoringCache || t.historyCacheStaleness === 0) return load();
+  return deps.scoringCache.approverRecord(approver, { at, ms: t.historyWindow }, t.historyCacheStaleness, load);
 }

@@ -71,6 +71,10 @@ export const riskSchema = z
           .default(5)
           .describe('a ticket cited for ticketMaxFamilies or more families, or first cited over ticketMaxAge ago'),
         approverConcentration: z.number().default(15).describe('one approver approves most of their requests, fast'),
+        approverRubberStamp: z
+          .number()
+          .default(5)
+          .describe('their usual approver never denied (neverDeniesDecisions) or approves high-risk requests within fastApproval'),
         routineWork: z
           .number()
           .default(-5)
@@ -172,7 +176,13 @@ export const riskSchema = z
           .describe('approvals of a requester before approver concentration is judged'),
         fastApproval: durationSchema
           .prefault('3m')
-          .describe('a high-risk approval faster than this counts as fast for the approver report'),
+          .describe('a high-risk approval faster than this counts as fast (approver report, approverRubberStamp)'),
+        neverDeniesDecisions: z
+          .number()
+          .int()
+          .min(1)
+          .default(30)
+          .describe('decisions in historyWindow without a denial before a usual approver counts as never denying (approverRubberStamp)'),
         historyCacheStaleness: durationSchema
           .prefault('1s')
           .describe(

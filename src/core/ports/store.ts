@@ -5,6 +5,8 @@ import type {
   ActivityInput,
   ActivityRecord,
   Approval,
+  ApproverRecord,
+  ApproverRecordQuery,
   AuditEvent,
   AuditInput,
   HabitQuery,
@@ -130,6 +132,11 @@ export interface Store
    * for a reason the requester never gave before on a family new to them.
    */
   reasonPeers(query: ReasonPeersQuery): Promise<number>;
+  /**
+   * Everything an approver decided in the window (approvals and denials, any requester), and how fast they
+   * approved high-risk requests: the approver-rubber-stamp factor's look-up for a requester's usual approver.
+   */
+  approverRecord(query: ApproverRecordQuery): Promise<ApproverRecord>;
   /** Everyone's requests updated or approved, and anomalies recorded, at or after `since` (the scoring cache's change feed). */
   historyChanges(since: Date): Promise<HistoryChanges>;
   /**

@@ -2,7 +2,7 @@ import { formatDuration } from '../duration.js';
 import { tierForScore } from '../policy/access.js';
 import { type Policy, type ResourcePolicy, TIER_NAMES, type TierName } from '../policy/schema.js';
 import type { PersonAttributes } from '../ports/person.js';
-import type { RequesterHistory, RequestKind, RiskAssessment, RiskFactor } from '../types.js';
+import type { ApproverRecord, RequesterHistory, RequestKind, RiskAssessment, RiskFactor } from '../types.js';
 import { cutText } from '../views/safe-text.js';
 import { departureFactor, type HabitContext, habitFactors } from './habit-factors.js';
 import type { RequesterHabits } from './habits.js';
@@ -36,6 +36,8 @@ export interface RiskInput {
    * the audit replay); absent: not looked up (only asked when `needsReasonPeers`), which never adds points.
    */
   reasonPeers?: number;
+  /** What their usual approver (usualApproverToCheck) decided in the history window; absent: not looked up. */
+  usualApproverRecord?: ApproverRecord;
 }
 
 /**
@@ -126,6 +128,7 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
     person: input.person,
     requester: input.requester,
     reasonPeers: input.reasonPeers,
+    usualApproverRecord: input.usualApproverRecord,
   };
   const before = factors.length;
   habitFactors(policy, context, add);

@@ -1,8 +1,17 @@
 import type { Policy, TierName } from '../policy/schema.js';
 import { TIER_NAMES } from '../policy/schema.js';
 import type { PersonAttributes } from '../ports/person.js';
-import type { AuditInput, EndReason, RequesterHistory, RequestKind, RiskFactor } from '../types.js';
-import { computeHabits, needsReasonPeers, normaliseReason, type PastRequest, type RequesterHabits, ticketsIn } from './habits.js';
+import type { ApproverRecord, AuditInput, EndReason, RequesterHistory, RequestKind, RiskFactor } from '../types.js';
+import { createApproverRecords } from './approver-records.js';
+import {
+  computeHabits,
+  needsReasonPeers,
+  normaliseReason,
+  type PastRequest,
+  type RequesterHabits,
+  ticketsIn,
+  usualApproverToCheck,
+} from './habits.js';
 import { createHistoryTracker, type HistoryWindows } from './history-tracker.js';
 import { createReasonPeers } from './reason-peers.js';
 
@@ -21,6 +30,8 @@ export interface RequestContext {
   incidentResponder?: boolean;
   /** Other people who gave the same reason in the history window, when the score needs it (needsReasonPeers). */
   reasonPeers?: number;
+  /** What their usual approver decided in the history window, when they have one (usualApproverToCheck). */
+  usualApproverRecord?: ApproverRecord;
 }
 
 export type LedgerOutcome = 'pending' | 'auto_approved' | 'break_glass' | 'approved' | 'denied' | 'timed_out' | 'cancelled';
@@ -106,6 +117,7 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
   const pastByRequester = new Map<string, PastRequest[]>();
   const pastById = new Map<string, PastRequest>();
   const reasonPeers = createReasonPeers();
+  const decisions = createApproverRecords();
   const remember = (request: LedgerRequest) => {
     if (!replay) return;
     const policy = replay.policy;
@@ -125,11 +137,14 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
     const peers = needsReasonPeers(habits, request.reason)
       ? reasonPeers.count(reasonKey, request.requester, at - policy.risk.thresholds.historyWindow, at)
       : undefined;
+    const usual = usualApproverToCheck(policy, habits);
+    const approverRecord = usual ? decisions.record(usual, at - policy.risk.thresholds.historyWindow, at) : undefined;
     request.context = {
       habits,
       ...(person ? { person } : {}),
       ...(responder !== undefined ? { incidentResponder: responder } : {}),
       ...(peers !== undefined ? { reasonPeers: peers } : {}),
+      ...(approverRecord ? { usualApproverRecord: approverRecord } : {}),
     };
     if (request.kind !== 'access') return;
     reasonPeers.add(reasonKey, request.requester, at);
@@ -232,6 +247,13 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
           break;
         case 'approval.recorded':
           if (!request.approvers.includes(event.actor)) request.approvers.push(event.actor);
+          decisions.add({
+            approver: event.actor,
+            at: event.at.getTime(),
+            denied: false,
+            tier: request.recorded.tier,
+            submittedAt: request.createdAt.getTime(),
+          });
           break;
         case 'request.approved': {
           request.outcome = 'approved';
@@ -250,6 +272,13 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
           request.decidedAt = event.at;
           request.deniedBy = event.actor;
           tracker.denied(request.id);
+          decisions.add({
+            approver: event.actor,
+            at: event.at.getTime(),
+            denied: true,
+            tier: request.recorded.tier,
+            submittedAt: request.createdAt.getTime(),
+          });
           break;
         case 'request.timed_out':
           request.outcome = 'timed_out';

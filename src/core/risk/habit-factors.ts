@@ -1,7 +1,7 @@
 import { formatDuration } from '../duration.js';
 import type { Policy } from '../policy/schema.js';
 import type { PersonAttributes } from '../ports/person.js';
-import type { RequesterHistory } from '../types.js';
+import type { ApproverRecord, RequesterHistory } from '../types.js';
 import type { RequesterHabits } from './habits.js';
 import { REASON_PEERS_CAP } from './reason-peers.js';
 
@@ -25,6 +25,8 @@ export interface HabitContext {
   requester: string | undefined;
   /** Other people who gave this exact reason in the history window; undefined: not looked up. */
   reasonPeers: number | undefined;
+  /** What their usual approver decided in the history window; undefined: not looked up. */
+  usualApproverRecord: ApproverRecord | undefined;
 }
 
 const RESPONDER = 'one of its responders';
@@ -136,7 +138,33 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
       `${u.email} approved ${u.approved} of their ${u.of} approvals, median ${formatDuration(Math.max(1000, Math.round(u.medianMs / 1000) * 1000))}: another approver is needed`,
       u.email,
     );
+  } else if (u && c.usualApproverRecord) {
+    rubberStamp(policy, u.email, c.usualApproverRecord, add);
   }
+}
+
+/**
+ * The approver who approves most of their requests never says no, or waves high-risk requests through: their
+ * approval of this one is weak evidence. Judged over everything the approver decided in the history window
+ * (any requester), as the weekly approver report judges a week. Concentration, which already names the approver
+ * and reroutes, takes precedence.
+ */
+function rubberStamp(policy: Policy, approver: string, r: ApproverRecord, add: Add): void {
+  const t = policy.risk.thresholds;
+  const signs: string[] = [];
+  if (r.decisions >= t.neverDeniesDecisions && r.denials === 0)
+    signs.push(`never denied in ${r.decisions} decisions over ${formatDuration(t.historyWindow)}`);
+  if (r.highRiskApprovals >= t.approverMinApprovals && r.highRiskMedianMs !== null && r.highRiskMedianMs <= t.fastApproval) {
+    const median = formatDuration(Math.max(1000, Math.round(r.highRiskMedianMs / 1000) * 1000));
+    signs.push(`approves high-risk requests in a median ${median} (${r.highRiskApprovals} of them)`);
+  }
+  if (signs.length === 0) return;
+  add(
+    'approver-rubber-stamp',
+    policy.risk.factors.approverRubberStamp,
+    `their usual approver ${approver} ${signs.join(' and ')}`,
+    approver,
+  );
 }
 
 /**

@@ -264,6 +264,16 @@ export function needsReasonPeers(habits: RequesterHabits | undefined, reason: st
   return habits?.newFamily === true && !habits.reasonUsedBefore && normaliseReason(reason) !== '';
 }
 
+/**
+ * The approver a score should look up for the approver-rubber-stamp factor: the one who approved most of the
+ * requester's approvals (approverMinApprovals or more, approverShare or more of them), or undefined.
+ */
+export function usualApproverToCheck(policy: Policy, habits: RequesterHabits | undefined): string | undefined {
+  const t = policy.risk.thresholds;
+  const u = habits?.usualApprover;
+  return u && u.approved >= t.approverMinApprovals && u.approved / u.of >= t.approverShare ? u.email : undefined;
+}
+
 /** Ticket keys a reason cites (the policy's ticket pattern), the incident key excluded. */
 export function ticketsIn(reason: string, pattern: string, incidentKey: string | null): string[] {
   const found: string[] = [];

@@ -1,3 +1,4 @@
+import type { ApproverRecord } from '../types.js';
 import { createHistorySnapshot, type HistoryChanges, type HistorySnapshot, type HistorySnapshotData } from './history-snapshot.js';
 
 /**
@@ -24,6 +25,18 @@ export interface ScoringCache {
   ): Promise<HistorySnapshot>;
   /** Drops what is held for the requester (their own write just changed it). */
   invalidate(requester: string): void;
+  /**
+   * What an approver decided in the window ending at `at` (the approver-rubber-stamp look-up), reused while at
+   * most `maxStalenessMs` old by the cache's clock and asked for a window ending within that of the one read;
+   * else `load()`, shared by concurrent callers. A handful of approvers serve everyone, so this costs one query
+   * per approver per bound, not one per score.
+   */
+  approverRecord(
+    approver: string,
+    window: { at: Date; ms: number },
+    maxStalenessMs: number,
+    load: () => Promise<ApproverRecord>,
+  ): Promise<ApproverRecord>;
   /**
    * Reads what changed since the last refresh (`read(since)`, with an overlap for transactions that
    * commit late) and applies it to every held snapshot. Does nothing while nothing is held.
@@ -108,7 +121,26 @@ export function createScoringCache(options: ScoringCacheOptions): ScoringCache {
     evict();
   };
 
+  // Approver records by approver and window, newest last (a few dozen approvers; bounded anyway).
+  const approverRecords = new Map<string, { at: number; end: number; value: Promise<ApproverRecord> }>();
+
   const cache: ScoringCache = {
+    approverRecord(approver, window, maxStalenessMs, load) {
+      const key = `${approver.toLowerCase()}\u0000${window.ms}`;
+      const now = options.now();
+      const end = window.at.getTime();
+      const held = approverRecords.get(key);
+      if (held && now - held.at <= maxStalenessMs && Math.abs(end - held.end) <= maxStalenessMs) return held.value;
+      const value = load();
+      approverRecords.delete(key);
+      approverRecords.set(key, { at: now, end, value });
+      // A failed read is not kept: the next score reads again.
+      value.catch(() => {
+        if (approverRecords.get(key)?.value === value) approverRecords.delete(key);
+      });
+      while (approverRecords.size > 1_000) approverRecords.delete(approverRecords.keys().next().value as string);
+      return value;
+    },
     snapshot(requester, from, maxStalenessMs, load) {
       const now = options.now();
       const hit = entries.get(requester);

@@ -42,6 +42,7 @@ const FACTOR_WEIGHT: Record<string, FactorName> = {
   'incident-not-responder': 'incidentNotResponder',
   'ticket-reuse': 'ticketReuse',
   'approver-concentration': 'approverConcentration',
+  'approver-rubber-stamp': 'approverRubberStamp',
   'session-anomaly': 'sessionAnomaly',
   'session-anomaly-elsewhere': 'sessionAnomalyElsewhere',
 };
@@ -155,6 +156,7 @@ export function riskInputFor(policy: Policy, request: LedgerRequest): RiskInput 
     ...(request.context?.habits ? { habits: request.context.habits } : {}),
     ...(responder !== undefined ? { incidentResponder: responder } : {}),
     ...(request.context?.reasonPeers !== undefined ? { reasonPeers: request.context.reasonPeers } : {}),
+    ...(request.context?.usualApproverRecord ? { usualApproverRecord: request.context.usualApproverRecord } : {}),
   };
 }
 

@@ -9,6 +9,8 @@ export interface RequesterPast {
   requests: readonly AccessRequest[];
   /** When anomalies were detected on their grants. */
   anomalies: readonly Date[];
+  /** Who last approved each of their requests (request id → approver), from the audit log's approvals. */
+  approvers: ReadonlyMap<string, string>;
 }
 
 /**
@@ -61,7 +63,7 @@ export function historyAsOf(past: RequesterPast, query: HistoryQuery, self?: str
 /**
  * The requester's earlier access requests as the habit factors saw them at `now` (the same records the
  * store's habitRecords query gives live scoring): within `windowMs` before `now`, newest first, granted only
- * when activated by then. Approvers are not in a requester's rows, so approver concentration is left out.
+ * when activated by then, and approved by whom once decided by then (the last approval, as the store reads it).
  * Anomaly times are not linked to requests here, so each counts for the grants active when it fired.
  */
 export function habitRecordsAsOf(past: RequesterPast, now: Date, windowMs: number, ticketPattern: string, self?: string): PastRequest[] {
@@ -76,6 +78,7 @@ export function habitRecordsAsOf(past: RequesterPast, now: Date, windowMs: numbe
       const anomalies = granted
         ? past.anomalies.filter((a) => a.getTime() >= r.activatedAt!.getTime() && a.getTime() <= activeUntil).length
         : 0;
+      const approver = r.decidedAt !== null && r.decidedAt <= now ? (past.approvers.get(r.id) ?? null) : null;
       return {
         at: r.createdAt.getTime(),
         resource: r.resource,
@@ -85,8 +88,8 @@ export function habitRecordsAsOf(past: RequesterPast, now: Date, windowMs: numbe
         tickets: ticketsIn(r.reason, ticketPattern, r.incidentKey),
         granted,
         autoApproved: granted && r.approvalsRequired === 0 && !r.breakGlass,
-        approver: null,
-        decisionMs: null,
+        approver,
+        decisionMs: approver !== null && r.decidedAt !== null ? r.decidedAt.getTime() - r.createdAt.getTime() : null,
         anomalies,
       };
     });

@@ -2,10 +2,16 @@ import { approverGroupsFor } from '../approval/approver-groups.js';
 import { checkDuration, planApproval } from '../lifecycle/plan.js';
 import { resolveResource } from '../policy/access.js';
 import type { Policy, TierName } from '../policy/schema.js';
-import { computeHabits, needsReasonPeers, ticketsIn } from '../risk/habits.js';
+import { computeHabits, needsReasonPeers, ticketsIn, usualApproverToCheck } from '../risk/habits.js';
 import { assessAsSubmitted } from '../risk/risk-features.js';
-import type { ReasonPeersQuery, RequestKind, RiskFactor } from '../types.js';
+import type { ApproverRecord, ApproverRecordQuery, ReasonPeersQuery, RequestKind, RiskFactor } from '../types.js';
 import { habitRecordsAsOf, historyAsOf, type RequesterPast } from './history-as-of.js';
+
+/** What a replay knows organisation-wide, answering as the store's look-ups would have at the time. */
+export interface OrganisationRecords {
+  reasonPeers: (query: ReasonPeersQuery) => number;
+  approverRecord: (query: ApproverRecordQuery) => ApproverRecord;
+}
 
 /** A request as it was asked, which is all a replay needs to decide it again. */
 export interface RecordedRequest {
@@ -66,12 +72,7 @@ export type Verdict =
  * then (and the same steps as scoreRequest in lifecycle/score.ts: factors, then incident relief bounded
  * by the resource floor), and the tier's route. Pure: nothing is read or written.
  */
-export function judgeRequest(
-  policy: Policy,
-  request: RecordedRequest,
-  past: RequesterPast,
-  reasonPeers: (query: ReasonPeersQuery) => number,
-): Verdict {
+export function judgeRequest(policy: Policy, request: RecordedRequest, past: RequesterPast, org: OrganisationRecords): Verdict {
   const resource = resolveResource(policy, request.resource);
   if (!resource) return { outcome: 'refused', code: 'unknown_resource', message: `${request.resource} is not in the policy` };
   if (!resource.levelNames.includes(request.level)) {
@@ -112,8 +113,10 @@ export function judgeRequest(
     tickets: ticketsIn(request.reason, policy.risk.ticketPattern, request.incidentKey),
   });
   const peers = needsReasonPeers(habits, request.reason)
-    ? reasonPeers({ reason: request.reason, requester: request.requester, now: request.createdAt, windowMs: t.historyWindow })
+    ? org.reasonPeers({ reason: request.reason, requester: request.requester, now: request.createdAt, windowMs: t.historyWindow })
     : undefined;
+  const usual = usualApproverToCheck(policy, habits);
+  const approverRecord = usual ? org.approverRecord({ approver: usual, now: request.createdAt, windowMs: t.historyWindow }) : undefined;
   const assessment = assessAsSubmitted(policy, {
     resource: request.resource,
     resourcePolicy: resource,
@@ -131,6 +134,7 @@ export function judgeRequest(
     ...(request.ownZone ? { person: { email: request.requester, active: true, timeZone: request.ownZone } } : {}),
     habits,
     ...(peers !== undefined ? { reasonPeers: peers } : {}),
+    ...(approverRecord ? { usualApproverRecord: approverRecord } : {}),
   });
   const tier = policy.tiers[assessment.tier];
   const plan = planApproval(policy, tier, assessment, request.breakGlass, request.createdAt);

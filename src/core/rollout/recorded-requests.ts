@@ -1,8 +1,9 @@
+import { createApproverRecords } from '../risk/approver-records.js';
 import { responderFromFactors } from '../risk/habit-factors.js';
 import { normaliseReason } from '../risk/habits.js';
 import { createReasonPeers } from '../risk/reason-peers.js';
 import { ownZoneFromFactors } from '../risk/requester-zone.js';
-import type { AccessRequest, AuditEvent, ReasonPeersQuery, RiskFactor } from '../types.js';
+import type { AccessRequest, ApproverRecord, ApproverRecordQuery, AuditEvent, ReasonPeersQuery, RiskFactor } from '../types.js';
 import type { RequesterPast } from './history-as-of.js';
 import { onCallFromFactors, type RecordedRequest } from './judge-request.js';
 
@@ -83,14 +84,39 @@ export function pastsByRequester(rows: readonly AccessRequest[], events: readonl
     else requests.set(row.requester, [row]);
   }
   const anomalies = new Map<string, Date[]>();
+  // The last approval of each request (events come in chain order), as the store's habit records read it.
+  const approvers = new Map<string, string>();
   for (const event of events) {
+    if (event.action === 'approval.recorded' && event.requestId) approvers.set(event.requestId, event.actor);
     const requester = event.details.requester;
     if (event.action !== 'anomaly.detected' || typeof requester !== 'string') continue;
     const list = anomalies.get(requester);
     if (list) list.push(event.at);
     else anomalies.set(requester, [event.at]);
   }
-  return (requester) => ({ requests: requests.get(requester) ?? [], anomalies: anomalies.get(requester) ?? [] });
+  return (requester) => ({ requests: requests.get(requester) ?? [], anomalies: anomalies.get(requester) ?? [], approvers });
+}
+
+/** What each approver decided, from the audit log's approvals and denials: `Store.approverRecord` for a replay. */
+export function approverRecordsOver(
+  rows: readonly AccessRequest[],
+  events: readonly AuditEvent[],
+): (query: ApproverRecordQuery) => ApproverRecord {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const records = createApproverRecords();
+  for (const event of events) {
+    if (event.action !== 'approval.recorded' && event.action !== 'request.denied') continue;
+    const request = event.requestId ? byId.get(event.requestId) : undefined;
+    if (!request) continue;
+    records.add({
+      approver: event.actor,
+      at: event.at.getTime(),
+      denied: event.action === 'request.denied',
+      tier: request.tier,
+      submittedAt: request.createdAt.getTime(),
+    });
+  }
+  return (q) => records.record(q.approver, q.now.getTime() - q.windowMs, q.now.getTime());
 }
 
 /** Who else gave a reason, over every recorded access request: `Store.reasonPeers` for a replay. */

@@ -1,7 +1,6 @@
 import type { Policy } from '../policy/schema.js';
-import type { ReasonPeersQuery } from '../types.js';
 import type { RequesterPast } from './history-as-of.js';
-import { judgeRequest, type RecordedRequest, type RefusalCode, type Verdict } from './judge-request.js';
+import { judgeRequest, type OrganisationRecords, type RecordedRequest, type RefusalCode, type Verdict } from './judge-request.js';
 
 /** What would be different for one request under the candidate policy. */
 export type ChangeKind = 'tier' | 'approvers' | 'auto_approval' | 'refused' | 'accepted';
@@ -37,8 +36,8 @@ export interface ReplayReport {
 export interface ReplayInput {
   requests: readonly RecordedRequest[];
   pastOf: (requester: string) => RequesterPast;
-  /** Other people who gave a reason in a window, over every recorded request (what `Store.reasonPeers` answers). */
-  reasonPeers: (query: ReasonPeersQuery) => number;
+  /** Who else gave a reason and what approvers decided, over every recorded request (the store's look-ups). */
+  org: OrganisationRecords;
   current: Policy;
   candidate: Policy;
   since: Date;
@@ -53,8 +52,8 @@ export function replayHistory(input: ReplayInput): ReplayReport {
   const verdicts: Array<{ current: Verdict; candidate: Verdict }> = [];
   for (const request of input.requests) {
     const past = input.pastOf(request.requester);
-    const current = judgeRequest(input.current, request, past, input.reasonPeers);
-    const candidate = judgeRequest(input.candidate, request, past, input.reasonPeers);
+    const current = judgeRequest(input.current, request, past, input.org);
+    const candidate = judgeRequest(input.candidate, request, past, input.org);
     verdicts.push({ current, candidate });
     const changes = compare(current, candidate);
     if (changes.length === 0) continue;

@@ -1,0 +1,50 @@
+import type { ApproverRecord } from '../types.js';
+
+const HIGH_RISK = new Set(['high', 'critical']);
+
+/**
+ * Every approver's decisions, for the audit replay: what `Store.approverRecord` answers, computed from the
+ * approvals and denials fed in so far (in chain order).
+ */
+export interface ApproverRecords {
+  /** An approval or denial `approver` recorded at `at` on a request of `tier` submitted at `submittedAt`. */
+  add(decision: { approver: string; at: number; denied: boolean; tier: string; submittedAt: number }): void;
+  /** What they decided at or after `since` and before `until`. */
+  record(approver: string, since: number, until: number): ApproverRecord;
+}
+
+export function createApproverRecords(): ApproverRecords {
+  // Per approver, ascending by decision time (events arrive in order).
+  const byApprover = new Map<string, Array<{ at: number; denied: boolean; highMs: number | null }>>();
+  return {
+    add({ approver, at, denied, tier, submittedAt }) {
+      const key = approver.toLowerCase();
+      const list = byApprover.get(key) ?? [];
+      const entry = { at, denied, highMs: !denied && HIGH_RISK.has(tier) ? at - submittedAt : null };
+      let i = list.length;
+      while (i > 0 && list[i - 1]!.at > at) i -= 1;
+      list.splice(i, 0, entry);
+      byApprover.set(key, list);
+    },
+    record(approver, since, until) {
+      let decisions = 0;
+      let denials = 0;
+      const high: number[] = [];
+      for (const e of byApprover.get(approver.toLowerCase()) ?? []) {
+        if (e.at < since || e.at >= until) continue;
+        decisions += 1;
+        if (e.denied) denials += 1;
+        if (e.highMs !== null) high.push(e.highMs);
+      }
+      return { decisions, denials, highRiskApprovals: high.length, highRiskMedianMs: medianOf(high) };
+    },
+  };
+}
+
+/** The middle value (the mean of the two middle ones for an even count), as Postgres' percentile_cont(0.5). */
+export function medianOf(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
