@@ -100,6 +100,39 @@ scenarioSuite(`Slack (keycard start over HTTP, fake Slack Web API, ${onPostgres 
       );
     });
 
+    it.runIf(onPostgres)(
+      'a sentence two people gave through one process is named on the card of a third asking through another',
+      async () => {
+        const { driver: d, addReplica } = started();
+        const text = 'reconciling the ledger totals before the quarterly close';
+        // Low tier: granted at once, so these only leave their words in the shared database.
+        for (const who of [P.alice, P.erin]) {
+          const from = d.seen().length;
+          await d.say(who, `app-logs 30m read ${text}`);
+          await eventually(() =>
+            expect(
+              d
+                .seen()
+                .slice(from)
+                .some((m) => m.to === `dm:${who.email}` && m.text.includes('DEMO credential')),
+            ).toBe(true),
+          );
+        }
+        await addReplica();
+        const from = d.seen().length;
+        await d.say(P.kim, `vault 30m admin ${text.toUpperCase()}!`);
+        const card = await eventually(() => {
+          const found = d
+            .seen()
+            .slice(from)
+            .find((m) => m.to === 'channel:critical' && !m.update && m.text.includes(P.kim.email) && m.buttons.includes('Approve'));
+          if (!found) throw new Error('no card for kim yet');
+          return found;
+        });
+        expect(card.text).toContain('the same reason was given by 2 other people in the last 90d, never by them');
+      },
+    );
+
     it('ephemeral replies go to the response_url on SLACK_API_URL’s origin', async () => {
       const { driver: d, api } = started();
       const from = api.responses.length;
