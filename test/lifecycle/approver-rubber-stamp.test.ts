@@ -1,13 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleCommand } from '../../src/core/commands/handle.js';
-import { assessRisk } from '../../src/core/risk/assess.js';
-import { replayAudit } from '../../src/core/risk/audit-ledger.js';
-import { riskInputFor } from '../../src/core/risk/risk-features.js';
-import { judgeRequest } from '../../src/core/rollout/judge-request.js';
-import { approverRecordsOver, pastsByRequester, reasonPeersOver, recordedRequests } from '../../src/core/rollout/recorded-requests.js';
+import { approverRecordsOver, reasonPeersOver } from '../../src/core/rollout/recorded-requests.js';
 import { basePolicyInput, makePolicy } from '../fixtures/policy.js';
 import { storeKinds } from '../helpers/db.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
+import { expectReplaysReproduce } from '../helpers/replays.js';
 
 const ALICE = 'alice@example.com';
 const ERIN = 'erin@example.com';
@@ -74,20 +71,6 @@ describe.each(storeKinds())('approver-rubber-stamp through submission on %s', (k
       highRiskApprovals: 0,
       highRiskMedianMs: null,
     });
-    const pastOf = pastsByRequester(rows, events);
-    for (const request of recordedRequests(rows, events, new Date(0), h.clock.now())) {
-      const row = rows.find((r) => `KC-${r.number}` === request.ref)!;
-      expect(judgeRequest(policy, request, pastOf(request.requester), org)).toMatchObject({ score: row.score, tier: row.tier });
-    }
-    const t = policy.risk.thresholds;
-    const ledger = replayAudit(
-      events,
-      { historyWindowMs: t.historyWindow, denialWindowMs: t.denialWindow, velocityWindowMs: t.velocityWindow },
-      { policy },
-    );
-    for (const request of ledger.requests()) {
-      const row = rows.find((r) => r.id === request.id)!;
-      expect(assessRisk(policy, riskInputFor(policy, request)!).score).toBe(row.score);
-    }
+    await expectReplaysReproduce(h, policy, 'approver-rubber-stamp');
   });
 });

@@ -1,14 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { submitRequest } from '../../src/core/lifecycle/submit.js';
 import { policySchema } from '../../src/core/policy/schema.js';
-import { assessRisk } from '../../src/core/risk/assess.js';
-import { replayAudit } from '../../src/core/risk/audit-ledger.js';
-import { riskInputFor } from '../../src/core/risk/risk-features.js';
-import { judgeRequest } from '../../src/core/rollout/judge-request.js';
-import { approverRecordsOver, pastsByRequester, reasonPeersOver, recordedRequests } from '../../src/core/rollout/recorded-requests.js';
 import { basePolicyInput } from '../fixtures/policy.js';
 import { storeKinds } from '../helpers/db.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
+import { expectReplaysReproduce } from '../helpers/replays.js';
 
 // demo-logs is its own family here, so someone who only ever read logs is new to the demo family.
 const policy = policySchema.parse({
@@ -61,23 +57,6 @@ describe.each(storeKinds())('borrowed reason through submission on %s', (kind) =
     expect(JSON.stringify(card)).toContain('given by 2 other people');
 
     // Policy replay and the audit replay (calibrate, evaluate) reach the same factor from the records alone.
-    const events = await h.deps.store.readAudit({});
-    const pastOf = pastsByRequester(rows, events);
-    const org = { reasonPeers: reasonPeersOver(rows), approverRecord: approverRecordsOver(rows, events) };
-    for (const request of recordedRequests(rows, events, new Date(0), h.clock.now())) {
-      const row = rows.find((r) => `KC-${r.number}` === request.ref)!;
-      expect(judgeRequest(policy, request, pastOf(request.requester), org)).toMatchObject({ score: row.score, tier: row.tier });
-    }
-    const t = policy.risk.thresholds;
-    const ledger = replayAudit(
-      events,
-      { historyWindowMs: t.historyWindow, denialWindowMs: t.denialWindow, velocityWindowMs: t.velocityWindow },
-      { policy },
-    );
-    for (const request of ledger.requests()) {
-      const row = rows.find((r) => r.id === request.id)!;
-      const replayed = assessRisk(policy, riskInputFor(policy, request)!);
-      expect(replayed.factors.find((f) => f.id === 'borrowed-reason')).toEqual(row.factors.find((f) => f.id === 'borrowed-reason'));
-    }
+    await expectReplaysReproduce(h, policy, 'borrowed-reason');
   });
 });
