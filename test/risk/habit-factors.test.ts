@@ -518,6 +518,10 @@ describe('approver-rubber-stamp: the usual approver never says no, or waves high
     );
   });
 
+  it('says "their last 200 decisions" when the record reached its cap', () => {
+    expect(stamp(record({ decisions: 200 }))?.reason).toBe('their usual approver bob@example.com never denied in their last 200 decisions');
+  });
+
   it('stays quiet for an approver who denies and takes time, with too few decisions to judge, or without a look-up', () => {
     expect(stamp(record({ denials: 1, highRiskApprovals: 12, highRiskMedianMs: 20 * 60_000 }))).toBeUndefined();
     expect(stamp(record({ decisions: 12 }))).toBeUndefined();

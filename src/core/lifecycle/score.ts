@@ -1,7 +1,7 @@
 import type { ResolvedResource } from '../policy/access.js';
 import type { Policy } from '../policy/schema.js';
 import type { Store } from '../ports/store.js';
-import type { PastRequest } from '../risk/habits.js';
+import type { PastRequest, RequesterHabits } from '../risk/habits.js';
 import { computeHabits, needsReasonPeers, ticketsIn, usualApproverToCheck } from '../risk/habits.js';
 import type { ScoringCache } from '../risk/history-cache.js';
 import { assessAsSubmitted } from '../risk/risk-features.js';
@@ -112,16 +112,12 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     reason: input.reason,
     tickets: ticketsIn(input.reason, policy.risk.ticketPattern, input.incidentKey),
   });
-  // Organisation-wide, so not in the requester's snapshot: asked only for a reason new to them on a family new to them.
-  const reasonPeers = needsReasonPeers(habits, input.reason)
-    ? await deps.store.reasonPeers({
-        reason: input.reason,
-        requester: input.requester,
-        now: input.at,
-        windowMs: policy.risk.thresholds.historyWindow,
-      })
-    : undefined;
-  const usualApproverRecord = await usualApproverRecordOf(deps, usualApproverToCheck(policy, habits), input.at);
+  const { reasonPeers, usualApproverRecord } = await readOrganisationSignals(deps.store, deps.scoringCache, policy, {
+    requester: input.requester,
+    reason: input.reason,
+    at: input.at,
+    habits,
+  });
   const onCallVia = await reads.onCallVia;
   const incidentResponder = await reads.incidentResponder;
   // The directory snapshot (synchronous, no lookup): their time zone, team, leave date. Unknown adds nothing.
@@ -148,11 +144,35 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
   return { assessment, history, onCallVia };
 }
 
-/** What the requester's usual approver decided in the history window, through the scoring cache when there is one. */
-function usualApproverRecordOf(deps: CoreDeps, approver: string | undefined, at: Date): Promise<ApproverRecord | undefined> {
-  if (!approver) return Promise.resolve(undefined);
-  const t = deps.policy().risk.thresholds;
-  const load = () => deps.store.approverRecord({ approver, now: at, windowMs: t.historyWindow });
-  if (!deps.scoringCache || t.historyCacheStaleness === 0) return load();
-  return deps.scoringCache.approverRecord(approver, { at, ms: t.historyWindow }, t.historyCacheStaleness, load);
+/** What a score reads beyond the requester's own history: who else gave the reason, what their usual approver decided. */
+export interface OrganisationSignals {
+  reasonPeers: number | undefined;
+  usualApproverRecord: ApproverRecord | undefined;
+}
+
+/**
+ * The organisation-wide reads of a score, both only when they can matter: other people's use of a reason that
+ * is new to the requester on a family new to them (one index-only count), and the record of the approver
+ * behind most of their approvals (one query per approver per staleness bound, through the scoring cache).
+ */
+export async function readOrganisationSignals(
+  store: Pick<Store, 'reasonPeers' | 'approverRecord'>,
+  cache: ScoringCache | undefined,
+  policy: Policy,
+  q: { requester: string; reason: string; at: Date; habits: RequesterHabits },
+): Promise<OrganisationSignals> {
+  const t = policy.risk.thresholds;
+  const approver = usualApproverToCheck(policy, q.habits);
+  const loadRecord = (name: string) => () => store.approverRecord({ approver: name, now: q.at, windowMs: t.historyWindow });
+  const [reasonPeers, usualApproverRecord] = await Promise.all([
+    needsReasonPeers(q.habits, q.reason)
+      ? store.reasonPeers({ reason: q.reason, requester: q.requester, now: q.at, windowMs: t.historyWindow })
+      : undefined,
+    !approver
+      ? undefined
+      : cache && t.historyCacheStaleness > 0
+        ? cache.approverRecord(approver, { at: q.at, ms: t.historyWindow }, t.historyCacheStaleness, loadRecord(approver))
+        : loadRecord(approver)(),
+  ]);
+  return { reasonPeers, usualApproverRecord };
 }

@@ -181,6 +181,7 @@ export const riskSchema = z
           .number()
           .int()
           .min(1)
+          .max(200)
           .default(30)
           .describe('decisions in historyWindow without a denial before a usual approver counts as never denying (approverRubberStamp)'),
         historyCacheStaleness: durationSchema

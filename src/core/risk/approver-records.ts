@@ -3,13 +3,19 @@ import type { ApproverRecord } from '../types.js';
 const HIGH_RISK = new Set(['high', 'critical']);
 
 /**
+ * An approver's record is read from their most recent decisions in the window, at most this many: enough to
+ * judge "never denies" and their high-risk speed, and it bounds the look-up for someone who decides all day.
+ */
+export const APPROVER_RECORD_DECISIONS = 200;
+
+/**
  * Every approver's decisions, for the audit replay: what `Store.approverRecord` answers, computed from the
  * approvals and denials fed in so far (in chain order).
  */
 export interface ApproverRecords {
   /** An approval or denial `approver` recorded at `at` on a request of `tier` submitted at `submittedAt`. */
   add(decision: { approver: string; at: number; denied: boolean; tier: string; submittedAt: number }): void;
-  /** What they decided at or after `since` and before `until`. */
+  /** What they decided at or after `since` and before `until`: their latest APPROVER_RECORD_DECISIONS decisions there. */
   record(approver: string, since: number, until: number): ApproverRecord;
 }
 
@@ -30,8 +36,11 @@ export function createApproverRecords(): ApproverRecords {
       let decisions = 0;
       let denials = 0;
       const high: number[] = [];
-      for (const e of byApprover.get(approver.toLowerCase()) ?? []) {
-        if (e.at < since || e.at >= until) continue;
+      const list = byApprover.get(approver.toLowerCase()) ?? [];
+      for (let i = list.length - 1; i >= 0 && decisions < APPROVER_RECORD_DECISIONS; i -= 1) {
+        const e = list[i]!;
+        if (e.at >= until) continue;
+        if (e.at < since) break;
         decisions += 1;
         if (e.denied) denials += 1;
         if (e.highMs !== null) high.push(e.highMs);

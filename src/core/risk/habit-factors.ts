@@ -2,6 +2,7 @@ import { formatDuration } from '../duration.js';
 import type { Policy } from '../policy/schema.js';
 import type { PersonAttributes } from '../ports/person.js';
 import type { ApproverRecord, RequesterHistory } from '../types.js';
+import { APPROVER_RECORD_DECISIONS } from './approver-records.js';
 import type { RequesterHabits } from './habits.js';
 import { REASON_PEERS_CAP } from './reason-peers.js';
 
@@ -153,7 +154,11 @@ function rubberStamp(policy: Policy, approver: string, r: ApproverRecord, add: A
   const t = policy.risk.thresholds;
   const signs: string[] = [];
   if (r.decisions >= t.neverDeniesDecisions && r.denials === 0)
-    signs.push(`never denied in ${r.decisions} decisions over ${formatDuration(t.historyWindow)}`);
+    signs.push(
+      r.decisions >= APPROVER_RECORD_DECISIONS
+        ? `never denied in their last ${r.decisions} decisions`
+        : `never denied in ${r.decisions} decisions over ${formatDuration(t.historyWindow)}`,
+    );
   if (r.highRiskApprovals >= t.approverMinApprovals && r.highRiskMedianMs !== null && r.highRiskMedianMs <= t.fastApproval) {
     const median = formatDuration(Math.max(1000, Math.round(r.highRiskMedianMs / 1000) * 1000));
     signs.push(`approves high-risk requests in a median ${median} (${r.highRiskApprovals} of them)`);
