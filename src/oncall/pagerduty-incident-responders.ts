@@ -10,6 +10,7 @@ import {
   type PagerDutyReference,
   userEmail,
 } from './pagerduty-api.js';
+import { createPagerDutyBackoff } from './pagerduty-backoff.js';
 
 /** The policy's default `onCall.pagerduty.incidentNumber`: the last run of digits in the key (INC-4211 → 4211). */
 export const DEFAULT_INCIDENT_NUMBER = '([0-9]+)[^0-9]*$';
@@ -85,6 +86,7 @@ export function createPagerDutyIncidentResponders(config: PagerDutyIncidentRespo
   const incidents = new Map<string, People>();
   const loading = new Map<string, Promise<People>>();
   const emails = new Map<string, { at: number; email: Promise<string | undefined> }>();
+  const backoff = createPagerDutyBackoff();
 
   /** The email of a user the incident names: from the answer when it carried one, else GET /users/{id} (cached). */
   function emailOf(ref: PagerDutyReference, now: number): Promise<string | undefined> {
@@ -123,11 +125,25 @@ export function createPagerDutyIncidentResponders(config: PagerDutyIncidentRespo
     return people;
   }
 
-  /** One read per incident at a time: requests citing the same incident at once share it. */
+  /**
+   * One read per incident at a time: requests citing the same incident at once share it. A failure leaves
+   * PagerDuty alone for a while (a bad token for five minutes, a rate limit as Retry-After says), so a broken
+   * integration costs one failed call per wait, not one per request.
+   */
   function load(number: string): Promise<People> {
     let pending = loading.get(number);
     if (!pending) {
-      pending = read(number).finally(() => loading.delete(number));
+      pending = read(number).then(
+        (people) => {
+          backoff.succeeded();
+          return people;
+        },
+        (error: unknown) => {
+          throw backoff.failed(error, clock.now().getTime()).error;
+        },
+      );
+      const settled = pending.finally(() => loading.delete(number));
+      settled.catch(() => undefined);
       loading.set(number, pending);
     }
     return pending;
@@ -144,6 +160,8 @@ export function createPagerDutyIncidentResponders(config: PagerDutyIncidentRespo
       const now = clock.now().getTime();
       const known = incidents.get(number);
       if (known && now - known.at < ttl && (known.emails.has(who) || now - known.at < REFRESH_AFTER_MS)) return answer(known, who);
+      // Backing off after a failure: a responder read before still counts; anything else is unknown, and PagerDuty is not asked.
+      if (backoff.blocked(now)) return known?.emails.has(who) ? true : undefined;
       return answer(await load(number), who);
     },
   };

@@ -1,7 +1,7 @@
 import type { OnCallSource } from '../core/ports/oncall.js';
 import { type Clock, type Logger, silentLogger } from '../core/ports/runtime.js';
 import { createPagerDutyApi, listOnCalls, type OnCallShift, type PagerDutyApiConfig, userEmail } from './pagerduty-api.js';
-import { type OnCallErrorCode, PagerDutyError } from './pagerduty-error.js';
+import { createPagerDutyBackoff } from './pagerduty-backoff.js';
 
 export interface PagerDutyOnCallConfig extends PagerDutyApiConfig {
   scheduleIds: string[];
@@ -15,13 +15,6 @@ export interface PagerDutyOnCallConfig extends PagerDutyApiConfig {
 const LOOKBEHIND_MS = 60_000;
 const LOOKAHEAD_MS = 15 * 60_000;
 const USER_EMAIL_TTL_MS = 3_600_000;
-const BACKOFF: Record<OnCallErrorCode, { base: number; max: number }> = {
-  rate_limited: { base: 30_000, max: 300_000 },
-  auth_failed: { base: 300_000, max: 300_000 },
-  invalid_config: { base: 300_000, max: 300_000 },
-  unavailable: { base: 10_000, max: 120_000 },
-  unknown: { base: 10_000, max: 120_000 },
-};
 
 interface Snapshot {
   fetchedAt: number;
@@ -43,8 +36,7 @@ export function createPagerDutyOnCall(config: PagerDutyOnCallConfig): OnCallSour
   const emails = new Map<string, { email: string | undefined; at: number }>();
   let snapshot: Snapshot | undefined;
   let inFlight: { since: number; until: number; promise: Promise<Snapshot> } | undefined;
-  let blockedUntil = 0;
-  let failures = 0;
+  const backoff = createPagerDutyBackoff();
 
   const covers = (s: { since: number; until: number } | undefined, at: number) => s !== undefined && s.since <= at && at < s.until;
 
@@ -78,12 +70,7 @@ export function createPagerDutyOnCall(config: PagerDutyOnCallConfig): OnCallSour
   };
 
   const fail = (error: unknown, now: number) => {
-    const pd =
-      error instanceof PagerDutyError ? error : new PagerDutyError('unknown', error instanceof Error ? error.message : String(error));
-    failures += 1;
-    const { base, max } = BACKOFF[pd.code];
-    const wait = pd.retryAfterMs ?? Math.min(max, base * 2 ** (failures - 1));
-    blockedUntil = now + wait;
+    const { error: pd, waitMs: wait } = backoff.failed(error, now);
     log.warn(
       { code: pd.code, err: pd.message, retryInMs: wait },
       'PagerDuty on-call lookup failed; treating the requester as not on call via PagerDuty',
@@ -95,11 +82,11 @@ export function createPagerDutyOnCall(config: PagerDutyOnCallConfig): OnCallSour
       const now = clock.now().getTime();
       const instant = at.getTime();
       let current = snapshot && now - snapshot.fetchedAt < ttl && covers(snapshot, instant) ? snapshot : undefined;
-      if (!current && now >= blockedUntil) {
+      if (!current && !backoff.blocked(now)) {
         try {
           current = await fetchSnapshot(instant, now);
           snapshot = current;
-          failures = 0;
+          backoff.succeeded();
         } catch (error) {
           fail(error, now);
         }

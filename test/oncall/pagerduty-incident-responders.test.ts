@@ -198,23 +198,43 @@ describe('PagerDuty incident responders', () => {
     expect(await setup().isResponder('carol@example.com', 'INC-4211', AT)).toBe(true);
   });
 
-  it('throws the PagerDuty error with its code, naming the token variable but never the token, and does not cache it', async () => {
-    getIncident()
-      .reply(401, { error: { message: 'Unauthorized', code: 2006 } })
-      .get('/incidents/4211')
-      .query(true)
-      .reply(503, 'Service Unavailable');
+  it('throws the PagerDuty error with its code, naming the token variable but never the token, then leaves PagerDuty alone for a while', async () => {
+    getIncident().reply(401, { error: { message: 'Unauthorized', code: 2006 } });
     const source = setup();
     const denied = await source.isResponder('erin@example.com', 'INC-4211', AT).catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(PagerDutyError);
     expect(denied).toMatchObject({ code: 'auth_failed', message: expect.stringContaining('set PAGERDUTY_TOKEN') });
     expect(String((denied as Error).message)).not.toContain(TOKEN);
-    await expect(source.isResponder('erin@example.com', 'INC-4211', AT)).rejects.toMatchObject({ code: 'unavailable' });
-    // A failure is not remembered: the next lookup reads again and answers.
+    // A bad token waits five minutes: meanwhile unknown, and nothing is sent (nock would refuse an unexpected call).
+    clock.advance(60_000);
+    expect(await source.isResponder('erin@example.com', 'INC-4211', clock.now())).toBeUndefined();
+    // Then it asks again. An outage as the second failure in a row waits 10 s doubled; then a read answers (failures are not cached).
+    clock.advance(240_000);
+    getIncident().reply(503, 'Service Unavailable');
+    await expect(source.isResponder('erin@example.com', 'INC-4211', clock.now())).rejects.toMatchObject({ code: 'unavailable' });
+    clock.advance(10_000);
+    expect(await source.isResponder('erin@example.com', 'INC-4211', clock.now())).toBeUndefined();
+    clock.advance(10_000);
     getIncident().reply(200, incident);
     getLog().reply(200, log);
     getUsers();
+    expect(await source.isResponder('erin@example.com', 'INC-4211', clock.now())).toBe(true);
+  });
+
+  it('waits as long as a rate limit’s Retry-After says, answering from what it read before', async () => {
+    getIncident().reply(200, incident);
+    getLog().reply(200, log);
+    getUsers();
+    const source = setup();
     expect(await source.isResponder('erin@example.com', 'INC-4211', AT)).toBe(true);
+    clock.advance(61_000);
+    getIncident().reply(429, { error: { message: 'Rate Limit Exceeded' } }, { 'retry-after': '30' });
+    await expect(source.isResponder('erin@example.com', 'INC-4211', clock.now())).rejects.toMatchObject({ code: 'rate_limited' });
+    clock.advance(20_000);
+    // A responder read before still counts; someone not named before is unknown rather than "not a responder".
+    expect(await source.isResponder('erin@example.com', 'INC-4211', clock.now())).toBe(true);
+    expect(await source.isResponder('alice@example.com', 'INC-4211', clock.now())).toBeUndefined();
+    expect(nock.pendingMocks()).toEqual([]);
   });
 
   it('is unknown to the core on failure, which logs the error code only', async () => {
