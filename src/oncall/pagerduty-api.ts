@@ -113,10 +113,13 @@ export async function userEmail(api: PagerDutyApi, userId: string): Promise<stri
 /** A user, service or integration an incident or log entry names; `email` only when the answer included it. */
 export type PagerDutyReference = z.infer<typeof reference>;
 
-/** The parts of an incident that name its people. */
+/** The parts of an incident that name its people, and when it was open. */
 export interface PagerDutyIncident {
   id: string;
   number: number | undefined;
+  /** When it was created, and when it was resolved (undefined while open, or when PagerDuty did not say). */
+  createdAt: Date | undefined;
+  resolvedAt: Date | undefined;
   assignees: PagerDutyReference[];
   acknowledgers: PagerDutyReference[];
   /** Responders added through responder requests, with their state (pending, joined, declined). */
@@ -134,6 +137,10 @@ const incidentResponse = z.looseObject({
   incident: z.looseObject({
     id: z.string(),
     incident_number: z.number().nullish(),
+    status: z.string().nullish(),
+    created_at: z.string().nullish(),
+    resolved_at: z.string().nullish(),
+    last_status_change_at: z.string().nullish(),
     assignments: z.array(z.looseObject({ assignee: reference.nullish() })).nullish(),
     acknowledgements: z.array(z.looseObject({ acknowledger: reference.nullish() })).nullish(),
     incidents_responders: z.array(z.looseObject({ state: z.string().nullish(), user: reference.nullish() })).nullish(),
@@ -158,9 +165,16 @@ export async function getIncident(api: PagerDutyApi, idOrNumber: string): Promis
   if (!body.success) throw new PagerDutyError('unknown', 'PagerDuty answered /incidents with an unexpected body');
   const incident = body.data.incident;
   const present = <T>(value: T | null | undefined): value is T => value !== null && value !== undefined;
+  const time = (value: string | null | undefined) => {
+    const t = value ? Date.parse(value) : Number.NaN;
+    return Number.isFinite(t) ? new Date(t) : undefined;
+  };
   return {
     id: incident.id,
     number: incident.incident_number ?? undefined,
+    createdAt: time(incident.created_at),
+    // A resolved incident's last status change is its resolution when PagerDuty does not give resolved_at.
+    resolvedAt: incident.status === 'resolved' ? (time(incident.resolved_at) ?? time(incident.last_status_change_at)) : undefined,
     assignees: (incident.assignments ?? []).map((a) => a.assignee).filter(present),
     acknowledgers: (incident.acknowledgements ?? []).map((a) => a.acknowledger).filter(present),
     responders: (incident.incidents_responders ?? []).flatMap((r) => (r.user ? [{ state: r.state ?? undefined, user: r.user }] : [])),
@@ -169,13 +183,19 @@ export async function getIncident(api: PagerDutyApi, idOrNumber: string): Promis
 
 /**
  * GET /incidents/{id}/log_entries, following pagination up to MAX_PAGES pages of PAGE_SIZE.
- * `complete` is false when the page cap cut the log.
+ * `complete` is false when the page cap cut the log; undefined when the incident is gone (404: merged or
+ * deleted since it was read), which says nothing about PagerDuty as a whole.
  */
-export async function listIncidentLog(api: PagerDutyApi, incidentId: string): Promise<{ entries: PagerDutyLogEntry[]; complete: boolean }> {
+export async function listIncidentLog(
+  api: PagerDutyApi,
+  incidentId: string,
+): Promise<{ entries: PagerDutyLogEntry[]; complete: boolean } | undefined> {
   const entries: PagerDutyLogEntry[] = [];
   for (let page = 0; page < MAX_PAGES; page += 1) {
     const params = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(page * PAGE_SIZE) });
-    const body = logEntriesPage.safeParse(await getJson(api, `/incidents/${encodeURIComponent(incidentId)}/log_entries?${params}`));
+    const json = await getJson(api, `/incidents/${encodeURIComponent(incidentId)}/log_entries?${params}`, { missing: 'undefined' });
+    if (json === undefined) return undefined;
+    const body = logEntriesPage.safeParse(json);
     if (!body.success) throw new PagerDutyError('unknown', 'PagerDuty answered /log_entries with an unexpected body');
     for (const entry of body.data.log_entries) {
       entries.push({ type: entry.type, agent: entry.agent ?? undefined, assignees: entry.assignees ?? [] });

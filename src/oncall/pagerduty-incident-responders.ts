@@ -12,7 +12,7 @@ import {
 } from './pagerduty-api.js';
 import { createPagerDutyBackoff } from './pagerduty-backoff.js';
 
-/** The policy's default `onCall.pagerduty.incidentNumber`: the last run of digits in the key (INC-4211 → 4211). */
+/** The pattern used when none is given: the last run of digits in the key (INC-4211 → 4211). The policy's default is off. */
 export const DEFAULT_INCIDENT_NUMBER = '([0-9]+)[^0-9]*$';
 
 export interface PagerDutyIncidentRespondersConfig extends PagerDutyApiConfig {
@@ -41,7 +41,15 @@ interface People {
   found: boolean;
   emails: Set<string>;
   complete: boolean;
+  /** When the incident was open: its people answer only for a request made then (or within a day of its resolution). */
+  createdAt: number | undefined;
+  resolvedAt: number | undefined;
 }
+
+/** A request this long after an incident was resolved may still be its follow-up work; later, the key names an old incident. */
+const AFTER_RESOLUTION_MS = 86_400_000;
+/** Clocks differ: an incident created up to this long after the request counts as open at the request. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** The PagerDuty incident number an incident key names, or undefined when the pattern finds none in it. */
 export function incidentNumberOf(key: string, pattern: string = DEFAULT_INCIDENT_NUMBER): string | undefined {
@@ -107,17 +115,30 @@ export function createPagerDutyIncidentResponders(config: PagerDutyIncidentRespo
   async function read(number: string): Promise<People> {
     const at = clock.now().getTime();
     const incident = await getIncident(api, number);
-    let people: People = { at, found: false, emails: new Set(), complete: true };
+    let people: People = { at, found: false, emails: new Set(), complete: true, createdAt: undefined, resolvedAt: undefined };
     // The number names the incident; an answer about another one (were the endpoint ever to read it as an id) is none.
     if (incident && (incident.number === undefined || String(incident.number) === number)) {
       const log = await listIncidentLog(api, incident.id);
+      // Gone between the two reads (merged, deleted): unknown for this incident, not a PagerDuty failure.
+      if (!log) return remember(number, people);
       const refs = new Map<string, PagerDutyReference>();
       for (const ref of [...peopleOf(incident), ...log.entries.flatMap(loggedPeople)]) {
         if (isUser(ref) && (!refs.has(ref.id) || ref.email)) refs.set(ref.id, ref);
       }
       const resolved = await Promise.all([...refs.values()].map((ref) => emailOf(ref, at)));
-      people = { at, found: true, emails: new Set(resolved.filter((e): e is string => e !== undefined)), complete: log.complete };
+      people = {
+        at,
+        found: true,
+        emails: new Set(resolved.filter((e): e is string => e !== undefined)),
+        complete: log.complete,
+        createdAt: incident.createdAt?.getTime(),
+        resolvedAt: incident.resolvedAt?.getTime(),
+      };
     }
+    return remember(number, people);
+  }
+
+  function remember(number: string, people: People): People {
     incidents.delete(number);
     incidents.set(number, people);
     // Incidents come and go: keep the people of the most recent ones only.
@@ -149,20 +170,28 @@ export function createPagerDutyIncidentResponders(config: PagerDutyIncidentRespo
     return pending;
   }
 
-  const answer = (people: People, email: string) =>
-    !people.found ? undefined : people.emails.has(email) ? true : people.complete ? false : undefined;
+  /**
+   * An incident that was not open when the request was made (created after it, or resolved more than a day
+   * before it) says nothing about the request: `INC-17` from two years ago is not today's incident.
+   */
+  const openAt = (people: People, at: number) =>
+    (people.createdAt === undefined || people.createdAt <= at + CLOCK_SKEW_MS) &&
+    (people.resolvedAt === undefined || at <= people.resolvedAt + AFTER_RESOLUTION_MS);
+  const answer = (people: People, email: string, at: number) =>
+    !people.found || !openAt(people, at) ? undefined : people.emails.has(email) ? true : people.complete ? false : undefined;
 
   return {
-    async isResponder(email, incidentKey) {
+    async isResponder(email, incidentKey, asked) {
       const number = incidentNumberOf(incidentKey, pattern);
       if (!number) return undefined;
       const who = email.toLowerCase();
       const now = clock.now().getTime();
       const known = incidents.get(number);
-      if (known && now - known.at < ttl && (known.emails.has(who) || now - known.at < REFRESH_AFTER_MS)) return answer(known, who);
+      const at = asked.getTime();
+      if (known && now - known.at < ttl && (known.emails.has(who) || now - known.at < REFRESH_AFTER_MS)) return answer(known, who, at);
       // Backing off after a failure: a responder read before still counts; anything else is unknown, and PagerDuty is not asked.
-      if (backoff.blocked(now)) return known?.emails.has(who) ? true : undefined;
-      return answer(await load(number), who);
+      if (backoff.blocked(now)) return known && answer(known, who, at) === true ? true : undefined;
+      return answer(await load(number), who, at);
     },
   };
 }

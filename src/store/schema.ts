@@ -94,8 +94,9 @@ export const accessRequests = pgTable(
     index('access_requests_requester_created_idx').on(t.requester, t.createdAt),
     // The scoring cache's change feed (rows updated since its last read).
     index('access_requests_updated_idx').on(t.updatedAt),
-    // Who else gave a reason (the borrowed-reason factor): an index-only count of distinct requesters.
-    index('access_requests_reason_words_idx').on(sql`reason_words`, t.requester, t.createdAt).where(sql`kind = 'access'`),
+    // Who else gave a reason (the borrowed-reason factor): an index-only count over the window; migration 0010 also
+    // covers the requester (INCLUDE), which this builder cannot say.
+    index('access_requests_reason_words_idx').on(sql`reason_words`, t.createdAt).where(sql`kind = 'access'`),
     // Only extensions have a parent.
     index('access_requests_parent_idx').on(t.parentId).where(sql`parent_id is not null`),
   ],

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleCommand } from '../../src/core/commands/handle.js';
+import { replayAudit } from '../../src/core/risk/audit-ledger.js';
 import { approverRecordsOver, reasonPeersOver } from '../../src/core/rollout/recorded-requests.js';
 import { basePolicyInput, makePolicy } from '../fixtures/policy.js';
 import { storeKinds } from '../helpers/db.js';
@@ -72,5 +73,37 @@ describe.each(storeKinds())('approver-rubber-stamp through submission on %s', (k
       highRiskMedianMs: null,
     });
     await expectReplaysReproduce(h, policy, 'approver-rubber-stamp');
+  });
+
+  it('counts an approval on a request someone else then denied for its approver, in the store and the audit replay alike', async () => {
+    const twoApprovals = makePolicy({
+      tiers: {
+        low: { upTo: 0, approvals: 0 },
+        medium: { upTo: 98, approvals: 2, approvers: ['sre', 'db-owners'], channel: { console: '#access-medium' } },
+        high: { upTo: 99, approvals: 2, approvers: ['sre', 'db-owners'] },
+        critical: { approvals: 2, approvers: ['db-owners', 'security'], distinctGroups: true },
+      },
+    });
+    h = await createHarness(kind, { policy: twoApprovals });
+    expect(await run(ALICE, '/access demo-db 15m read checking order batch 1')).toMatchObject({ request: { status: 'pending' } });
+    expect(await run(ERIN, 'approve KC-1')).toMatchObject({ request: { status: 'pending' } });
+    expect(await run(CAROL, 'deny KC-1 not this one')).toMatchObject({ request: { status: 'denied' } });
+    h.clock.advance(MINUTE);
+    const t = twoApprovals.risk.thresholds;
+    const records = await h.deps.store.habitRecords({
+      requester: ALICE,
+      now: h.clock.now(),
+      windowMs: t.historyWindow,
+      ticketPattern: twoApprovals.risk.ticketPattern,
+    });
+    expect(records.map((r) => r.approver)).toEqual([ERIN]);
+    expect(await run(ALICE, '/access demo-db 15m read checking order batch 2')).toMatchObject({ request: { status: 'pending' } });
+    const events = await h.deps.store.readAudit({});
+    const ledger = replayAudit(
+      events,
+      { historyWindowMs: t.historyWindow, denialWindowMs: t.denialWindow, velocityWindowMs: t.velocityWindow },
+      { policy: twoApprovals },
+    );
+    expect(ledger.requests().at(-1)?.context?.habits.usualApprover).toMatchObject({ email: ERIN, approved: 1, of: 1 });
   });
 });

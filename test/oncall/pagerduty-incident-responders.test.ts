@@ -76,7 +76,9 @@ describe('PagerDuty incident responders', () => {
     expect(incidentNumberOf('PD-77/2026', 'PD-([0-9]+)')).toBe('77');
     expect(incidentNumberOf('INC-4211', 'PD-([0-9]+)')).toBeUndefined();
     const policy = makePolicy({ onCall: { pagerduty: { tokenEnv: 'PAGERDUTY_TOKEN', scheduleIds: ['PI7DH85'] } } });
-    expect(policy.onCall.pagerduty?.incidentNumber).toBe(DEFAULT_INCIDENT_NUMBER);
+    // Asking PagerDuty about incidents is opt-in: keys from another tool would name unrelated incidents.
+    expect(policy.onCall.pagerduty?.incidentNumber).toBe('off');
+    expect(DEFAULT_INCIDENT_NUMBER).toBe('([0-9]+)[^0-9]*$');
     expect(() => makePolicy({ onCall: { pagerduty: { tokenEnv: 'T', scheduleIds: ['P1'], incidentNumber: 'off' } } })).not.toThrow();
     expect(() => makePolicy({ onCall: { pagerduty: { tokenEnv: 'T', scheduleIds: ['P1'], incidentNumber: '([0-9' } } })).toThrow(
       /not a valid regular expression/,
@@ -196,6 +198,22 @@ describe('PagerDuty incident responders', () => {
     getLog().reply(200, gone);
     getUsers();
     expect(await setup().isResponder('carol@example.com', 'INC-4211', AT)).toBe(true);
+  });
+
+  it('answers only for a request made while the incident was open, or within a day of its resolution', async () => {
+    const resolved = (at: string) => ({
+      incident: { ...(incident as { incident: object }).incident, status: 'resolved', resolved_at: null, last_status_change_at: at },
+    });
+    getIncident().reply(200, resolved('2026-11-23T12:00:00Z'));
+    getLog().reply(200, log);
+    getUsers();
+    const source = setup();
+    // Resolved 21 hours before the request: follow-up work still counts.
+    expect(await source.isResponder('erin@example.com', 'INC-4211', AT)).toBe(true);
+    expect(await source.isResponder('alice@example.com', 'INC-4211', AT)).toBe(false);
+    // Two days after the request's resolution window, or before the incident existed: the key says nothing.
+    expect(await source.isResponder('erin@example.com', 'INC-4211', new Date('2026-11-24T13:00:00Z'))).toBeUndefined();
+    expect(await source.isResponder('alice@example.com', 'INC-4211', new Date('2026-11-24T08:00:00Z'))).toBeUndefined();
   });
 
   it('throws the PagerDuty error with its code, naming the token variable but never the token, then leaves PagerDuty alone for a while', async () => {

@@ -12,10 +12,10 @@ const API = 'https://api.eu.pagerduty.com';
 const TOKEN = 'u+pdTokenXYZ-0123456789';
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8')) as object;
 const example = readFileSync(join(import.meta.dirname, '../../manifests/policy.example.yaml'), 'utf8');
-/** The bundled example asking PagerDuty (EU region) who is on call, and so who responds to an incident. */
+/** The bundled example asking PagerDuty (EU region) who is on call, and who responds to an incident (INC-n is #n). */
 const policyText = example.replace(
   'onCall:\n',
-  `onCall:\n  pagerduty: { tokenEnv: PAGERDUTY_TOKEN, scheduleIds: [PI7DH85], apiUrl: "${API}" }\n`,
+  `onCall:\n  pagerduty: { tokenEnv: PAGERDUTY_TOKEN, scheduleIds: [PI7DH85], apiUrl: "${API}", incidentNumber: "([0-9]+)$" }\n`,
 );
 
 /** keycard start / console wiring: a policy with onCall.pagerduty makes PagerDuty an incident responder source. */
@@ -68,9 +68,9 @@ describe('PagerDuty incident responders wiring', () => {
     expect(pd.pendingMocks().filter((m) => m.includes('/incidents'))).toEqual([]);
   });
 
-  it('is not added without onCall.pagerduty, without its token, or with incidentNumber off', () => {
+  it('is added only with onCall.pagerduty, its token and an incidentNumber pattern (off by default)', () => {
     const clock = { now: () => new Date() };
-    const pagerduty = { tokenEnv: 'PAGERDUTY_TOKEN', scheduleIds: ['PI7DH85'] };
+    const pagerduty = { tokenEnv: 'PAGERDUTY_TOKEN', scheduleIds: ['PI7DH85'], incidentNumber: '([0-9]+)$' };
     const env = { PAGERDUTY_TOKEN: TOKEN };
     expect(createPagerDutyResponders(makePolicy({ onCall: { pagerduty } }), env, clock)).toBeDefined();
     expect(createPagerDutyResponders(makePolicy(), env, clock)).toBeUndefined();
@@ -78,5 +78,7 @@ describe('PagerDuty incident responders wiring', () => {
     expect(
       createPagerDutyResponders(makePolicy({ onCall: { pagerduty: { ...pagerduty, incidentNumber: 'off' } } }), env, clock),
     ).toBeUndefined();
+    const { incidentNumber: _, ...onCallOnly } = pagerduty;
+    expect(createPagerDutyResponders(makePolicy({ onCall: { pagerduty: onCallOnly } }), env, clock)).toBeUndefined();
   });
 });

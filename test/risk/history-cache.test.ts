@@ -313,4 +313,16 @@ describe('approver records in the scoring cache', () => {
     await expect(cache.approverRecord('carol@example.com', window(T0), 1_000, failing)).rejects.toThrow('database down');
     await expect(cache.approverRecord('carol@example.com', window(T0), 1_000, load)).resolves.toEqual(record);
   });
+
+  it('reads an approver again right after they decided something on this replica', async () => {
+    const cache = createScoringCache({ now: () => T0 });
+    const load = vi.fn(async () => record);
+    await cache.approverRecord('bob@example.com', window(T0), 1_000, load);
+    cache.invalidateApprover('carol@example.com');
+    await cache.approverRecord('bob@example.com', window(T0), 1_000, load);
+    expect(load).toHaveBeenCalledTimes(1);
+    cache.invalidateApprover('Bob@example.com');
+    await cache.approverRecord('bob@example.com', window(T0), 1_000, load);
+    expect(load).toHaveBeenCalledTimes(2);
+  });
 });

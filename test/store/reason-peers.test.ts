@@ -1,7 +1,9 @@
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseReason } from '../../src/core/risk/habits.js';
-import { createReasonPeers, REASON_PEERS_CAP } from '../../src/core/risk/reason-peers.js';
+import { createReasonPeers, REASON_PEERS_CAP, REASON_PEERS_SCAN } from '../../src/core/risk/reason-peers.js';
 import type { NewAccessRequest, ReasonPeersQuery } from '../../src/core/types.js';
+import { reasonPeersQuery } from '../../src/store/reason-peers.js';
 import { createTestStore, storeKinds, type TestStore } from '../helpers/db.js';
 import { at, DAY, insert, MINUTE } from './fixtures.js';
 
@@ -20,6 +22,8 @@ const ROWS: Partial<NewAccessRequest>[] = [
   { requester: 'eve@example.com', reason: TEXT, kind: 'extension', createdAt: at(-DAY) }, // an extension, not an access request
   { requester: 'fay@example.com', reason: 'verifying data consistency after the deployment', createdAt: at(-DAY) }, // other words
   { requester: ME, reason: TEXT, createdAt: at(-DAY) }, // the requester themself
+  { requester: 'gus@example.com', reason: '…', createdAt: at(-DAY) }, // no letters or digits: nobody's peer
+  { requester: 'hal@example.com', reason: '!!', createdAt: at(-DAY) }, // the same
 ];
 
 // A sentence 60 people gave: the count stops at REASON_PEERS_CAP.
@@ -30,6 +34,15 @@ const CROWD: Partial<NewAccessRequest>[] = Array.from({ length: 60 }, (_, i) => 
   createdAt: at(-(i + 1) * 60 * MINUTE),
 }));
 
+// A sentence one person gave 210 times in the last days, and two others before that: only the latest
+// REASON_PEERS_SCAN uses are read, so the two older ones are not seen.
+const CHATTY = 'nightly export check for the data warehouse';
+const REPEATS: Partial<NewAccessRequest>[] = [
+  ...Array.from({ length: 210 }, (_, i) => ({ requester: 'bot@example.com', reason: CHATTY, createdAt: at(-(i + 1) * MINUTE) })),
+  { requester: 'old1@example.com', reason: CHATTY, createdAt: at(-5 * DAY) },
+  { requester: 'old2@example.com', reason: CHATTY, createdAt: at(-6 * DAY) },
+];
+
 const query = (reason: string, requester = ME): ReasonPeersQuery => ({ reason, requester, now: NOW, windowMs: WINDOW });
 
 describe.each(storeKinds())('reason peers on %s', (kind) => {
@@ -37,7 +50,7 @@ describe.each(storeKinds())('reason peers on %s', (kind) => {
   beforeAll(async () => {
     t = await createTestStore(kind);
     await t.store.transaction(async (tx) => {
-      for (const row of [...ROWS, ...CROWD]) await insert(tx, row);
+      for (const row of [...ROWS, ...CROWD, ...REPEATS]) await insert(tx, row);
     });
   });
   afterAll(() => t.close());
@@ -48,8 +61,12 @@ describe.each(storeKinds())('reason peers on %s', (kind) => {
     expect(await t.store.reasonPeers(query(TEXT, 'ann@example.com'))).toBe(2); // bob and me
   });
 
-  it('stops counting at REASON_PEERS_CAP', async () => {
+  it('stops counting at REASON_PEERS_CAP, and reads only the latest REASON_PEERS_SCAN uses by others', async () => {
     expect(await t.store.reasonPeers(query(TEMPLATE))).toBe(REASON_PEERS_CAP);
+    expect(REASON_PEERS_SCAN).toBeLessThan(210);
+    expect(await t.store.reasonPeers(query(CHATTY))).toBe(1);
+    // The requester's own uses are not read: for the bot, the two older people are within reach.
+    expect(await t.store.reasonPeers(query(CHATTY, 'bot@example.com'))).toBe(2);
   });
 
   it('finds nobody for a reason nobody else gave', async () => {
@@ -59,7 +76,7 @@ describe.each(storeKinds())('reason peers on %s', (kind) => {
 
   it('answers what the audit replay computes from the same rows', async () => {
     const peers = createReasonPeers();
-    for (const row of [...ROWS, ...CROWD])
+    for (const row of [...ROWS, ...CROWD, ...REPEATS])
       if ((row.kind ?? 'access') === 'access') peers.add(normaliseReason(row.reason!), row.requester!, row.createdAt!.getTime());
     for (const [reason, requester] of [
       [TEXT, ME],
@@ -67,29 +84,36 @@ describe.each(storeKinds())('reason peers on %s', (kind) => {
       [TEXT, 'cy@example.com'],
       ['verifying data consistency after the deployment', ME],
       [TEMPLATE, ME],
+      [CHATTY, ME],
+      [CHATTY, 'bot@example.com'],
     ] as const) {
       const replayed = peers.count(normaliseReason(reason), requester, NOW.getTime() - WINDOW, NOW.getTime());
       expect(await t.store.reasonPeers(query(reason, requester))).toBe(replayed);
     }
   });
 
-  it.runIf(kind === 'pg')('counts from the reason-words index alone', async () => {
-    if (t.handle.driver !== 'pg') return;
-    const client = await t.handle.pool.connect();
-    try {
-      await client.query('begin');
-      // Few rows: without this the planner rightly prefers a scan, which says nothing about the index.
-      await client.query('set local enable_seqscan = off');
-      const plan = await client.query(
-        `explain select count(*) from (select distinct r.requester from access_requests r
-         where r.kind = 'access' and r.reason_words = btrim(regexp_replace(lower($1::text), '[^a-z0-9]+', ' ', 'g'))
-           and r.created_at >= $2::timestamptz and r.created_at < $3::timestamptz and r.requester <> $4 limit 50) p`,
-        [TEXT, at(-WINDOW).toISOString(), NOW.toISOString(), ME],
-      );
-      await client.query('rollback');
-      expect(JSON.stringify(plan.rows)).toContain('Index Only Scan using access_requests_reason_words_idx');
-    } finally {
-      client.release();
-    }
-  });
+  it.runIf(kind === 'pg')(
+    'counts from the reason-words index alone, newest first within the window, reading a bounded number of entries',
+    async () => {
+      if (t.handle.driver !== 'pg') return;
+      const client = await t.handle.pool.connect();
+      try {
+        await client.query('begin');
+        // Few rows: without this the planner rightly prefers a scan, which says nothing about the index.
+        await client.query('set local enable_seqscan = off');
+        // The store's own statement, as it sends it.
+        const statement = new PgDialect().sqlToQuery(reasonPeersQuery(query(TEXT)));
+        const plan = await client.query(`explain ${statement.sql}`, statement.params);
+        await client.query('rollback');
+        const text = JSON.stringify(plan.rows);
+        // Newest first, from the index alone, stopping after REASON_PEERS_SCAN entries.
+        expect(text).toMatch(/Index Only Scan Backward using access_requests_reason_words_idx/);
+        expect(text).toMatch(/Limit/);
+        // The window bounds the scan (an index condition on created_at), not a filter after reading every use.
+        expect(text).toMatch(/Index Cond: \(\(reason_words = [^"]*created_at >= /);
+      } finally {
+        client.release();
+      }
+    },
+  );
 });

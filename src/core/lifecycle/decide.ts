@@ -176,8 +176,10 @@ async function decideOnce(deps: CoreDeps, input: DecideInput): Promise<Result<De
   if (expired) await announce(deps, expired, 'timed_out');
   if (!result.ok) return result;
   const { request, final } = result.value;
-  // A denial, or a new approver on their record, changes what their next score reads.
+  // A denial, or a new approver on their record, changes what their next score reads; and the decision is on the
+  // approver's own record (approver-rubber-stamp), which the next score of anyone they usually approve reads.
   deps.scoringCache?.invalidate(request.requester);
+  deps.scoringCache?.invalidateApprover(actor);
   if (input.decision === 'deny') {
     await announce(deps, request, 'denied', { actor });
     return result;

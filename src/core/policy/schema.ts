@@ -163,9 +163,9 @@ export const policySchema = z
             incidentNumber: z
               .string()
               .refine((value) => value === 'off' || isRegex(value), { message: 'is not a valid regular expression (or off)' })
-              .default('([0-9]+)[^0-9]*$')
+              .default('off')
               .describe(
-                'Regular expression that finds the PagerDuty incident number in an incident key (its first group, else the whole match); the default takes the last digits (INC-4211 → #4211), whose assignees, acknowledgers and joined responders count as responders. off: do not ask PagerDuty about incidents',
+                'Ask PagerDuty who responds to a cited incident: a regular expression that finds the PagerDuty incident number in an incident key (its first group, else the whole match), e.g. "([0-9]+)$" when INC-4211 is PagerDuty incident #4211; its assignees, acknowledgers and joined responders count as responders while it is open (and a day after). off (the default): only chat channels say who responds',
               ),
           })
           .strict()

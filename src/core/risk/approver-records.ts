@@ -45,7 +45,9 @@ export function createApproverRecords(): ApproverRecords {
         if (e.denied) denials += 1;
         if (e.highMs !== null) high.push(e.highMs);
       }
-      return { decisions, denials, highRiskApprovals: high.length, highRiskMedianMs: medianOf(high) };
+      const median = medianOf(high);
+      // Whole milliseconds, as the store returns it.
+      return { decisions, denials, highRiskApprovals: high.length, highRiskMedianMs: median === null ? null : Math.round(median) };
     },
   };
 }

@@ -117,6 +117,12 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
   const pastByRequester = new Map<string, PastRequest[]>();
   const pastById = new Map<string, PastRequest>();
   const reasonPeers = createReasonPeers();
+  // A request decided otherwise after someone approved it (denied by a second approver, timed out, cancelled)
+  // still counts for that approver, as the store counts its latest approval once the request is decided.
+  const decidedAfterApproval = (request: LedgerRequest, at: Date) => {
+    const past = pastById.get(request.id);
+    if (past?.approver) past.decisionMs = at.getTime() - request.createdAt.getTime();
+  };
   const decisions = createApproverRecords();
   const remember = (request: LedgerRequest) => {
     if (!replay) return;
@@ -245,8 +251,11 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
           request.breakGlass = true;
           request.decidedAt = event.at;
           break;
-        case 'approval.recorded':
+        case 'approval.recorded': {
           if (!request.approvers.includes(event.actor)) request.approvers.push(event.actor);
+          // As the store reads a past request: its latest approver, whatever the outcome (timed at the decision).
+          const past = pastById.get(request.id);
+          if (past) past.approver = event.actor;
           decisions.add({
             approver: event.actor,
             at: event.at.getTime(),
@@ -255,6 +264,7 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
             submittedAt: request.createdAt.getTime(),
           });
           break;
+        }
         case 'request.approved': {
           request.outcome = 'approved';
           request.decidedAt = event.at;
@@ -271,6 +281,7 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
           request.outcome = 'denied';
           request.decidedAt = event.at;
           request.deniedBy = event.actor;
+          decidedAfterApproval(request, event.at);
           tracker.denied(request.id);
           decisions.add({
             approver: event.actor,
@@ -283,10 +294,12 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
         case 'request.timed_out':
           request.outcome = 'timed_out';
           request.decidedAt = event.at;
+          decidedAfterApproval(request, event.at);
           break;
         case 'request.cancelled':
           request.outcome = 'cancelled';
           request.decidedAt = event.at;
+          decidedAfterApproval(request, event.at);
           break;
         case 'grant.activated':
           activate(request, event.at);

@@ -224,8 +224,10 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
   }
   let usualApprover: RequesterHabits['usualApprover'] = null;
   for (const [email, times] of approvers) {
-    if (!usualApprover || times.length > usualApprover.approved)
-      usualApprover = { email, approved: times.length, of: approvedCount, medianMs: median(times) };
+    // A tie goes to the first e-mail in order, so the store (newest first) and the replay (oldest first) agree.
+    const better =
+      !usualApprover || times.length > usualApprover.approved || (times.length === usualApprover.approved && email < usualApprover.email);
+    if (better) usualApprover = { email, approved: times.length, of: approvedCount, medianMs: median(times) };
   }
   let ticketReuse: RequesterHabits['ticketReuse'] = null;
   for (const ticket of current.tickets) {

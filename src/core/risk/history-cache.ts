@@ -25,6 +25,8 @@ export interface ScoringCache {
   ): Promise<HistorySnapshot>;
   /** Drops what is held for the requester (their own write just changed it). */
   invalidate(requester: string): void;
+  /** Drops the approver's records (they just decided something on this replica). */
+  invalidateApprover(approver: string): void;
   /**
    * What an approver decided in the window ending at `at` (the approver-rubber-stamp look-up), reused while at
    * most `maxStalenessMs` old by the cache's clock and asked for a window ending within that of the one read;
@@ -183,6 +185,10 @@ export function createScoringCache(options: ScoringCacheOptions): ScoringCache {
       return entry.value;
     },
     invalidate: drop,
+    invalidateApprover(approver) {
+      const prefix = `${approver.toLowerCase()}\u0000`;
+      for (const key of [...approverRecords.keys()]) if (key.startsWith(prefix)) approverRecords.delete(key);
+    },
     async refresh(read) {
       if (watermark === null) return;
       const started = options.now();

@@ -5,13 +5,22 @@
 export const REASON_PEERS_CAP = 50;
 
 /**
+ * Only the sentence's latest uses by other people in the window are read, at most this many: a template given
+ * thousands of times is judged by its recent uses, and the look-up's cost stays bounded.
+ */
+export const REASON_PEERS_SCAN = 200;
+
+/**
  * Who gave which reason, organisation-wide, for the audit replay: the count the store's reason look-up
  * (`Store.reasonPeers`) answers, computed from the requests fed in so far in submission order.
  */
 export interface ReasonPeers {
   /** Records that `requester` gave the reason with this key (normaliseReason) at `at`. */
   add(reasonKey: string, requester: string, at: number): void;
-  /** People other than `requester` who gave it at or after `since` and before `until`, at most REASON_PEERS_CAP. */
+  /**
+   * People other than `requester` who gave it at or after `since` and before `until`, among its latest
+   * REASON_PEERS_SCAN uses by others there, at most REASON_PEERS_CAP.
+   */
   count(reasonKey: string, requester: string, since: number, until: number): number;
 }
 
@@ -33,13 +42,15 @@ export function createReasonPeers(): ReasonPeers {
       const list = byKey.get(reasonKey);
       if (!list) return 0;
       const people = new Set<string>();
-      for (let i = list.length - 1; i >= 0; i -= 1) {
+      let read = 0;
+      for (let i = list.length - 1; i >= 0 && read < REASON_PEERS_SCAN; i -= 1) {
         const e = list[i]!;
         if (e.at < since) break;
-        if (e.at < until && e.requester !== requester) people.add(e.requester);
-        if (people.size >= REASON_PEERS_CAP) break;
+        if (e.at >= until || e.requester === requester) continue;
+        read += 1;
+        people.add(e.requester);
       }
-      return people.size;
+      return Math.min(people.size, REASON_PEERS_CAP);
     },
   };
 }
