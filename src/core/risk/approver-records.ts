@@ -1,4 +1,5 @@
 import type { ApproverRecord } from '../types.js';
+import { lowerBound } from './history-tracker.js';
 
 const HIGH_RISK = new Set(['high', 'critical']);
 
@@ -37,9 +38,8 @@ export function createApproverRecords(): ApproverRecords {
       let denials = 0;
       const high: number[] = [];
       const list = byApprover.get(approver.toLowerCase()) ?? [];
-      for (let i = list.length - 1; i >= 0 && decisions < APPROVER_RECORD_DECISIONS; i -= 1) {
+      for (let i = lowerBound(list, until, (e) => e.at) - 1; i >= 0 && decisions < APPROVER_RECORD_DECISIONS; i -= 1) {
         const e = list[i]!;
-        if (e.at >= until) continue;
         if (e.at < since) break;
         decisions += 1;
         if (e.denied) denials += 1;

@@ -136,7 +136,7 @@ export function createHistoryTracker(windows: HistoryWindows): HistoryTracker {
 }
 
 /** First index whose key is >= value (the list is sorted ascending by key). */
-function lowerBound<T>(list: readonly T[], value: number, key: (item: T) => number): number {
+export function lowerBound<T>(list: readonly T[], value: number, key: (item: T) => number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {

@@ -1,3 +1,5 @@
+import { lowerBound } from './history-tracker.js';
+
 /**
  * How many other people a look-up counts at most: enough to tell a shared template from a colleague's
  * sentence, and it bounds the store's scan for a sentence thousands gave.
@@ -43,10 +45,11 @@ export function createReasonPeers(): ReasonPeers {
       if (!list) return 0;
       const people = new Set<string>();
       let read = 0;
-      for (let i = list.length - 1; i >= 0 && read < REASON_PEERS_SCAN; i -= 1) {
+      // From the last use before `until` backwards (a replay of everything asks about the past, too).
+      for (let i = lowerBound(list, until, (e) => e.at) - 1; i >= 0 && read < REASON_PEERS_SCAN; i -= 1) {
         const e = list[i]!;
         if (e.at < since) break;
-        if (e.at >= until || e.requester === requester) continue;
+        if (e.requester === requester) continue;
         read += 1;
         people.add(e.requester);
       }

@@ -122,7 +122,9 @@ export function approverRecordsOver(
 /** Who else gave a reason, over every recorded access request: `Store.reasonPeers` for a replay. */
 export function reasonPeersOver(rows: readonly AccessRequest[]): (query: ReasonPeersQuery) => number {
   const peers = createReasonPeers();
-  for (const row of rows) if (row.kind === 'access') peers.add(normaliseReason(row.reason), row.requester, row.createdAt.getTime());
+  // Oldest first, so each use is appended (rows come in any order).
+  const access = rows.filter((row) => row.kind === 'access').sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  for (const row of access) peers.add(normaliseReason(row.reason), row.requester, row.createdAt.getTime());
   return (q) => peers.count(normaliseReason(q.reason), q.requester, q.now.getTime() - q.windowMs, q.now.getTime());
 }
 
