@@ -335,6 +335,21 @@ export function scenarioSuite<S extends Started>(
       await card(d, ref, 'approvals', /active until/, click);
     });
 
+    it('borrowed reason: a sentence two other people gave, on a family new to the requester, is named on the card', async () => {
+      const sentence = 'collecting evidence for the audit sample of the quarter';
+      // Low tier: granted at once; these only leave their words behind.
+      for (const who of [P.grace, P.ivan]) {
+        const start = d.seen().length;
+        await d.say(who, `app-logs 30m read ${sentence}`);
+        await waitSeen(d, 'the credential DM', all(dm(who), text('DEMO credential')), start);
+      }
+      const from = d.seen().length;
+      await d.say(P.dave, `vault 30m admin ${sentence.toUpperCase()}.`);
+      const ref = await refAfter(d, P.dave, from);
+      const pending = await pendingCard(d, ref, 'critical', from);
+      expect(pending.text).toContain('the same reason was given by 2 other people in the last 90d, never by them');
+    });
+
     options.extra?.(() => started);
   });
 }
