@@ -45,7 +45,8 @@ describe.skipIf(!hasTestPostgres())('keycard audit verify against database tampe
     const run = (actor: string, text: string) => handleCommand(keycard.deps, { actor, text, origin: { platform: 'console' } });
     await run('alice@example.com', '/access demo-db 15m read checking replication lag INC-42');
     await run('mallory@example.com', 'approve KC-1');
-    await run('bob@example.com', 'approve KC-1');
+    // carol (db-owners) may approve it in any tier it lands in: off-hours on the real clock make it high, not medium.
+    await run('carol@example.com', 'approve KC-1');
     await run('alice@example.com', 'release KC-1');
     const checkpoints = startCheckpoints({
       store: keycard.store,

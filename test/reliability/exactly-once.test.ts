@@ -96,7 +96,8 @@ describe.skipIf(!hasTestPostgres())('exactly once across two replicas and a rest
   });
 
   it('an approval click replayed to both replicas, and Slack retries of it, record one approval', async () => {
-    const body = blockAction(U.bob.id, 'kc_approve', '1', { channel: 'C0MEDIUM', ts: '1700000000.000100' });
+    // carol (db-owners) approves medium and high: the request's tier depends on the time of day (off-hours).
+    const body = blockAction(U.carol.id, 'kc_approve', '1', { channel: 'C0MEDIUM', ts: '1700000000.000100' });
     const ts = Math.floor(Date.now() / 1000);
     const first = await Promise.all(both().map((s) => postTo(s, '/slack/events', body, slackHeaders(body, ts))));
     // A retry is signed again (a new timestamp) but must still have no second effect, and is still acked.
