@@ -1,5 +1,6 @@
 import type { TierName } from '../policy/schema.js';
 import type { LedgerRequest } from './audit-ledger.js';
+import { median } from './median.js';
 
 export interface ApproverPattern {
   approver: string;
@@ -25,13 +26,6 @@ export interface ApproverPatternOptions {
 }
 
 const HIGH: readonly TierName[] = ['high', 'critical'];
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /**
  * Who approves whom, how fast, and whether they ever say no, over a period of the audit log: the

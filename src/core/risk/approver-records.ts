@@ -1,5 +1,6 @@
 import type { ApproverRecord } from '../types.js';
-import { lowerBound } from './history-tracker.js';
+import { insertSortedBy, lowerBound } from './history-tracker.js';
+import { median } from './median.js';
 
 const HIGH_RISK = new Set(['high', 'critical']);
 
@@ -27,10 +28,7 @@ export function createApproverRecords(): ApproverRecords {
     add({ approver, at, denied, tier, submittedAt }) {
       const key = approver.toLowerCase();
       const list = byApprover.get(key) ?? [];
-      const entry = { at, denied, highMs: !denied && HIGH_RISK.has(tier) ? at - submittedAt : null };
-      let i = list.length;
-      while (i > 0 && list[i - 1]!.at > at) i -= 1;
-      list.splice(i, 0, entry);
+      insertSortedBy(list, { at, denied, highMs: !denied && HIGH_RISK.has(tier) ? at - submittedAt : null }, (e) => e.at);
       byApprover.set(key, list);
     },
     record(approver, since, until) {
@@ -45,17 +43,9 @@ export function createApproverRecords(): ApproverRecords {
         if (e.denied) denials += 1;
         if (e.highMs !== null) high.push(e.highMs);
       }
-      const median = medianOf(high);
+      const middle = median(high);
       // Whole milliseconds, as the store returns it.
-      return { decisions, denials, highRiskApprovals: high.length, highRiskMedianMs: median === null ? null : Math.round(median) };
+      return { decisions, denials, highRiskApprovals: high.length, highRiskMedianMs: middle === null ? null : Math.round(middle) };
     },
   };
-}
-
-/** The middle value (the mean of the two middle ones for an even count), as Postgres' percentile_cont(0.5). */
-export function medianOf(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

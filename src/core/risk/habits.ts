@@ -1,5 +1,6 @@
 import type { Policy } from '../policy/schema.js';
 import { SENSITIVITIES } from '../policy/schema.js';
+import { median } from './median.js';
 
 /**
  * What a requester usually does, from their own recent requests: the signals a score needs to judge a
@@ -112,12 +113,6 @@ function rank(policy: Policy, resource: string, level: string): number {
   return sensitivityRank(policy, resource) * 1000 + levelRank(policy, level);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** The requester's habits as of `current.at`, from their earlier requests (any order, any age). */
 export function computeHabits(policy: Policy, past: readonly PastRequest[], current: CurrentRequest): RequesterHabits {
   const t = policy.risk.thresholds;
@@ -227,7 +222,7 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
     // A tie goes to the first e-mail in order, so the store (newest first) and the replay (oldest first) agree.
     const better =
       !usualApprover || times.length > usualApprover.approved || (times.length === usualApprover.approved && email < usualApprover.email);
-    if (better) usualApprover = { email, approved: times.length, of: approvedCount, medianMs: median(times) };
+    if (better) usualApprover = { email, approved: times.length, of: approvedCount, medianMs: median(times) ?? 0 };
   }
   let ticketReuse: RequesterHabits['ticketReuse'] = null;
   for (const ticket of current.tickets) {

@@ -152,7 +152,7 @@ function insertSorted(list: number[], value: number): void {
 }
 
 // Events arrive in time order, so this is an append almost always; the search keeps it correct when not.
-function insertSortedBy<T>(list: T[], item: T, key: (item: T) => number): void {
+export function insertSortedBy<T>(list: T[], item: T, key: (item: T) => number): void {
   const k = key(item);
   if (list.length === 0 || key(list[list.length - 1]!) <= k) {
     list.push(item);

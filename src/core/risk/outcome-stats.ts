@@ -1,4 +1,5 @@
 import { hadBadOutcome, type LedgerRequest, revokedForCause } from './audit-ledger.js';
+import { median } from './median.js';
 
 /** What happened to a set of requests, as the audit log records it. */
 export interface OutcomeCounts {
@@ -53,13 +54,6 @@ export function countOutcomes(requests: readonly LedgerRequest[]): OutcomeCounts
   }
   counts.medianWaitMs = median(waits);
   return counts;
-}
-
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** part ÷ whole, 0 when the whole is empty. */

@@ -1,4 +1,4 @@
-import { lowerBound } from './history-tracker.js';
+import { insertSortedBy, lowerBound } from './history-tracker.js';
 
 /**
  * How many other people a look-up counts at most: enough to tell a shared template from a colleague's
@@ -32,13 +32,9 @@ export function createReasonPeers(): ReasonPeers {
   return {
     add(reasonKey, requester, at) {
       if (reasonKey === '') return;
-      const list = byKey.get(reasonKey);
-      if (!list) byKey.set(reasonKey, [{ at, requester }]);
-      else {
-        let i = list.length;
-        while (i > 0 && list[i - 1]!.at > at) i -= 1;
-        list.splice(i, 0, { at, requester });
-      }
+      const list = byKey.get(reasonKey) ?? [];
+      insertSortedBy(list, { at, requester }, (e) => e.at);
+      byKey.set(reasonKey, list);
     },
     count(reasonKey, requester, since, until) {
       const list = byKey.get(reasonKey);
