@@ -146,7 +146,7 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
 
 /**
  * The approver who approves most of their requests never says no, or waves high-risk requests through: their
- * approval of this one is weak evidence. Judged over everything the approver decided in the history window
+ * approval of this one is weak evidence. Judged over the approver's latest decisions in the history window
  * (any requester), as the weekly approver report judges a week. Concentration, which already names the approver
  * and reroutes, takes precedence.
  */
