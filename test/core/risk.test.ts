@@ -70,7 +70,15 @@ describe('risk factors', () => {
     expect(points({ incidentKey: 'INC-42', reason: 'lag INC-42' }, 'ticket')).toBeUndefined();
     expect(points({ reason: 'fix' }, 'weak-reason')).toBe(10);
     expect(points({ reason: 'stuff to do' }, 'weak-reason')).toBe(10);
-    expect(points({ reason: 'fix INC-9', incidentKey: 'INC-9' }, 'weak-reason')).toBeUndefined();
+    // A key makes a short reason acceptable only when it carries weight: a responder's incident, a ticket not reused.
+    expect(points({ reason: 'fix INC-9', incidentKey: 'INC-9', incidentResponder: true }, 'weak-reason')).toBeUndefined();
+    expect(points({ reason: 'fix INC-9', incidentKey: 'INC-9', onCallVia: ['sre'] }, 'weak-reason')).toBeUndefined();
+    expect(points({ reason: 'fix INC-9', incidentKey: 'INC-9', incidentResponder: false }, 'weak-reason')).toBe(10);
+    expect(points({ reason: 'fix INC-9', incidentKey: 'INC-9' }, 'weak-reason')).toBe(10);
+    expect(assessRisk(policy, input({ reason: 'INC-9', incidentKey: 'INC-9' })).factors.find((f) => f.id === 'weak-reason')?.reason).toBe(
+      'vague reason ("INC-9"); INC-9 vouches only for its responders',
+    );
+    expect(points({ reason: 'fix OPS-12' }, 'weak-reason')).toBeUndefined();
     expect(points({ breakGlass: true }, 'break-glass')).toBe(10);
   });
 

@@ -300,6 +300,11 @@ describe('habit factors (true and false cases)', () => {
     const fresh = score({ resource: 'orders-replica', reason: 'look at OPS-13 numbers' }, routine);
     expect(factor(fresh, 'ticket')?.points).toBe(-5);
     expect(factor(fresh, 'ticket-reuse')).toBeUndefined();
+    // A reused ticket no longer vouches for a terse reason; a fresh one still does.
+    expect(factor(score({ resource: 'orders-replica', reason: 'OPS-12' }, reused), 'weak-reason')?.reason).toContain(
+      'ticket OPS-12 is reused too widely to vouch for it',
+    );
+    expect(factor(score({ resource: 'orders-replica', reason: 'OPS-13' }, routine), 'weak-reason')).toBeUndefined();
   });
 
   it('the habit thresholds are the policy’s: burst size, habit hour, usual-duration evidence, ticket age', () => {

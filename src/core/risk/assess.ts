@@ -139,8 +139,12 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
     .trim()
     .split(/\s+/)
     .filter((word) => /[a-z0-9]/i.test(word)).length;
-  if (!input.incidentKey && !ticket && (words < t.minReasonWords || input.reason.trim().length < t.minReasonLength)) {
-    add('weak-reason', w.weakReason, `vague reason ("${truncate(input.reason, 40)}")`);
+  // A key vouches for a short reason only when it carries weight: the incident of a responder (the
+  // discount applied) or a ticket that is not being reused. Citing any key is not a reason by itself.
+  const incidentVouches = factors.some((f) => f.id === 'incident');
+  const ticketVouches = ticket !== undefined && !reused;
+  if (!incidentVouches && !ticketVouches && (words < t.minReasonWords || input.reason.trim().length < t.minReasonLength)) {
+    add('weak-reason', w.weakReason, `vague reason ("${truncate(input.reason, 40)}")${unvouched(input.incidentKey, ticket)}`);
   }
   const elsewhere = otherResourcesNamed(policy, input.resource, input.reason);
   if (elsewhere.length > 0) {
@@ -186,6 +190,14 @@ function findTicket(reason: string, pattern: string, incidentKey: string | null)
     if (match[0].toUpperCase() !== incidentKey) return match[0];
   }
   return undefined;
+}
+
+/** Why a cited key did not make a short reason acceptable, for the card (empty when none was cited). */
+function unvouched(incidentKey: string | null, ticket: string | undefined): string {
+  const notes: string[] = [];
+  if (incidentKey) notes.push(`${incidentKey} vouches only for its responders`);
+  if (ticket) notes.push(`ticket ${ticket} is reused too widely to vouch for it`);
+  return notes.map((n) => `; ${n}`).join('');
 }
 
 function truncate(text: string, max: number): string {

@@ -109,7 +109,13 @@ describe(`Slack incident threads (${kind})`, () => {
       viewSubmission(
         U.erin.id,
         'kc_request_modal',
-        { resource: select('demo-logs'), duration: text('15m'), level: select('read'), reason: text('rotate logs'), incident: text('') },
+        {
+          resource: select('demo-logs'),
+          duration: text('15m'),
+          level: select('read'),
+          reason: text('rotate the logs'),
+          incident: text(''),
+        },
         metadata,
       ),
     );
