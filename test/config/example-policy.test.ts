@@ -170,7 +170,7 @@ describe('manifests/policy.example.yaml', () => {
 
   it('links incidents, sends notices and alerts as documented', () => {
     const { policy } = parse(text);
-    expect(policy.incidents).toEqual({ channelPattern: '^inc-', keyPattern: 'INC-[0-9]+', onCallRelief: 1 });
+    expect(policy.incidents).toEqual({ channelPattern: '^inc-', keyPattern: 'INC-[0-9]+', onCallRelief: 1, slackChannelCreators: [] });
     expect(policy.onCall.rotations.sre?.members).toEqual(['bob@example.com', 'erin@example.com']);
     expect(policy.monitoring.autoRevoke).toEqual(['critical']);
     expect(policy.notices.beforeExpiry).toEqual([600_000, 120_000]);

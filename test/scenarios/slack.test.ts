@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
 import { startSlackDriver } from './drivers/slack.js';
 import { scenarioSuite } from './stories.js';
-import { eventually, INCIDENT, P, SLACK_INCIDENT_CHANNEL } from './world.js';
+import { eventually, INCIDENT, P, SLACK_INCIDENT_CHANNEL, SLACK_SQUATTED_CHANNELS, SQUATTED_INCIDENT } from './world.js';
 
 // On real Postgres when the test server is there (CI); the console and Teams drivers cover PGlite.
 const onPostgres = hasTestPostgres();
@@ -42,6 +42,37 @@ scenarioSuite(`Slack (keycard start over HTTP, fake Slack Web API, ${onPostgres 
       // Read through every page (one member a page here): kim is the second member.
       const listed = api.calls.filter((c) => c.method === 'conversations.members' && c.args.channel === SLACK_INCIDENT_CHANNEL.id);
       expect(listed.some((c) => c.args.cursor)).toBe(true);
+    });
+
+    it('a squatted incident channel is ignored: only channels the incident tool created thread requests or make responders', async () => {
+      const { driver: d, api } = started();
+      // ivan created #inc-4300 before the incident tool made #inc-4300-orders, and sits in it alone.
+      api.setMembers(SLACK_SQUATTED_CHANNELS.squatted.id, [P.ivan.slack]);
+      api.setMembers(SLACK_SQUATTED_CHANNELS.real.id, [P.bob.slack, P.kim.slack]);
+      const from = d.seen().length;
+      const cardFor = (who: { email: string }) =>
+        eventually(() => {
+          const found = d
+            .seen()
+            .slice(from)
+            .find((m) => m.to === 'channel:approvals' && !m.update && m.text.includes(who.email) && m.buttons.includes('Approve'));
+          if (!found) throw new Error(`no card for ${who.email} yet`);
+          return found;
+        });
+      // (write: their read requests of orders-db from the INC-4211 story may still be pending)
+      await d.say(P.ivan, `orders-db 30m write fixing the ${SQUATTED_INCIDENT} backlog`, 'dm');
+      expect((await cardFor(P.ivan)).text).toContain(`+10 cites ${SQUATTED_INCIDENT} but is not one of its responders`);
+      await d.say(P.kim, `orders-db 30m write fixing the ${SQUATTED_INCIDENT} backlog`, 'dm');
+      expect((await cardFor(P.kim)).text).not.toMatch(/not one of its responders|not known to be responding/);
+      // Both requests are threaded into the incident tool's channel; nothing goes to the squatted one, whose members were never read.
+      await eventually(() => {
+        const roots = api.calls.filter(
+          (c) => c.method === 'chat.postMessage' && c.args.channel === SLACK_SQUATTED_CHANNELS.real.id && !c.args.thread_ts,
+        );
+        expect(roots.map((c) => String(c.args.text))).toEqual([`Production access for ${SQUATTED_INCIDENT}`]);
+      });
+      const touched = api.calls.filter((c) => c.args.channel === SLACK_SQUATTED_CHANNELS.squatted.id);
+      expect(touched).toEqual([]);
     });
 
     it('a rate-limited card update is retried after Retry-After, not lost', async () => {

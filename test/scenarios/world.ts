@@ -53,7 +53,15 @@ export interface ChannelIds {
 
 export const CONSOLE_CHANNELS: ChannelIds = { approvals: '#access-approvals', critical: '#access-critical', alerts: '#security-alerts' };
 export const SLACK_CHANNELS: ChannelIds = { approvals: 'C0APPROVALS', critical: 'C0CRITICAL', alerts: 'C0ALERTS' };
-export const SLACK_INCIDENT_CHANNEL = { id: 'C0INC4211', name: 'inc-4211' };
+/** The incident tool's Slack user: the policy's `incidents.slackChannelCreators`. */
+export const SLACK_INCIDENT_BOT = 'U0INCIDENTS';
+export const SLACK_INCIDENT_CHANNEL = { id: 'C0INC4211', name: 'inc-4211', creator: SLACK_INCIDENT_BOT };
+/** INC-4300: the incident tool's channel is #inc-4300-orders; someone else created the exact name #inc-4300 first. */
+export const SQUATTED_INCIDENT = 'INC-4300';
+export const SLACK_SQUATTED_CHANNELS = {
+  real: { id: 'C0INC4300', name: 'inc-4300-orders', creator: SLACK_INCIDENT_BOT },
+  squatted: { id: 'C0SQUAT4300', name: 'inc-4300', creator: P.ivan.slack },
+};
 export const TEAMS_CHANNELS: ChannelIds = {
   approvals: '19:approvals@thread.tacv2',
   critical: '19:critical@thread.tacv2',
@@ -128,7 +136,7 @@ tiers:
   critical: { approvals: 2, approvers: [db-owners, security], distinctGroups: true, channel: ${channel('critical')} }
 alerts: { channel: ${channel('alerts')}, reviewers: [security] }
 revocation: { escalateAfter: 1 }
-incidents: { channelPattern: "^inc-", keyPattern: "INC-[0-9]+" }
+incidents: { channelPattern: "^inc-", keyPattern: "INC-[0-9]+", slackChannelCreators: ["${SLACK_INCIDENT_BOT}"] }
 `;
 }
 

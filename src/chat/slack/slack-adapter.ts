@@ -151,6 +151,11 @@ export function createSlackAdapter(config: SlackAdapterConfig, options: SlackAda
       await app.start();
       started = true;
       log.info({ mode: socket ? 'socket' : 'http', botUserId: bot.userId }, 'Slack adapter started');
+      if (deps.policy().incidents.slackChannelCreators.length === 0) {
+        log.info(
+          'incident channels are recognised by name alone: anyone who can create #inc-4211 first decides where INC-4211 is threaded and who counts as its responder; set incidents.slackChannelCreators to your incident tool’s Slack user id',
+        );
+      }
     },
     async ready() {
       return started && (socket ? socket.connected() : true);

@@ -133,6 +133,12 @@ export const policySchema = z
           .describe(
             'Tiers to lower a request by when it is linked to an incident and the requester is on call (never below the resource minTier)',
           ),
+        slackChannelCreators: z
+          .array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, { message: 'a Slack user id such as U0123ABCD (the incident tool’s bot user)' }))
+          .default([])
+          .describe(
+            'Slack user ids whose channels count as incident channels (your incident tool’s bot); empty: any channel with a matching name, which anyone who can create that name can squat',
+          ),
       })
       .strict()
       .prefault({}),

@@ -4,7 +4,7 @@ import { recordActivity } from '../../../src/core/lifecycle/activity.js';
 import { hasTestPostgres } from '../../helpers/db.js';
 import type { SlackCall } from './helpers/fake-slack.js';
 import { blockAction, select, slashCommand, text, viewSubmission } from './helpers/payloads.js';
-import { createSlackFixture, type SlackFixture, U } from './helpers/slack-fixture.js';
+import { createSlackFixture, type SlackFixture, slackPolicyInput, U } from './helpers/slack-fixture.js';
 import { cardOf, eventually, waitForCalls, waitForResponses, waitForStatus } from './helpers/wait.js';
 
 // The lifecycle runs on every store kind in the other suites; this one is about Slack threads, so one store keeps it fast.
@@ -169,6 +169,35 @@ describe(`Slack incident threads (${kind})`, () => {
     expect((await factorsOf('demo-admin')).map((x) => x.id)).toContain('incident-unverified');
     expect(f.logs.some((l) => l.level === 'warn' && l.fields.channel === 'inc-77' && l.message.includes('members'))).toBe(true);
     expect(f.logs.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it('with incidents.slackChannelCreators, a channel someone else created under the incident’s name is ignored, with one warning', async () => {
+    f = await createSlackFixture(kind, {
+      policy: { ...slackPolicyInput, incidents: { slackChannelCreators: ['U0INCBOT'] } },
+      channels: [
+        { id: 'C0SQUAT', name: 'inc-88', is_member: true, creator: U.erin.id },
+        { id: 'C0INC88', name: 'inc-88-checkout', is_member: true, creator: 'U0INCBOT' },
+      ],
+      joined: ['C0MEDIUM', 'C0HIGH', 'C0CRIT', 'C0ALERTS', 'C0SQUAT', 'C0INC88'],
+      members: { C0SQUAT: [U.erin.id], C0INC88: [U.bob.id, U.alice.id] },
+    });
+    const factorsOf = async (resource: string) => (await f.h.deps.store.listRequests({ resource }))[0]!.factors.map((x) => x.id);
+    await command(U.erin.id, 'demo-logs 15m read rotate the nightly logs INC-88');
+    expect(await factorsOf('demo-logs')).toContain('incident-not-responder');
+    await command(U.alice.id, 'demo-db 15m read checking replication lag INC-88');
+    expect(await factorsOf('demo-db')).toContain('incident');
+    await eventually(() =>
+      expect(
+        postsTo('C0INC88')
+          .filter((p) => p.args.thread_ts === undefined)
+          .map(lineText),
+      ).toEqual(['Production access for INC-88']),
+    );
+    expect(postsTo('C0SQUAT')).toEqual([]);
+    expect(f.slack.called('conversations.members').map((c) => c.args.channel)).not.toContain('C0SQUAT');
+    const ignored = f.logs.filter((l) => l.level === 'warn' && l.fields.channelId === 'C0SQUAT');
+    expect(ignored).toHaveLength(1);
+    expect(ignored[0]!.message).toContain(`created by ${U.erin.id}, not by one of incidents.slackChannelCreators`);
   });
 
   it('someone missing from a member list cut at the page cap is unknown, not a known non-responder', async () => {

@@ -13,6 +13,7 @@ import {
   SCENARIO_SETTINGS,
   SLACK_CHANNELS,
   SLACK_INCIDENT_CHANNEL,
+  SLACK_SQUATTED_CHANNELS,
   scenarioEnvironment,
   startWebhookTarget,
 } from '../world.js';
@@ -75,6 +76,8 @@ export async function startSlackDriver(
     { id: SLACK_CHANNELS.critical, name: 'access-critical' },
     { id: SLACK_CHANNELS.alerts, name: 'security-alerts' },
     SLACK_INCIDENT_CHANNEL,
+    SLACK_SQUATTED_CHANNELS.real,
+    SLACK_SQUATTED_CHANNELS.squatted,
     GENERAL,
   ];
   const api = await startFakeSlackApi({ token: TOKEN, users, channels: channelList });

@@ -18,6 +18,8 @@ export interface SlackApiUser {
 export interface SlackApiChannel {
   id: string;
   name: string;
+  /** The user who created it (conversations.list `creator`); absent: Slack's own channels, like #general. */
+  creator?: string;
 }
 
 type Reply = { status: number; body: unknown; headers?: Record<string, string> };
@@ -111,7 +113,13 @@ export async function startFakeSlackApi(options: {
         });
       case 'conversations.list':
         return ok({
-          channels: [...channels.values()].map((c) => ({ id: c.id, name: c.name, is_channel: true, is_member: true })),
+          channels: [...channels.values()].map((c) => ({
+            id: c.id,
+            name: c.name,
+            is_channel: true,
+            is_member: true,
+            ...(c.creator ? { creator: c.creator } : {}),
+          })),
           response_metadata: { next_cursor: '' },
         });
       case 'conversations.members': {

@@ -3,7 +3,7 @@ import type { IncidentResponderSource } from '../../../core/ports/incident-respo
 import type { Clock, Logger } from '../../../core/ports/runtime.js';
 import { describeSlackError, slackErrorCode } from '../slack-errors.js';
 import type { WebClient } from '../web-clients.js';
-import type { ChannelDirectory } from './channel-directory.js';
+import type { ChannelDirectory, IncidentChannelRule } from './channel-directory.js';
 
 const membersSchema = z.object({
   members: z.array(z.string()),
@@ -28,7 +28,7 @@ export function createSlackIncidentResponders(deps: {
   client: WebClient;
   channels: ChannelDirectory;
   /** The policy's incident channel and key patterns, as the core has them now. */
-  incidents: () => { channelPattern: string; keyPattern: string };
+  incidents: () => IncidentChannelRule;
   /** The Slack user id of the person with this email (undefined: Slack has nobody with it). */
   userIdOf: (email: string) => Promise<string | undefined>;
   clock: Clock;

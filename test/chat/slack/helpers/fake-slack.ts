@@ -11,6 +11,8 @@ export interface SlackChannelInfo {
   id: string;
   name: string;
   is_member?: boolean;
+  /** The Slack user who created it. */
+  creator?: string;
 }
 
 export interface SlackUser {
