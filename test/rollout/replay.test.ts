@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleCommand } from '../../src/core/commands/handle.js';
 import type { Policy } from '../../src/core/policy/schema.js';
+import { onCallFromFactors } from '../../src/core/risk/habit-factors.js';
 import { historyAsOf } from '../../src/core/rollout/history-as-of.js';
-import { judgeRequest, onCallFromFactors } from '../../src/core/rollout/judge-request.js';
+import { judgeRequest } from '../../src/core/rollout/judge-request.js';
 import { approverRecordsOver, pastsByRequester, reasonPeersOver, recordedRequests } from '../../src/core/rollout/recorded-requests.js';
 import { replayHistory } from '../../src/core/rollout/replay.js';
 import { basePolicyInput, makePolicy } from '../fixtures/policy.js';

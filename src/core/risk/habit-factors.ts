@@ -1,7 +1,7 @@
 import { formatDuration } from '../duration.js';
 import type { Policy } from '../policy/schema.js';
 import type { PersonAttributes } from '../ports/person.js';
-import type { ApproverRecord, RequesterHistory } from '../types.js';
+import type { ApproverRecord, RequesterHistory, RiskFactor } from '../types.js';
 import { APPROVER_RECORD_DECISIONS } from './approver-records.js';
 import type { RequesterHabits } from './habits.js';
 import { REASON_PEERS_CAP } from './reason-peers.js';
@@ -41,6 +41,18 @@ export function responderFromFactors(factors: readonly { id: string; reason: str
   if (factors.some((f) => f.id === 'incident-not-responder')) return false;
   if (factors.some((f) => f.id === 'incident' && f.reason.endsWith(RESPONDER))) return true;
   return undefined;
+}
+
+/** Reads the on-call rotations back from a recorded `on-call` factor ("on call (sre-primary, dba)"). */
+export function onCallFromFactors(factors: readonly RiskFactor[] | undefined): string[] {
+  const factor = factors?.find((f) => f.id === 'on-call');
+  if (!factor) return [];
+  const listed = /\((.*)\)\s*$/.exec(factor.reason)?.[1];
+  const via = (listed ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return via.length > 0 ? via : ['on call'];
 }
 
 /** When the person leaves, from the directory or the policy's departure list; undefined when nobody says. */

@@ -1,6 +1,7 @@
 import { TIER_NAMES } from '../policy/schema.js';
 import type { AuditInput, EndReason, RequesterHistory, RiskFactor } from '../types.js';
 import type { LedgerRequest } from './audit-ledger.js';
+import { onCallFromFactors } from './habit-factors.js';
 
 /**
  * A request as its `*.submitted` audit event records it (what it asked, and the score, tier and factors it was
@@ -29,7 +30,8 @@ export function submittedRequest(
     kind: event.action === 'extension.submitted' ? 'extension' : 'access',
     breakGlass: d.breakGlass === true,
     platform: text(d.platform) ?? null,
-    onCallVia: onCallOf(factors),
+    // On-call is a fact of that moment (rotations or PagerDuty), read back from the factor it was scored with.
+    onCallVia: onCallFromFactors(factors),
     createdAt: event.at,
     recorded: { score: typeof d.score === 'number' ? d.score : 0, tier, factors },
     history: history(requester, resource),
@@ -53,14 +55,6 @@ function factorsOf(value: unknown): RiskFactor[] {
     const { id, points, reason } = f as Record<string, unknown>;
     return typeof id === 'string' && typeof points === 'number' ? [{ id, points, reason: typeof reason === 'string' ? reason : '' }] : [];
   });
-}
-
-// On-call context is not history (it comes from rotations or PagerDuty at the time), so a replay
-// takes it from the on-call factor the request was scored with: "on call (rotation, rotation)".
-function onCallOf(factors: readonly RiskFactor[]): string[] {
-  const reason = factors.find((f) => f.id === 'on-call')?.reason;
-  const match = reason ? /^on call \((.*)\)$/.exec(reason) : null;
-  return match?.[1] ? match[1].split(', ') : [];
 }
 
 export function endReason(value: unknown): EndReason | null {

@@ -4,7 +4,7 @@ import { resolveResource } from '../policy/access.js';
 import type { Policy, TierName } from '../policy/schema.js';
 import { computeHabits, needsReasonPeers, ticketsIn, usualApproverToCheck } from '../risk/habits.js';
 import { assessAsSubmitted } from '../risk/risk-features.js';
-import type { ApproverRecord, ApproverRecordQuery, ReasonPeersQuery, RequestKind, RiskFactor } from '../types.js';
+import type { ApproverRecord, ApproverRecordQuery, ReasonPeersQuery, RequestKind } from '../types.js';
 import { habitRecordsAsOf, historyAsOf, type RequesterPast } from './history-as-of.js';
 
 /** What a replay knows organisation-wide, answering as the store's look-ups would have at the time. */
@@ -35,18 +35,6 @@ export interface RecordedRequest {
   incidentResponder: boolean | undefined;
   /** Their own zone as the recorded time factor names it (directory or chat client), a fact of that moment like on-call. */
   ownZone: string | undefined;
-}
-
-/** Reads the on-call rotations back from a recorded `on-call` factor ("on call (sre-primary, dba)"). */
-export function onCallFromFactors(factors: readonly RiskFactor[] | undefined): string[] {
-  const factor = factors?.find((f) => f.id === 'on-call');
-  if (!factor) return [];
-  const listed = /\((.*)\)\s*$/.exec(factor.reason)?.[1];
-  const via = (listed ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return via.length > 0 ? via : ['on call'];
 }
 
 export type RefusalCode = 'unknown_resource' | 'level_not_allowed' | 'duration_over_max' | 'duration_under_min' | 'break_glass_not_allowed';

@@ -1,11 +1,11 @@
 import { createApproverRecords } from '../risk/approver-records.js';
-import { responderFromFactors } from '../risk/habit-factors.js';
+import { onCallFromFactors, responderFromFactors } from '../risk/habit-factors.js';
 import { normaliseReason } from '../risk/habits.js';
 import { createReasonPeers } from '../risk/reason-peers.js';
 import { ownZoneFromFactors } from '../risk/requester-zone.js';
 import type { AccessRequest, ApproverRecord, ApproverRecordQuery, AuditEvent, ReasonPeersQuery, RiskFactor } from '../types.js';
 import type { RequesterPast } from './history-as-of.js';
-import { onCallFromFactors, type RecordedRequest } from './judge-request.js';
+import type { RecordedRequest } from './judge-request.js';
 
 const SUBMITTED = new Set(['request.submitted', 'extension.submitted']);
 
