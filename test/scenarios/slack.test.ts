@@ -45,7 +45,7 @@ scenarioSuite(`Slack (keycard start over HTTP, fake Slack Web API, ${onPostgres 
     });
 
     it('a squatted incident channel is ignored: only channels the incident tool created thread requests or make responders', async () => {
-      const { driver: d, api } = started();
+      const { driver: d, api, sayIn } = started();
       // ivan created #inc-4300 before the incident tool made #inc-4300-orders, and sits in it alone.
       api.setMembers(SLACK_SQUATTED_CHANNELS.squatted.id, [P.ivan.slack]);
       api.setMembers(SLACK_SQUATTED_CHANNELS.real.id, [P.bob.slack, P.kim.slack]);
@@ -60,7 +60,9 @@ scenarioSuite(`Slack (keycard start over HTTP, fake Slack Web API, ${onPostgres 
           return found;
         });
       // (write: their read requests of orders-db from the INC-4211 story may still be pending)
-      await d.say(P.ivan, `orders-db 30m write fixing the ${SQUATTED_INCIDENT} backlog`, 'dm');
+      // He types the request in his own #inc-4300, the first request about the incident: it is linked to
+      // INC-4300, but the thread opens in the incident tool's channel and his membership counts for nothing.
+      await sayIn(P.ivan, `orders-db 30m write fixing the backlog`, SLACK_SQUATTED_CHANNELS.squatted);
       expect((await cardFor(P.ivan)).text).toContain(`+10 cites ${SQUATTED_INCIDENT} but is not one of its responders`);
       await d.say(P.kim, `orders-db 30m write fixing the ${SQUATTED_INCIDENT} backlog`, 'dm');
       expect((await cardFor(P.kim)).text).not.toMatch(/not one of its responders|not known to be responding/);

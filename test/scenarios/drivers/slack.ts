@@ -66,9 +66,13 @@ function content(body: Record<string, unknown>): { text: string; buttons: SlackB
  * its Web API pointed at a fake Slack on a real port through SLACK_API_URL (which also admits the
  * fake's response_urls). People act through signed slash commands, block_actions and view_submissions.
  */
-export async function startSlackDriver(
-  options: { databaseUrl?: string } = {},
-): Promise<Started & { api: FakeSlackApi; addReplica(): Promise<string> }> {
+export async function startSlackDriver(options: { databaseUrl?: string } = {}): Promise<
+  Started & {
+    api: FakeSlackApi;
+    addReplica(): Promise<string>;
+    sayIn(who: Person, text: string, channel: { id: string; name: string }): Promise<void>;
+  }
+> {
   const webhook = await startWebhookTarget();
   const users = EVERYONE.map((p) => ({ id: p.slack, email: p.email }));
   const channelList = [
@@ -307,6 +311,10 @@ export async function startSlackDriver(
     driver,
     webhook,
     api,
+    /** A slash command typed in any channel of the fake workspace (Slack-only stories). */
+    async sayIn(who: Person, command: string, channel: { id: string; name: string }) {
+      await slash(who, command, channel).send();
+    },
     /** Starts a second Keycard on the same database and sends every later request to it. */
     async addReplica() {
       const replica = await startServer();

@@ -35,8 +35,11 @@ export interface IncidentThreads {
  */
 export function createIncidentThreads(deps: IncidentThreadDeps): IncidentThreads {
   async function channelFor(core: CoreDeps, incident: IncidentRef): Promise<{ id: string; name?: string } | undefined> {
-    // The request was made in the incident channel itself (on Slack): that is the channel.
-    if (incident.platform === 'slack' && incident.channel) {
+    // The request was made in the incident channel itself (on Slack): that is the channel, unless the policy
+    // names who creates incident channels; then it is looked up like any other, so a look-alike channel
+    // someone else created cannot become the incident's thread by being the first place a request is typed.
+    const pinned = core.policy().incidents.slackChannelCreators.length > 0;
+    if (incident.platform === 'slack' && incident.channel && !pinned) {
       return { id: incident.channel, ...(incident.channelName ? { name: incident.channelName } : {}) };
     }
     const found = await deps.channels.find(incident.key, core.policy().incidents);
