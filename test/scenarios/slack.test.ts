@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
+import type { Driver } from './driver.js';
 import { startSlackDriver } from './drivers/slack.js';
 import { scenarioSuite } from './stories.js';
 import { eventually, INCIDENT, P, SLACK_INCIDENT_CHANNEL, SLACK_SQUATTED_CHANNELS, SQUATTED_INCIDENT } from './world.js';
@@ -18,21 +19,26 @@ async function start() {
   return started;
 }
 
+/** Finds, among what the driver sees from now on, the approval card of a person's request (waiting for it). */
+function approvalCardsAfter(d: Driver) {
+  const from = d.seen().length;
+  return (who: { email: string }) =>
+    eventually(() => {
+      const found = d
+        .seen()
+        .slice(from)
+        .find((m) => m.to === 'channel:approvals' && !m.update && m.text.includes(who.email) && m.buttons.includes('Approve'));
+      if (!found) throw new Error(`no card for ${who.email} yet`);
+      return found;
+    });
+}
+
 scenarioSuite(`Slack (keycard start over HTTP, fake Slack Web API, ${onPostgres ? 'Postgres' : 'PGlite'})`, start, {
   extra: (started) => {
     it("an incident key counts only for members of the incident's channel (conversations.members, paged)", async () => {
       const { driver: d, api } = started();
       api.setMembers(SLACK_INCIDENT_CHANNEL.id, [P.bob.slack, P.kim.slack, P.erin.slack]);
-      const from = d.seen().length;
-      const cardFor = (who: { email: string }) =>
-        eventually(() => {
-          const found = d
-            .seen()
-            .slice(from)
-            .find((m) => m.to === 'channel:approvals' && !m.update && m.text.includes(who.email) && m.buttons.includes('Approve'));
-          if (!found) throw new Error(`no card for ${who.email} yet`);
-          return found;
-        });
+      const cardFor = approvalCardsAfter(d);
       await d.say(P.kim, `orders-db 30m read checking the ${INCIDENT} backlog`, 'dm');
       const member = await cardFor(P.kim);
       expect(member.text).not.toMatch(/not one of its responders|not known to be responding/);
@@ -49,16 +55,7 @@ scenarioSuite(`Slack (keycard start over HTTP, fake Slack Web API, ${onPostgres 
       // ivan created #inc-4300 before the incident tool made #inc-4300-orders, and sits in it alone.
       api.setMembers(SLACK_SQUATTED_CHANNELS.squatted.id, [P.ivan.slack]);
       api.setMembers(SLACK_SQUATTED_CHANNELS.real.id, [P.bob.slack, P.kim.slack]);
-      const from = d.seen().length;
-      const cardFor = (who: { email: string }) =>
-        eventually(() => {
-          const found = d
-            .seen()
-            .slice(from)
-            .find((m) => m.to === 'channel:approvals' && !m.update && m.text.includes(who.email) && m.buttons.includes('Approve'));
-          if (!found) throw new Error(`no card for ${who.email} yet`);
-          return found;
-        });
+      const cardFor = approvalCardsAfter(d);
       // (write: their read requests of orders-db from the INC-4211 story may still be pending)
       // He types the request in his own #inc-4300, the first request about the incident: it is linked to
       // INC-4300, but the thread opens in the incident tool's channel and his membership counts for nothing.
