@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { parseDuration } from '../core/duration.js';
 import { replayAudit } from '../core/risk/audit-ledger.js';
 import { calibrate } from '../core/risk/calibrate.js';
@@ -10,7 +8,7 @@ import { renderCalibration } from '../risk-lab/render-calibration.js';
 import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { renderCalibrationHtml } from './risk-calibration-html.js';
-import { htmlFlag, shareFlag } from './risk-flags.js';
+import { checkOutputFile, htmlFlag, shareFlag, writeOutputFile } from './risk-flags.js';
 import { historyEvents, windows } from './risk-history.js';
 import { RISK_USAGE } from './risk-usage.js';
 
@@ -28,6 +26,10 @@ export async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<num
   if (sinceMs === undefined && Number.isNaN(sinceDate?.getTime())) {
     throw new UsageError(`--since must be a duration (90d) or a date (2026-01-01) (got "${sinceText}")`, RISK_USAGE);
   }
+  const write = flagString(args, 'write');
+  if (args.flags.has('write') && !write) throw new UsageError('--write needs a file name, e.g. --write policy-patch.yaml', RISK_USAGE);
+  await checkOutputFile(io, 'write', write);
+  await checkOutputFile(io, 'html', html);
   const { events, policy, truthPath, truth: storeTruth } = await historyEvents(io, args, { storeTruth: html !== undefined });
   if (events.length === 0) {
     io.err('The audit history is empty: there is nothing to calibrate from.');
@@ -40,9 +42,8 @@ export async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<num
   const report = calibrate(policy.policy, ledger.requests(), { since, until: end, maxReviewShare });
   if (args.flags.has('json')) io.out(JSON.stringify(report, null, 2));
   else for (const line of renderCalibration(report, policy.policy.timezone)) io.out(line);
-  const write = flagString(args, 'write');
   if (write) {
-    await writeFile(resolve(io.cwd, write), renderPolicyPatch(policy.policy, report));
+    await writeOutputFile(io, 'write', write, renderPolicyPatch(policy.policy, report));
     io.err(`wrote the proposed policy patch to ${write}; review it and merge it into the policy file yourself`);
   }
   if (html && report.requests > 0) {
@@ -50,7 +51,7 @@ export async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<num
     const truth = storeTruth ?? (truthPath ? await readTruthFile(truthPath) : undefined);
     const misuse = truth ? new Map(truth.misuse.map((m) => [m.requestId, m.type])) : undefined;
     const picture = calibrationPicture(policy.policy, ledger.requests(), report, misuse);
-    await writeFile(resolve(io.cwd, html), renderCalibrationHtml(report, picture, 'Keycard risk calibration'));
+    await writeOutputFile(io, 'html', html, renderCalibrationHtml(report, picture, 'Keycard risk calibration'));
     io.err(`wrote ${html} (${truth ? 'recall of the planted misuse' : 'bad outcomes'} against friction, current and proposed weights)`);
   }
   return report.requests === 0 ? 1 : 0;

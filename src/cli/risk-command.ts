@@ -59,7 +59,8 @@ async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   const [, resource, ...rest] = args.positionals;
   checkFlags(args, ['as', 'at', 'json', 'reason', 'break-glass'], RISK_USAGE);
   const requester = flagString(args, 'as');
-  if (!requester || !/^[^\s@]+@[^\s@]+$/.test(requester)) throw new UsageError('--as EMAIL is required (who would be asking)', RISK_USAGE);
+  if (!requester) throw new UsageError('--as EMAIL is required (who would be asking)', RISK_USAGE);
+  if (!/^[^\s@]+@[^\s@]+$/.test(requester)) throw new UsageError(`--as must be an e-mail address (got "${requester}")`, RISK_USAGE);
   if (!resource) throw new UsageError('RESOURCE is required', RISK_USAGE);
   let durationMs: number | undefined;
   let level: string | undefined;

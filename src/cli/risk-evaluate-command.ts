@@ -1,10 +1,8 @@
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_SIZE, GENERATORS, type GeneratorName } from './risk-evaluate-histories.js';
 import { evaluateGenerators, renderGeneratorReports } from './risk-evaluate-report.js';
-import { htmlFlag, numberFlag, riskPolicy, shareFlag } from './risk-flags.js';
+import { checkOutputFile, htmlFlag, numberFlag, riskPolicy, shareFlag, writeOutputFile } from './risk-flags.js';
 import { renderEvaluationHtml } from './risk-report-html.js';
 import { RISK_USAGE } from './risk-usage.js';
 
@@ -42,6 +40,7 @@ export async function evaluateAcrossGenerators(io: CliIo, args: ParsedArgs): Pro
     requests: numberFlag(args, 'requests', DEFAULT_SIZE.requests, (n) => whole(n) && n <= 5_000_000, 'a whole number'),
     days: numberFlag(args, 'days', DEFAULT_SIZE.days, (n) => whole(n) && n >= 7 && n <= 365, 'a whole number of days from 7'),
   };
+  await checkOutputFile(io, 'html', html);
   const { policy } = await riskPolicy(io, args);
   const reports = evaluateGenerators(policy, {
     generators: generators as GeneratorName[],
@@ -53,7 +52,7 @@ export async function evaluateAcrossGenerators(io: CliIo, args: ParsedArgs): Pro
     progress: (line) => io.err(line),
   });
   if (html) {
-    await writeFile(resolve(io.cwd, html), renderEvaluationHtml(reports, 'Keycard risk evaluation: held-out seeds of two generators'));
+    await writeOutputFile(io, 'html', html, renderEvaluationHtml(reports, 'Keycard risk evaluation: held-out seeds of two generators'));
     io.err(`wrote ${html}`);
   }
   if (args.flags.has('json'))

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Policy } from '../core/policy/schema.js';
 import { policySchema } from '../core/policy/schema.js';
 import { createProviders, loadEnvironment, loadPolicy, loadSettings } from '../main.js';
@@ -41,6 +42,46 @@ export function htmlFlag(args: ParsedArgs): string | undefined {
   if (args.flags.has('html') && !flagString(args, 'html'))
     throw new UsageError('--html needs a file name, e.g. --html report.html', RISK_USAGE);
   return flagString(args, 'html');
+}
+
+/**
+ * Checks, before any work, that an output file named by --FLAG can be written: its folder exists and is
+ * writable, and the name is not a folder. A run of several minutes must not end in ENOENT.
+ */
+export async function checkOutputFile(io: CliIo, flag: string, file: string | undefined): Promise<void> {
+  if (file === undefined) return;
+  const path = resolve(io.cwd, file);
+  const folder = dirname(path);
+  const kind = await stat(path).then(
+    (s) => (s.isDirectory() ? 'folder' : 'file'),
+    () => 'none',
+  );
+  if (kind === 'folder')
+    throw new UsageError(`--${flag} ${file} is a folder; name the file to write, e.g. ${file}/report.html`, RISK_USAGE);
+  const folderOk = await stat(folder).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!folderOk) throw new UsageError(`--${flag} ${file}: the folder ${folder} does not exist; create it first`, RISK_USAGE);
+  const writable = await access(kind === 'file' ? path : folder, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+  if (!writable)
+    throw new UsageError(
+      `--${flag} ${file}: ${kind === 'file' ? 'the file' : `the folder ${folder}`} is not writable by this user`,
+      RISK_USAGE,
+    );
+}
+
+/** Writes an output file checked by checkOutputFile; a failure now (disk full, removed folder) says which file and why. */
+export async function writeOutputFile(io: CliIo, flag: string, file: string, text: string): Promise<void> {
+  try {
+    await writeFile(resolve(io.cwd, file), text);
+  } catch (error) {
+    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown error';
+    throw new Error(`could not write --${flag} ${file} (${code})`);
+  }
 }
 
 export function shareFlag(args: ParsedArgs): number {

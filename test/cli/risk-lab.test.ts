@@ -120,6 +120,18 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     expect((await run('review')).err).toContain('--incident KEY is required');
     expect((await run('evaluate', '--holdout', 'soon')).code).toBe(2);
     expect((await run('frob')).err).toContain('unknown risk command "frob"');
+    // Output files are checked before any work: a long evaluation must not end in ENOENT.
+    const lost = await run('evaluate', '--html', 'no-such-folder/report.html');
+    expect(lost.code).toBe(2);
+    expect(lost.err).toContain(`--html no-such-folder/report.html: the folder ${join(cwd, 'no-such-folder')} does not exist`);
+    expect(lost.err).not.toContain('threat-model: calibration seed');
+    const folder = await run('calibrate', '--from', 'nowhere', '--write', '.');
+    expect(folder.code).toBe(2);
+    expect(folder.err).toContain('--write . is a folder');
+    expect((await run('calibrate', '--write')).err).toContain('--write needs a file name');
+    const who = await run('explain', '--as', 'nobody', 'demo-db');
+    expect(who.code).toBe(2);
+    expect(who.err).toContain('--as must be an e-mail address (got "nobody")');
     const help = await run('--help');
     for (const sub of ['explain', 'calibrate', 'simulate', 'evaluate', 'review']) expect(help.out).toContain(`keycard risk ${sub}`);
   });
