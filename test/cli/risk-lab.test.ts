@@ -188,5 +188,10 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     expect(text).toMatch(/\+33\s+first-access\s+first access to demo-logs/);
     expect(text).toMatch(/score → tier low \(0–45\)/);
     expect(text).toMatch(/Weights in use \(policy risk\.\*\): .*firstAccess \+33/);
+    // A duration the resource does not allow is refused, as a submission would be, instead of being scored.
+    const long = io({ ...env, KEYCARD_POLICY: join(cwd, 'calibrated.yaml') }, cwd);
+    expect(await runCli(['risk', 'explain', '--as', 'nobody@example.com', 'demo-db', '99h'], long.io)).toBe(1);
+    expect(long.err.join('\n')).toContain("4d3h is longer than demo-db's maximum of 4h");
+    expect(long.out).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import type { RequestView } from '../views/request-view.js';
 import type { CoreDeps } from './deps.js';
 import { rememberApprovals } from './known-approvals.js';
 import { loadView } from './notify.js';
+import { checkDuration } from './plan.js';
 import { scoreRequest } from './score.js';
 
 export async function requestStatus(deps: CoreDeps, number: number): Promise<Result<RequestView>> {
@@ -77,6 +78,9 @@ export async function explainRisk(
   if (!resource.levelNames.includes(level))
     return refuse('unknown_level', `${resource.name} has no "${level}" level (levels: ${resource.levelNames.join(', ')}).`);
   const durationMs = input.durationMs ?? resource.defaultDuration;
+  // Explained exactly as submitted: a duration the resource does not allow is refused there, so here too.
+  const bounds = checkDuration(resource.name, durationMs, resource);
+  if (!bounds.ok) return bounds;
   const at = input.at ?? deps.clock.now();
   const reason = input.reason ?? '';
   const { assessment, history } = await scoreRequest(deps, {
