@@ -79,6 +79,10 @@ describe('risk factors', () => {
       'vague reason ("INC-9"); INC-9 vouches only for its responders',
     );
     expect(points({ reason: 'fix OPS-12' }, 'weak-reason')).toBeUndefined();
+    // A second incident key is not a ticket: it neither takes points off nor vouches for the reason.
+    expect(points({ reason: 'INC-9 INC-10', incidentKey: 'INC-9' }, 'ticket')).toBeUndefined();
+    expect(points({ reason: 'INC-9 INC-10', incidentKey: 'INC-9' }, 'weak-reason')).toBe(10);
+    expect(points({ reason: 'INC-9 OPS-10', incidentKey: 'INC-9' }, 'ticket')).toBe(-5);
     expect(points({ breakGlass: true }, 'break-glass')).toBe(10);
   });
 

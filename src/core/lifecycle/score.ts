@@ -2,7 +2,7 @@ import type { ResolvedResource } from '../policy/access.js';
 import type { Policy } from '../policy/schema.js';
 import type { Store } from '../ports/store.js';
 import type { PastRequest, RequesterHabits } from '../risk/habits.js';
-import { computeHabits, needsReasonPeers, ticketsIn, usualApproverToCheck } from '../risk/habits.js';
+import { computeHabits, needsReasonPeers, ticketPatternOf, ticketsIn, usualApproverToCheck } from '../risk/habits.js';
 import type { ScoringCache } from '../risk/history-cache.js';
 import { assessAsSubmitted } from '../risk/risk-features.js';
 import type { ApproverRecord, RequesterHistory, RequestKind, RiskAssessment } from '../types.js';
@@ -59,7 +59,7 @@ export async function readScoringHistory(
 ): Promise<{ history: RequesterHistory; records: PastRequest[] }> {
   const t = policy.risk.thresholds;
   const historyQuery = { now: at, historyWindowMs: t.historyWindow, denialWindowMs: t.denialWindow, velocityWindowMs: t.velocityWindow };
-  const habitQuery = { now: at, windowMs: t.historyWindow, ticketPattern: policy.risk.ticketPattern };
+  const habitQuery = { now: at, windowMs: t.historyWindow, ticketPattern: ticketPatternOf(policy) };
   if (cache && t.historyCacheStaleness > 0) {
     const from = at.getTime() - Math.max(t.historyWindow, t.denialWindow, t.velocityWindow, DAY_MS);
     const snapshot = await cache.snapshot(requester, from, t.historyCacheStaleness, (since) =>
@@ -110,7 +110,7 @@ export async function scoreRequest(deps: CoreDeps, input: ScoreInput): Promise<S
     resource: input.resource.name,
     level: input.level,
     reason: input.reason,
-    tickets: ticketsIn(input.reason, policy.risk.ticketPattern, input.incidentKey),
+    tickets: ticketsIn(input.reason, ticketPatternOf(policy), input.incidentKey),
   });
   const { reasonPeers, usualApproverRecord } = await readOrganisationSignals(deps.store, deps.scoringCache, policy, {
     requester: input.requester,

@@ -258,6 +258,12 @@ export const policySchema = z
     }
     if (!isRegex(policy.risk.ticketPattern)) {
       ctx.addIssue({ code: 'custom', path: ['risk', 'ticketPattern'], message: 'is not a valid regular expression' });
+    } else if (new RegExp(policy.risk.ticketPattern).test('')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['risk', 'ticketPattern'],
+        message: 'matches an empty string, so every reason would cite a ticket; use a pattern such as "\\b(OPS|PLAT)-[0-9]+\\b"',
+      });
     }
     let previous = -1;
     for (const name of TIER_NAMES) {

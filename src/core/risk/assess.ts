@@ -5,7 +5,7 @@ import type { PersonAttributes } from '../ports/person.js';
 import type { ApproverRecord, RequesterHistory, RequestKind, RiskAssessment, RiskFactor } from '../types.js';
 import { cutText } from '../views/safe-text.js';
 import { departureFactor, type HabitContext, habitFactors } from './habit-factors.js';
-import type { RequesterHabits } from './habits.js';
+import { type RequesterHabits, ticketPatternOf } from './habits.js';
 import { clockToMinutes, localTime } from './local-time.js';
 import { otherResourcesNamed } from './reason-mismatch.js';
 import { describeZone, requesterTimeZone } from './requester-zone.js';
@@ -113,7 +113,7 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
     add('new-resource-burst', w.newResourceBurst, `${h.newResourcesLastDay} never-used resources requested in the last day`);
   }
 
-  const ticket = findTicket(input.reason, policy.risk.ticketPattern, input.incidentKey);
+  const ticket = findTicket(input.reason, ticketPatternOf(policy), input.incidentKey);
   const context: HabitContext = {
     resource: input.resource,
     level: input.level,
@@ -187,7 +187,7 @@ function capAutoApproval(policy: Policy, assessment: RiskAssessment, habits: Req
 function findTicket(reason: string, pattern: string, incidentKey: string | null): string | undefined {
   const re = new RegExp(pattern, 'g');
   for (const match of reason.matchAll(re)) {
-    if (match[0].toUpperCase() !== incidentKey) return match[0];
+    if (match[0] !== '' && match[0].toUpperCase() !== incidentKey) return match[0];
   }
   return undefined;
 }

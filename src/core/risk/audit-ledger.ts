@@ -8,6 +8,7 @@ import {
   normaliseReason,
   type PastRequest,
   type RequesterHabits,
+  ticketPatternOf,
   ticketsIn,
   usualApproverToCheck,
 } from './habits.js';
@@ -127,7 +128,7 @@ export function createAuditLedger(windows: HistoryWindows, replay?: ReplayContex
   const remember = (request: LedgerRequest) => {
     if (!replay) return;
     const policy = replay.policy;
-    const tickets = ticketsIn(request.reason, policy.risk.ticketPattern, request.incidentKey);
+    const tickets = ticketsIn(request.reason, ticketPatternOf(policy), request.incidentKey);
     const list = pastByRequester.get(request.requester) ?? [];
     const habits = computeHabits(policy, list, {
       at: request.createdAt,

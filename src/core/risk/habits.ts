@@ -275,7 +275,16 @@ export function usualApproverToCheck(policy: Policy, habits: RequesterHabits | u
 export function ticketsIn(reason: string, pattern: string, incidentKey: string | null): string[] {
   const found: string[] = [];
   for (const match of reason.matchAll(new RegExp(pattern, 'g'))) {
-    if (match[0].toUpperCase() !== incidentKey && !found.includes(match[0])) found.push(match[0]);
+    if (match[0] !== '' && match[0].toUpperCase() !== incidentKey && !found.includes(match[0])) found.push(match[0]);
   }
   return found;
+}
+
+/**
+ * The pattern tickets are read with: the policy's `risk.ticketPattern`, never at a place where an incident
+ * key starts (`incidents.keyPattern`), so a second incident key (`INC-4212`) is not a ticket that vouches
+ * for a vague reason or takes points off.
+ */
+export function ticketPatternOf(policy: Pick<Policy, 'risk' | 'incidents'>): string {
+  return `(?!(?:${policy.incidents.keyPattern}))(?:${policy.risk.ticketPattern})`;
 }

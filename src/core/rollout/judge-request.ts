@@ -2,7 +2,7 @@ import { approverGroupsFor } from '../approval/approver-groups.js';
 import { checkDuration, planApproval } from '../lifecycle/plan.js';
 import { resolveResource } from '../policy/access.js';
 import type { Policy, TierName } from '../policy/schema.js';
-import { computeHabits, needsReasonPeers, ticketsIn, usualApproverToCheck } from '../risk/habits.js';
+import { computeHabits, needsReasonPeers, ticketPatternOf, ticketsIn, usualApproverToCheck } from '../risk/habits.js';
 import { assessAsSubmitted } from '../risk/risk-features.js';
 import type { ApproverRecord, ApproverRecordQuery, ReasonPeersQuery, RequestKind } from '../types.js';
 import { habitRecordsAsOf, historyAsOf, type RequesterPast } from './history-as-of.js';
@@ -93,12 +93,12 @@ export function judgeRequest(policy: Policy, request: RecordedRequest, past: Req
     },
     request.id,
   );
-  const habits = computeHabits(policy, habitRecordsAsOf(past, request.createdAt, t.historyWindow, policy.risk.ticketPattern, request.id), {
+  const habits = computeHabits(policy, habitRecordsAsOf(past, request.createdAt, t.historyWindow, ticketPatternOf(policy), request.id), {
     at: request.createdAt,
     resource: request.resource,
     level: request.level,
     reason: request.reason,
-    tickets: ticketsIn(request.reason, policy.risk.ticketPattern, request.incidentKey),
+    tickets: ticketsIn(request.reason, ticketPatternOf(policy), request.incidentKey),
   });
   const peers = needsReasonPeers(habits, request.reason)
     ? org.reasonPeers({ reason: request.reason, requester: request.requester, now: request.createdAt, windowMs: t.historyWindow })
