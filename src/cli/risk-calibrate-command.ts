@@ -38,7 +38,9 @@ export async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<num
   // The window ends at the last recorded event unless told otherwise, so a copied or generated history calibrates the same any day.
   const end = until ?? events[events.length - 1]!.at;
   const since = sinceDate ?? new Date(end.getTime() - sinceMs!);
-  const ledger = replayAudit(events, windows(policy.policy));
+  // With the policy as replay context the ledger rebuilds each requester's habits as of each request, so
+  // the habit, reason and approver factors are re-scored (and weighed) as Keycard scored them.
+  const ledger = replayAudit(events, windows(policy.policy), { policy: policy.policy });
   const report = calibrate(policy.policy, ledger.requests(), { since, until: end, maxReviewShare });
   if (args.flags.has('json')) io.out(JSON.stringify(report, null, 2));
   else for (const line of renderCalibration(report, policy.policy.timezone)) io.out(line);

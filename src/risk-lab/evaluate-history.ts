@@ -82,11 +82,11 @@ export function evaluateHistory(
   options: EvaluationOptions,
 ): EvaluationResult {
   const t = policy.risk.thresholds;
-  const ledger = replayAudit(events, {
-    historyWindowMs: t.historyWindow,
-    denialWindowMs: t.denialWindow,
-    velocityWindowMs: t.velocityWindow,
-  });
+  const ledger = replayAudit(
+    events,
+    { historyWindowMs: t.historyWindow, denialWindowMs: t.denialWindow, velocityWindowMs: t.velocityWindow },
+    { policy },
+  );
   // Calibrate the way an operator would: on the (default) 90 days of audit history before the
   // period being measured. With no holdout, calibrate and measure on the same window (in-sample).
   const inSample = options.holdoutMs === 0;

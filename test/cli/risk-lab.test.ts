@@ -46,6 +46,9 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     const report = JSON.parse(json.out);
     expect(report.routing.proposed.reviewShare).toBeLessThanOrEqual(0.2);
     expect(report.tiers.map((t: { tier: string }) => t.tier)).toEqual(['low', 'medium', 'high', 'critical']);
+    // The replay rebuilds each requester's habits, so the history-based factors are weighed too.
+    const weighed = report.factors.map((f: { key: string }) => f.key);
+    expect(weighed).toEqual(expect.arrayContaining(['factors.routineWork', 'factors.durationVsHabit']));
 
     const text = await run('calibrate', '--from', 'hist', '--max-review-share', '0.3', '--write', 'patch.yaml');
     expect(text.code, text.err).toBe(0);

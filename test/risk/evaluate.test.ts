@@ -85,10 +85,10 @@ describe('evaluation on a generated history (seed 1)', () => {
       static: staticTiers!.misuse.recall.toFixed(3),
     }).toMatchInlineSnapshot(`
       {
-        "keycard": "0.700",
-        "policyWeights": "0.800",
-        "share": "0.289",
-        "static": "0.471",
+        "keycard": "0.850",
+        "policyWeights": "0.900",
+        "share": "0.231",
+        "static": "0.400",
         "testMisuse": 20,
         "testRequests": 958,
       }

@@ -116,7 +116,7 @@ export function calibrate(policy: Policy, requests: readonly LedgerRequest[], op
   if (unknownResource > 0) notes.push(`${unknownResource} request(s) name resources no longer in the policy and were left out`);
   if (rescoredDifferently > 0) {
     notes.push(
-      `${rescoredDifferently} request(s) score differently under the current policy than when they were made (the policy changed)`,
+      `${rescoredDifferently} request(s) score differently under the current policy than when they were made: the policy changed since, or the history was written without Keycard's history-based factors (as \`risk simulate\` writes it); the "as routed at the time" tiers are from then, the proposals from now`,
     );
   }
 
