@@ -166,7 +166,9 @@ describe('parsePolicyText: located errors', () => {
 
 describe('parsePolicyText: patterns', () => {
   it('refuses a ticket pattern that matches an empty string, and a Slack creator that is not a user id', () => {
-    const text = `${validPolicy}\nincidents:\n  slackChannelCreators: [incident-bot]\n`.replace(/^risk:.*$/m, '').concat('risk:\n  ticketPattern: "[0-9]*"\n');
+    const text = `${validPolicy}\nincidents:\n  slackChannelCreators: [incident-bot]\n`
+      .replace(/^risk:.*$/m, '')
+      .concat('risk:\n  ticketPattern: "[0-9]*"\n');
     const lines = formatted(text).join('\n');
     expect(lines).toContain('risk.ticketPattern: matches an empty string, so every reason would cite a ticket');
     expect(lines).toContain('incidents.slackChannelCreators[0]: a Slack user id such as U0123ABCD');

@@ -85,7 +85,7 @@ describe('evaluation on a generated history (seed 1)', () => {
       static: staticTiers!.misuse.recall.toFixed(3),
     }).toMatchInlineSnapshot(`
       {
-        "keycard": "0.850",
+        "keycard": "0.800",
         "policyWeights": "0.900",
         "share": "0.231",
         "static": "0.400",

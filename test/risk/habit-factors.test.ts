@@ -288,6 +288,20 @@ describe('habit factors (true and false cases)', () => {
     expect(factor(score({}, []), 'time')?.points).toBe(0);
   });
 
+  it('an hour is usual only from grants on separate days: cancelled requests or one evening’s burst make no habit', () => {
+    const auckland = { person: { email: 'alice@example.com', active: true, timeZone: 'Pacific/Auckland' } };
+    // Ten requests at this time of day over the months, none of them granted (cancelled, denied): no habit.
+    const cancelled = routine.map((r) => ({ ...r, granted: false }));
+    expect(factor(score(auckland, cancelled), 'time')?.points).toBeGreaterThan(0);
+    // Ten granted requests, all within one evening a week ago: one day, not a habit.
+    const burst = Array.from({ length: 10 }, (_, i) => ({ ...past(7, 'orders-replica'), at: now - 7 * DAY + i * 60_000 }));
+    expect(factor(score(auckland, burst), 'time')?.points).toBeGreaterThan(0);
+    // Granted on ten separate days at this hour: usual for them, and said so.
+    const usual = factor(score(auckland, routine), 'time');
+    expect(usual?.points).toBe(0);
+    expect(usual?.reason).toContain('usual for them (granted near this hour on 10 days of the window)');
+  });
+
   it('ticket reuse: one ticket across many families, or an old one, loses its discount', () => {
     const reused = [
       ...routine,

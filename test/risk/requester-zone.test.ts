@@ -96,7 +96,7 @@ describe("off-hours on the requester's own clock", () => {
       anomalousSessions: null,
       anomalousSessionsElsewhere: null,
       usualDurationMs: null,
-      sameHourRequests: 6,
+      sameHourDays: 6,
       windowRequests: 12,
       usualApprover: null,
       autoApprovedRecently: 0,

@@ -147,7 +147,7 @@ export const riskSchema = z
           .int()
           .min(1)
           .default(4)
-          .describe('own requests within habitHourWindow of this time of day that make off-hours usual for them'),
+          .describe('separate days with a grant within habitHourWindow of this time of day that make off-hours usual for them'),
         habitHourWindow: durationSchema
           .prefault('90m')
           .describe('how close to this time of day an earlier request of theirs counts for habitHourRequests'),

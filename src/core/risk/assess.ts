@@ -40,6 +40,9 @@ export interface RiskInput {
   usualApproverRecord?: ApproverRecord;
 }
 
+/** Marks an off-hours `time` factor waived because that hour is the requester's habit (the card names it). */
+export const USUAL_HOUR = ', usual for them';
+
 /**
  * Scores a request as a sum of named factors (DESIGN.md §4). Deterministic: the same input and
  * policy always give the same score. Every evaluated factor is returned, zero-point ones included,
@@ -67,8 +70,8 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
   const when = `${local.hhmm} ${zone.zone}, ${describeZone(zone)}`;
   const { days, start, end } = policy.businessHours;
   const usual =
-    input.habits && input.habits.sameHourRequests >= t.habitHourRequests
-      ? `, usual for them (${input.habits.sameHourRequests} of their ${input.habits.windowRequests} requests near this hour)`
+    input.habits && input.habits.sameHourDays >= t.habitHourRequests
+      ? `${USUAL_HOUR} (granted near this hour on ${input.habits.sameHourDays} days of the window)`
       : undefined;
   if (!days.includes(local.weekday)) {
     add('time', usual ? 0 : w.weekend, `weekend (${local.weekday} ${when})${usual ?? ''}`);

@@ -50,8 +50,12 @@ export interface RequesterHabits {
   anomalousSessionsElsewhere: { count: number; lastMsAgo: number; resources: string[] } | null;
   /** Median duration of their earlier grants on this resource (null with fewer than durationHabitGrants). */
   usualDurationMs: number | null;
-  /** Their requests in the history window within habitHourWindow of this time of day, and in all. */
-  sameHourRequests: number;
+  /**
+   * Days in the history window on which they were granted access within habitHourWindow of this time of day
+   * (granted, and one per day: cancelled or refused requests, or a burst in one evening, make no habit),
+   * and their requests in the window in all.
+   */
+  sameHourDays: number;
   windowRequests: number;
   /** The person who approved most of their requests in the window, how often and how fast. */
   usualApprover: { email: string; approved: number; of: number; medianMs: number } | null;
@@ -138,7 +142,7 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
   let lastElsewhereAt = 0;
   const elsewhere = new Set<string>();
   const durations: number[] = [];
-  let sameHour = 0;
+  const sameHourDays = new Set<number>();
   let windowRequests = 0;
   const approvers = new Map<string, number[]>();
   let approvedCount = 0;
@@ -154,7 +158,8 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
     if (inWindow) {
       windowRequests += 1;
       const gap = Math.abs(minuteOfDay(p.at) - nowMinute);
-      if (Math.min(gap, 1440 - gap) <= habitHourMinutes) sameHour += 1;
+      // Days counted from twelve hours off this time of day, so one evening never straddles two of them.
+      if (p.granted && Math.min(gap, 1440 - gap) <= habitHourMinutes) sameHourDays.add(Math.floor((p.at - now + DAY_MS / 2) / DAY_MS));
       if (p.reasonKey === currentKey && currentKey !== '') {
         reasonFamilies.add(pFamily);
         reasonUsedBefore = true;
@@ -244,7 +249,7 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
     anomalousSessionsElsewhere:
       anomalousElsewhere > 0 ? { count: anomalousElsewhere, lastMsAgo: now - lastElsewhereAt, resources: [...elsewhere].sort() } : null,
     usualDurationMs: durations.length >= t.durationHabitGrants ? median(durations) : null,
-    sameHourRequests: sameHour,
+    sameHourDays: sameHourDays.size,
     windowRequests,
     usualApprover,
     autoApprovedRecently,

@@ -1,4 +1,4 @@
-import { formatPoints } from '../risk/assess.js';
+import { formatPoints, USUAL_HOUR } from '../risk/assess.js';
 import type { RiskFactor } from '../types.js';
 import { cutText } from './safe-text.js';
 
@@ -28,7 +28,9 @@ export interface CardFactors {
 
 /** A zero-point factor a card shows in place of points, as a routing note. */
 export function isRoutingNote(factor: RiskFactor): boolean {
-  return factor.points === 0 && ROUTING_FACTORS.has(factor.id);
+  if (factor.points !== 0) return false;
+  // Off-hours waived because that hour is their habit: the approver sees why a night request scored nothing for time.
+  return ROUTING_FACTORS.has(factor.id) || (factor.id === 'time' && factor.reason.includes(USUAL_HOUR));
 }
 
 /** Picks the factors for a card: up to `count` non-zero ones, largest effect first, plus the routing notes. */

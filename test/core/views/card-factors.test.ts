@@ -21,6 +21,17 @@ describe('card factors', () => {
     expect(more).toBe(0);
   });
 
+  it('names off-hours waived as their habit, so the approver sees why a night request scored nothing for time', () => {
+    const waived = {
+      id: 'time',
+      points: 0,
+      reason: 'off-hours (23:10 Pacific/Auckland, directory), usual for them (granted near this hour on 6 days of the window)',
+    };
+    const { shown } = cardFactors([{ id: 'sensitivity', points: 20, reason: 'high sensitivity (demo-db)' }, waived]);
+    expect(ids(shown)).toEqual(['sensitivity', 'time']);
+    expect(formatCardFactors(shown, 0)).toContain('routing: off-hours (23:10 Pacific/Auckland, directory), usual for them');
+  });
+
   it('keeps every routing explanation: auto-approve cap, a routine departure, an unverified incident', () => {
     const notes = [
       { id: 'incident-unverified', points: 0, reason: 'cites INC-7; not known to be responding, so no discount' },
