@@ -57,7 +57,7 @@ export async function riskCommand(io: CliIo, args: ParsedArgs): Promise<number> 
 
 async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   const [, resource, ...rest] = args.positionals;
-  checkFlags(args, ['as', 'at', 'json', 'reason', 'break-glass'], RISK_USAGE);
+  checkFlags(args, ['as', 'at', 'json', 'reason', 'incident', 'break-glass'], RISK_USAGE);
   const requester = flagString(args, 'as');
   if (!requester) throw new UsageError('--as EMAIL is required (who would be asking)', RISK_USAGE);
   if (!/^[^\s@]+@[^\s@]+$/.test(requester)) throw new UsageError(`--as must be an e-mail address (got "${requester}")`, RISK_USAGE);
@@ -68,13 +68,16 @@ async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
     const parsed = parseDuration(token);
     if (parsed !== undefined && durationMs === undefined) durationMs = parsed;
     else if (level === undefined && /^[a-z][a-z0-9-]*$/.test(token)) level = token;
-    else throw new UsageError(`unexpected argument "${token}"`, RISK_USAGE);
+    else throw new UsageError(`unexpected argument "${token}" (give the reason with --reason "…")`, RISK_USAGE);
   }
   const atText = flagString(args, 'at');
   const at = atText ? new Date(atText) : undefined;
   if (at && Number.isNaN(at.getTime()))
     throw new UsageError(`--at "${atText}" is not an ISO time (e.g. 2026-11-24T21:14:00+01:00)`, RISK_USAGE);
   const reason = flagString(args, 'reason');
+  const incident = flagString(args, 'incident');
+  if (args.flags.has('incident') && !incident)
+    throw new UsageError('--incident needs an incident key, e.g. --incident INC-4211', RISK_USAGE);
 
   return withContext(
     io,
@@ -85,6 +88,7 @@ async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
         ...(durationMs !== undefined ? { durationMs } : {}),
         ...(level !== undefined ? { level } : {}),
         ...(reason !== undefined ? { reason } : {}),
+        ...(incident ? { incidentKey: incident.toUpperCase() } : {}),
         ...(at ? { at } : {}),
         breakGlass: args.flags.has('break-glass'),
       });
@@ -215,6 +219,13 @@ async function simulateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
 
 async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   if (!args.flags.has('seed') && !args.flags.has('from') && !args.flags.has('database')) return evaluateAcrossGenerators(io, args);
+  // Options of the two-generator evaluation, given with one history: say which mode takes them.
+  const acrossOnly = ['generators', 'calibration-seeds', 'seeds', 'people', 'html', 'misses'].filter((f) => args.flags.has(f));
+  if (acrossOnly.length > 0)
+    throw new UsageError(
+      `${acrossOnly.map((f) => `--${f}`).join(', ')} ${acrossOnly.length === 1 ? 'belongs' : 'belong'} to the two-generator evaluation (risk evaluate without --seed, --from or --database)`,
+      RISK_USAGE,
+    );
   checkFlags(
     args,
     ['seed', 'days', 'requests', 'start', 'warmup', 'misuse-rate', 'from', 'database', 'max-review-share', 'holdout', 'policy', 'json'],

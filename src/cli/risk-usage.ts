@@ -1,6 +1,7 @@
 /** Usage text of `keycard risk` (shared by its subcommand files). */
 export const RISK_USAGE = `Usage:
-  keycard risk explain --as EMAIL RESOURCE [DURATION] [LEVEL] [--at ISO-TIME] [--reason TEXT] [--break-glass] [--json]
+  keycard risk explain --as EMAIL RESOURCE [DURATION] [LEVEL] [--at ISO-TIME] [--reason TEXT] [--incident KEY]
+                       [--break-glass] [--json]
       Scores a hypothetical request exactly as Keycard would (including the requester's history in the
       database) and prints every factor with the policy weight behind it, the tier and the route. Nothing is created.
       e.g. keycard risk explain --as alice@example.com demo-db 30m write --at 2026-11-24T21:14:00+01:00

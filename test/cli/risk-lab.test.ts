@@ -124,6 +124,9 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     expect((await run('evaluate', '--holdout', 'soon')).code).toBe(2);
     expect((await run('frob')).err).toContain('unknown risk command "frob"');
     // Output files are checked before any work: a long evaluation must not end in ENOENT.
+    expect((await run('evaluate', '--seed', '7', '--html', 'x.html')).err).toContain(
+      '--html belongs to the two-generator evaluation (risk evaluate without --seed, --from or --database)',
+    );
     const lost = await run('evaluate', '--html', 'no-such-folder/report.html');
     expect(lost.code).toBe(2);
     expect(lost.err).toContain(`--html no-such-folder/report.html: the folder ${join(cwd, 'no-such-folder')} does not exist`);
@@ -196,5 +199,14 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     expect(await runCli(['risk', 'explain', '--as', 'nobody@example.com', 'demo-db', '99h'], long.io)).toBe(1);
     expect(long.err.join('\n')).toContain("4d3h is longer than demo-db's maximum of 4h");
     expect(long.out).toEqual([]);
+    // --incident links a key as /access --incident does; a stray word says where the reason goes.
+    const cited = io({ ...env, KEYCARD_POLICY: join(cwd, 'calibrated.yaml') }, cwd);
+    const args = ['risk', 'explain', '--as', 'nobody@example.com', 'demo-db', '30m', '--incident', 'inc-77', '--reason', 'fix it'];
+    expect(await runCli(args, cited.io)).toBe(0);
+    expect(cited.out.join('\n')).toMatch(/incident-unverified\s+cites INC-77; not known to be responding/);
+    expect(cited.out.join('\n')).toMatch(/weak-reason\s+vague reason \("fix it"\); INC-77 vouches only for its responders/);
+    const stray = io({ ...env, KEYCARD_POLICY: join(cwd, 'calibrated.yaml') }, cwd);
+    expect(await runCli(['risk', 'explain', '--as', 'nobody@example.com', 'demo-db', '30m', 'read', 'checking'], stray.io)).toBe(2);
+    expect(stray.err.join('\n')).toContain('unexpected argument "checking" (give the reason with --reason "…")');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approverPatterns } from '../../src/core/risk/approver-patterns.js';
+import { approverPatterns, formatDecisionMedian } from '../../src/core/risk/approver-patterns.js';
 import type { LedgerRequest } from '../../src/core/risk/audit-ledger.js';
 
 const t0 = new Date('2026-03-02T09:00:00Z').getTime();
@@ -62,6 +62,14 @@ describe('approver patterns (weekly report)', () => {
     expect(eve!.approver).toBe('eve@example.com');
     expect(eve!.flags).toHaveLength(3);
     expect(eve!.topRequester).toEqual({ email: 'mallory@example.com', approved: 5, share: 1 });
+    expect(eve!.flags).toContain('approves high-risk requests in a median 40s');
+  });
+
+  it('prints a sub-second median as 1s, never 0s, the same way in the flag and the report line', () => {
+    const requests = [0, 1, 2, 3, 4].map((i) => request(i, `p${i}@example.com`, 'eve@example.com', 'approved', 'high', 300));
+    const [eve] = approverPatterns(requests, options);
+    expect(eve!.flags).toContain('approves high-risk requests in a median 1s');
+    expect(formatDecisionMedian(eve!.medianHighRiskMs!)).toBe('1s');
   });
 
   it('does not flag a careful approver: spread over requesters, slow on high risk, denies sometimes', () => {

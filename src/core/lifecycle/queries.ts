@@ -68,7 +68,17 @@ export interface RiskExplanation {
 /** Scores a hypothetical request without creating anything (`keycard risk explain`). */
 export async function explainRisk(
   deps: CoreDeps,
-  input: { requester: string; resource: string; durationMs?: number; level?: string; reason?: string; at?: Date; breakGlass?: boolean },
+  input: {
+    requester: string;
+    resource: string;
+    durationMs?: number;
+    level?: string;
+    reason?: string;
+    /** As `/access --incident KEY`: wins over a key in the reason. */
+    incidentKey?: string;
+    at?: Date;
+    breakGlass?: boolean;
+  },
 ): Promise<Result<RiskExplanation>> {
   const policy = deps.policy();
   const resource = resolveResource(policy, input.resource);
@@ -89,7 +99,7 @@ export async function explainRisk(
     level,
     durationMs,
     reason,
-    incidentKey: findIncidentKey(reason, policy.incidents.keyPattern),
+    incidentKey: findIncidentKey(reason, policy.incidents.keyPattern, input.incidentKey),
     breakGlass: input.breakGlass ?? false,
     kind: 'access',
     at,

@@ -1,6 +1,12 @@
+import { formatDuration } from '../duration.js';
 import type { TierName } from '../policy/schema.js';
 import type { LedgerRequest } from './audit-ledger.js';
 import { median } from './median.js';
+
+/** A median decision time as reports print it: whole seconds, never "0s" (under a second reads as 1s). */
+export function formatDecisionMedian(ms: number): string {
+  return formatDuration(Math.max(1000, Math.round(ms / 1000) * 1000));
+}
 
 export interface ApproverPattern {
   approver: string;
@@ -67,7 +73,7 @@ export function approverPatterns(requests: readonly LedgerRequest[], o: Approver
       if (top && top.approved >= o.minPair && top.share >= o.concentration)
         flags.push(`${Math.round(top.share * 100)}% of approvals for ${top.email}`);
       if (medianHighRiskMs !== null && medianHighRiskMs <= o.fastMs)
-        flags.push(`approves high-risk requests in a median ${Math.round(medianHighRiskMs / 1000)} s`);
+        flags.push(`approves high-risk requests in a median ${formatDecisionMedian(medianHighRiskMs)}`);
       if (e.decisions >= o.minDecisions && e.denials === 0) flags.push(`never denied (${e.decisions} decisions)`);
       return { approver, decisions: e.decisions, denials: e.denials, topRequester: top, medianHighRiskMs, flags };
     })

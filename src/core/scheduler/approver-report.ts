@@ -1,7 +1,7 @@
 import { formatDuration } from '../duration.js';
 import type { CoreDeps } from '../lifecycle/deps.js';
 import type { Policy } from '../policy/schema.js';
-import { type ApproverPattern, approverPatterns } from '../risk/approver-patterns.js';
+import { type ApproverPattern, approverPatterns, formatDecisionMedian } from '../risk/approver-patterns.js';
 import { replayAudit } from '../risk/audit-ledger.js';
 import { clockToMinutes, localTime } from '../risk/local-time.js';
 import type { AuditEvent } from '../types.js';
@@ -109,10 +109,7 @@ function reportText(policy: Policy, report: readonly ApproverPattern[], since: D
   const head = `Weekly approver report, ${date(since)} – ${date(until)} (${formatDuration(until.getTime() - since.getTime())}): ${report.length} approver(s), ${flagged.length} flagged`;
   if (flagged.length === 0) return `${head}. Nothing stands out.`;
   const lines = flagged.map((r) => {
-    const speed =
-      r.medianHighRiskMs === null
-        ? ''
-        : `, high-risk median ${formatDuration(Math.max(1000, Math.round(r.medianHighRiskMs / 1000) * 1000))}`;
+    const speed = r.medianHighRiskMs === null ? '' : `, high-risk median ${formatDecisionMedian(r.medianHighRiskMs)}`;
     return `• ${r.approver} (${r.decisions} decisions, ${r.denials} denied${speed}): ${r.flags.join('; ')}`;
   });
   return [head, ...lines].join('\n');
