@@ -233,6 +233,19 @@ describe('parsePolicyText: warnings', () => {
   });
 });
 
+describe('parsePolicyText: weights with the wrong sign', () => {
+  it('warns when a discount adds points or a risk factor takes them off', () => {
+    const text = `${validPolicy}\nrisk:\n  sensitivity: { low: -1 }\n  factors:\n    incidentKey: 5\n    firstAccess: -3\n    cleanHistory: -5\n`;
+    const result = parsePolicyText(text, FILE, fakeProviderSchemas);
+    if (!result.ok) throw new Error(formatPolicyErrors(result.errors).join('\n'));
+    const warned = result.warnings.join('\n');
+    expect(warned).toContain('risk.factors.incidentKey: is 5: this factor lowers risk, so a positive weight adds points instead');
+    expect(warned).toContain('risk.factors.firstAccess: is -3: this factor raises risk, so a negative weight takes points off instead');
+    expect(warned).toContain('risk.sensitivity.low: is -1: asking for more should never lower the score');
+    expect(warned).not.toContain('cleanHistory');
+  });
+});
+
 describe('loadPolicyFile', () => {
   it('reads a file and labels errors with the display name', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keycard-policy-'));
