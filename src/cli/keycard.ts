@@ -112,7 +112,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     return await (await load()).run(io, args);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`keycard ${command}: ${error.message}\n\n${error.usage}`);
+      io.err(`keycard ${command}: ${error.message}\n\n${usageFor(error.usage, command, args.positionals[0])}`);
       return 2;
     }
     if (error instanceof StartupError) {
@@ -145,4 +145,22 @@ if (isEntryPoint()) {
       process.exitCode = 1;
     },
   );
+}
+
+/**
+ * The part of a command's usage that fits a mistake: with a subcommand whose own entry the usage has
+ * (`keycard risk explain …`), that entry and a pointer to the rest; otherwise the whole usage.
+ */
+export function usageFor(usage: string, command: string, sub: string | undefined): string {
+  if (!sub) return usage;
+  const lines = usage.split('\n');
+  const head = `  keycard ${command} ${sub}`;
+  const starts = lines.flatMap((line, i) => (line.startsWith(`  keycard ${command} `) ? [i] : []));
+  const mine = starts.filter((i) => lines[i] === head || lines[i]!.startsWith(`${head} `));
+  if (mine.length === 0 || starts.length < 2) return usage;
+  const entry = (i: number) => {
+    const next = starts.find((j) => j > i) ?? lines.findIndex((line, j) => j > i && line.trim() === '');
+    return lines.slice(i, next > i ? next : undefined);
+  };
+  return ['Usage:', ...mine.flatMap(entry), '', `keycard ${command} --help shows every ${command} command.`].join('\n');
 }

@@ -38,7 +38,10 @@ export function policyWarnings(policy: Policy, file: string, doc: Document, line
     if (LOWERING_WEIGHTS.has(key) && points > 0)
       warn(['risk', 'factors', key], `is ${points}: this factor lowers risk, so a positive weight adds points instead (use 0 or less)`);
     else if (!LOWERING_WEIGHTS.has(key) && points < 0)
-      warn(['risk', 'factors', key], `is ${points}: this factor raises risk, so a negative weight takes points off instead (use 0 or more)`);
+      warn(
+        ['risk', 'factors', key],
+        `is ${points}: this factor raises risk, so a negative weight takes points off instead (use 0 or more)`,
+      );
   }
   for (const group of ['sensitivity', 'levels'] as const)
     for (const [key, points] of Object.entries(policy.risk[group]))

@@ -96,6 +96,10 @@ describe('keycard CLI', () => {
     const bad = io(baseEnv, cwd);
     expect(await runCli(['risk', 'explain', 'demo-db'], bad.io)).toBe(2);
     expect(bad.err.join('\n')).toContain('--as EMAIL is required');
+    // A mistake shows the usage of that subcommand only, with a pointer to the rest.
+    expect(bad.err.join('\n')).toContain('keycard risk explain --as EMAIL RESOURCE');
+    expect(bad.err.join('\n')).not.toContain('keycard risk calibrate');
+    expect(bad.err.join('\n')).toContain('keycard risk --help shows every risk command.');
     const unknown = io(baseEnv, cwd);
     expect(await runCli(['risk', 'explain', '--as', 'a@b.c', 'nope'], unknown.io)).toBe(1);
     expect(unknown.err.join('\n')).toContain('Unknown resource "nope"');
