@@ -291,7 +291,8 @@ async function approversCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   checkFlags(args, ['since', 'from', 'policy', 'json'], RISK_USAGE);
   const sinceText = flagString(args, 'since') ?? '7d';
   const sinceMs = parseDuration(sinceText);
-  if (sinceMs === undefined) throw new UsageError(`--since must be a duration such as 7d (got "${sinceText}")`, RISK_USAGE);
+  if (sinceMs === undefined)
+    throw new UsageError(`--since must be a duration longer than zero, such as 7d (got "${sinceText}")`, RISK_USAGE);
   const { events, policy } = await historyEvents(io, args);
   if (events.length === 0) {
     io.err('The audit history is empty: there are no approvals to report on.');

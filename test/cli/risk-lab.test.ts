@@ -121,6 +121,7 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     expect(share.code).toBe(2);
     expect(share.err).toContain('--max-review-share must be a share between 0 and 1');
     expect((await run('review')).err).toContain('--incident KEY is required');
+    expect((await run('approvers', '--since', '0d')).err).toContain('--since must be a duration longer than zero, such as 7d (got "0d")');
     expect((await run('evaluate', '--holdout', 'soon')).code).toBe(2);
     expect((await run('frob')).err).toContain('unknown risk command "frob"');
     // Output files are checked before any work: a long evaluation must not end in ENOENT.
