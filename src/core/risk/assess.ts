@@ -5,7 +5,7 @@ import type { PersonAttributes } from '../ports/person.js';
 import type { ApproverRecord, RequesterHistory, RequestKind, RiskAssessment, RiskFactor } from '../types.js';
 import { cutText } from '../views/safe-text.js';
 import { departureFactor, type HabitContext, habitFactors } from './habit-factors.js';
-import { type RequesterHabits, ticketPatternOf } from './habits.js';
+import { type RequesterHabits, ticketPatternOf, ticketRegExp } from './habits.js';
 import { clockToMinutes, localTime } from './local-time.js';
 import { otherResourcesNamed } from './reason-mismatch.js';
 import { describeZone, requesterTimeZone } from './requester-zone.js';
@@ -188,8 +188,7 @@ function capAutoApproval(policy: Policy, assessment: RiskAssessment, habits: Req
 }
 
 function findTicket(reason: string, pattern: string, incidentKey: string | null): string | undefined {
-  const re = new RegExp(pattern, 'g');
-  for (const match of reason.matchAll(re)) {
+  for (const match of reason.matchAll(ticketRegExp(pattern))) {
     if (match[0] !== '' && match[0].toUpperCase() !== incidentKey) return match[0];
   }
   return undefined;

@@ -277,9 +277,23 @@ export function usualApproverToCheck(policy: Policy, habits: RequesterHabits | u
 }
 
 /** Ticket keys a reason cites (the policy's ticket pattern), the incident key excluded. */
+/** Compiled ticket patterns (a policy has one, a reload another): every score reads tickets twice. */
+const compiled = new Map<string, RegExp>();
+
+/** The global RegExp for a ticket pattern, compiled once (matchAll copies it, so sharing is safe). */
+export function ticketRegExp(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (!re) {
+    if (compiled.size >= 16) compiled.clear();
+    re = new RegExp(pattern, 'g');
+    compiled.set(pattern, re);
+  }
+  return re;
+}
+
 export function ticketsIn(reason: string, pattern: string, incidentKey: string | null): string[] {
   const found: string[] = [];
-  for (const match of reason.matchAll(new RegExp(pattern, 'g'))) {
+  for (const match of reason.matchAll(ticketRegExp(pattern))) {
     if (match[0] !== '' && match[0].toUpperCase() !== incidentKey && !found.includes(match[0])) found.push(match[0]);
   }
   return found;
