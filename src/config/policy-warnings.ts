@@ -1,5 +1,6 @@
 import type { Document, LineCounter } from 'yaml';
 import { looksLikeDirectoryReference } from '../core/directory/references.js';
+import { DISCOUNT_FACTORS } from '../core/policy/risk-schema.js';
 import { type Policy, TIER_NAMES } from '../core/policy/schema.js';
 import { formatPath, type PolicyError } from './policy-errors.js';
 import { locatePath } from './yaml-locate.js';
@@ -35,9 +36,9 @@ export function policyWarnings(policy: Policy, file: string, doc: Document, line
   }
   // A weight with the wrong sign flips what its factor means (a "discount" that adds points, a risk that lowers them).
   for (const [key, points] of Object.entries(policy.risk.factors)) {
-    if (LOWERING_WEIGHTS.has(key) && points > 0)
+    if (DISCOUNT_FACTORS.has(key) && points > 0)
       warn(['risk', 'factors', key], `is ${points}: this factor lowers risk, so a positive weight adds points instead (use 0 or less)`);
-    else if (!LOWERING_WEIGHTS.has(key) && points < 0)
+    else if (!DISCOUNT_FACTORS.has(key) && points < 0)
       warn(
         ['risk', 'factors', key],
         `is ${points}: this factor raises risk, so a negative weight takes points off instead (use 0 or more)`,
@@ -48,6 +49,3 @@ export function policyWarnings(policy: Policy, file: string, doc: Document, line
       if (points < 0) warn(['risk', group, key], `is ${points}: asking for more should never lower the score (use 0 or more)`);
   return warnings;
 }
-
-/** Factor weights that lower risk (a discount); every other factor weight raises it. */
-const LOWERING_WEIGHTS: ReadonlySet<string> = new Set(['cleanHistory', 'routineWork', 'incidentKey', 'ticketKey', 'onCall']);

@@ -58,6 +58,23 @@ describe('weight fitting', () => {
     expect(Object.values(proposed).every(Number.isInteger)).toBe(true);
   });
 
+  it('keeps the on-call discount a discount: a fitted onCall stays below zero when on-call requests go well', () => {
+    const rng = createRng('fit-on-call');
+    const current = { 'sensitivity.low': 0, 'sensitivity.high': 20, 'factors.onCall': -5 };
+    const rows: LabelledFeatures[] = [];
+    for (let i = 0; i < 30_000; i += 1) {
+      const high = rng.chance(0.4);
+      const onCall = rng.chance(0.2);
+      const features: Array<[string, number]> = [[high ? 'sensitivity.high' : 'sensitivity.low', 1]];
+      if (onCall) features.push(['factors.onCall', 1]);
+      const logit = -3.5 + 0.8 * (high ? 1 : 0) - 0.8 * (onCall ? 1 : 0);
+      rows.push({ features, bad: rng.chance(1 / (1 + Math.exp(-logit))) });
+    }
+    const fit = fitWeights(rows, current);
+    if ('skipped' in fit) throw new Error(fit.skipped);
+    expect(fit.proposals.find((p) => p.key === 'factors.onCall')?.proposed).toBeLessThan(0);
+  });
+
   it('declines to fit on too little history', () => {
     expect(fitWeights([{ features: [['factors.firstAccess', 1]], bad: true }], { 'factors.firstAccess': 10 })).toMatchObject({
       skipped: expect.stringContaining('too few'),

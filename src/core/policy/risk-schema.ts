@@ -15,6 +15,12 @@ const timeZone = z
 
 /** The risk model's weights, thresholds and factor settings (DESIGN.md §4). The defaults are round, conservative numbers;
  * manifests/policy.example.yaml carries weights fitted on generated histories (docs/risk-evaluation.md). */
+/**
+ * The factor weights that lower risk (discounts): they stay ≤ 0, every other factor weight ≥ 0. Calibration
+ * keeps its proposals on that side, and `policy check` warns about a policy that crosses it.
+ */
+export const DISCOUNT_FACTORS: ReadonlySet<string> = new Set(['cleanHistory', 'routineWork', 'incidentKey', 'ticketKey', 'onCall']);
+
 export const riskSchema = z
   .object({
     sensitivity: z

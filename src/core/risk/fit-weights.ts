@@ -1,3 +1,4 @@
+import { DISCOUNT_FACTORS } from '../policy/risk-schema.js';
 import { type FeatureVector, linearScore, splitKey, type WeightKey } from './risk-features.js';
 
 export interface LabelledFeatures {
@@ -40,7 +41,7 @@ export interface FitOptions {
 export const DEFAULT_FIT_OPTIONS: FitOptions = { minSupport: 50, minBad: 10, priorPoints: 8, maxStep: 20 };
 
 // Weights that lower risk stay ≤ 0 and every other weight stays ≥ 0, so a factor never flips meaning.
-const LOWERING = new Set(['factors.cleanHistory', 'factors.routineWork', 'factors.incidentKey', 'factors.ticketKey']);
+const LOWERING = new Set([...DISCOUNT_FACTORS].map((name) => `factors.${name}`));
 const MAX_WEIGHT = 60;
 
 /**
