@@ -3,6 +3,7 @@ import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Policy } from '../core/policy/schema.js';
 import { policySchema } from '../core/policy/schema.js';
+import { errorCodeOf } from '../core/result.js';
 import { createProviders, loadEnvironment, loadPolicy, loadSettings } from '../main.js';
 import { isSampleOrg, SAMPLE_ORG_POLICY, samplePolicyYaml } from '../risk-lab/sample-org.js';
 import { flagString, type ParsedArgs, UsageError } from './args.js';
@@ -79,8 +80,7 @@ export async function writeOutputFile(io: CliIo, flag: string, file: string, tex
   try {
     await writeFile(resolve(io.cwd, file), text);
   } catch (error) {
-    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown error';
-    throw new Error(`could not write --${flag} ${file} (${code})`);
+    throw new Error(`could not write --${flag} ${file} (${errorCodeOf(error) ?? 'unknown error'})`);
   }
 }
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { type Policy, policySchema } from '../core/policy/schema.js';
 import type { ProviderSchemas } from '../core/ports/provider.js';
+import { errorCodeOf } from '../core/result.js';
 import { issuesToPolicyErrors } from './format-issues.js';
 import { policyErrorMap } from './issue-messages.js';
 import { crossReferenceIssues } from './policy-cross-refs.js';
@@ -34,7 +35,7 @@ export async function loadPolicyFile(
 }
 
 function readFailureMessage(error: unknown): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown error';
+  const code = errorCodeOf(error) ?? 'unknown error';
   if (code === 'ENOENT') return 'file not found: set KEYCARD_POLICY to your policy file (start from manifests/policy.example.yaml)';
   if (code === 'EISDIR') return 'is a directory: set KEYCARD_POLICY to the policy YAML file itself';
   if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied): let the Keycard user read it';

@@ -22,3 +22,9 @@ export class KeycardError extends Error {
     this.name = 'KeycardError';
   }
 }
+
+/** The string `code` a thrown error carries (a Node system error's ENOENT, an adapter's auth_failed), if any. */
+export function errorCodeOf(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}

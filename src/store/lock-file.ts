@@ -1,7 +1,7 @@
 import { linkSync, mkdirSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/ports/runtime.js';
-import { KeycardError } from '../core/result.js';
+import { errorCodeOf, KeycardError } from '../core/result.js';
 
 const LOCK_NAME = 'keycard.lock';
 
@@ -48,7 +48,7 @@ function tryCreate(lockPath: string): boolean {
     linkSync(temp, lockPath);
     return true;
   } catch (error) {
-    if (errorCode(error) === 'EEXIST') return false;
+    if (errorCodeOf(error) === 'EEXIST') return false;
     throw error;
   } finally {
     removeQuietly(temp);
@@ -59,7 +59,7 @@ function readLock(lockPath: string): string | undefined {
   try {
     return readFileSync(lockPath, 'utf8');
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
+    if (errorCodeOf(error) === 'ENOENT') return undefined;
     throw error;
   }
 }
@@ -75,7 +75,7 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.
-    return errorCode(error) === 'EPERM';
+    return errorCodeOf(error) === 'EPERM';
   }
 }
 
@@ -83,11 +83,6 @@ function removeQuietly(path: string): void {
   try {
     unlinkSync(path);
   } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
+    if (errorCodeOf(error) !== 'ENOENT') throw error;
   }
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
-  return undefined;
 }

@@ -1,5 +1,5 @@
 import type { IncidentResponderSource } from '../ports/incident-responders.js';
-import { KeycardError } from '../result.js';
+import { errorCodeOf, KeycardError } from '../result.js';
 import type { CoreDeps } from './deps.js';
 
 /** A responder lookup slower than this is treated as unknown: the score never waits on a slow platform. */
@@ -39,9 +39,7 @@ export async function responderOf(deps: CoreDeps, email: string, key: string, at
 /** A thrown error's stable code (a KeycardError's, or an adapter's coded error such as PagerDuty's auth_failed), else its name. */
 function errorCode(error: unknown): string {
   if (error instanceof KeycardError) return error.code;
-  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.name : 'error';
+  return errorCodeOf(error) ?? (error instanceof Error ? error.name : 'error');
 }
 
 /**
