@@ -1,4 +1,4 @@
-import type { IncidentResponderSource } from '../core/ports/incident-responders.js';
+import { type IncidentResponderSource, NO_SUCH_INCIDENT, type ResponderAnswer } from '../core/ports/incident-responders.js';
 import type { Clock } from '../core/ports/runtime.js';
 import {
   createPagerDutyApi,
@@ -35,10 +35,13 @@ const MAX_USERS = 5_000;
 /** Responder-request states of someone who said yes (PagerDuty shows them as "Joined"). */
 const ACCEPTED = new Set(['joined', 'accepted']);
 
-/** What one read of an incident found: `found` false for no such incident; `complete` false when the log was cut. */
+/**
+ * What one read of an incident found: `found` false for no such incident, undefined when it vanished between
+ * the reads (merged, deleted); `complete` false when the log was cut.
+ */
 interface People {
   at: number;
-  found: boolean;
+  found: boolean | undefined;
   emails: Set<string>;
   complete: boolean;
   /** When the incident was open: its people answer only for a request made then (or within a day of its resolution). */
@@ -83,8 +86,9 @@ function loggedPeople(entry: PagerDutyLogEntry): PagerDutyReference[] {
  * who handed the incident on still counts, and so does everyone after it is resolved (when PagerDuty empties
  * its assignments). Emails are compared lower-cased. The people are cached per incident for `cacheTtlMs` and
  * re-read for someone missing from a read older than a few seconds (they may have just acknowledged);
- * concurrent lookups share a read. No such incident, a key without a number, or a log cut at the page cap
- * for someone missing from it is "unknown". Failures throw PagerDutyError (the core treats them as unknown).
+ * concurrent lookups share a read. No incident of that number, or one not open when the request was made,
+ * is NO_SUCH_INCIDENT; a key without a number, an incident gone between the reads, or a log cut at the page
+ * cap for someone missing from it is "unknown". Failures throw PagerDutyError (the core treats them as unknown).
  */
 export function createPagerDutyIncidentResponders(config: PagerDutyIncidentRespondersConfig): IncidentResponderSource {
   const api = createPagerDutyApi(config);
@@ -120,7 +124,7 @@ export function createPagerDutyIncidentResponders(config: PagerDutyIncidentRespo
     if (incident && (incident.number === undefined || String(incident.number) === number)) {
       const log = await listIncidentLog(api, incident.id);
       // Gone between the two reads (merged, deleted): unknown for this incident, not a PagerDuty failure.
-      if (!log) return remember(number, people);
+      if (!log) return remember(number, { ...people, found: undefined });
       const refs = new Map<string, PagerDutyReference>();
       for (const ref of [...peopleOf(incident), ...log.entries.flatMap(loggedPeople)]) {
         if (isUser(ref) && (!refs.has(ref.id) || ref.email)) refs.set(ref.id, ref);
@@ -177,8 +181,11 @@ export function createPagerDutyIncidentResponders(config: PagerDutyIncidentRespo
   const openAt = (people: People, at: number) =>
     (people.createdAt === undefined || people.createdAt <= at + CLOCK_SKEW_MS) &&
     (people.resolvedAt === undefined || at <= people.resolvedAt + AFTER_RESOLUTION_MS);
-  const answer = (people: People, email: string, at: number) =>
-    !people.found || !openAt(people, at) ? undefined : people.emails.has(email) ? true : people.complete ? false : undefined;
+  const answer = (people: People, email: string, at: number): ResponderAnswer => {
+    if (people.found === undefined) return undefined;
+    if (!people.found || !openAt(people, at)) return NO_SUCH_INCIDENT;
+    return people.emails.has(email) ? true : people.complete ? false : undefined;
+  };
 
   return {
     async isResponder(email, incidentKey, asked) {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { handleCommand } from '../../src/core/commands/handle.js';
 import { anyPlatformResponder, RESPONDER_LOOKUP_TIMEOUT_MS } from '../../src/core/lifecycle/incident-responder.js';
 import { onCallFromPolicy } from '../../src/core/oncall/policy-schedule.js';
+import { NO_SUCH_INCIDENT, type ResponderAnswer } from '../../src/core/ports/incident-responders.js';
 import { basePolicyInput, makePolicy } from '../fixtures/policy.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
@@ -113,6 +114,27 @@ describe('incidents and on-call', () => {
     expect(unknown.find((f) => f.id.startsWith('incident'))?.id).toBe('incident-unverified');
   });
 
+  it('an incident key no source knows gets neither the discount nor the relief, even from someone on call', async () => {
+    h = await createHarness('pglite', { policy, start: new Date('2026-11-24T20:00:00Z') });
+    h.deps.incidentResponders = { isResponder: async (_email, key) => (key === 'INC-9' ? undefined : NO_SUCH_INCIDENT) };
+    // alice is on call: for INC-9, which no source can tell about, the on-call fallback discounts and relieves.
+    const fallback = await run('alice@example.com', '/access demo-db 15m read replication broken INC-9');
+    expect(fallback).toMatchObject({ request: { tier: 'low' } });
+    // INC-9999 names nothing any source knows: points instead of a discount, no relief, and the card says why.
+    const invented = await run('alice@example.com', '/access demo-db 15m read replication broken INC-9999');
+    expect(invented).toMatchObject({ request: { tier: 'medium' } });
+    const factors = invented.kind === 'request' ? invented.request.factors : [];
+    expect(factors.map((f) => f.id)).not.toContain('incident');
+    expect(factors.map((f) => f.id)).not.toContain('incident-relief');
+    expect(factors.find((f) => f.id === 'incident-unknown')).toMatchObject({
+      points: policy.risk.factors.incidentUnknown,
+      reason: expect.stringContaining('INC-9999, which no incident source knows'),
+    });
+    // A vague reason is not excused by a key that names nothing.
+    const terse = await run('alice@example.com', '/access demo-logs 15m read INC-9999');
+    expect(terse.kind === 'request' && terse.request.factors.map((f) => f.id)).toEqual(expect.arrayContaining(['weak-reason']));
+  });
+
   it('a failing or slow responder source counts as unknown and never blocks a request', async () => {
     h = await createHarness('pglite', { policy, start: new Date('2026-11-24T20:00:00Z') });
     h.deps.incidentResponders = { isResponder: async () => Promise.reject(new Error('Slack is down')) };
@@ -131,14 +153,14 @@ describe('incidents and on-call', () => {
   });
 
   it('several platforms: a responder on any is a responder; known not to respond only when none says yes', async () => {
-    const says = (answer: boolean | undefined | Error) => ({
+    const says = (answer: ResponderAnswer | Error) => ({
       isResponder: async () => {
         if (answer instanceof Error) throw answer;
         return answer;
       },
     });
     const at = new Date();
-    const ask = (...answers: Array<boolean | undefined | Error>) =>
+    const ask = (...answers: Array<ResponderAnswer | Error>) =>
       anyPlatformResponder(answers.map(says)).isResponder('erin@example.com', 'INC-9', at);
     expect(await ask(undefined, true)).toBe(true);
     expect(await ask(false, true)).toBe(true);
@@ -146,6 +168,11 @@ describe('incidents and on-call', () => {
     expect(await ask(undefined, undefined)).toBeUndefined();
     expect(await ask(new Error('down'), true)).toBe(true);
     await expect(ask(new Error('down'), undefined)).rejects.toThrow('down');
+    // No such incident: only when no platform knows it; one that cannot tell (or fails) does not make the key real.
+    expect(await ask(NO_SUCH_INCIDENT, undefined)).toBe(NO_SUCH_INCIDENT);
+    expect(await ask(NO_SUCH_INCIDENT, new Error('down'))).toBe(NO_SUCH_INCIDENT);
+    expect(await ask(NO_SUCH_INCIDENT, false)).toBe(false);
+    expect(await ask(NO_SUCH_INCIDENT, true)).toBe(true);
     // A yes does not wait for a platform that has not answered yet (PagerDuty reading a long incident log).
     const silent = { isResponder: () => new Promise<boolean | undefined>(() => undefined) };
     expect(await anyPlatformResponder([silent, says(true)]).isResponder('erin@example.com', 'INC-9', at)).toBe(true);

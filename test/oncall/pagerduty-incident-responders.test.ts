@@ -4,6 +4,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreDeps } from '../../src/core/lifecycle/deps.js';
 import { responderOf } from '../../src/core/lifecycle/incident-responder.js';
+import { NO_SUCH_INCIDENT } from '../../src/core/ports/incident-responders.js';
 import {
   createPagerDutyIncidentResponders,
   DEFAULT_INCIDENT_NUMBER,
@@ -122,14 +123,20 @@ describe('PagerDuty incident responders', () => {
     expect(await setup().isResponder('alice@example.com', 'INC-4211', AT)).toBe(false);
   });
 
-  it('cannot tell for an incident PagerDuty does not have (404), nor for a key without a number', async () => {
+  it('says there is no such incident when PagerDuty does not have it (404), and cannot tell for a key without a number', async () => {
     const scope = getIncident('9999').reply(404, { error: { message: 'Incident Not Found', code: 2100 } });
     const source = setup();
-    expect(await source.isResponder('erin@example.com', 'INC-9999', AT)).toBeUndefined();
+    expect(await source.isResponder('erin@example.com', 'INC-9999', AT)).toBe(NO_SUCH_INCIDENT);
     expect(scope.isDone()).toBe(true);
     // No request at all (net connect is disabled: one would fail the lookup).
     expect(await source.isResponder('erin@example.com', 'INC-', AT)).toBeUndefined();
     expect(await setup({ incidentNumber: 'PD-([0-9]+)' }).isResponder('erin@example.com', 'INC-4211', AT)).toBeUndefined();
+  });
+
+  it('cannot tell for an incident that vanished between its two reads (merged or deleted)', async () => {
+    getIncident().reply(200, incident);
+    getLog().reply(404, { error: { message: 'Not Found', code: 2100 } });
+    expect(await setup().isResponder('erin@example.com', 'INC-4211', AT)).toBeUndefined();
   });
 
   it('reuses an incident for a minute, shares a read between concurrent lookups, and asks again after', async () => {
@@ -211,9 +218,9 @@ describe('PagerDuty incident responders', () => {
     // Resolved 21 hours before the request: follow-up work still counts.
     expect(await source.isResponder('erin@example.com', 'INC-4211', AT)).toBe(true);
     expect(await source.isResponder('alice@example.com', 'INC-4211', AT)).toBe(false);
-    // Two days after the request's resolution window, or before the incident existed: the key says nothing.
-    expect(await source.isResponder('erin@example.com', 'INC-4211', new Date('2026-11-24T13:00:00Z'))).toBeUndefined();
-    expect(await source.isResponder('alice@example.com', 'INC-4211', new Date('2026-11-24T08:00:00Z'))).toBeUndefined();
+    // Two days after the request's resolution window, or before the incident existed: no incident open then.
+    expect(await source.isResponder('erin@example.com', 'INC-4211', new Date('2026-11-24T13:00:00Z'))).toBe(NO_SUCH_INCIDENT);
+    expect(await source.isResponder('alice@example.com', 'INC-4211', new Date('2026-11-24T08:00:00Z'))).toBe(NO_SUCH_INCIDENT);
   });
 
   it('throws the PagerDuty error with its code, naming the token variable but never the token, then leaves PagerDuty alone for a while', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Policy } from '../../src/core/policy/schema.js';
+import { NO_SUCH_INCIDENT, type ResponderAnswer } from '../../src/core/ports/incident-responders.js';
 import { applyIncidentRelief, assessRisk, type RiskInput } from '../../src/core/risk/assess.js';
 import { responderFromFactors } from '../../src/core/risk/habit-factors.js';
 import {
@@ -399,7 +400,7 @@ describe('habit factors (true and false cases)', () => {
 });
 
 describe('incident responders, as recorded and replayed', () => {
-  const cite = (incidentResponder: boolean | undefined, onCallVia: string[] = []) =>
+  const cite = (incidentResponder: ResponderAnswer, onCallVia: string[] = []) =>
     score(
       {
         reason: 'replication broken INC-9',
@@ -417,10 +418,15 @@ describe('incident responders, as recorded and replayed', () => {
     // On call, responder unknown: the key discounts (on call), but nobody said they respond to INC-9.
     expect(factor(cite(undefined, ['sre']), 'incident')?.reason).toBe('incident INC-9, and they are on call');
     expect(responderFromFactors(cite(undefined, ['sre']).factors)).toBeUndefined();
+    // A key no source knows: points, not the on-call discount, and the replay reads it back as such.
+    const invented = cite(NO_SUCH_INCIDENT, ['sre']);
+    expect(factor(invented, 'incident')).toBeUndefined();
+    expect(factor(invented, 'incident-unknown')).toMatchObject({ points: 5, reason: expect.stringContaining('no incident source knows') });
+    expect(responderFromFactors(invented.factors)).toBe(NO_SUCH_INCIDENT);
   });
 
   it('gives no on-call relief to someone known not to respond to the incident', () => {
-    const relief = (incidentResponder: boolean | undefined) =>
+    const relief = (incidentResponder: ResponderAnswer) =>
       applyIncidentRelief(
         { score: 60, tier: 'high', factors: [] },
         {
@@ -434,6 +440,7 @@ describe('incident responders, as recorded and replayed', () => {
     expect(relief(true)).toBe('medium');
     expect(relief(undefined)).toBe('medium');
     expect(relief(false)).toBe('high');
+    expect(relief(NO_SUCH_INCIDENT)).toBe('high');
   });
 });
 

@@ -3,7 +3,16 @@ import { freshPostgresDatabase, hasTestPostgres } from '../helpers/db.js';
 import type { Driver } from './driver.js';
 import { startSlackDriver } from './drivers/slack.js';
 import { scenarioSuite } from './stories.js';
-import { eventually, INCIDENT, P, SLACK_INCIDENT_CHANNEL, SLACK_SQUATTED_CHANNELS, SQUATTED_INCIDENT } from './world.js';
+import {
+  eventually,
+  INCIDENT,
+  ON_CALL_INCIDENT,
+  P,
+  SLACK_INCIDENT_CHANNEL,
+  SLACK_ON_CALL_INCIDENT_CHANNEL,
+  SLACK_SQUATTED_CHANNELS,
+  SQUATTED_INCIDENT,
+} from './world.js';
 
 // On real Postgres when the test server is there (CI); the console and Teams drivers cover PGlite.
 const onPostgres = hasTestPostgres();
@@ -72,6 +81,22 @@ scenarioSuite(`Slack (keycard start over HTTP, fake Slack Web API, ${onPostgres 
       });
       const touched = api.calls.filter((c) => c.args.channel === SLACK_SQUATTED_CHANNELS.squatted.id);
       expect(touched).toEqual([]);
+    });
+
+    it('an incident key the incident tool never made a channel for buys nothing, not even on-call relief', async () => {
+      const { driver: d, api } = started();
+      const cardFor = approvalCardsAfter(d);
+      // lena is on call and in #inc-4400: her critical request for INC-4400 is relieved one tier, to high.
+      api.setMembers(SLACK_ON_CALL_INCIDENT_CHANNEL.id, [P.bob.slack, P.lena.slack]);
+      await d.say(P.lena, `vault 15m admin rotating the token for ${ON_CALL_INCIDENT}`, 'dm');
+      expect((await cardFor(P.lena)).text).toContain(`on call for ${ON_CALL_INCIDENT}: routed as high instead of critical`);
+      // INC-4999 has no channel by the incident tool (the policy pins its creator), so there is no such
+      // incident: her medium request still waits for an approver instead of being relieved to low.
+      const nextCardFor = approvalCardsAfter(d);
+      await d.say(P.lena, 'orders-db 30m read checking the INC-4999 backlog', 'dm');
+      const card = await nextCardFor(P.lena);
+      expect(card.text).toContain('+5 cites INC-4999, which no incident source knows');
+      expect(card.text).not.toMatch(/routed as low/);
     });
 
     it('a rate-limited card update is retried after Retry-After, not lost', async () => {

@@ -23,7 +23,7 @@ const person = (name: string): Person => ({
   teams: { id: `29:${name}`, aadObjectId: `aad-${name}` },
 });
 
-/** alice, frank, grace, hana, ivan, judy, kim request; bob and erin are sre, carol db-owners, dave security. */
+/** alice, frank, grace, hana, ivan, judy, kim, lena request; bob and erin are sre, carol db-owners, dave security; lena is on call. */
 export const P = {
   alice: person('alice'),
   frank: person('frank'),
@@ -32,6 +32,8 @@ export const P = {
   ivan: person('ivan'),
   judy: person('judy'),
   kim: person('kim'),
+  /** On call all the time (the policy's `dba` rotation): incident relief is hers to get, or not. */
+  lena: person('lena'),
   bob: person('bob'),
   erin: person('erin'),
   carol: person('carol'),
@@ -62,6 +64,9 @@ export const SLACK_SQUATTED_CHANNELS = {
   real: { id: 'C0INC4300', name: 'inc-4300-orders', creator: SLACK_INCIDENT_BOT },
   squatted: { id: 'C0SQUAT4300', name: 'inc-4300', creator: P.ivan.slack },
 };
+/** INC-4400: an incident whose channel only on-call lena responds in (its members are read by one story only). */
+export const ON_CALL_INCIDENT = 'INC-4400';
+export const SLACK_ON_CALL_INCIDENT_CHANNEL = { id: 'C0INC4400', name: 'inc-4400', creator: SLACK_INCIDENT_BOT };
 export const TEAMS_CHANNELS: ChannelIds = {
   approvals: '19:approvals@thread.tacv2',
   critical: '19:critical@thread.tacv2',
@@ -137,6 +142,7 @@ tiers:
 alerts: { channel: ${channel('alerts')}, reviewers: [security] }
 revocation: { escalateAfter: 1 }
 incidents: { channelPattern: "^inc-", keyPattern: "INC-[0-9]+", slackChannelCreators: ["${SLACK_INCIDENT_BOT}"] }
+onCall: { rotations: { dba: { members: [lena@example.com], start: "2026-01-05T00:00:00Z", shift: 7d } } }
 `;
 }
 

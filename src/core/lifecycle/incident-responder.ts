@@ -1,4 +1,4 @@
-import type { IncidentResponderSource } from '../ports/incident-responders.js';
+import { type IncidentResponderSource, NO_SUCH_INCIDENT, type ResponderAnswer } from '../ports/incident-responders.js';
 import { errorCodeOf, KeycardError } from '../result.js';
 import type { CoreDeps } from './deps.js';
 
@@ -10,9 +10,10 @@ export const RESPONDER_LOOKUP_TIMEOUT_MS = 2_000;
  * channel's members, the incident's people in PagerDuty). The channel a request was typed in proves nothing
  * by its name (anyone can create `#inc-4211-x`), so only the source, which finds the channel Keycard itself
  * threads into, decides.
- * Unknown (undefined) when there is no source, when it fails or when it is too slow; unknown never discounts.
+ * Unknown (undefined) when there is no source, when it fails or when it is too slow; unknown discounts only
+ * for someone on call (the documented fallback), NO_SUCH_INCIDENT never.
  */
-export async function responderOf(deps: CoreDeps, email: string, key: string, at: Date): Promise<boolean | undefined> {
+export async function responderOf(deps: CoreDeps, email: string, key: string, at: Date): Promise<ResponderAnswer> {
   const source = deps.incidentResponders;
   if (!source) return undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -44,8 +45,9 @@ function errorCode(error: unknown): string {
 
 /**
  * Several platforms' answers as one (Slack and Teams in one process, and PagerDuty): a responder on any of
- * them is a responder; known not to respond only when some platform knows the incident and none says yes.
- * A platform that fails counts as not knowing.
+ * them is a responder; known not to respond when some platform knows the incident and none says yes; no such
+ * incident when no platform knows it and at least one looked and found none (a platform that cannot tell does
+ * not make an invented key real). A platform that fails counts as not knowing.
  */
 export function anyPlatformResponder(sources: readonly IncidentResponderSource[]): IncidentResponderSource {
   if (sources.length === 1) return sources[0]!;
@@ -62,10 +64,11 @@ export function anyPlatformResponder(sources: readonly IncidentResponderSource[]
           );
         }
       });
-      const all = Promise.allSettled(pending).then((answers) => {
+      const all = Promise.allSettled(pending).then((answers): ResponderAnswer => {
         const known = answers.flatMap((a) => (a.status === 'fulfilled' && a.value !== undefined ? [a.value] : []));
         if (known.includes(true)) return true;
         if (known.includes(false)) return false;
+        if (known.includes(NO_SUCH_INCIDENT)) return NO_SUCH_INCIDENT;
         const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
         if (failed) throw failed.reason;
         return undefined;

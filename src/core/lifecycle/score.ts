@@ -1,5 +1,6 @@
 import type { ResolvedResource } from '../policy/access.js';
 import type { Policy } from '../policy/schema.js';
+import type { ResponderAnswer } from '../ports/incident-responders.js';
 import type { Store } from '../ports/store.js';
 import type { PastRequest, RequesterHabits } from '../risk/habits.js';
 import { computeHabits, needsReasonPeers, ticketPatternOf, ticketsIn, usualApproverToCheck } from '../risk/habits.js';
@@ -34,7 +35,7 @@ export interface ScoringReads {
   history: Promise<{ history: RequesterHistory; records: PastRequest[] }>;
   onCallVia: Promise<string[]>;
   /** Whether they respond to the cited incident (undefined: no incident cited, or nobody can tell). */
-  incidentResponder: Promise<boolean | undefined>;
+  incidentResponder: Promise<ResponderAnswer>;
 }
 
 export interface Scored {

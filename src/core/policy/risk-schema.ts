@@ -72,6 +72,10 @@ export const riskSchema = z
         durationVsHabit: z.number().default(10).describe('durationHabitRatio times (or more) their usual duration on this resource'),
         departure: z.number().default(25).describe('the requester leaves within departureWindow (directory or risk.departures)'),
         incidentNotResponder: z.number().default(10).describe('cites an incident they are known not to be responding to'),
+        incidentUnknown: z
+          .number()
+          .default(5)
+          .describe('cites an incident key that no incident source knows (no incident channel, no paged incident open then)'),
         ticketReuse: z
           .number()
           .default(5)

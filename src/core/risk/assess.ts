@@ -1,6 +1,7 @@
 import { formatDuration } from '../duration.js';
 import { tierForScore } from '../policy/access.js';
 import { type Policy, type ResourcePolicy, TIER_NAMES, type TierName } from '../policy/schema.js';
+import { NO_SUCH_INCIDENT, type ResponderAnswer } from '../ports/incident-responders.js';
 import type { PersonAttributes } from '../ports/person.js';
 import type { ApproverRecord, RequesterHistory, RequestKind, RiskAssessment, RiskFactor } from '../types.js';
 import { cutText } from '../views/safe-text.js';
@@ -30,7 +31,7 @@ export interface RiskInput {
   /** The requester's own habits (store or audit replay); absent: the habit factors are not evaluated. */
   habits?: RequesterHabits;
   /** Whether the requester responds to the cited incident; absent: unknown (no discount unless on call). */
-  incidentResponder?: boolean;
+  incidentResponder?: ResponderAnswer;
   /**
    * How many people other than the requester gave this exact reason in the history window (the store or
    * the audit replay); absent: not looked up (only asked when `needsReasonPeers`), which never adds points.
@@ -221,15 +222,17 @@ export function formatPoints(points: number): string {
 /**
  * Incident relief: a request linked to an incident by someone on call routes `relief` tiers lower,
  * never below the resource's floor, unless a responder source knows they are not responding to that
- * incident (being on call for something else is no reason to wave through access "for" this one).
+ * incident, or that there is no such incident (being on call for something else is no reason to wave
+ * through access "for" this one, nor for a key nobody declared).
  * Returns the tier to use and, when it changed, a zero-point factor that explains why (so cards and
  * `risk explain` show it).
  */
 export function applyIncidentRelief(
   assessment: RiskAssessment,
-  input: { incidentKey: string | null; onCallVia?: string[]; incidentResponder?: boolean; relief: number; floor: TierName },
+  input: { incidentKey: string | null; onCallVia?: string[]; incidentResponder?: ResponderAnswer; relief: number; floor: TierName },
 ): RiskAssessment {
-  if (!input.incidentKey || !input.onCallVia?.length || input.relief === 0 || input.incidentResponder === false) return assessment;
+  const unrelated = input.incidentResponder === false || input.incidentResponder === NO_SUCH_INCIDENT;
+  if (!input.incidentKey || !input.onCallVia?.length || input.relief === 0 || unrelated) return assessment;
   const index = TIER_NAMES.indexOf(assessment.tier);
   const lowered = TIER_NAMES[Math.max(TIER_NAMES.indexOf(input.floor), index - input.relief)]!;
   if (lowered === assessment.tier) return assessment;

@@ -1,4 +1,5 @@
 import type { Policy, TierName } from '../policy/schema.js';
+import type { ResponderAnswer } from '../ports/incident-responders.js';
 import type { PersonAttributes } from '../ports/person.js';
 import type { ApproverRecord, AuditInput, EndReason, RequesterHistory, RequestKind, RiskFactor } from '../types.js';
 import { createApproverRecords } from './approver-records.js';
@@ -22,13 +23,13 @@ export interface ReplayContext {
   /** The directory as of the request (absent: unknown). */
   person?: (email: string, at: Date) => PersonAttributes | undefined;
   /** Whether `email` responds to incident `key` (absent or undefined: unknown). */
-  responder?: (email: string, key: string, at: Date) => boolean | undefined;
+  responder?: (email: string, key: string, at: Date) => ResponderAnswer;
 }
 
 export interface RequestContext {
   habits: RequesterHabits;
   person?: PersonAttributes;
-  incidentResponder?: boolean;
+  incidentResponder?: ResponderAnswer;
   /** Other people who gave the same reason in the history window, when the score needs it (needsReasonPeers). */
   reasonPeers?: number;
   /** What their usual approver decided in the history window, when they have one (usualApproverToCheck). */

@@ -1,5 +1,6 @@
 import { formatDuration } from '../duration.js';
 import type { Policy } from '../policy/schema.js';
+import { NO_SUCH_INCIDENT, type ResponderAnswer } from '../ports/incident-responders.js';
 import type { PersonAttributes } from '../ports/person.js';
 import type { ApproverRecord, RequesterHistory, RiskFactor } from '../types.js';
 import { APPROVER_RECORD_DECISIONS } from './approver-records.js';
@@ -16,8 +17,8 @@ export interface HabitContext {
   durationMs: number;
   at: Date;
   incidentKey: string | null;
-  /** True: a responder of the cited incident; false: known not to be one; undefined: unknown. */
-  incidentResponder: boolean | undefined;
+  /** True: a responder of the cited incident; false: known not to be one; NO_SUCH_INCIDENT: no source knows it; undefined: unknown. */
+  incidentResponder: ResponderAnswer;
   onCall: boolean;
   ticket: string | undefined;
   history: RequesterHistory;
@@ -31,14 +32,19 @@ export interface HabitContext {
 }
 
 const RESPONDER = 'one of its responders';
+/** The recorded `incident-unknown` reason, after the key: a replay reads the factor id, a reviewer reads this. */
+const NO_INCIDENT_TEXT =
+  'which no incident source knows (no incident channel, no paged incident open then): no discount, no on-call relief';
 
 /**
  * What the factors recorded at submission say about the requester and the cited incident: true when they
- * were a known responder, false when known not to be, undefined when nobody knew. Replays (calibration,
+ * were a known responder, false when known not to be, NO_SUCH_INCIDENT when no source knew the incident,
+ * undefined when nobody could tell. Replays (calibration,
  * policy replay) read it back so a re-score routes as the submission did.
  */
-export function responderFromFactors(factors: readonly { id: string; reason: string }[]): boolean | undefined {
+export function responderFromFactors(factors: readonly { id: string; reason: string }[]): ResponderAnswer {
   if (factors.some((f) => f.id === 'incident-not-responder')) return false;
+  if (factors.some((f) => f.id === 'incident-unknown')) return NO_SUCH_INCIDENT;
   if (factors.some((f) => f.id === 'incident' && f.reason.endsWith(RESPONDER))) return true;
   return undefined;
 }
@@ -84,6 +90,8 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
         w.incidentNotResponder,
         `cites ${c.incidentKey} but is not one of its responders (not paged, not in its channel)`,
       );
+    } else if (c.incidentResponder === NO_SUCH_INCIDENT) {
+      add('incident-unknown', w.incidentUnknown, `cites ${c.incidentKey}, ${NO_INCIDENT_TEXT}`);
     } else {
       add('incident-unverified', 0, `cites ${c.incidentKey}; not known to be responding, so no discount`);
     }

@@ -40,6 +40,7 @@ const FACTOR_WEIGHT: Record<string, FactorName> = {
   'duration-habit': 'durationVsHabit',
   departure: 'departure',
   'incident-not-responder': 'incidentNotResponder',
+  'incident-unknown': 'incidentUnknown',
   'ticket-reuse': 'ticketReuse',
   'approver-concentration': 'approverConcentration',
   'approver-rubber-stamp': 'approverRubberStamp',

@@ -2,6 +2,7 @@ import { approverGroupsFor } from '../approval/approver-groups.js';
 import { checkDuration, planApproval } from '../lifecycle/plan.js';
 import { resolveResource } from '../policy/access.js';
 import type { Policy, TierName } from '../policy/schema.js';
+import type { ResponderAnswer } from '../ports/incident-responders.js';
 import { computeHabits, needsReasonPeers, ticketPatternOf, ticketsIn, usualApproverToCheck } from '../risk/habits.js';
 import { assessAsSubmitted } from '../risk/risk-features.js';
 import type { ApproverRecord, ApproverRecordQuery, ReasonPeersQuery, RequestKind } from '../types.js';
@@ -32,7 +33,7 @@ export interface RecordedRequest {
    */
   onCallVia: string[];
   /** Whether they were known to respond to the cited incident then (from the recorded incident factor; undefined: unknown). */
-  incidentResponder: boolean | undefined;
+  incidentResponder: ResponderAnswer;
   /** Their own zone as the recorded time factor names it (directory or chat client), a fact of that moment like on-call. */
   ownZone: string | undefined;
 }

@@ -16,6 +16,8 @@ export const ROUTING_FACTORS: ReadonlySet<string> = new Set([
   'departure',
   // An incident was cited but nobody knows they respond to it: why it brought no discount.
   'incident-unverified',
+  // A key no incident source knows: no discount and no on-call relief, shown even when its weight is 0.
+  'incident-unknown',
 ]);
 
 /** What an approval card shows of the assessment. */

@@ -13,6 +13,7 @@ import {
   SCENARIO_SETTINGS,
   SLACK_CHANNELS,
   SLACK_INCIDENT_CHANNEL,
+  SLACK_ON_CALL_INCIDENT_CHANNEL,
   SLACK_SQUATTED_CHANNELS,
   scenarioEnvironment,
   startWebhookTarget,
@@ -82,6 +83,7 @@ export async function startSlackDriver(options: { databaseUrl?: string } = {}): 
     SLACK_INCIDENT_CHANNEL,
     SLACK_SQUATTED_CHANNELS.real,
     SLACK_SQUATTED_CHANNELS.squatted,
+    SLACK_ON_CALL_INCIDENT_CHANNEL,
     GENERAL,
   ];
   const api = await startFakeSlackApi({ token: TOKEN, users, channels: channelList });

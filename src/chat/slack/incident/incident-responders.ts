@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IncidentResponderSource } from '../../../core/ports/incident-responders.js';
+import { type IncidentResponderSource, NO_SUCH_INCIDENT } from '../../../core/ports/incident-responders.js';
 import type { Clock, Logger } from '../../../core/ports/runtime.js';
 import { describeSlackError, slackErrorCode } from '../slack-errors.js';
 import type { WebClient } from '../web-clients.js';
@@ -22,7 +22,9 @@ const MAX_CHANNELS = 200;
  * An incident's responders are the members of its Slack channel (`#inc-4211`, found by the same rule the
  * incident thread uses): conversations.members (scopes channels:read, groups:read), cached for `ttlMs`
  * per channel, and re-read for someone missing from a list older than a few seconds, so who joined the
- * channel a moment ago counts. No incident channel, or an account Slack does not know, is "unknown".
+ * channel a moment ago counts. An account Slack does not know is "unknown", and so is no incident channel,
+ * unless `incidents.slackChannelCreators` names the tool that makes them: then no channel by it (in a
+ * listing at most 15 seconds old) means no such incident.
  */
 export function createSlackIncidentResponders(deps: {
   client: WebClient;
@@ -73,8 +75,11 @@ export function createSlackIncidentResponders(deps: {
 
   return {
     async isResponder(email, incidentKey) {
-      const channel = await deps.channels.find(incidentKey, deps.incidents());
-      if (!channel) return undefined;
+      const rule = deps.incidents();
+      const channel = await deps.channels.find(incidentKey, rule);
+      // Where only the incident tool makes incident channels, one it never made names no incident; where anyone
+      // may, the incident may simply have no channel.
+      if (!channel) return rule.slackChannelCreators.length > 0 ? NO_SUCH_INCIDENT : undefined;
       const userId = await deps.userIdOf(email);
       if (!userId) return undefined;
       const now = deps.clock.now().getTime();
