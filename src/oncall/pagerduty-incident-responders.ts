@@ -1,4 +1,4 @@
-import { type IncidentResponderSource, NO_SUCH_INCIDENT, type ResponderAnswer } from '../core/ports/incident-responders.js';
+import { type IncidentResponderSource, KNOWN_INCIDENT, NO_SUCH_INCIDENT, type SourceAnswer } from '../core/ports/incident-responders.js';
 import type { Clock } from '../core/ports/runtime.js';
 import {
   createPagerDutyApi,
@@ -87,8 +87,9 @@ function loggedPeople(entry: PagerDutyLogEntry): PagerDutyReference[] {
  * its assignments). Emails are compared lower-cased. The people are cached per incident for `cacheTtlMs` and
  * re-read for someone missing from a read older than a few seconds (they may have just acknowledged);
  * concurrent lookups share a read. No incident of that number, or one not open when the request was made,
- * is NO_SUCH_INCIDENT; a key without a number, an incident gone between the reads, or a log cut at the page
- * cap for someone missing from it is "unknown". Failures throw PagerDutyError (the core treats them as unknown).
+ * is NO_SUCH_INCIDENT; someone missing from a log cut at the page cap is KNOWN_INCIDENT (the incident exists,
+ * whether they respond is unknown); a key without a number or an incident gone between the reads is "unknown".
+ * Failures throw PagerDutyError (the core treats them as unknown).
  */
 export function createPagerDutyIncidentResponders(config: PagerDutyIncidentRespondersConfig): IncidentResponderSource {
   const api = createPagerDutyApi(config);
@@ -181,10 +182,10 @@ export function createPagerDutyIncidentResponders(config: PagerDutyIncidentRespo
   const openAt = (people: People, at: number) =>
     (people.createdAt === undefined || people.createdAt <= at + CLOCK_SKEW_MS) &&
     (people.resolvedAt === undefined || at <= people.resolvedAt + AFTER_RESOLUTION_MS);
-  const answer = (people: People, email: string, at: number): ResponderAnswer => {
+  const answer = (people: People, email: string, at: number): SourceAnswer => {
     if (people.found === undefined) return undefined;
     if (!people.found || !openAt(people, at)) return NO_SUCH_INCIDENT;
-    return people.emails.has(email) ? true : people.complete ? false : undefined;
+    return people.emails.has(email) ? true : people.complete ? false : KNOWN_INCIDENT;
   };
 
   return {

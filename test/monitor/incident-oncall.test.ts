@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { handleCommand } from '../../src/core/commands/handle.js';
 import { anyPlatformResponder, RESPONDER_LOOKUP_TIMEOUT_MS } from '../../src/core/lifecycle/incident-responder.js';
 import { onCallFromPolicy } from '../../src/core/oncall/policy-schedule.js';
-import { NO_SUCH_INCIDENT, type ResponderAnswer } from '../../src/core/ports/incident-responders.js';
+import { KNOWN_INCIDENT, NO_SUCH_INCIDENT, type SourceAnswer } from '../../src/core/ports/incident-responders.js';
 import { basePolicyInput, makePolicy } from '../fixtures/policy.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
@@ -128,11 +128,18 @@ describe('incidents and on-call', () => {
     expect(factors.map((f) => f.id)).not.toContain('incident-relief');
     expect(factors.find((f) => f.id === 'incident-unknown')).toMatchObject({
       points: policy.risk.factors.incidentUnknown,
-      reason: expect.stringContaining('INC-9999, which no incident source knows'),
+      reason: expect.stringContaining('INC-9999, which names no incident open then'),
     });
     // A vague reason is not excused by a key that names nothing.
     const terse = await run('alice@example.com', '/access demo-logs 15m read INC-9999');
-    expect(terse.kind === 'request' && terse.request.factors.map((f) => f.id)).toEqual(expect.arrayContaining(['weak-reason']));
+    const weak = terse.kind === 'request' ? terse.request.factors.find((f) => f.id === 'weak-reason') : undefined;
+    expect(weak?.reason).toContain('INC-9999 names no known incident');
+    // A source that knows the incident but not its people is "nobody can tell": on call, the fallback holds.
+    h.deps.incidentResponders = { isResponder: async () => KNOWN_INCIDENT };
+    const known = await run('alice@example.com', '/access demo-admin 30m admin primary down INC-10');
+    expect(known.kind === 'request' && known.request.factors.find((f) => f.id === 'incident')?.reason).toBe(
+      'incident INC-10, and they are on call',
+    );
   });
 
   it('a failing or slow responder source counts as unknown and never blocks a request', async () => {
@@ -153,14 +160,14 @@ describe('incidents and on-call', () => {
   });
 
   it('several platforms: a responder on any is a responder; known not to respond only when none says yes', async () => {
-    const says = (answer: ResponderAnswer | Error) => ({
+    const says = (answer: SourceAnswer | Error) => ({
       isResponder: async () => {
         if (answer instanceof Error) throw answer;
         return answer;
       },
     });
     const at = new Date();
-    const ask = (...answers: Array<ResponderAnswer | Error>) =>
+    const ask = (...answers: Array<SourceAnswer | Error>) =>
       anyPlatformResponder(answers.map(says)).isResponder('erin@example.com', 'INC-9', at);
     expect(await ask(undefined, true)).toBe(true);
     expect(await ask(false, true)).toBe(true);
@@ -173,8 +180,11 @@ describe('incidents and on-call', () => {
     expect(await ask(NO_SUCH_INCIDENT, new Error('down'))).toBe(NO_SUCH_INCIDENT);
     expect(await ask(NO_SUCH_INCIDENT, false)).toBe(false);
     expect(await ask(NO_SUCH_INCIDENT, true)).toBe(true);
+    // A platform that found the incident without its people (a channel it cannot list) outweighs another's "none".
+    expect(await ask(KNOWN_INCIDENT, NO_SUCH_INCIDENT)).toBe(KNOWN_INCIDENT);
+    expect(await ask(KNOWN_INCIDENT, false)).toBe(false);
     // A yes does not wait for a platform that has not answered yet (PagerDuty reading a long incident log).
-    const silent = { isResponder: () => new Promise<boolean | undefined>(() => undefined) };
+    const silent = { isResponder: () => new Promise<SourceAnswer>(() => undefined) };
     expect(await anyPlatformResponder([silent, says(true)]).isResponder('erin@example.com', 'INC-9', at)).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreDeps } from '../../src/core/lifecycle/deps.js';
 import { responderOf } from '../../src/core/lifecycle/incident-responder.js';
-import { NO_SUCH_INCIDENT } from '../../src/core/ports/incident-responders.js';
+import { KNOWN_INCIDENT, NO_SUCH_INCIDENT } from '../../src/core/ports/incident-responders.js';
 import {
   createPagerDutyIncidentResponders,
   DEFAULT_INCIDENT_NUMBER,
@@ -181,13 +181,13 @@ describe('PagerDuty incident responders', () => {
     expect(nock.isDone()).toBe(true);
   });
 
-  it('cannot tell for someone missing from a log cut at the page cap, but still names who it did read', async () => {
+  it('knows the incident but cannot tell for someone missing from a log cut at the page cap, and still names who it did read', async () => {
     const full = { ...log, more: true };
     for (let page = 0; page < 10; page += 1) getLog(page * 100).reply(200, full);
     getIncident().reply(200, incident);
     getUsers();
     const source = setup();
-    expect(await source.isResponder('alice@example.com', 'INC-4211', AT)).toBeUndefined();
+    expect(await source.isResponder('alice@example.com', 'INC-4211', AT)).toBe(KNOWN_INCIDENT);
     expect(await source.isResponder('erin@example.com', 'INC-4211', AT)).toBe(true);
     expect(await source.isResponder('carol@example.com', 'INC-4211', AT)).toBe(true);
     expect(nock.isDone()).toBe(true);

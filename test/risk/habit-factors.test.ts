@@ -421,7 +421,10 @@ describe('incident responders, as recorded and replayed', () => {
     // A key no source knows: points, not the on-call discount, and the replay reads it back as such.
     const invented = cite(NO_SUCH_INCIDENT, ['sre']);
     expect(factor(invented, 'incident')).toBeUndefined();
-    expect(factor(invented, 'incident-unknown')).toMatchObject({ points: 5, reason: expect.stringContaining('no incident source knows') });
+    expect(factor(invented, 'incident-unknown')).toMatchObject({
+      points: 5,
+      reason: expect.stringContaining('names no incident open then'),
+    });
     expect(responderFromFactors(invented.factors)).toBe(NO_SUCH_INCIDENT);
   });
 

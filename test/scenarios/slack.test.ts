@@ -5,6 +5,7 @@ import { startSlackDriver } from './drivers/slack.js';
 import { scenarioSuite } from './stories.js';
 import {
   eventually,
+  HIDDEN_MEMBERS_INCIDENT,
   INCIDENT,
   ON_CALL_INCIDENT,
   P,
@@ -83,20 +84,36 @@ scenarioSuite(`Slack (keycard start over HTTP, fake Slack Web API, ${onPostgres 
       expect(touched).toEqual([]);
     });
 
-    it('an incident key the incident tool never made a channel for buys nothing, not even on-call relief', async () => {
-      const { driver: d, api } = started();
+    it('an incident key no source knows buys nothing, not even on-call relief; one Slack knows still counts', async () => {
+      const { driver: d, api, pagerDuty } = started();
       const cardFor = approvalCardsAfter(d);
-      // lena is on call and in #inc-4400: her critical request for INC-4400 is relieved one tier, to high.
+      // lena is on call and in #inc-4400: her critical request for INC-4400 is relieved one tier, to high. Slack's
+      // yes outweighs PagerDuty, which has no incident #4400.
       api.setMembers(SLACK_ON_CALL_INCIDENT_CHANNEL.id, [P.bob.slack, P.lena.slack]);
       await d.say(P.lena, `vault 15m admin rotating the token for ${ON_CALL_INCIDENT}`, 'dm');
-      expect((await cardFor(P.lena)).text).toContain(`on call for ${ON_CALL_INCIDENT}: routed as high instead of critical`);
-      // INC-4999 has no channel by the incident tool (the policy pins its creator), so there is no such
-      // incident: her medium request still waits for an approver instead of being relieved to low.
+      const relieved = await cardFor(P.lena);
+      expect(relieved.text).toContain(`on call for ${ON_CALL_INCIDENT}: routed as high instead of critical`);
+      // (denied, so that her next vault request is not refused as a duplicate of an open one)
+      await d.click(P.carol, relieved, 'Deny', { reason: 'done by the morning shift' });
+      await eventually(() => {
+        if (!d.seen().some((m) => m.to === `dm:${P.lena.email}` && m.text.includes('done by the morning shift')))
+          throw new Error('not denied yet');
+      });
+      // INC-4999: no channel in Slack (which cannot tell an invented key from a channel it cannot see) and no
+      // incident #4999 in PagerDuty. Her medium request waits for an approver instead of being relieved to low.
       const nextCardFor = approvalCardsAfter(d);
       await d.say(P.lena, 'orders-db 30m read checking the INC-4999 backlog', 'dm');
       const card = await nextCardFor(P.lena);
-      expect(card.text).toContain('+5 cites INC-4999, which no incident source knows');
+      expect(card.text).toContain('+5 cites INC-4999, which names no incident open then');
       expect(card.text).not.toMatch(/routed as low/);
+      expect(pagerDuty.calls.some((c) => c.startsWith('GET /incidents/4999?'))).toBe(true);
+      // INC-4500's channel exists but its members cannot be listed: the incident is real, so PagerDuty's "none"
+      // does not make it invented, and being on call counts (discount and relief).
+      const lastCardFor = approvalCardsAfter(d);
+      await d.say(P.lena, `vault 15m admin rotating the token for ${HIDDEN_MEMBERS_INCIDENT}`, 'dm');
+      const hidden = await lastCardFor(P.lena);
+      expect(hidden.text).toContain(`on call for ${HIDDEN_MEMBERS_INCIDENT}: routed as high instead of critical`);
+      expect(hidden.text).not.toContain('names no incident');
     });
 
     it('a rate-limited card update is retried after Retry-After, not lost', async () => {

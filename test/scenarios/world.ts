@@ -64,9 +64,12 @@ export const SLACK_SQUATTED_CHANNELS = {
   real: { id: 'C0INC4300', name: 'inc-4300-orders', creator: SLACK_INCIDENT_BOT },
   squatted: { id: 'C0SQUAT4300', name: 'inc-4300', creator: P.ivan.slack },
 };
-/** INC-4400: an incident whose channel only on-call lena responds in (its members are read by one story only). */
+/** INC-4400: an incident whose channel on-call lena responds in (its members are read by one story only). */
 export const ON_CALL_INCIDENT = 'INC-4400';
 export const SLACK_ON_CALL_INCIDENT_CHANNEL = { id: 'C0INC4400', name: 'inc-4400', creator: SLACK_INCIDENT_BOT };
+/** INC-4500: the incident tool's channel, private to the bot (its members cannot be listed). */
+export const HIDDEN_MEMBERS_INCIDENT = 'INC-4500';
+export const SLACK_HIDDEN_MEMBERS_CHANNEL = { id: 'C0INC4500', name: 'inc-4500', creator: SLACK_INCIDENT_BOT };
 export const TEAMS_CHANNELS: ChannelIds = {
   approvals: '19:approvals@thread.tacv2',
   critical: '19:critical@thread.tacv2',
@@ -78,7 +81,15 @@ const channel = (key: keyof ChannelIds) =>
   `{ console: "${CONSOLE_CHANNELS[key]}", slack: "${SLACK_CHANNELS[key]}", teams: "${TEAMS_CHANNELS[key]}" }`;
 
 /** The scenario policy (YAML, as `keycard start` reads it). `webhookUrl` is the breakable provider target. */
-export function scenarioPolicy(webhookUrl: string): string {
+/** The token a scenario's fake PagerDuty accepts, and the variable the policy names for it. */
+export const PAGERDUTY_TOKEN_ENV = 'SCENARIO_PAGERDUTY_TOKEN';
+export const PAGERDUTY_TOKEN = 'scenario-pagerduty-token';
+
+/** With `pagerDutyUrl`, PagerDuty is asked who is on call and who responds to an incident (INC-n is #n). */
+export function scenarioPolicy(webhookUrl: string, options: { pagerDutyUrl?: string } = {}): string {
+  const pagerDuty = options.pagerDutyUrl
+    ? `, pagerduty: { tokenEnv: ${PAGERDUTY_TOKEN_ENV}, scheduleIds: [PSCENARIO], apiUrl: "${options.pagerDutyUrl}", incidentNumber: "([0-9]+)$" }`
+    : '';
   return `
 timezone: UTC
 groups:
@@ -142,7 +153,7 @@ tiers:
 alerts: { channel: ${channel('alerts')}, reviewers: [security] }
 revocation: { escalateAfter: 1 }
 incidents: { channelPattern: "^inc-", keyPattern: "INC-[0-9]+", slackChannelCreators: ["${SLACK_INCIDENT_BOT}"] }
-onCall: { rotations: { dba: { members: [lena@example.com], start: "2026-01-05T00:00:00Z", shift: 7d } } }
+onCall: { rotations: { dba: { members: [lena@example.com], start: "2026-01-05T00:00:00Z", shift: 7d } }${pagerDuty} }
 `;
 }
 
@@ -231,12 +242,13 @@ export async function freePort(): Promise<number> {
 export async function scenarioEnvironment(
   webhookUrl: string,
   extra: Record<string, string> = {},
+  options: { pagerDutyUrl?: string } = {},
 ): Promise<{ cwd: string; env: Record<string, string> }> {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const cwd = mkdtempSync(join(tmpdir(), 'kc-scenario-'));
-  writeFileSync(join(cwd, 'keycard.yaml'), scenarioPolicy(webhookUrl));
+  writeFileSync(join(cwd, 'keycard.yaml'), scenarioPolicy(webhookUrl, options));
   const env: Record<string, string> = {
     KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')),
     KEYCARD_POLICY: join(cwd, 'keycard.yaml'),
@@ -245,6 +257,7 @@ export async function scenarioEnvironment(
     KEYCARD_METRICS_PORT: '0',
     KEYCARD_AUDIT_KEY: 'scenario-suite-audit-key-0123456789abcdef',
     [WEBHOOK_SECRET_ENV]: WEBHOOK_SECRET,
+    ...(options.pagerDutyUrl ? { [PAGERDUTY_TOKEN_ENV]: PAGERDUTY_TOKEN } : {}),
     LOG_LEVEL: 'silent',
     PORT: '0',
     ...extra,

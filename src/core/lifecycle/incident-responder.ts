@@ -1,4 +1,10 @@
-import { type IncidentResponderSource, NO_SUCH_INCIDENT, type ResponderAnswer } from '../ports/incident-responders.js';
+import {
+  type IncidentResponderSource,
+  KNOWN_INCIDENT,
+  NO_SUCH_INCIDENT,
+  type ResponderAnswer,
+  type SourceAnswer,
+} from '../ports/incident-responders.js';
 import { errorCodeOf, KeycardError } from '../result.js';
 import type { CoreDeps } from './deps.js';
 
@@ -10,8 +16,9 @@ export const RESPONDER_LOOKUP_TIMEOUT_MS = 2_000;
  * channel's members, the incident's people in PagerDuty). The channel a request was typed in proves nothing
  * by its name (anyone can create `#inc-4211-x`), so only the source, which finds the channel Keycard itself
  * threads into, decides.
- * Unknown (undefined) when there is no source, when it fails or when it is too slow; unknown discounts only
- * for someone on call (the documented fallback), NO_SUCH_INCIDENT never.
+ * Unknown (undefined) when there is no source, when it fails or when it is too slow, and when the source
+ * knows the incident but not its people; unknown discounts only for someone on call (the documented
+ * fallback), NO_SUCH_INCIDENT never.
  */
 export async function responderOf(deps: CoreDeps, email: string, key: string, at: Date): Promise<ResponderAnswer> {
   const source = deps.incidentResponders;
@@ -24,7 +31,8 @@ export async function responderOf(deps: CoreDeps, email: string, key: string, at
         resolve(undefined);
       }, RESPONDER_LOOKUP_TIMEOUT_MS);
     });
-    return await Promise.race([source.isResponder(email, key, at), late]);
+    const answer = await Promise.race([source.isResponder(email, key, at), late]);
+    return answer === KNOWN_INCIDENT ? undefined : answer;
   } catch (error) {
     // The code only: a lookup failure's message can carry the requester's e-mail.
     deps.log.warn(
@@ -45,9 +53,10 @@ function errorCode(error: unknown): string {
 
 /**
  * Several platforms' answers as one (Slack and Teams in one process, and PagerDuty): a responder on any of
- * them is a responder; known not to respond when some platform knows the incident and none says yes; no such
- * incident when no platform knows it and at least one looked and found none (a platform that cannot tell does
- * not make an invented key real). A platform that fails counts as not knowing.
+ * them is a responder; known not to respond when some platform knows the incident and none says yes. No such
+ * incident only when no platform knows the incident (a channel found without its members outweighs another
+ * platform's "none") and at least one looked and found none; a platform that cannot tell, or fails, does not
+ * make an invented key real. Otherwise a failure is thrown (the core then treats it as unknown).
  */
 export function anyPlatformResponder(sources: readonly IncidentResponderSource[]): IncidentResponderSource {
   if (sources.length === 1) return sources[0]!;
@@ -64,11 +73,9 @@ export function anyPlatformResponder(sources: readonly IncidentResponderSource[]
           );
         }
       });
-      const all = Promise.allSettled(pending).then((answers): ResponderAnswer => {
+      const all = Promise.allSettled(pending).then((answers): SourceAnswer => {
         const known = answers.flatMap((a) => (a.status === 'fulfilled' && a.value !== undefined ? [a.value] : []));
-        if (known.includes(true)) return true;
-        if (known.includes(false)) return false;
-        if (known.includes(NO_SUCH_INCIDENT)) return NO_SUCH_INCIDENT;
+        for (const strongest of [true, false, KNOWN_INCIDENT, NO_SUCH_INCIDENT] as const) if (known.includes(strongest)) return strongest;
         const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
         if (failed) throw failed.reason;
         return undefined;

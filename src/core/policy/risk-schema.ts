@@ -75,7 +75,7 @@ export const riskSchema = z
         incidentUnknown: z
           .number()
           .default(5)
-          .describe('cites an incident key that no incident source knows (no incident channel, no paged incident open then)'),
+          .describe('cites an incident key that names no incident open then (PagerDuty has none by that number)'),
         ticketReuse: z
           .number()
           .default(5)

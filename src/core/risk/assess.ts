@@ -148,7 +148,8 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
   const incidentVouches = factors.some((f) => f.id === 'incident');
   const ticketVouches = ticket !== undefined && !reused;
   if (!incidentVouches && !ticketVouches && (words < t.minReasonWords || input.reason.trim().length < t.minReasonLength)) {
-    add('weak-reason', w.weakReason, `vague reason ("${truncate(input.reason, 40)}")${unvouched(input.incidentKey, ticket)}`);
+    const named = input.incidentResponder === NO_SUCH_INCIDENT ? 'names no known incident' : 'vouches only for its responders';
+    add('weak-reason', w.weakReason, `vague reason ("${truncate(input.reason, 40)}")${unvouched(input.incidentKey, named, ticket)}`);
   }
   const elsewhere = otherResourcesNamed(policy, input.resource, input.reason);
   if (elsewhere.length > 0) {
@@ -196,9 +197,9 @@ function findTicket(reason: string, pattern: string, incidentKey: string | null)
 }
 
 /** Why a cited key did not make a short reason acceptable, for the card (empty when none was cited). */
-function unvouched(incidentKey: string | null, ticket: string | undefined): string {
+function unvouched(incidentKey: string | null, why: string, ticket: string | undefined): string {
   const notes: string[] = [];
-  if (incidentKey) notes.push(`${incidentKey} vouches only for its responders`);
+  if (incidentKey) notes.push(`${incidentKey} ${why}`);
   if (ticket) notes.push(`ticket ${ticket} is reused too widely to vouch for it`);
   return notes.map((n) => `; ${n}`).join('');
 }

@@ -33,8 +33,7 @@ export interface HabitContext {
 
 const RESPONDER = 'one of its responders';
 /** The recorded `incident-unknown` reason, after the key: a replay reads the factor id, a reviewer reads this. */
-const NO_INCIDENT_TEXT =
-  'which no incident source knows (no incident channel, no paged incident open then): no discount, no on-call relief';
+const NO_INCIDENT_TEXT = 'which names no incident open then (the incident source has none by that key): no discount, no on-call relief';
 
 /**
  * What the factors recorded at submission say about the requester and the cited incident: true when they

@@ -16,7 +16,7 @@ export const ROUTING_FACTORS: ReadonlySet<string> = new Set([
   'departure',
   // An incident was cited but nobody knows they respond to it: why it brought no discount.
   'incident-unverified',
-  // A key no incident source knows: no discount and no on-call relief, shown even when its weight is 0.
+  // A key naming no incident open then: no discount and no on-call relief, shown even when its weight is 0.
   'incident-unknown',
 ]);
 
@@ -35,11 +35,21 @@ export function isRoutingNote(factor: RiskFactor): boolean {
   return ROUTING_FACTORS.has(factor.id) || (factor.id === 'time' && factor.reason.includes(USUAL_HOUR));
 }
 
-/** Picks the factors for a card: up to `count` non-zero ones, largest effect first, plus the routing notes. */
+/**
+ * A cited incident key that did not check out: always on the card, whatever its points, since the approver
+ * reads the key as the request's justification and must see that it was not taken (nor its on-call relief).
+ */
+const CITED_KEY_REFUSED: ReadonlySet<string> = new Set(['incident-not-responder', 'incident-unknown']);
+
+/**
+ * Picks the factors for a card: up to `count` non-zero ones, largest effect first, then a refused incident
+ * key if it is not among them, plus the routing notes.
+ */
 export function cardFactors(factors: RiskFactor[], count = 4): CardFactors {
   const scored = factors.filter((f) => f.points !== 0).sort((a, b) => Math.abs(b.points) - Math.abs(a.points));
   const top = scored.slice(0, count);
-  return { shown: [...top, ...factors.filter(isRoutingNote)], more: scored.length - top.length };
+  const refused = scored.slice(count).filter((f) => CITED_KEY_REFUSED.has(f.id));
+  return { shown: [...top, ...refused, ...factors.filter(isRoutingNote)], more: scored.length - top.length - refused.length };
 }
 
 /**

@@ -11,6 +11,22 @@ describe('card factors', () => {
     expect(more).toBe(2);
   });
 
+  it('always shows a cited incident key that did not check out, even outside the four largest', () => {
+    const factors = [
+      { id: 'sensitivity', points: 38, reason: 'critical sensitivity (vault)' },
+      { id: 'level', points: 36, reason: 'admin access' },
+      { id: 'first-access', points: 14, reason: 'first access to vault' },
+      { id: 'outside-work', points: 19, reason: 'vault is outside their work' },
+      { id: 'weak-reason', points: 7, reason: 'vague reason ("INC-9999")' },
+      { id: 'incident-unknown', points: 5, reason: 'cites INC-9999, which names no incident open then' },
+    ];
+    const { shown, more } = cardFactors(factors);
+    expect(ids(shown)).toEqual(['sensitivity', 'level', 'outside-work', 'first-access', 'incident-unknown']);
+    expect(more).toBe(1);
+    const notResponder = cardFactors([...factors.slice(0, 5), { id: 'incident-not-responder', points: 10, reason: 'cites INC-9' }]);
+    expect(ids(notResponder.shown)).toContain('incident-not-responder');
+  });
+
   it('leaves out zero-point factors that only describe (business hours, a short window)', () => {
     const { shown, more } = cardFactors([
       { id: 'time', points: 0, reason: 'business hours (10:00 Europe/Berlin, policy zone)' },

@@ -4,14 +4,17 @@ import type { ServerHandle } from '../../../src/cli/run-server.js';
 import { startCommand } from '../../../src/cli/start-command.js';
 import { sign } from '../../chat/slack/helpers/slack-fixture.js';
 import type { Driver, RequestForm, Seen, Where } from '../driver.js';
+import { type FakePagerDutyApi, startFakePagerDutyApi } from '../fakes/pagerduty-api.js';
 import { type FakeSlackApi, type SlackApiCall, startFakeSlackApi } from '../fakes/slack-api.js';
 import type { Started } from '../stories.js';
 import {
   EVERYONE,
   eventually,
+  PAGERDUTY_TOKEN,
   type Person,
   SCENARIO_SETTINGS,
   SLACK_CHANNELS,
+  SLACK_HIDDEN_MEMBERS_CHANNEL,
   SLACK_INCIDENT_CHANNEL,
   SLACK_ON_CALL_INCIDENT_CHANNEL,
   SLACK_SQUATTED_CHANNELS,
@@ -70,6 +73,7 @@ function content(body: Record<string, unknown>): { text: string; buttons: SlackB
 export async function startSlackDriver(options: { databaseUrl?: string } = {}): Promise<
   Started & {
     api: FakeSlackApi;
+    pagerDuty: FakePagerDutyApi;
     addReplica(): Promise<string>;
     sayIn(who: Person, text: string, channel: { id: string; name: string }): Promise<void>;
   }
@@ -84,15 +88,22 @@ export async function startSlackDriver(options: { databaseUrl?: string } = {}): 
     SLACK_SQUATTED_CHANNELS.real,
     SLACK_SQUATTED_CHANNELS.squatted,
     SLACK_ON_CALL_INCIDENT_CHANNEL,
+    SLACK_HIDDEN_MEMBERS_CHANNEL,
     GENERAL,
   ];
   const api = await startFakeSlackApi({ token: TOKEN, users, channels: channelList });
-  const { cwd, env } = await scenarioEnvironment(webhook.url, {
-    SLACK_BOT_TOKEN: TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: api.apiUrl,
-    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-  });
+  // PagerDuty answers as well (who is on call, who responds): Slack and PagerDuty combined, as in production.
+  const pagerDuty = await startFakePagerDutyApi(PAGERDUTY_TOKEN);
+  const { cwd, env } = await scenarioEnvironment(
+    webhook.url,
+    {
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: api.apiUrl,
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    },
+    { pagerDutyUrl: pagerDuty.apiUrl },
+  );
   const io: CliIo = { out: () => {}, err: () => {}, env, cwd, stdin: process.stdin, stdoutIsTTY: false };
   /** One `keycard start` on this environment (the driver starts one; a second replica shares its database). */
   const startServer = async () => {
@@ -307,12 +318,14 @@ export async function startSlackDriver(options: { databaseUrl?: string } = {}): 
         await running.catch(() => undefined);
       }
       await api.close();
+      await pagerDuty.close();
     },
   };
   return {
     driver,
     webhook,
     api,
+    pagerDuty,
     /** A slash command typed in any channel of the fake workspace (Slack-only stories). */
     async sayIn(who: Person, command: string, channel: { id: string; name: string }) {
       await slash(who, command, channel).send();

@@ -28,17 +28,9 @@ const pageSchema = z.object({
 /** conversations.list is Tier 2 (20 a minute): a workspace of 20,000 channels is 20 pages, and that is the cap. */
 const MAX_PAGES = 20;
 const PAGE_SIZE = 1000;
-/**
- * A listing older than this is read again when it has no channel for the key asked about, so a channel the
- * incident tool created a moment ago is found (at most four listings a minute, within Tier 2 for 5 pages).
- */
-export const RELIST_ON_MISS_AFTER_MS = 15_000;
 
 export interface ChannelDirectory {
-  /**
-   * The channel for this incident key (`INC-4211` → `#inc-4211`), among the channels matching the policy's
-   * pattern. None in a listing older than RELIST_ON_MISS_AFTER_MS: the channels are listed again first.
-   */
+  /** The channel for this incident key (`INC-4211` → `#inc-4211`), among the channels matching the policy's pattern. */
   find(key: string, incidents: IncidentChannelRule): Promise<SlackChannel | undefined>;
 }
 
@@ -96,10 +88,9 @@ export function createChannelDirectory(deps: { client: WebClient; clock: Clock; 
     return channels;
   }
 
-  /** The listing, read again when older than `maxAgeMs` (the cache's TTL, or less for a miss). */
-  async function list(maxAgeMs = deps.ttlMs): Promise<SlackChannel[]> {
+  async function list(): Promise<SlackChannel[]> {
     const now = deps.clock.now().getTime();
-    if (cache && now - cache.at < maxAgeMs) return cache.channels;
+    if (cache && now - cache.at < deps.ttlMs) return cache.channels;
     inFlight ??= load()
       .then((channels) => {
         cache = { at: deps.clock.now().getTime(), channels };
@@ -120,8 +111,7 @@ export function createChannelDirectory(deps: { client: WebClient; clock: Clock; 
 
   return {
     async find(key, incidents) {
-      let channels = await list();
-      if (!pickIncidentChannel(channels, key, incidents)) channels = await list(Math.min(deps.ttlMs, RELIST_ON_MISS_AFTER_MS));
+      const channels = await list();
       for (const c of namedFor(channels, key, incidents)) {
         if (trustedCreator(c, incidents) || reported.has(c.id)) continue;
         reported.add(c.id);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type IncidentResponderSource, NO_SUCH_INCIDENT } from '../../../core/ports/incident-responders.js';
+import { type IncidentResponderSource, KNOWN_INCIDENT, type SourceAnswer } from '../../../core/ports/incident-responders.js';
 import type { Clock, Logger } from '../../../core/ports/runtime.js';
 import { describeSlackError, slackErrorCode } from '../slack-errors.js';
 import type { WebClient } from '../web-clients.js';
@@ -22,9 +22,10 @@ const MAX_CHANNELS = 200;
  * An incident's responders are the members of its Slack channel (`#inc-4211`, found by the same rule the
  * incident thread uses): conversations.members (scopes channels:read, groups:read), cached for `ttlMs`
  * per channel, and re-read for someone missing from a list older than a few seconds, so who joined the
- * channel a moment ago counts. An account Slack does not know is "unknown", and so is no incident channel,
- * unless `incidents.slackChannelCreators` names the tool that makes them: then no channel by it (in a
- * listing at most 15 seconds old) means no such incident.
+ * channel a moment ago counts. No incident channel is "unknown": a private channel the bot is not in, an
+ * archived one, one created since the last listing or a workspace whose incidents have no channels all look
+ * the same, so Slack never says there is no such incident. A channel whose members cannot be read (an
+ * account Slack does not know, a list cut at the page cap, a listing that fails) is KNOWN_INCIDENT.
  */
 export function createSlackIncidentResponders(deps: {
   client: WebClient;
@@ -70,18 +71,15 @@ export function createSlackIncidentResponders(deps: {
     return pending;
   }
 
-  const answer = (list: { ids: Set<string>; complete: boolean }, userId: string) =>
-    list.ids.has(userId) ? true : list.complete ? false : undefined;
+  const answer = (list: { ids: Set<string>; complete: boolean }, userId: string): SourceAnswer =>
+    list.ids.has(userId) ? true : list.complete ? false : KNOWN_INCIDENT;
 
   return {
     async isResponder(email, incidentKey) {
-      const rule = deps.incidents();
-      const channel = await deps.channels.find(incidentKey, rule);
-      // Where only the incident tool makes incident channels, one it never made names no incident; where anyone
-      // may, the incident may simply have no channel.
-      if (!channel) return rule.slackChannelCreators.length > 0 ? NO_SUCH_INCIDENT : undefined;
+      const channel = await deps.channels.find(incidentKey, deps.incidents());
+      if (!channel) return undefined;
       const userId = await deps.userIdOf(email);
-      if (!userId) return undefined;
+      if (!userId) return KNOWN_INCIDENT;
       const now = deps.clock.now().getTime();
       try {
         const known = members.get(channel.id);
@@ -94,7 +92,7 @@ export function createSlackIncidentResponders(deps: {
           { channel: channel.name, code: slackErrorCode(error), err: describeSlackError(error) },
           'could not list the incident channel members; is the bot in the channel, with channels:read / groups:read?',
         );
-        return undefined;
+        return KNOWN_INCIDENT;
       }
     },
   };
