@@ -15,6 +15,7 @@ import { readHabitRecords } from './habit-records.js';
 import { readHistory } from './history.js';
 import { loadHistorySnapshot, readHistoryChanges } from './history-snapshot.js';
 import { createInboundEventLog } from './inbound-events.js';
+import { createKeyLocks } from './key-locks.js';
 import { runPgTransaction } from './pg-transaction.js';
 import { readReasonPeers } from './reason-peers.js';
 import {
@@ -78,7 +79,12 @@ export function createStore(handle: DatabaseHandle, options: StoreOptions = {}):
   });
   if (options.auditSweepMs) sequencer.kick();
   let closing: Promise<void> | undefined;
+  const locks = createKeyLocks({ ...(handle.driver === 'pg' ? { lockPool: handle.lockPool } : {}), log });
   return {
+    exclusive(key, work) {
+      guard.assertOutside('exclusive');
+      return locks.run(key, work);
+    },
     async transaction(fn) {
       guard.assertOutside('transaction');
       const queued: AuditInput[] = [];

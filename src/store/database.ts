@@ -29,6 +29,8 @@ export interface PgHandle extends HandleBase {
    * commits, and on the main pool that claim would queue behind every use case's statements (Slack's 3 s ack).
    */
   readonly claimDb: Database;
+  /** One connection for named locks (session advisory locks: taken and released on the same connection). */
+  readonly lockPool: pg.Pool;
 }
 
 export interface PgliteHandle extends HandleBase {
@@ -71,10 +73,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 async function openPool(url: string, options: OpenDatabaseOptions): Promise<PgHandle> {
   const target = redactUrl(url);
   if (options.preparedStatements !== undefined) usePreparedStatements(options.preparedStatements);
-  const connect = (max: number) => {
+  const connect = (max: number, idleTimeoutMillis?: number) => {
     const opened = new pg.Pool({
       connectionString: url,
       max,
+      ...(idleTimeoutMillis !== undefined ? { idleTimeoutMillis } : {}),
       application_name: 'keycard',
       // Without a timeout an unreachable server (dropped packets, no RST) hangs start-up and every request.
       connectionTimeoutMillis: 10_000,
@@ -89,7 +92,9 @@ async function openPool(url: string, options: OpenDatabaseOptions): Promise<PgHa
   const pool = connect(options.poolMax ?? 10);
   // Connects on first use: a process that never claims an inbound event (one-shot commands) opens none.
   const claimPool = connect(CLAIM_POOL_MAX);
-  const end = () => Promise.all([pool.end(), claimPool.end()]).then(() => undefined);
+  // Named locks live as long as their session: its one connection is never closed for being idle (0: no idle timeout).
+  const lockPool = connect(1, 0);
+  const end = () => Promise.all([pool.end(), claimPool.end(), lockPool.end()]).then(() => undefined);
   try {
     await pool.query('select 1');
   } catch (error) {
@@ -104,6 +109,7 @@ async function openPool(url: string, options: OpenDatabaseOptions): Promise<PgHa
     pool,
     db: drizzleNodePg(pool),
     claimDb: drizzleNodePg(claimPool),
+    lockPool,
     target,
     close: () => {
       closed ??= end();

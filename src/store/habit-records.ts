@@ -37,7 +37,7 @@ export async function readHabitRecords(db: Database, q: HabitQuery): Promise<Pas
       ) an on an.request_id = r.id
       where r.requester = ${q.requester} and r.kind = 'access'
         and r.created_at >= ${since}::timestamptz
-        and r.created_at < ${q.now.toISOString()}::timestamptz
+        and r.created_at <= ${q.now.toISOString()}::timestamptz
       order by r.created_at desc
       limit ${MAX_RECORDS}`,
   );
@@ -56,7 +56,8 @@ export async function readHabitRecords(db: Database, q: HabitQuery): Promise<Pas
       reasonKey: normaliseReason(reason),
       tickets: ticketsIn(reason, q.ticketPattern, incidentKey),
       granted,
-      autoApproved: granted && Number(row.approvals_required) === 0 && row.break_glass !== true,
+      // Approved by policy when submitted, whether or not the grant is active yet (as the audit replay counts it).
+      autoApproved: decided !== null && Number(row.approvals_required) === 0 && row.break_glass !== true,
       approver,
       decisionMs: approver !== null && decided !== null ? decided - at : null,
       anomalies: Number(row.anomalies ?? 0),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createPolicyDirectory } from '../../src/core/directory/policy-directory.js';
 import { type CoreDeps, DEFAULT_SETTINGS } from '../../src/core/lifecycle/deps.js';
+import type { Policy } from '../../src/core/policy/schema.js';
 import type { Provider } from '../../src/core/ports/provider.js';
 import type { Clock } from '../../src/core/ports/runtime.js';
 import { silentLogger } from '../../src/core/ports/runtime.js';
@@ -12,8 +13,8 @@ import { freshPostgresDatabase } from '../helpers/db.js';
 import { createRecordingChat } from '../helpers/harness.js';
 import type { ScriptedProvider } from '../helpers/scripted-provider.js';
 
-/** N Keycard replicas (own pool, own deps) on one real Postgres database, sharing a provider and a clock. */
-export async function createReplicaSet(count: number, provider: Provider, clock: Clock) {
+/** N Keycard replicas (own pool, own deps) on one real Postgres database, sharing a provider, a clock and a policy. */
+export async function createReplicaSet(count: number, provider: Provider, clock: Clock, policy: Policy = makePolicy()) {
   const database = await freshPostgresDatabase();
   const stores: Store[] = [];
   for (let i = 0; i < count; i += 1) {
@@ -21,7 +22,6 @@ export async function createReplicaSet(count: number, provider: Provider, clock:
     await runMigrations(handle);
     stores.push(createStore(handle, { clock }));
   }
-  const policy = makePolicy();
   const replicas: CoreDeps[] = stores.map((store) => ({
     store,
     policy: () => policy,

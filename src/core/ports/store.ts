@@ -158,5 +158,10 @@ export interface Store
   readonly directory: DirectoryStore;
   /** Keys of inbound events already processed, shared by every replica. */
   readonly inbound: InboundEventLog;
+  /**
+   * Runs `work` holding the lock named `key`, exclusive across every Keycard process on this database (one
+   * holder at a time; the others wait, up to a bound, then get a `busy` error). Not inside a transaction.
+   */
+  exclusive<T>(key: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

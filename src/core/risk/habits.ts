@@ -151,8 +151,9 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
   const climb: Array<{ at: number; rank: number; request: PastRequest }> = [];
   const labelOf = (p: PastRequest | null) => (p ? `${p.level} ${p.resource}` : '');
   for (const p of past) {
-    // Only the history window counts (the store reads no further back), so replay and store agree.
-    if (p.at >= now || p.at < historySince) continue;
+    // Only the history window counts (the store reads no further back), so replay and store agree. A request
+    // recorded in the same millisecond came before this one (the store's read, and the replay's order, say so).
+    if (p.at > now || p.at < historySince) continue;
     const pFamily = familyOf(policy, p.resource);
     const inWindow = true;
     if (inWindow) {

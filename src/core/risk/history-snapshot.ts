@@ -102,7 +102,8 @@ function toPastRequest(r: SnapshotRequest, pattern: string, anomalies: number): 
     reasonKey: normaliseReason(r.reason),
     tickets: Object.freeze(ticketsIn(r.reason, pattern, r.incidentKey)) as string[],
     granted,
-    autoApproved: granted && r.approvalsRequired === 0 && !r.breakGlass,
+    // Approved by policy when submitted, whether or not the grant is active yet (as the audit replay counts it).
+    autoApproved: r.decidedAt !== null && r.approvalsRequired === 0 && !r.breakGlass,
     approver: r.approver,
     decisionMs: r.approver !== null && r.decidedAt !== null ? r.decidedAt - r.createdAt : null,
     anomalies,
@@ -189,7 +190,8 @@ export function createHistorySnapshot(data: HistorySnapshotData): HistorySnapsho
       if (since < data.from) return undefined;
       const out: PastRequest[] = [];
       for (const r of newestFirst()) {
-        if (r.createdAt >= now || r.kind !== 'access') continue;
+        // Up to and including `now`: a request recorded in the same millisecond came before this one.
+        if (r.createdAt > now || r.kind !== 'access') continue;
         if (r.createdAt < since || out.length >= MAX_HABIT_RECORDS) break;
         out.push(recordOf(r, q.ticketPattern, since, now));
       }

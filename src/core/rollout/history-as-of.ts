@@ -69,7 +69,7 @@ export function historyAsOf(past: RequesterPast, query: HistoryQuery, self?: str
 export function habitRecordsAsOf(past: RequesterPast, now: Date, windowMs: number, ticketPattern: string, self?: string): PastRequest[] {
   const from = now.getTime() - windowMs;
   return past.requests
-    .filter((r) => r.id !== self && r.kind === 'access' && r.createdAt.getTime() >= from && r.createdAt < now)
+    .filter((r) => r.id !== self && r.kind === 'access' && r.createdAt.getTime() >= from && r.createdAt <= now)
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
     .slice(0, 500)
     .map((r) => {
@@ -87,7 +87,7 @@ export function habitRecordsAsOf(past: RequesterPast, now: Date, windowMs: numbe
         reasonKey: normaliseReason(r.reason),
         tickets: ticketsIn(r.reason, ticketPattern, r.incidentKey),
         granted,
-        autoApproved: granted && r.approvalsRequired === 0 && !r.breakGlass,
+        autoApproved: r.decidedAt !== null && r.decidedAt <= now && r.approvalsRequired === 0 && !r.breakGlass,
         approver,
         decisionMs: approver !== null && r.decidedAt !== null ? r.decidedAt.getTime() - r.createdAt.getTime() : null,
         anomalies,

@@ -40,7 +40,7 @@ describe('Slack App Home', () => {
     await f.signed(homeOpened(U.bob.id), { contentType: 'application/json' });
     const bob = await publishedFor(U.bob.id);
     expect(f.slack.textOf(bob)).toContain('Waiting for your approval');
-    expect(f.slack.textOf(bob)).toContain('alice@example.com → demo-db (read) for 15m · risk 30 (medium)');
+    expect(f.slack.textOf(bob)).toContain('alice@example.com → demo-db (read) for 15m · risk 35 (medium)');
     expect(
       buttonsOf({ method: 'views.publish', args: bob.args.view as Record<string, unknown> }).map((b) => [b.action_id, b.value]),
     ).toEqual([
