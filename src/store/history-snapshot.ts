@@ -16,6 +16,7 @@ const requestJson = sql`json_build_object(
   'id', r.id, 'requester', r.requester, 'kind', r.kind, 'createdAt', extract(epoch from r.created_at) * 1000,
   'resource', r.resource, 'level', r.level, 'durationMs', r.duration_ms, 'reason', r.reason, 'incidentKey', r.incident_key,
   'activatedAt', extract(epoch from r.activated_at) * 1000, 'status', r.status, 'endReason', r.end_reason,
+  'endedAt', extract(epoch from r.ended_at) * 1000,
   'approvalsRequired', r.approvals_required, 'breakGlass', r.break_glass, 'decidedAt', extract(epoch from r.decided_at) * 1000,
   'approver', (select a.approver from approvals a where a.request_id = r.id and a.decision = 'approve'
     order by a.created_at desc limit 1))`;
@@ -49,6 +50,7 @@ function toRequest(row: Record<string, unknown>): SnapshotRequest & { requester:
     activatedAt: optNum(row.activatedAt),
     status: String(row.status),
     endReason: optText(row.endReason),
+    endedAt: optNum(row.endedAt),
     approvalsRequired: num(row.approvalsRequired),
     breakGlass: row.breakGlass === true,
     decidedAt: optNum(row.decidedAt),
@@ -69,9 +71,10 @@ export async function loadHistorySnapshot(db: Database, requester: string, from:
       (select json_agg(${requestJson}) from access_requests r
         where r.requester = ${requester} and r.created_at >= ${since}) as requests,
       (select json_agg(json_build_object('resource', e.resource, 'accessActivated', e.access_activated,
+          'lastAccessActivatedAt', extract(epoch from e.last_access_activated) * 1000,
           'firstActivatedAt', extract(epoch from e.first_activated) * 1000))
         from (select resource, count(*) filter (where kind = 'access' and activated_at is not null)::int as access_activated,
-                min(activated_at) as first_activated
+                max(activated_at) filter (where kind = 'access') as last_access_activated, min(activated_at) as first_activated
               from access_requests where requester = ${requester} and created_at < ${since} group by resource) e) as earlier,
       (select json_agg(json_build_object('id', id::text, 'at', extract(epoch from at) * 1000, 'requestId', request_id)) from audit_events
         where action = 'anomaly.detected' and (details->>'requester') = ${requester} and at >= ${since}) as anomalies`,
@@ -83,6 +86,7 @@ export async function loadHistorySnapshot(db: Database, requester: string, from:
     earlier: list(row?.earlier, 'earlier').map((e) => ({
       resource: String(e.resource),
       accessActivated: num(e.accessActivated),
+      lastAccessActivatedAt: optNum(e.lastAccessActivatedAt),
       firstActivatedAt: optNum(e.firstActivatedAt),
     })),
     anomalies: list(row?.anomalies, 'anomalies').map((a) => ({ id: String(a.id), at: num(a.at), requestId: optText(a.requestId) })),

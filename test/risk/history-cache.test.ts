@@ -27,6 +27,7 @@ function request(id: string, createdAt: number, patch: Partial<SnapshotRequest> 
     activatedAt: null,
     status: 'pending',
     endReason: null,
+    endedAt: null,
     approvalsRequired: 1,
     breakGlass: false,
     decidedAt: null,

@@ -163,4 +163,15 @@ describe.each(storeKinds())('history snapshots on %s', (kind) => {
     expect(snapshot.history({ resource: 'demo-db', now: new Date(from + 2 * DAY - 1), ...windows })).toBeUndefined();
     expect(snapshot.habitRecords({ now, windowMs: 3 * DAY, ticketPattern: policy.risk.ticketPattern })).toBeUndefined();
   });
+
+  it('a snapshot does not answer for a time before a grant it counts only in its aggregate was activated', async () => {
+    const from = Date.parse('2026-11-20T00:00:00Z');
+    const activated = from + 3 * DAY;
+    const earlier = [{ resource: 'demo-db', accessActivated: 1, lastAccessActivatedAt: activated, firstActivatedAt: activated }];
+    const snapshot = createHistorySnapshot({ requester: 'a', from, requests: [], earlier, anomalies: [] });
+    expect(snapshot.history({ resource: 'demo-db', now: new Date(activated - 1), ...windows })).toBeUndefined();
+    expect(snapshot.history({ resource: 'demo-db', now: new Date(activated), ...windows })).toMatchObject({ priorGrantsOnResource: 1 });
+    // Other resources do not depend on it.
+    expect(snapshot.history({ resource: 'demo-logs', now: new Date(activated - 1), ...windows })).toBeDefined();
+  });
 });

@@ -26,6 +26,7 @@ export interface SnapshotRequest {
   activatedAt: number | null;
   status: string;
   endReason: string | null;
+  endedAt: number | null;
   approvalsRequired: number;
   breakGlass: boolean;
   decidedAt: number | null;
@@ -38,6 +39,8 @@ export interface EarlierOnResource {
   resource: string;
   /** Access grants that were activated. */
   accessActivated: number;
+  /** The latest of those activations (null when none was): a query at an earlier time cannot use `accessActivated`. */
+  lastAccessActivatedAt: number | null;
   /** The earliest activation of any kind (null when none was). */
   firstActivatedAt: number | null;
 }
@@ -72,7 +75,10 @@ export interface HistorySnapshot {
   readonly from: number;
   /** How many rows it holds (the cache's memory budget counts these). */
   readonly size: number;
-  /** The counts `Store.history` gives, or undefined when the query reaches back before `from`. */
+  /**
+   * The counts `Store.history` gives as of `query.now` (nothing recorded after it counts), or undefined when the
+   * query reaches back before `from` or the per-resource aggregate before `from` holds an activation after `now`.
+   */
   history(query: Omit<HistoryQuery, 'requester'>): RequesterHistory | undefined;
   /** The records `Store.habitRecords` gives, or undefined when the window reaches back before `from`. */
   habitRecords(query: Omit<HabitQuery, 'requester'>): PastRequest[] | undefined;
@@ -152,8 +158,13 @@ export function createHistorySnapshot(data: HistorySnapshotData): HistorySnapsho
       const velocitySince = now - q.velocityWindowMs;
       const daySince = now - DAY_MS;
       if (Math.min(historySince, denialSince, velocitySince, daySince) < data.from) return undefined;
+      const before = earlier.get(q.resource);
+      // The aggregate counts activations up to the present; a query at an earlier time asks the store instead.
+      if ((before?.lastAccessActivatedAt ?? Number.NEGATIVE_INFINITY) > now) return undefined;
+      // As the store's query: nothing recorded after `now` counts (rows carry their current status).
+      const by = (t: number | null) => t !== null && t <= now;
       let clean = 0;
-      let prior = earlier.get(q.resource)?.accessActivated ?? 0;
+      let prior = before?.accessActivated ?? 0;
       let denials = 0;
       let velocity = 0;
       const recentResources = new Set<string>();
@@ -162,17 +173,18 @@ export function createHistorySnapshot(data: HistorySnapshotData): HistorySnapsho
         if (e.firstActivatedAt !== null && e.firstActivatedAt < daySince) activatedBeforeDay.add(e.resource);
       for (const r of requests.values()) {
         if (r.activatedAt !== null && r.activatedAt < daySince) activatedBeforeDay.add(r.resource);
+        if (r.createdAt > now) continue;
         if (r.createdAt >= daySince) recentResources.add(r.resource);
-        if (r.status === 'denied' && r.createdAt >= denialSince) denials += 1;
+        if (r.status === 'denied' && by(r.decidedAt) && r.createdAt >= denialSince) denials += 1;
         if (r.kind !== 'access') continue;
         if (r.createdAt >= velocitySince) velocity += 1;
-        if (r.resource !== q.resource || r.activatedAt === null) continue;
+        if (r.resource !== q.resource || !by(r.activatedAt)) continue;
         prior += 1;
         const ended = (r.status === 'expired' || r.status === 'revoked') && (r.endReason === 'expired' || r.endReason === 'released');
-        if (ended && r.createdAt >= historySince) clean += 1;
+        if (ended && by(r.endedAt) && r.createdAt >= historySince) clean += 1;
       }
       let recentAnomalies = 0;
-      for (const a of anomalies.values()) if (a.at >= historySince) recentAnomalies += 1;
+      for (const a of anomalies.values()) if (a.at >= historySince && a.at <= now) recentAnomalies += 1;
       let newResources = 0;
       for (const resource of recentResources) if (!activatedBeforeDay.has(resource)) newResources += 1;
       return {
