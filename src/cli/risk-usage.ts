@@ -3,7 +3,8 @@ export const RISK_USAGE = `Usage:
   keycard risk explain --as EMAIL RESOURCE [DURATION] [LEVEL] [--at ISO-TIME] [--reason TEXT] [--incident KEY]
                        [--break-glass] [--json]
       Scores a hypothetical request exactly as Keycard would (including the requester's history in the
-      database) and prints every factor with the policy weight behind it, the tier and the route. Nothing is created.
+      database as it stood at --at, default now: nothing recorded later counts) and prints every factor with the
+      policy weight behind it, the tier and the route. Nothing is created.
       e.g. keycard risk explain --as alice@example.com demo-db 30m write --at 2026-11-24T21:14:00+01:00
   keycard risk calibrate [--since 90d] [--until TIME] [--max-review-share 0.2] [--from PATH] [--json] [--write FILE]
                          [--html FILE]
