@@ -37,7 +37,7 @@ export async function auditCommand(io: CliIo, args: ParsedArgs): Promise<number>
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, AUDIT_USAGE);
   if (sub === 'verify') {
-    checkFlags(args, ['checkpoints'], AUDIT_USAGE);
+    checkFlags(args, { checkpoints: 'a checkpoint file, e.g. --checkpoints audit-checkpoints.jsonl' }, AUDIT_USAGE);
     const env = loadEnvironment(io.cwd, io.env);
     return withContext(
       io,
@@ -50,7 +50,15 @@ export async function auditCommand(io: CliIo, args: ParsedArgs): Promise<number>
     );
   }
   if (sub !== 'export') throw new UsageError(`unknown audit command "${sub}"`, AUDIT_USAGE);
-  checkFlags(args, ['format', 'since', 'output'], AUDIT_USAGE);
+  checkFlags(
+    args,
+    {
+      format: 'jsonl or csv, e.g. --format csv',
+      since: 'a date, e.g. --since 2026-11-01',
+      output: 'a file name, e.g. --output audit.jsonl',
+    },
+    AUDIT_USAGE,
+  );
   const format = flagString(args, 'format') ?? 'jsonl';
   if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv (got "${format}")`, AUDIT_USAGE);
   const sinceText = flagString(args, 'since');

@@ -1,6 +1,6 @@
 import { parseRequestId } from '../core/commands/parse.js';
 import { retryRevokeNow } from '../core/lifecycle/manage.js';
-import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
+import { checkFlags, flagString, type ParsedArgs, SWITCH, UsageError } from './args.js';
 import { withContext } from './context.js';
 import type { CliIo } from './io.js';
 
@@ -20,7 +20,7 @@ export async function grantsCommand(io: CliIo, args: ParsedArgs): Promise<number
   }
   const [sub, id, ...extra] = args.positionals;
   if (sub !== 'retry') throw new UsageError(sub === undefined ? 'name a subcommand (retry)' : `unknown subcommand "${sub}"`, GRANTS_USAGE);
-  checkFlags(args, ['as', 'json'], GRANTS_USAGE);
+  checkFlags(args, { as: 'the e-mail address of an approver or reviewer, e.g. --as alice@example.com', json: SWITCH }, GRANTS_USAGE);
   const number = parseRequestId(id);
   if (number === undefined || extra.length > 0) {
     throw new UsageError(

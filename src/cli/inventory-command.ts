@@ -1,6 +1,6 @@
 import { ownEntry } from '../core/policy/own-entry.js';
 import { type InventoryEntry, type ResourceInventory, takeInventory } from '../core/rollout/inventory.js';
-import { checkFlags, flagString, type ParsedArgs } from './args.js';
+import { checkFlags, flagString, type ParsedArgs, SWITCH } from './args.js';
 import { withContext } from './context.js';
 import { accountFor, accountingText } from './inventory-accounting.js';
 import type { CliIo } from './io.js';
@@ -23,7 +23,7 @@ export async function inventoryCommand(io: CliIo, args: ParsedArgs): Promise<num
     io.out(INVENTORY_USAGE);
     return 0;
   }
-  checkFlags(args, ['resource', 'json'], INVENTORY_USAGE);
+  checkFlags(args, { resource: 'a resource name, e.g. --resource demo-db', json: SWITCH }, INVENTORY_USAGE);
   const resource = flagString(args, 'resource');
   return withContext(
     io,

@@ -33,8 +33,6 @@ Commands:
 Run "keycard <command> --help" for a command's options. Configuration comes from the environment
 (and a .env file): DATABASE_URL, KEYCARD_DATA_DIR, KEYCARD_POLICY, PORT, LOG_LEVEL, SLACK_*, MICROSOFT_APP_*.`;
 
-const BOOLEAN_FLAGS = new Set(['help', 'json', 'break-glass', 'dry-run', 'offline', 'revoke', 'report', 'misses']);
-
 type Command = (io: CliIo, args: ParsedArgs) => Promise<number>;
 
 /**
@@ -95,7 +93,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     io.out('keycard 0.1.0');
     return 0;
   }
-  const args = parseArgs(rest, BOOLEAN_FLAGS);
+  const args = parseArgs(rest);
   try {
     const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!load) {

@@ -7,7 +7,7 @@ import { loadPolicyFile } from '../config/policy-loader.js';
 import { TIER_NAMES } from '../core/policy/schema.js';
 import { createLogger } from '../logging/create-logger.js';
 import { createProviders, loadEnvironment, openStore } from '../main.js';
-import { checkFlags, type ParsedArgs, UsageError } from './args.js';
+import { checkFlags, type ParsedArgs, SWITCH, UsageError } from './args.js';
 import { checkDirectoryGroups, unconfiguredReferenceWarnings } from './directory-check.js';
 import type { CliIo } from './io.js';
 import { policyReplayCommand, REPLAY_USAGE } from './policy-replay.js';
@@ -32,7 +32,7 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
     return sub === undefined && !args.flags.has('help') ? 2 : 0;
   }
   if (sub === 'replay') return policyReplayCommand(io, args, args.positionals.slice(1));
-  checkFlags(args, sub === 'check' ? ['offline', 'env', 'online'] : [], POLICY_USAGE);
+  checkFlags(args, sub === 'check' ? { offline: SWITCH, env: SWITCH, online: SWITCH } : {}, POLICY_USAGE);
   const registry = createProviders();
   if (sub === 'schema') {
     io.out(JSON.stringify(policyJsonSchema(registry.schemas()), null, 2));

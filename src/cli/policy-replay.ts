@@ -7,7 +7,7 @@ import type { Verdict } from '../core/rollout/judge-request.js';
 import { approverRecordsOver, pastsByRequester, reasonPeersOver, recordedRequests } from '../core/rollout/recorded-requests.js';
 import { type ReplayChange, type ReplayReport, replayHistory } from '../core/rollout/replay.js';
 import { createProviders } from '../main.js';
-import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
+import { checkFlags, flagString, type ParsedArgs, SWITCH, UsageError } from './args.js';
 import { withContext } from './context.js';
 import type { CliIo } from './io.js';
 
@@ -23,7 +23,7 @@ reports what would differ: tier, approvers, auto-approval, requests the candidat
 the share of requests a human reviews. Nothing is written.`;
 
 export async function policyReplayCommand(io: CliIo, args: ParsedArgs, positionals: string[]): Promise<number> {
-  checkFlags(args, ['since', 'json'], REPLAY_USAGE);
+  checkFlags(args, { since: 'a duration, e.g. --since 30d', json: SWITCH }, REPLAY_USAGE);
   const [file, ...extra] = positionals;
   if (!file) throw new UsageError('policy replay needs the candidate policy file', REPLAY_USAGE);
   if (extra.length > 0) throw new UsageError(`policy replay takes one file (got ${extra.length + 1})`, REPLAY_USAGE);

@@ -1,7 +1,7 @@
 import { reconcile } from '../core/lifecycle/reconcile.js';
 import { hasDrift } from '../core/lifecycle/reconcile-types.js';
 import { ownEntry } from '../core/policy/own-entry.js';
-import { checkFlags, flagString, type ParsedArgs } from './args.js';
+import { checkFlags, flagString, type ParsedArgs, SWITCH } from './args.js';
 import { withContext } from './context.js';
 import type { CliIo } from './io.js';
 import { reconcileText } from './reconcile-text.js';
@@ -24,7 +24,11 @@ export async function reconcileCommand(io: CliIo, args: ParsedArgs): Promise<num
     io.out(RECONCILE_USAGE);
     return 0;
   }
-  checkFlags(args, ['dry-run', 'resource', 'json', 'revoke', 'report'], RECONCILE_USAGE);
+  checkFlags(
+    args,
+    { 'dry-run': SWITCH, resource: 'a resource name, e.g. --resource demo-db', json: SWITCH, revoke: SWITCH, report: SWITCH },
+    RECONCILE_USAGE,
+  );
   const dryRun = args.flags.has('dry-run');
   const resource = flagString(args, 'resource');
   return withContext(

@@ -8,14 +8,21 @@ import { renderCalibration } from '../risk-lab/render-calibration.js';
 import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { renderCalibrationHtml } from './risk-calibration-html.js';
-import { checkOutputFile, htmlFlag, shareFlag, writeOutputFile } from './risk-flags.js';
+import { checkOutputFile, riskFlags, shareFlag, writeOutputFile } from './risk-flags.js';
 import { historyEvents, windows } from './risk-history.js';
 import { RISK_USAGE } from './risk-usage.js';
 
 /** `keycard risk calibrate`: outcomes, proposed bounds and weights, an optional policy patch and picture. */
 export async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
-  checkFlags(args, ['since', 'until', 'max-review-share', 'from', 'policy', 'json', 'write', 'html'], RISK_USAGE);
-  const html = htmlFlag(args);
+  checkFlags(
+    args,
+    {
+      ...riskFlags('until', 'max-review-share', 'from', 'policy', 'json', 'write', 'html'),
+      since: 'a duration or a date, e.g. --since 90d or --since 2026-01-01',
+    },
+    RISK_USAGE,
+  );
+  const html = flagString(args, 'html');
   const maxReviewShare = shareFlag(args);
   const sinceText = flagString(args, 'since') ?? '90d';
   const untilText = flagString(args, 'until');
@@ -27,7 +34,6 @@ export async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<num
     throw new UsageError(`--since must be a duration (90d) or a date (2026-01-01) (got "${sinceText}")`, RISK_USAGE);
   }
   const write = flagString(args, 'write');
-  if (args.flags.has('write') && !write) throw new UsageError('--write needs a file name, e.g. --write policy-patch.yaml', RISK_USAGE);
   await checkOutputFile(io, 'write', write);
   await checkOutputFile(io, 'html', html);
   const { events, policy, truthPath, truth: storeTruth } = await historyEvents(io, args, { storeTruth: html !== undefined });

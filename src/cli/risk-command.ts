@@ -23,7 +23,7 @@ import { withContext } from './context.js';
 import type { CliIo } from './io.js';
 import { calibrateCommand } from './risk-calibrate-command.js';
 import { evaluateAcrossGenerators } from './risk-evaluate-command.js';
-import { type LoadedPolicy, numberFlag, riskPolicy, shareFlag } from './risk-flags.js';
+import { type LoadedPolicy, numberFlag, riskFlags, riskPolicy, shareFlag } from './risk-flags.js';
 import { historyEvents, windows } from './risk-history.js';
 import { RISK_USAGE } from './risk-usage.js';
 
@@ -57,7 +57,7 @@ export async function riskCommand(io: CliIo, args: ParsedArgs): Promise<number> 
 
 async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   const [, resource, ...rest] = args.positionals;
-  checkFlags(args, ['as', 'at', 'json', 'reason', 'incident', 'break-glass'], RISK_USAGE);
+  checkFlags(args, riskFlags('as', 'at', 'json', 'reason', 'incident', 'break-glass'), RISK_USAGE);
   const requester = flagString(args, 'as');
   if (!requester) throw new UsageError('--as EMAIL is required (who would be asking)', RISK_USAGE);
   if (!/^[^\s@]+@[^\s@]+$/.test(requester)) throw new UsageError(`--as must be an e-mail address (got "${requester}")`, RISK_USAGE);
@@ -76,8 +76,6 @@ async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
     throw new UsageError(`--at "${atText}" is not an ISO time (e.g. 2026-11-24T21:14:00+01:00)`, RISK_USAGE);
   const reason = flagString(args, 'reason');
   const incident = flagString(args, 'incident');
-  if (args.flags.has('incident') && !incident)
-    throw new UsageError('--incident needs an incident key, e.g. --incident INC-4211', RISK_USAGE);
 
   return withContext(
     io,
@@ -168,7 +166,11 @@ function simulationFlags(args: ParsedArgs, policy: LoadedPolicy): SimulationOpti
 // ---- simulate ----
 
 async function simulateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
-  checkFlags(args, ['out', 'database', 'days', 'requests', 'seed', 'start', 'warmup', 'misuse-rate', 'policy', 'json'], RISK_USAGE);
+  checkFlags(
+    args,
+    riskFlags('out', 'database', 'days', 'requests', 'seed', 'start', 'warmup', 'misuse-rate', 'policy', 'json'),
+    RISK_USAGE,
+  );
   const out = flagString(args, 'out');
   const database = args.flags.has('database');
   if (!out === !database) throw new UsageError('say where the history goes: --out DIR or --database', RISK_USAGE);
@@ -228,7 +230,20 @@ async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
     );
   checkFlags(
     args,
-    ['seed', 'days', 'requests', 'start', 'warmup', 'misuse-rate', 'from', 'database', 'max-review-share', 'holdout', 'policy', 'json'],
+    riskFlags(
+      'seed',
+      'days',
+      'requests',
+      'start',
+      'warmup',
+      'misuse-rate',
+      'from',
+      'database',
+      'max-review-share',
+      'holdout',
+      'policy',
+      'json',
+    ),
     RISK_USAGE,
   );
   const maxReviewShare = shareFlag(args);
@@ -288,7 +303,7 @@ async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
 // ---- approvers ----
 
 async function approversCommand(io: CliIo, args: ParsedArgs): Promise<number> {
-  checkFlags(args, ['since', 'from', 'policy', 'json'], RISK_USAGE);
+  checkFlags(args, riskFlags('since', 'from', 'policy', 'json'), RISK_USAGE);
   const sinceText = flagString(args, 'since') ?? '7d';
   const sinceMs = parseDuration(sinceText);
   if (sinceMs === undefined)
@@ -320,7 +335,7 @@ async function approversCommand(io: CliIo, args: ParsedArgs): Promise<number> {
 // ---- review ----
 
 async function reviewCommand(io: CliIo, args: ParsedArgs): Promise<number> {
-  checkFlags(args, ['incident', 'from', 'policy', 'json'], RISK_USAGE);
+  checkFlags(args, riskFlags('incident', 'from', 'policy', 'json'), RISK_USAGE);
   const incident = flagString(args, 'incident');
   if (!incident) throw new UsageError('--incident KEY is required (e.g. --incident INC-4211)', RISK_USAGE);
   const { events, policy } = await historyEvents(io, args);

@@ -2,7 +2,7 @@ import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_SIZE, GENERATORS, type GeneratorName } from './risk-evaluate-histories.js';
 import { evaluateGenerators, renderGeneratorReports } from './risk-evaluate-report.js';
-import { checkOutputFile, htmlFlag, numberFlag, riskPolicy, shareFlag, writeOutputFile } from './risk-flags.js';
+import { checkOutputFile, numberFlag, riskFlags, riskPolicy, shareFlag, writeOutputFile } from './risk-flags.js';
 import { renderEvaluationHtml } from './risk-report-html.js';
 import { RISK_USAGE } from './risk-usage.js';
 
@@ -21,10 +21,22 @@ function listFlag(args: ParsedArgs, name: string, fallback: string[]): string[] 
 export async function evaluateAcrossGenerators(io: CliIo, args: ParsedArgs): Promise<number> {
   checkFlags(
     args,
-    ['generators', 'calibration-seeds', 'seeds', 'people', 'requests', 'days', 'max-review-share', 'policy', 'html', 'json', 'misses'],
+    riskFlags(
+      'generators',
+      'calibration-seeds',
+      'seeds',
+      'people',
+      'requests',
+      'days',
+      'max-review-share',
+      'policy',
+      'html',
+      'json',
+      'misses',
+    ),
     RISK_USAGE,
   );
-  const html = htmlFlag(args);
+  const html = flagString(args, 'html');
   const generators = listFlag(args, 'generators', [...GENERATORS]);
   for (const g of generators)
     if (!(GENERATORS as readonly string[]).includes(g))

@@ -6,9 +6,45 @@ import { policySchema } from '../core/policy/schema.js';
 import { errorCodeOf } from '../core/result.js';
 import { createProviders, loadEnvironment, loadPolicy, loadSettings } from '../main.js';
 import { isSampleOrg, SAMPLE_ORG_POLICY, samplePolicyYaml } from '../risk-lab/sample-org.js';
-import { flagString, type ParsedArgs, UsageError } from './args.js';
+import { type FlagSpec, flagString, type ParsedArgs, SWITCH, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { RISK_USAGE } from './risk-usage.js';
+
+/** What each `keycard risk` flag's value is, completing "--NAME needs …"; each subcommand picks its own with riskFlags. */
+const RISK_FLAGS = {
+  as: 'an e-mail address, e.g. --as alice@example.com',
+  at: 'an ISO time, e.g. --at 2026-11-24T21:14:00+01:00',
+  reason: 'a reason, e.g. --reason "restore the orders table"',
+  incident: 'an incident key, e.g. --incident INC-4211',
+  since: 'a duration, e.g. --since 7d',
+  until: 'a time, e.g. --until 2026-03-31T00:00:00Z',
+  from: 'a history directory or audit JSONL file, e.g. --from history',
+  policy: 'a policy file or "sample", e.g. --policy sample',
+  write: 'a file name, e.g. --write policy-patch.yaml',
+  html: 'a file name, e.g. --html report.html',
+  'max-review-share': 'a share between 0 and 1, e.g. --max-review-share 0.2',
+  out: 'a directory to write the history to, e.g. --out history',
+  days: 'a whole number of days, e.g. --days 90',
+  requests: 'a whole number, e.g. --requests 50000',
+  seed: 'a seed, e.g. --seed 1',
+  start: 'a date, e.g. --start 2026-01-05',
+  warmup: 'a whole number of days, e.g. --warmup 30',
+  'misuse-rate': 'a share, e.g. --misuse-rate 0.01',
+  holdout: 'a duration or 0, e.g. --holdout 30d',
+  generators: 'a comma-separated list, e.g. --generators threat-model,risk-lab',
+  'calibration-seeds': 'a comma-separated list, e.g. --calibration-seeds c1,c2,c3,c4',
+  seeds: 'a comma-separated list, e.g. --seeds h1,h2,h3',
+  people: 'a whole number from 20, e.g. --people 400',
+  json: SWITCH,
+  'break-glass': SWITCH,
+  database: SWITCH,
+  misses: SWITCH,
+} as const satisfies FlagSpec;
+
+/** The spec of a risk subcommand's flags, for checkFlags. */
+export function riskFlags(...names: (keyof typeof RISK_FLAGS)[]): FlagSpec {
+  return Object.fromEntries(names.map((name) => [name, RISK_FLAGS[name]]));
+}
 
 export interface LoadedPolicy {
   policy: Policy;
@@ -29,20 +65,10 @@ export async function riskPolicy(io: CliIo, args: ParsedArgs, historyPolicy?: st
 
 export function numberFlag(args: ParsedArgs, name: string, fallback: number, check: (n: number) => boolean, hint: string): number {
   const text = flagString(args, name);
-  if (text === undefined) {
-    if (args.flags.has(name)) throw new UsageError(`--${name} needs a value (${hint})`, RISK_USAGE);
-    return fallback;
-  }
+  if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${hint} (got "${text}")`, RISK_USAGE);
   return n;
-}
-
-/** --html FILE: where a report page goes (undefined without the flag; a usage error without its file name). */
-export function htmlFlag(args: ParsedArgs): string | undefined {
-  if (args.flags.has('html') && !flagString(args, 'html'))
-    throw new UsageError('--html needs a file name, e.g. --html report.html', RISK_USAGE);
-  return flagString(args, 'html');
 }
 
 /**
