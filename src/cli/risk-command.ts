@@ -23,7 +23,7 @@ import { withContext } from './context.js';
 import type { CliIo } from './io.js';
 import { calibrateCommand } from './risk-calibrate-command.js';
 import { evaluateAcrossGenerators } from './risk-evaluate-command.js';
-import { type LoadedPolicy, numberFlag, riskFlags, riskPolicy, shareFlag } from './risk-flags.js';
+import { checkOutputDir, type LoadedPolicy, numberFlag, riskFlags, riskPolicy, shareFlag } from './risk-flags.js';
 import { historyEvents, windows } from './risk-history.js';
 import { RISK_USAGE } from './risk-usage.js';
 
@@ -176,6 +176,7 @@ async function simulateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   if (!out === !database) throw new UsageError('say where the history goes: --out DIR or --database', RISK_USAGE);
   if (database && flagString(args, 'policy'))
     throw new UsageError('--database uses the configured policy; --policy goes with --out', RISK_USAGE);
+  if (out) await checkOutputDir(io, 'out', out);
 
   const run = async (policy: LoadedPolicy, write: (history: ReturnType<typeof simulateHistory>) => Promise<string>) => {
     const options = simulationFlags(args, policy);

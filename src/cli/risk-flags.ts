@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Policy } from '../core/policy/schema.js';
 import { policySchema } from '../core/policy/schema.js';
@@ -99,6 +99,43 @@ export async function checkOutputFile(io: CliIo, flag: string, file: string | un
       `--${flag} ${file}: ${kind === 'file' ? 'the file' : `the folder ${folder}`} is not writable by this user`,
       RISK_USAGE,
     );
+}
+
+/**
+ * Checks, before any work, that --FLAG DIR can take a new history: DIR is a new or empty directory (a
+ * history already there is never overwritten) under a writable folder, and not a file.
+ */
+export async function checkOutputDir(io: CliIo, flag: string, dir: string): Promise<void> {
+  const path = resolve(io.cwd, dir);
+  const kind = await stat(path).then(
+    (s) => (s.isDirectory() ? 'folder' : 'file'),
+    () => 'none',
+  );
+  if (kind === 'file') throw new UsageError(`--${flag} ${dir} is a file; name a new directory for the history`, RISK_USAGE);
+  if (kind === 'folder') {
+    const entries = await readdir(path);
+    if (entries.length > 0)
+      throw new UsageError(
+        `--${flag} ${dir} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}, e.g. ${entries[0]}); name a new directory or remove this one first`,
+        RISK_USAGE,
+      );
+  }
+  // The nearest folder that exists is where the directory (and any missing parents) will be created.
+  let folder = kind === 'folder' ? path : dirname(path);
+  while (
+    !(await stat(folder).then(
+      () => true,
+      () => false,
+    ))
+  )
+    folder = dirname(folder);
+  if (!(await stat(folder)).isDirectory())
+    throw new UsageError(`--${flag} ${dir}: ${folder} is a file, so the directory cannot be created under it`, RISK_USAGE);
+  const writable = await access(folder, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+  if (!writable) throw new UsageError(`--${flag} ${dir}: the folder ${folder} is not writable by this user`, RISK_USAGE);
 }
 
 /** Writes an output file checked by checkOutputFile; a failure now (disk full, removed folder) says which file and why. */

@@ -16,7 +16,8 @@ export const RISK_USAGE = `Usage:
   keycard risk simulate (--out DIR | --database) [--days 90] [--requests 50000] [--seed N] [--start YYYY-MM-DD]
                         [--warmup DAYS] [--misuse-rate 0.01]
       Generates an organisation's access history with planted misuse (labels kept in a separate file or
-      key/value namespace, never in the audit log). --database writes into the configured, empty database.
+      key/value namespace, never in the audit log). --out DIR must be new or empty; --database writes into
+      the configured, empty database.
   keycard risk evaluate [--seed N] [--days 90] [--requests 50000] [--from DIR | --database]
                         [--max-review-share 0.2] [--holdout 30d] [--json]
       Keycard's score-based routing against static per-resource tiers at the same review share, on a
