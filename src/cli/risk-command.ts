@@ -6,6 +6,7 @@ import { TIER_NAMES } from '../core/policy/schema.js';
 import { approverPatterns } from '../core/risk/approver-patterns.js';
 import { formatPoints } from '../core/risk/assess.js';
 import { replayAudit } from '../core/risk/audit-ledger.js';
+import { isIncidentKey, notAnIncidentKey } from '../core/risk/incident.js';
 import { reviewIncident } from '../core/risk/incident-review.js';
 import { weightsOf } from '../core/risk/risk-features.js';
 import type { AuditInput } from '../core/types.js';
@@ -80,13 +81,15 @@ async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   return withContext(
     io,
     async ({ deps, policy }) => {
+      if (incident !== undefined && !isIncidentKey(incident, policy.incidents.keyPattern))
+        throw new UsageError(notAnIncidentKey(`--incident ${incident}`, policy.incidents.keyPattern), RISK_USAGE);
       const result = await explainRisk(deps, {
         requester,
         resource,
         ...(durationMs !== undefined ? { durationMs } : {}),
         ...(level !== undefined ? { level } : {}),
         ...(reason !== undefined ? { reason } : {}),
-        ...(incident ? { incidentKey: incident.toUpperCase() } : {}),
+        ...(incident !== undefined ? { incidentKey: incident.toUpperCase() } : {}),
         ...(at ? { at } : {}),
         breakGlass: args.flags.has('break-glass'),
       });

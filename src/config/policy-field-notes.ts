@@ -59,7 +59,7 @@ export const POLICY_FIELD_NOTES: Readonly<Record<string, string>> = {
   'risk.ticketPattern': 'Regular expression for ticket keys such as OPS-123',
   incidents: 'How requests are linked to incidents',
   'incidents.channelPattern': 'Regular expression: requests from a channel whose name matches are linked to that incident',
-  'incidents.keyPattern': 'Regular expression for incident keys in a reason (INC-4211)',
+  'incidents.keyPattern': 'Regular expression for incident keys in a reason (INC-4211); a key given with --incident must match it whole',
   onCall: 'Who is on call (rotations, overrides, PagerDuty); being on call lowers risk and can relieve incident requests',
   'onCall.rotations.<rotation>': 'One rotation: the pager passes to the next member every `shift` after `start`',
   'onCall.rotations.<rotation>.members': 'Members in rotation order',

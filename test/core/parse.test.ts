@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseCommand, parseRequestId } from '../../src/core/commands/parse.js';
 import type { Catalog } from '../../src/core/commands/types.js';
 
-const catalog: Catalog = { resources: { 'demo-db': { levels: ['read', 'write'] }, 'demo-logs': { levels: ['read'] } } };
+const catalog: Catalog = {
+  resources: { 'demo-db': { levels: ['read', 'write'] }, 'demo-logs': { levels: ['read'] } },
+  incidentKeyPattern: 'INC-[0-9]+',
+};
 const parse = (text: string) => parseCommand(text, catalog);
 
 describe('parseCommand: requests', () => {
@@ -49,6 +52,10 @@ describe('parseCommand: requests', () => {
     ['demo-logs 30m write rotate logs', /demo-logs has no "write" level \(levels: read\)/],
     ['demo-db 30m --sudo fix', /Unknown option "--sudo"/],
     ['demo-db 30m --incident', /--incident needs an incident key/],
+    // A key is what incidents.keyPattern says, whole: not any word, and not a key with something stuck to it.
+    ['demo-db 30m --incident notakey fix', /^--incident notakey is not an incident key \(incidents\.keyPattern: INC-\[0-9\]\+\)\.$/],
+    ['demo-db 30m --incident=whatever-1 fix', /--incident whatever-1 is not an incident key/],
+    ['demo-db 30m --incident INC-42x fix', /--incident INC-42x is not an incident key/],
     [`demo-db 30m ${'x'.repeat(1001)}`, /too long/],
   ])('explains %j', (text, message) => {
     const r = parse(text);

@@ -15,7 +15,10 @@ import { helpText } from './usage.js';
 
 export function catalogOf(deps: CoreDeps): Catalog {
   const policy = deps.policy();
-  return { resources: Object.fromEntries(Object.entries(policy.resources).map(([name, r]) => [name, { levels: Object.keys(r.levels) }])) };
+  return {
+    resources: Object.fromEntries(Object.entries(policy.resources).map(([name, r]) => [name, { levels: Object.keys(r.levels) }])),
+    incidentKeyPattern: policy.incidents.keyPattern,
+  };
 }
 
 /** Parses and runs one command for `actor` (an email). The single entry point every chat surface calls. */

@@ -1,5 +1,6 @@
 import { parseDuration } from '../duration.js';
 import { ownEntry } from '../policy/own-entry.js';
+import { isIncidentKey, notAnIncidentKey } from '../risk/incident.js';
 import { closest } from './suggest.js';
 import type { Catalog, Command, ParseResult } from './types.js';
 import { REQUEST_USAGE, USAGE } from './usage.js';
@@ -92,7 +93,7 @@ function parseSubcommand(name: string, args: string[]): ParseResult {
 }
 
 function parseRequest(tokens: string[], catalog: Catalog): ParseResult {
-  const flags = extractFlags(tokens);
+  const flags = extractFlags(tokens, catalog.incidentKeyPattern);
   if (!flags.ok) return flags.result;
   const [rawResource, ...rest] = flags.tokens;
   const resourceName = rawResource?.toLowerCase() ?? '';
@@ -140,7 +141,7 @@ function parseRequest(tokens: string[], catalog: Catalog): ParseResult {
 
 type FlagResult = { ok: true; tokens: string[]; breakGlass: boolean; incidentKey?: string } | { ok: false; result: ParseResult };
 
-function extractFlags(tokens: string[]): FlagResult {
+function extractFlags(tokens: string[], incidentKeyPattern: string): FlagResult {
   const kept: string[] = [];
   let breakGlass = false;
   let incidentKey: string | undefined;
@@ -158,6 +159,8 @@ function extractFlags(tokens: string[]): FlagResult {
       if (inline === undefined) i += 1;
       if (!value || value.startsWith('--'))
         return { ok: false, result: fail('--incident needs an incident key, e.g. --incident INC-4211', 'request') };
+      if (!isIncidentKey(value, incidentKeyPattern))
+        return { ok: false, result: fail(`${notAnIncidentKey(`--incident ${value}`, incidentKeyPattern)}.`, 'request') };
       incidentKey = value.toUpperCase();
     } else {
       return { ok: false, result: fail(`Unknown option "${flag}" (options: --incident KEY, --break-glass).`, 'request') };

@@ -26,4 +26,6 @@ export type ParseResult = { ok: true; command: Command } | { ok: false; message:
 /** What the parser needs to know about the policy's resources. */
 export interface Catalog {
   resources: Record<string, { levels: string[] }>;
+  /** The policy's incidents.keyPattern: what --incident KEY must match. */
+  incidentKeyPattern: string;
 }

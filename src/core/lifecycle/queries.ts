@@ -2,7 +2,7 @@ import { approverGroupsFor } from '../approval/approver-groups.js';
 import { eligibleGroups } from '../approval/rules.js';
 import { resolveResource } from '../policy/access.js';
 import { ok, type Result, refuse } from '../result.js';
-import { findIncidentKey } from '../risk/incident.js';
+import { findIncidentKey, isIncidentKey, notAnIncidentKey } from '../risk/incident.js';
 import type { RequesterHistory, RiskAssessment } from '../types.js';
 import { OPEN_STATUSES } from '../types.js';
 import type { RequestView } from '../views/request-view.js';
@@ -81,6 +81,8 @@ export async function explainRisk(
   },
 ): Promise<Result<RiskExplanation>> {
   const policy = deps.policy();
+  if (input.incidentKey !== undefined && !isIncidentKey(input.incidentKey, policy.incidents.keyPattern))
+    return refuse('invalid_incident_key', notAnIncidentKey(`"${input.incidentKey}"`, policy.incidents.keyPattern));
   const resource = resolveResource(policy, input.resource);
   if (!resource)
     return refuse('unknown_resource', `Unknown resource "${input.resource}" (known: ${Object.keys(policy.resources).join(', ')}).`);

@@ -2,7 +2,7 @@ import { approverGroupsFor } from '../approval/approver-groups.js';
 import { checkIdentity } from '../directory/identity-gate.js';
 import { isMember, resolveResource } from '../policy/access.js';
 import { KeycardError, ok, type Result, refuse } from '../result.js';
-import { findIncidentKey } from '../risk/incident.js';
+import { findIncidentKey, isIncidentKey, notAnIncidentKey } from '../risk/incident.js';
 import type { AccessRequest, AuditInput, NewAccessRequest, RequestKind, RequestOrigin } from '../types.js';
 import { MAX_REASON_LENGTH, quoteInput, unstorableText } from '../views/safe-text.js';
 import { activationLease, runActivation } from './activate.js';
@@ -39,6 +39,9 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
   if (unstorable) return refuse('invalid_text', `The reason ${unstorable}; retype it without that character.`);
   if (input.reason.length > MAX_REASON_LENGTH)
     return refuse('reason_too_long', `The reason is ${input.reason.length} characters; keep it under ${MAX_REASON_LENGTH}.`);
+  // A key typed by hand (--incident, a form's field) must be one: any word would buy the incident discount.
+  if (input.incidentKey !== undefined && !isIncidentKey(input.incidentKey, policy.incidents.keyPattern))
+    return refuse('invalid_incident_key', `${notAnIncidentKey(quoteInput(input.incidentKey), policy.incidents.keyPattern)}.`);
   const resource = resolveResource(policy, input.resource);
   if (!resource) return refuse('unknown_resource', `Unknown resource ${quoteInput(input.resource)}.`);
   if (resource.requesters && !resource.requesters.some((group) => isMember(policy, group, requester))) {

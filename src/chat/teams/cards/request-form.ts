@@ -133,6 +133,7 @@ export function validateForm(policy: Policy, values: FormValues): { ok: true; re
 export function fieldOfRefusal(code: string): FormField | 'form' {
   if (code === 'unknown_resource' || code === 'resource_removed') return 'resource';
   if (code === 'unknown_level') return 'level';
+  if (code === 'invalid_incident_key') return 'incident';
   if (code.startsWith('duration_')) return 'duration';
   return 'form';
 }
