@@ -79,7 +79,7 @@ describe('Slack request modal', () => {
         duration: '"2 hours" is not a duration; use e.g. 90s, 30m, 1h30m, 2h.',
         level: 'demo-logs has no "write" level (levels: read).',
         reason: 'Say why you need access; approvers read this.',
-        incident: 'Use an incident key such as INC-4211.',
+        incident: '"not a key!" is not an incident key (incidents.keyPattern: INC-[0-9]+), e.g. INC-4211.',
       },
     });
     const tooLong = await f.signed(

@@ -185,8 +185,17 @@ describe('Teams input parsing', () => {
         duration: '"soon" is not a duration (use e.g. 90s, 30m, 1h30m, 2h).',
         level: 'demo-logs has no "write" level (levels: read).',
         reason: 'Say why you need access.',
-        incident: 'Use an incident key such as INC-4211.',
+        incident: '"a b" is not an incident key (incidents.keyPattern: INC-[0-9]+), e.g. INC-4211.',
       },
+    });
+    // A word shaped like a key is still not one unless incidents.keyPattern matches it.
+    expect(validateForm(policy, { resource: 'demo-db', reason: 'checking', incident: 'whatever-1' })).toEqual({
+      ok: false,
+      errors: { incident: '"whatever-1" is not an incident key (incidents.keyPattern: INC-[0-9]+), e.g. INC-4211.' },
+    });
+    expect(validateForm(policy, { resource: 'demo-db', reason: 'checking', incident: 'inc-7' })).toMatchObject({
+      ok: true,
+      request: { incidentKey: 'INC-7' },
     });
   });
 

@@ -3,6 +3,7 @@ import { checkDuration } from '../../../core/lifecycle/plan.js';
 import { resolveResource } from '../../../core/policy/access.js';
 import { ownEntry } from '../../../core/policy/own-entry.js';
 import type { Policy } from '../../../core/policy/schema.js';
+import { isIncidentKey, notAnIncidentKey } from '../../../core/risk/incident.js';
 import { quoteInput } from '../../../core/views/safe-text.js';
 import { REQUEST_FIELD } from '../action-ids.js';
 import { MAX_REASON } from '../render/modals.js';
@@ -51,8 +52,10 @@ export function validateRequestForm(policy: Policy, values: unknown): RequestFor
   if (!reason) errors[REQUEST_FIELD.reason] = 'Say why you need access; approvers read this.';
   else if (reason.length > MAX_REASON) errors[REQUEST_FIELD.reason] = `At most ${MAX_REASON} characters (this is ${reason.length}).`;
 
-  const incident = textValue(values, REQUEST_FIELD.incident).toUpperCase();
-  if (incident && !/^[A-Z][A-Z0-9_-]{0,62}$/.test(incident)) errors[REQUEST_FIELD.incident] = 'Use an incident key such as INC-4211.';
+  const typed = textValue(values, REQUEST_FIELD.incident);
+  const incident = typed.toUpperCase();
+  if (typed && !isIncidentKey(typed, policy.incidents.keyPattern))
+    errors[REQUEST_FIELD.incident] = `${notAnIncidentKey(quoteInput(typed), policy.incidents.keyPattern)}, e.g. INC-4211.`;
 
   if (Object.keys(errors).length > 0 || !resource) return { ok: false, errors };
   return {

@@ -1,6 +1,7 @@
 import { parseDuration } from '../../../core/duration.js';
 import { ownEntry } from '../../../core/policy/own-entry.js';
 import type { Policy } from '../../../core/policy/schema.js';
+import { isIncidentKey, notAnIncidentKey } from '../../../core/risk/incident.js';
 import { quoteInput } from '../../../core/views/safe-text.js';
 import { type AdaptiveCard, type CardElement, card, execute, inline, text, truncate } from './adaptive.js';
 
@@ -119,8 +120,8 @@ export function validateForm(policy: Policy, values: FormValues): { ok: true; re
   const reason = values.reason ?? '';
   if (!reason) errors.reason = 'Say why you need access.';
   else if (reason.length > MAX_REASON) errors.reason = `The reason is too long (${reason.length} characters; at most ${MAX_REASON}).`;
-  if (values.incident && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(values.incident))
-    errors.incident = 'Use an incident key such as INC-4211.';
+  if (values.incident && !isIncidentKey(values.incident, policy.incidents.keyPattern))
+    errors.incident = `${notAnIncidentKey(quoteInput(values.incident), policy.incidents.keyPattern)}, e.g. INC-4211.`;
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   const request: FormRequest = { resource, reason };
   if (durationMs !== undefined) request.durationMs = durationMs;
