@@ -13,7 +13,7 @@ import { type CoreDeps, DEFAULT_SETTINGS, type LifecycleSettings } from './core/
 import { anyPlatformResponder } from './core/lifecycle/incident-responder.js';
 import { combineOnCall, createPolicyOnCall } from './core/oncall/policy-schedule.js';
 import type { Policy } from './core/policy/schema.js';
-import type { ChatPort } from './core/ports/chat.js';
+import type { PlatformChat } from './core/ports/chat.js';
 import type { IncidentResponderSource } from './core/ports/incident-responders.js';
 import type { OnCallSource } from './core/ports/oncall.js';
 import type { Provider } from './core/ports/provider.js';
@@ -129,7 +129,8 @@ export interface Keycard {
 export interface BootOptions {
   env: Env;
   cwd: string;
-  chat: ChatPort[];
+  /** The enabled chat platforms, each named (the fan-out logs a platform's failure by its name). */
+  chat: PlatformChat[];
   /**
    * Each chat platform's view of who responds to an incident (its channel's members); none in the console.
    * PagerDuty's, when the policy names it, is added here.
@@ -196,7 +197,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     policy: directory ? directory.runtime.policy : () => policy,
     directory: directory?.runtime.directory ?? createPolicyDirectory(() => policy),
     providers: { get: provider },
-    chat: createChatFanout(options.chat),
+    chat: createChatFanout(options.chat, log),
     clock,
     ids,
     random: Math.random,

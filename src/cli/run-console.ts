@@ -29,7 +29,7 @@ export async function runConsole(io: CliIo, options: { http: boolean; settings?:
   const keycard = await bootKeycard({
     env: io.env,
     cwd: io.cwd,
-    chat: [chat],
+    chat: [{ platform: 'console', chat }],
     clock,
     quietByDefault: true,
     ...(options.settings ? { settings: options.settings } : {}),

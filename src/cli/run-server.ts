@@ -39,7 +39,7 @@ export async function runServer(
   const keycard = await bootKeycard({
     env: io.env,
     cwd: io.cwd,
-    chat: adapters.map((a) => instrumentChat(a.chat, a.platform, metrics.onChatFailure)),
+    chat: adapters.map((a) => ({ platform: a.platform, chat: instrumentChat(a.chat, a.platform, metrics.onChatFailure) })),
     incidentResponders: adapters.map((a) => a.incidentResponders),
     metrics,
     ...(options.log ? { log: options.log } : {}),

@@ -8,8 +8,10 @@ import {
   type ChatPortMethod,
 } from '../../src/core/ports/chat.js';
 import { decorateChatPort, forwardChatPort } from '../../src/core/ports/forward-chat.js';
+import { silentLogger } from '../../src/core/ports/runtime.js';
 import type { RequestView } from '../../src/core/views/request-view.js';
 import { instrumentChat } from '../../src/metrics/instrument-chat.js';
+import { createRecordingLog } from '../helpers/recording-log.js';
 
 const methods = Object.keys(CHAT_PORT_METHODS) as ChatPortMethod[];
 
@@ -34,7 +36,7 @@ describe('chat port: every member is required and forwarded', () => {
 
   const decorators: Array<[string, (inner: ChatPort) => ChatPort]> = [
     ['the metrics wrapper', (inner) => instrumentChat(inner, 'slack', () => {})],
-    ['the fan-out', (inner) => createChatFanout([inner])],
+    ['the fan-out', (inner) => createChatFanout([{ platform: 'console', chat: inner }], silentLogger)],
     ['a generic decorator', (inner) => decorateChatPort(inner, (_, call) => call())],
   ];
   it.each(decorators)('%s forwards every member with its arguments', async (_, wrap) => {
@@ -64,11 +66,64 @@ describe('chat port: every member is required and forwarded', () => {
     const failing = forwardChatPort(async () => {
       throw new Error('down');
     });
+    const slack = { platform: 'slack' as const, chat: recordingPort(calls) };
+    const teams = { platform: 'teams' as const, chat: failing };
     await expect(
-      createChatFanout([failing, recordingPort(calls)]).postIncident({ key: 'INC-1' }, {} as RequestView, 't'),
+      createChatFanout([teams, slack], silentLogger).postIncident({ key: 'INC-1' }, {} as RequestView, 't'),
     ).resolves.toBeUndefined();
-    await expect(createChatFanout([failing, failing]).sendAnomaly('x', {} as AnomalyAlert)).rejects.toThrow('down');
+    await expect(createChatFanout([teams, { ...slack, chat: failing }], silentLogger).sendAnomaly('x', {} as AnomalyAlert)).rejects.toThrow(
+      'down',
+    );
     expect(calls.map(([m]) => m)).toEqual(['postIncident']);
+  });
+
+  it('the fan-out logs a platform that failed while another delivered, by name and without URL credentials', async () => {
+    const log = createRecordingLog();
+    const refused = forwardChatPort(async () => {
+      throw new Error('request to https://bot:s3cret@smba.example.net/teams failed, reason: connect ECONNREFUSED 127.0.0.1:443');
+    });
+    const fanout = createChatFanout(
+      [
+        { platform: 'slack', chat: recordingPort([]) },
+        { platform: 'teams', chat: refused },
+      ],
+      log,
+    );
+    await fanout.postAlert({ slack: 'C1', teams: '19:x@thread.tacv2' }, { kind: 'break_glass', text: 'BREAK-GLASS' });
+    await fanout.sendAnomaly('bob@example.com', {} as AnomalyAlert);
+    expect(log.lines).toEqual([
+      {
+        level: 'warn',
+        message: 'chat delivery failed',
+        fields: { platform: 'teams', what: 'postAlert', err: expect.stringContaining('ECONNREFUSED') },
+      },
+      { level: 'warn', message: 'chat delivery failed', fields: { platform: 'teams', what: 'sendAnomaly', err: expect.any(String) } },
+    ]);
+    expect(JSON.stringify(log.lines)).not.toContain('s3cret');
+  });
+
+  it('the fan-out names every platform when all failed, and leaves a lone platform’s failure to its caller', async () => {
+    const failing = forwardChatPort(async () => {
+      throw new Error('down');
+    });
+    const log = createRecordingLog();
+    const both = createChatFanout(
+      [
+        { platform: 'slack', chat: failing },
+        { platform: 'teams', chat: failing },
+      ],
+      log,
+    );
+    await expect(both.publishCard({} as RequestView, undefined)).rejects.toThrow('down');
+    expect(log.lines.map((l) => [l.level, l.fields.platform, l.message])).toEqual([
+      ['warn', 'slack', 'chat delivery failed'],
+      ['warn', 'teams', 'chat delivery failed'],
+    ]);
+    const alone = createRecordingLog();
+    await expect(createChatFanout([{ platform: 'teams', chat: failing }], alone).publishCard({} as RequestView, undefined)).rejects.toThrow(
+      'down',
+    );
+    expect(alone.lines).toEqual([]);
   });
 });
 

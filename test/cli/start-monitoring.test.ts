@@ -25,7 +25,7 @@ describe('activity monitoring wiring', () => {
     keycard = await bootKeycard({
       env: { KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')), KEYCARD_ACTIVITY_SECRET: SECRET, LOG_LEVEL: 'silent' },
       cwd,
-      chat: [chat],
+      chat: [{ platform: 'console', chat }],
     });
     http = createHttpServer({ log: keycard.log, ready: async () => ({ ok: true, checks: {} }) });
     stop = startMonitoring(keycard, http).stop;

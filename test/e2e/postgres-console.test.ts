@@ -42,7 +42,12 @@ describe.skipIf(!hasTestPostgres())('console with a real Postgres resource', () 
     writeFileSync(join(cwd, 'keycard.yaml'), policy);
     env = { DATABASE_URL: state.url, PROD_DB_ADMIN_URL: target.url, LOG_LEVEL: 'silent', KEYCARD_DATA_DIR: join(cwd, 'data') };
     const clock = { now: () => new Date() };
-    keycard = await bootKeycard({ env, cwd, chat: [createConsoleChat({ write: (l) => out.push(l), clock })], clock });
+    keycard = await bootKeycard({
+      env,
+      cwd,
+      chat: [{ platform: 'console', chat: createConsoleChat({ write: (l) => out.push(l), clock }) }],
+      clock,
+    });
   }, 60_000);
 
   afterAll(async () => {

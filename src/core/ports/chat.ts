@@ -86,6 +86,12 @@ export const CHAT_PORT_METHODS = {
 
 export type ChatPortMethod = keyof typeof CHAT_PORT_METHODS;
 
+/** One enabled chat platform's port, named, for the fan-out and for deliveries tracked per platform. */
+export interface PlatformChat {
+  platform: Platform;
+  chat: ChatPort;
+}
+
 /** The explicit fallback for a platform that cannot put buttons on a DM: the anomaly as plain text. */
 export function anomalyAsDirectMessage(alert: AnomalyAlert): DirectMessage {
   const revoked = alert.autoRevoked ? ' · Keycard revoked the grant automatically' : '';
