@@ -198,6 +198,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
     directory: directory?.runtime.directory ?? createPolicyDirectory(() => policy),
     providers: { get: provider },
     chat: createChatFanout(options.chat, log),
+    chatPlatforms: options.chat,
     clock,
     ids,
     random: Math.random,

@@ -45,6 +45,7 @@ export async function withContext<T>(
       directory: createPolicyDirectory(currentPolicy),
       providers: { get: (kind) => (registry.get(kind) ? registry.instance(kind, { state: store.state, log, clock, env }) : undefined) },
       chat: createSilentChat(),
+      chatPlatforms: [],
       clock,
       ids: { uuid: randomUUID },
       random: Math.random,

@@ -170,13 +170,18 @@ export function startScheduler(deps: CoreDeps, options: SchedulerOptions = {}): 
       }),
     { name: 'keycard-reconcile', noOverlap: true },
   );
-  // Checked every minute; posted once per slot across replicas (lease + the slot recorded in the database).
+  // Checked every minute; posted once per slot and platform across replicas (lease + the slot recorded in the database).
   const approverReportTask = cron.schedule(
     options.approverReportExpression ?? '0 * * * * *',
     () =>
       track('approver-report', async () => {
         const outcome = await runApproverReport(deps, deps.clock.now(), holder);
-        if (outcome.status === 'posted') deps.log.info({ slot: outcome.slot, flagged: outcome.flagged }, 'approver report posted');
+        // A platform that failed was logged by the report itself (once per slot), and is retried on the next run.
+        if (outcome.status === 'posted')
+          deps.log.info(
+            { slot: outcome.slot, flagged: outcome.flagged, platforms: outcome.platforms, failed: outcome.failed },
+            'approver report posted',
+          );
       }),
     { name: 'keycard-approver-report', noOverlap: true },
   );

@@ -104,6 +104,7 @@ export async function createHarness(
     directory: createPolicyDirectory(() => policy),
     providers: { get: (k) => providers[k] },
     chat,
+    chatPlatforms: [{ platform: 'console', chat }],
     clock,
     ids: { uuid: randomUUID },
     random: () => 0.5,

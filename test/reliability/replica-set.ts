@@ -22,19 +22,23 @@ export async function createReplicaSet(count: number, provider: Provider, clock:
     await runMigrations(handle);
     stores.push(createStore(handle, { clock }));
   }
-  const replicas: CoreDeps[] = stores.map((store) => ({
-    store,
-    policy: () => policy,
-    directory: createPolicyDirectory(() => policy),
-    providers: { get: (k) => (k === 'demo' ? provider : undefined) },
-    chat: createRecordingChat(),
-    clock,
-    ids: { uuid: randomUUID },
-    random: () => 0.5,
-    log: silentLogger,
-    resolveSecret: () => undefined,
-    settings: DEFAULT_SETTINGS,
-  }));
+  const replicas: CoreDeps[] = stores.map((store) => {
+    const chat = createRecordingChat();
+    return {
+      store,
+      policy: () => policy,
+      directory: createPolicyDirectory(() => policy),
+      providers: { get: (k) => (k === 'demo' ? provider : undefined) },
+      chat,
+      chatPlatforms: [{ platform: 'console', chat }],
+      clock,
+      ids: { uuid: randomUUID },
+      random: () => 0.5,
+      log: silentLogger,
+      resolveSecret: () => undefined,
+      settings: DEFAULT_SETTINGS,
+    };
+  });
   return {
     replicas,
     url: database.url,

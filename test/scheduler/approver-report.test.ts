@@ -2,11 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/lifecycle/decide.js';
 import type { CoreDeps } from '../../src/core/lifecycle/deps.js';
 import { submitRequest } from '../../src/core/lifecycle/submit.js';
+import { decorateChatPort } from '../../src/core/ports/forward-chat.js';
+import { KeycardError } from '../../src/core/result.js';
 import { approverReportSlot, runApproverReport } from '../../src/core/scheduler/approver-report.js';
 import { startScheduler } from '../../src/scheduler/start-scheduler.js';
 import { makePolicy } from '../fixtures/policy.js';
 import { storeKinds } from '../helpers/db.js';
 import { createHarness, createRecordingChat, type Harness, type RecordingChat } from '../helpers/harness.js';
+import { createRecordingLog } from '../helpers/recording-log.js';
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
@@ -17,6 +20,18 @@ const START = new Date('2026-11-24T09:00:00Z'); // Tuesday
 const NEXT_MONDAY = new Date('2026-11-30T08:00:30Z'); // 09:00:30 in Berlin
 
 const alerts = (chat: RecordingChat) => chat.events.filter((e) => e.type === 'alert');
+const alertTexts = (chat: RecordingChat) => chat.events.flatMap((e) => (e.type === 'alert' ? [e.alert.text] : []));
+
+/** A platform's chat that throws `failure()` while it returns an error, and records what it delivered. */
+function flakyChat(failure: () => Error | undefined): RecordingChat {
+  const chat = createRecordingChat();
+  const failing = decorateChatPort(chat, async (_, call) => {
+    const error = failure();
+    if (error) throw error;
+    await call();
+  });
+  return Object.assign(Object.create(chat) as RecordingChat, failing);
+}
 
 describe('approverReportSlot', () => {
   it('is the latest Monday 09:00 in the policy zone, named by its local date', () => {
@@ -54,12 +69,12 @@ describe.each(storeKinds())('weekly approver report (%s)', (kind) => {
     }
     h.clock.set(NEXT_MONDAY);
   };
-  const replica = (chat: RecordingChat): CoreDeps => ({ ...h.deps, chat });
+  const replica = (chat: RecordingChat): CoreDeps => ({ ...h.deps, chat, chatPlatforms: [{ platform: 'console', chat }] });
 
   it('posts the patterns to the security channel once per week and audits it', async () => {
     await history();
     const outcome = await runApproverReport(h.deps, h.clock.now(), 'replica-a');
-    expect(outcome).toEqual({ status: 'posted', slot: '2026-11-30', approvers: 1, flagged: 1 });
+    expect(outcome).toEqual({ status: 'posted', slot: '2026-11-30', approvers: 1, flagged: 1, platforms: ['console'], failed: [] });
     const posted = alerts(h.chat);
     expect(posted).toHaveLength(1);
     expect(posted[0]).toMatchObject({ channel: '#security', alert: { kind: 'info' } });
@@ -111,5 +126,147 @@ describe.each(storeKinds())('weekly approver report (%s)', (kind) => {
     } finally {
       for (const s of schedulers) await s.stop();
     }
+  });
+
+  describe('per platform', () => {
+    const twoPlatforms = makePolicy({ alerts: { channel: { slack: 'C0SECURITY', teams: '19:security@thread.tacv2' } } });
+    const refused = () =>
+      Object.assign(
+        new Error('request to https://keycard:hunter2@smba.example.net/amer/ failed, reason: connect ECONNREFUSED 10.0.0.9:443'),
+        {
+          code: 'ECONNREFUSED',
+        },
+      );
+    const audits = async () => (await h.deps.store.readAudit({})).filter((e) => e.action === 'risk.approver_report');
+    const withPlatforms = (log: ReturnType<typeof createRecordingLog>, slack: RecordingChat, teams: RecordingChat, p = twoPlatforms) => ({
+      ...h.deps,
+      policy: () => p,
+      log,
+      chatPlatforms: [
+        { platform: 'slack' as const, chat: slack },
+        { platform: 'teams' as const, chat: teams },
+      ],
+    });
+
+    it('Teams unreachable: Slack gets it, the failure is logged by platform once, and Teams gets the same report once it is back', async () => {
+      await history();
+      const log = createRecordingLog();
+      const slack = createRecordingChat();
+      let teamsDown = true;
+      const teams = flakyChat(() => (teamsDown ? refused() : undefined));
+      const deps = withPlatforms(log, slack, teams);
+
+      const first = await runApproverReport(deps, h.clock.now(), 'replica-a');
+      expect(first).toEqual({ status: 'posted', slot: '2026-11-30', approvers: 1, flagged: 1, platforms: ['slack'], failed: ['teams'] });
+      expect(alertTexts(slack)).toHaveLength(1);
+      expect(alertTexts(teams)).toHaveLength(0);
+      const warnings = log.lines.filter((l) => l.level === 'warn');
+      expect(warnings).toEqual([
+        {
+          level: 'warn',
+          message: 'chat delivery failed',
+          fields: expect.objectContaining({
+            platform: 'teams',
+            what: 'approver-report',
+            slot: '2026-11-30',
+            err: expect.stringContaining('ECONNREFUSED'),
+          }),
+        },
+      ]);
+      expect(JSON.stringify(log.lines)).not.toContain('hunter2');
+      expect(await h.deps.store.state.get('risk', 'approver-report')).toMatchObject({
+        slot: '2026-11-30',
+        platforms: {
+          slack: { postedAt: expect.any(String) },
+          teams: { failedAt: expect.any(String), error: expect.stringContaining('ECONNREFUSED') },
+        },
+      });
+      expect((await audits()).map((e) => e.details)).toEqual([
+        expect.objectContaining({ slot: '2026-11-30', platforms: ['slack'], failed: ['teams'] }),
+      ]);
+
+      // The next minute: Teams is tried again, Slack is not posted to twice, and the same failure is not logged at warn again.
+      h.clock.advance(MINUTE);
+      expect(await runApproverReport(deps, h.clock.now(), 'replica-b')).toEqual({
+        status: 'failed',
+        slot: '2026-11-30',
+        failed: ['teams'],
+      });
+      expect(alertTexts(slack)).toHaveLength(1);
+      expect(log.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+      expect(await audits()).toHaveLength(1);
+
+      // Teams is back: it gets the report Slack got, and the audit says so.
+      teamsDown = false;
+      h.clock.advance(MINUTE);
+      expect(await runApproverReport(deps, h.clock.now(), 'replica-a')).toMatchObject({
+        status: 'posted',
+        platforms: ['teams'],
+        failed: [],
+      });
+      expect(alertTexts(teams)).toEqual(alertTexts(slack));
+      expect(alertTexts(slack)).toHaveLength(1);
+      expect((await audits()).map((e) => e.details)).toEqual([
+        expect.objectContaining({ platforms: ['slack'], failed: ['teams'] }),
+        expect.objectContaining({
+          slot: '2026-11-30',
+          approvers: 1,
+          flagged: [expect.objectContaining({ approver: BOB })],
+          platforms: ['teams'],
+          failed: [],
+        }),
+      ]);
+      h.clock.advance(MINUTE);
+      expect(await runApproverReport(deps, h.clock.now(), 'replica-a')).toEqual({ status: 'already-posted' });
+      expect([...alertTexts(slack), ...alertTexts(teams)]).toHaveLength(2);
+    });
+
+    it('a platform with nowhere to post is warned about once per slot, not every minute, and nothing is recorded as posted', async () => {
+      await history();
+      const log = createRecordingLog();
+      const teamsOnly = makePolicy({ alerts: { channel: {} } });
+      const teams = flakyChat(
+        () => new KeycardError('teams_channel_not_configured', 'No Teams channel is configured: set alerts.channel.teams in the policy.'),
+      );
+      const deps = { ...h.deps, policy: () => teamsOnly, log, chatPlatforms: [{ platform: 'teams' as const, chat: teams }] };
+      for (let minute = 0; minute < 5; minute += 1) {
+        expect(await runApproverReport(deps, h.clock.now(), 'replica-a')).toEqual({
+          status: 'failed',
+          slot: '2026-11-30',
+          failed: ['teams'],
+        });
+        h.clock.advance(MINUTE);
+      }
+      expect(log.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([
+        expect.objectContaining({
+          level: 'warn',
+          fields: expect.objectContaining({ platform: 'teams', err: expect.stringContaining('alerts.channel.teams') }),
+        }),
+      ]);
+      expect(await audits()).toHaveLength(0);
+      expect(alertTexts(teams)).toHaveLength(0);
+    });
+
+    it('two processes with one platform each both post it, once each', async () => {
+      await history();
+      const slack = createRecordingChat();
+      const teams = createRecordingChat();
+      const only = (platform: 'slack' | 'teams', chat: RecordingChat) => ({
+        ...h.deps,
+        policy: () => twoPlatforms,
+        chatPlatforms: [{ platform, chat }],
+      });
+      expect(await runApproverReport(only('slack', slack), h.clock.now(), 'a')).toMatchObject({ status: 'posted', platforms: ['slack'] });
+      expect(await runApproverReport(only('teams', teams), h.clock.now(), 'b')).toMatchObject({ status: 'posted', platforms: ['teams'] });
+      expect(await runApproverReport(only('slack', slack), h.clock.now(), 'a')).toEqual({ status: 'already-posted' });
+      expect([alertTexts(slack).length, alertTexts(teams).length]).toEqual([1, 1]);
+    });
+
+    it('a slot recorded before deliveries were tracked per platform is not posted again', async () => {
+      await history();
+      await h.deps.store.state.put('risk', 'approver-report', { slot: '2026-11-30', postedAt: NEXT_MONDAY.toISOString(), holder: 'old' });
+      const deps = withPlatforms(createRecordingLog(), createRecordingChat(), createRecordingChat());
+      expect(await runApproverReport(deps, h.clock.now(), 'replica-a')).toEqual({ status: 'already-posted' });
+    });
   });
 });

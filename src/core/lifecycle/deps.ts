@@ -1,5 +1,5 @@
 import type { Policy } from '../policy/schema.js';
-import type { ChatPort } from '../ports/chat.js';
+import type { ChatPort, PlatformChat } from '../ports/chat.js';
 import type { Directory } from '../ports/directory.js';
 import type { IncidentResponderSource } from '../ports/incident-responders.js';
 import type { OnCallSource } from '../ports/oncall.js';
@@ -39,6 +39,11 @@ export interface CoreDeps {
   policy: () => Policy;
   providers: ProviderLookup;
   chat: ChatPort;
+  /**
+   * Each enabled chat platform on its own (what `chat` fans out to), for a message whose delivery is tracked
+   * per platform so that a platform that failed is retried alone (the weekly approver report).
+   */
+  chatPlatforms: readonly PlatformChat[];
   clock: Clock;
   ids: IdSource;
   /** Uniform [0,1), for backoff jitter. */

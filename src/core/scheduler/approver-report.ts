@@ -4,20 +4,21 @@ import type { Policy } from '../policy/schema.js';
 import { type ApproverPattern, approverPatterns, formatDecisionMedian } from '../risk/approver-patterns.js';
 import { replayAudit } from '../risk/audit-ledger.js';
 import { clockToMinutes, localTime } from '../risk/local-time.js';
-import type { AuditEvent } from '../types.js';
+import type { AuditEvent, Platform } from '../types.js';
+import { deliverReport, pendingPlatforms, readReportState, type StoredReport, writeReportState } from './approver-report-delivery.js';
 
 const DAY_MS = 86_400_000;
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 /** One lease for the whole report: whoever holds it checks, posts and records; the others skip. */
 export const APPROVER_REPORT_LEASE = 'risk:approver-report';
-const STATE = { namespace: 'risk', key: 'approver-report' } as const;
 /** A report is not posted for a slot older than this (Keycard was down all day): the next week's comes on time. */
 const CATCH_UP_MS = DAY_MS;
 const PAGE = 5_000;
 
 export type ApproverReportOutcome =
   | { status: 'disabled' | 'not-due' | 'already-posted' | 'held-elsewhere' }
-  | { status: 'posted'; slot: string; approvers: number; flagged: number };
+  | { status: 'posted'; slot: string; approvers: number; flagged: number; platforms: Platform[]; failed: Platform[] }
+  | { status: 'failed'; slot: string; failed: Platform[] };
 
 /**
  * The latest scheduled time at or before `now` (risk.approverReport.day/at in the policy's zone), and its
@@ -35,28 +36,33 @@ export function approverReportSlot(policy: Policy, now: Date): { at: Date; key: 
 }
 
 /**
- * Posts the weekly approver report when it is due, once across every replica: the lease decides who
- * may, and the slot recorded in the database (state `risk/approver-report`) tells a later run, or a
- * replica that takes the lease after it expired, that this week's report is already out. Audited as
- * `risk.approver_report`.
+ * Posts the weekly approver report when it is due, once per chat platform across every replica: the lease
+ * decides who may, and the slot recorded in the database (state `risk/approver-report`, with each platform's
+ * delivery) tells a later run, or a replica that takes the lease after it expired, which platforms already
+ * have this week's report. A platform that failed is tried again on the next run (for up to a day), with the
+ * report as first computed; one that got it is not posted to twice. Each run that reaches a platform is
+ * audited as `risk.approver_report`, naming the platforms it reached.
  */
 export async function runApproverReport(deps: CoreDeps, now: Date, holder: string): Promise<ApproverReportOutcome> {
   const policy = deps.policy();
-  const settings = policy.risk.approverReport;
-  if (!settings.enabled) return { status: 'disabled' };
+  if (!policy.risk.approverReport.enabled) return { status: 'disabled' };
   const slot = approverReportSlot(policy, now);
   if (now.getTime() - slot.at.getTime() > CATCH_UP_MS) return { status: 'not-due' };
-  const posted = async () => (await deps.store.state.get(STATE.namespace, STATE.key))?.slot === slot.key;
-  if (await posted()) return { status: 'already-posted' };
+  const pending = async () => {
+    const state = await readReportState(deps.store.state);
+    return { state, targets: pendingPlatforms(deps.chatPlatforms, state, slot.key) };
+  };
+  if ((await pending()).targets.length === 0) return { status: 'already-posted' };
   if (!(await deps.store.state.acquireLease(APPROVER_REPORT_LEASE, holder, now, 10 * 60_000))) return { status: 'held-elsewhere' };
   try {
-    if (await posted()) return { status: 'already-posted' };
-    const until = slot.at;
-    const since = new Date(until.getTime() - settings.period);
-    const report = await approverReport(deps, policy, since, until);
-    const flagged = report.filter((r) => r.flags.length > 0);
-    await deps.chat.postAlert(policy.alerts.channel, { kind: 'info', text: reportText(policy, report, since, until) });
-    await deps.store.state.put(STATE.namespace, STATE.key, { slot: slot.key, postedAt: now.toISOString(), holder });
+    const { state, targets } = await pending();
+    if (targets.length === 0) return { status: 'already-posted' };
+    const current = state?.slot === slot.key ? state : undefined;
+    const report = current?.report ?? (await computeReport(deps, policy, slot.at));
+    const result = await deliverReport(deps, targets, policy.alerts.channel, report.text, current?.platforms, slot.key, now);
+    const platforms = { ...current?.platforms, ...result.platforms };
+    await writeReportState(deps.store.state, { slot: slot.key, report, platforms, holder });
+    if (result.delivered.length === 0) return { status: 'failed', slot: slot.key, failed: result.failed };
     await deps.store.transaction(async (tx) => {
       tx.appendAudit({
         at: now,
@@ -65,17 +71,39 @@ export async function runApproverReport(deps: CoreDeps, now: Date, holder: strin
         requestId: null,
         details: {
           slot: slot.key,
-          since: since.toISOString(),
-          until: until.toISOString(),
-          approvers: report.length,
-          flagged: flagged.map((r) => ({ approver: r.approver, flags: r.flags })),
+          since: report.since,
+          until: report.until,
+          approvers: report.approvers,
+          flagged: report.flagged,
+          platforms: result.delivered,
+          failed: result.failed,
         },
       });
     });
-    return { status: 'posted', slot: slot.key, approvers: report.length, flagged: flagged.length };
+    return {
+      status: 'posted',
+      slot: slot.key,
+      approvers: report.approvers,
+      flagged: report.flagged.length,
+      platforms: result.delivered,
+      failed: result.failed,
+    };
   } finally {
     await deps.store.state.releaseLease(APPROVER_REPORT_LEASE, holder);
   }
+}
+
+/** The report for the period ending at the slot, with the text every platform gets. */
+async function computeReport(deps: CoreDeps, policy: Policy, until: Date): Promise<StoredReport> {
+  const since = new Date(until.getTime() - policy.risk.approverReport.period);
+  const report = await approverReport(deps, policy, since, until);
+  return {
+    text: reportText(policy, report, since, until),
+    since: since.toISOString(),
+    until: until.toISOString(),
+    approvers: report.length,
+    flagged: report.filter((r) => r.flags.length > 0).map((r) => ({ approver: r.approver, flags: r.flags })),
+  };
 }
 
 /** Approver patterns over [since, until) from the audit log (read from one period before, so requests decided in it are complete). */
