@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
 import { createChatFanout } from './chat/fanout.js';
 import { type DirectorySetup, setupDirectory } from './cli/directory-setup.js';
+import { alertChannelWarnings } from './config/alert-channel-warnings.js';
 import { AuditKeyError, type AuditKeys, resolveAuditKeys } from './config/audit-key.js';
 import { type KeycardConfig, readConfig } from './config/env.js';
 import { loadDotEnv } from './config/load-dot-env.js';
@@ -155,6 +156,11 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
   const registry = createProviders();
   const { policy, warnings: policyWarnings } = await loadPolicy(config.policyPath, registry);
   for (const warning of policyWarnings) log.warn({ policy: config.policyPath }, warning);
+  for (const warning of alertChannelWarnings(
+    policy,
+    options.chat.map((c) => c.platform),
+  ))
+    log.warn({ policy: config.policyPath }, warning);
   // A missing secret found now, not after someone approved a request that needs it.
   const missingEnv = missingEnvReferences(policy, options.env);
   if (missingEnv.length > 0)

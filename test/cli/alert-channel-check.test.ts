@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/keycard.js';
+import { alertChannelWarnings } from '../../src/config/alert-channel-warnings.js';
+import { createLogger } from '../../src/logging/create-logger.js';
+import { bootKeycard } from '../../src/main.js';
+import { makePolicy } from '../fixtures/policy.js';
+import { seededDataDir } from '../helpers/db.js';
+import { createRecordingChat } from '../helpers/harness.js';
+
+function io(env: Record<string, string | undefined>, cwd: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env, cwd, stdin: process.stdin, stdoutIsTTY: false };
+  return { io: value, out, err };
+}
+
+const example = readFileSync(join(import.meta.dirname, '../../manifests/policy.example.yaml'), 'utf8');
+/** The Bot Framework Emulator's local mode: Teams is on without credentials. */
+const TEAMS = { KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED: 'true' };
+const TEAMS_WARNING =
+  /alerts\.channel\.teams is not set but Teams is configured: .*weekly approver report \(risk\.approverReport\) has nowhere to go/;
+
+describe('a chat platform with no alerts channel', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'kc-alerts-'));
+  // The example names Slack and console alert channels, not a Teams one.
+  writeFileSync(join(cwd, 'keycard.yaml'), example);
+  const baseEnv = { KEYCARD_DATA_DIR: seededDataDir(join(cwd, 'data')), KEYCARD_POLICY: join(cwd, 'keycard.yaml'), LOG_LEVEL: 'silent' };
+
+  it('policy check warns when Teams is configured, and not when it is not', async () => {
+    const teams = io({ ...baseEnv, ...TEAMS }, cwd);
+    expect(await runCli(['policy', 'check', '--offline'], teams.io)).toBe(0);
+    expect(teams.out.filter((line) => line.includes('alerts.channel'))).toEqual([expect.stringMatching(TEAMS_WARNING)]);
+    const none = io(baseEnv, cwd);
+    expect(await runCli(['policy', 'check', '--offline'], none.io)).toBe(0);
+    expect(none.out.join('\n')).not.toContain('alerts.channel');
+  });
+
+  it('keycard start logs it once', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const keycard = await bootKeycard({
+      env: { ...baseEnv, ...TEAMS },
+      cwd,
+      chat: [{ platform: 'teams', chat: createRecordingChat() }],
+      log: createLogger({ level: 'warn', destination }),
+    });
+    await keycard.close();
+    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((l) => TEAMS_WARNING.test(l.msg));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.level).toBe(40);
+  }, 60_000);
+
+  it('names each configured platform without a channel; the report is mentioned only when it is on', () => {
+    const none = makePolicy({ alerts: { channel: { console: '#security' } } });
+    expect(alertChannelWarnings(none, ['console', 'slack', 'teams']).map((w) => w.split(' ')[0])).toEqual([
+      'alerts.channel.slack',
+      'alerts.channel.teams',
+    ]);
+    expect(
+      alertChannelWarnings(makePolicy({ alerts: { channel: { slack: 'C1', teams: '19:a@thread.tacv2' } } }), ['slack', 'teams']),
+    ).toEqual([]);
+    const off = makePolicy({ alerts: { channel: {} }, risk: { approverReport: { enabled: false } } });
+    expect(alertChannelWarnings(off, ['teams'])[0]).not.toContain('approver report');
+  });
+});
