@@ -253,7 +253,7 @@ export const riskSchema = z
       .strict()
       .prefault({})
       .describe(
-        'Weekly report to the security channel: approver–requester concentration, fast high-risk approvals, approvers who never deny (posted once across replicas, audited)',
+        'Weekly report to the security channel: approver–requester concentration, fast high-risk approvals, approvers who never deny (posted once per chat platform across replicas, retried on a platform that failed, audited)',
       ),
     timeZones: z
       .object({
