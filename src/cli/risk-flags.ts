@@ -79,22 +79,12 @@ export async function checkOutputFile(io: CliIo, flag: string, file: string | un
   if (file === undefined) return;
   const path = resolve(io.cwd, file);
   const folder = dirname(path);
-  const kind = await stat(path).then(
-    (s) => (s.isDirectory() ? 'folder' : 'file'),
-    () => 'none',
-  );
+  const kind = await pathKind(path);
   if (kind === 'folder')
     throw new UsageError(`--${flag} ${file} is a folder; name the file to write, e.g. ${file}/report.html`, RISK_USAGE);
-  const folderOk = await stat(folder).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!folderOk) throw new UsageError(`--${flag} ${file}: the folder ${folder} does not exist; create it first`, RISK_USAGE);
-  const writable = await access(kind === 'file' ? path : folder, constants.W_OK).then(
-    () => true,
-    () => false,
-  );
-  if (!writable)
+  if ((await pathKind(folder)) !== 'folder')
+    throw new UsageError(`--${flag} ${file}: the folder ${folder} does not exist; create it first`, RISK_USAGE);
+  if (!(await isWritable(kind === 'file' ? path : folder)))
     throw new UsageError(
       `--${flag} ${file}: ${kind === 'file' ? 'the file' : `the folder ${folder}`} is not writable by this user`,
       RISK_USAGE,
@@ -107,10 +97,7 @@ export async function checkOutputFile(io: CliIo, flag: string, file: string | un
  */
 export async function checkOutputDir(io: CliIo, flag: string, dir: string): Promise<void> {
   const path = resolve(io.cwd, dir);
-  const kind = await stat(path).then(
-    (s) => (s.isDirectory() ? 'folder' : 'file'),
-    () => 'none',
-  );
+  const kind = await pathKind(path);
   if (kind === 'file') throw new UsageError(`--${flag} ${dir} is a file; name a new directory for the history`, RISK_USAGE);
   if (kind === 'folder') {
     const entries = await readdir(path);
@@ -120,22 +107,27 @@ export async function checkOutputDir(io: CliIo, flag: string, dir: string): Prom
         RISK_USAGE,
       );
   }
-  // The nearest folder that exists is where the directory (and any missing parents) will be created.
+  // The nearest path that exists is where the directory (and any missing parents) will be created.
   let folder = kind === 'folder' ? path : dirname(path);
-  while (
-    !(await stat(folder).then(
-      () => true,
-      () => false,
-    ))
-  )
-    folder = dirname(folder);
-  if (!(await stat(folder)).isDirectory())
+  while ((await pathKind(folder)) === 'none') folder = dirname(folder);
+  if ((await pathKind(folder)) !== 'folder')
     throw new UsageError(`--${flag} ${dir}: ${folder} is a file, so the directory cannot be created under it`, RISK_USAGE);
-  const writable = await access(folder, constants.W_OK).then(
+  if (!(await isWritable(folder))) throw new UsageError(`--${flag} ${dir}: the folder ${folder} is not writable by this user`, RISK_USAGE);
+}
+
+/** What is at `path`: a folder, a file, or nothing (or nothing this user may look at). */
+async function pathKind(path: string): Promise<'folder' | 'file' | 'none'> {
+  return stat(path).then(
+    (s) => (s.isDirectory() ? 'folder' : 'file'),
+    () => 'none',
+  );
+}
+
+async function isWritable(path: string): Promise<boolean> {
+  return access(path, constants.W_OK).then(
     () => true,
     () => false,
   );
-  if (!writable) throw new UsageError(`--${flag} ${dir}: the folder ${folder} is not writable by this user`, RISK_USAGE);
 }
 
 /** Writes an output file checked by checkOutputFile; a failure now (disk full, removed folder) says which file and why. */
