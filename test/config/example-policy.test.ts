@@ -7,9 +7,10 @@ import { loadPolicyFile, parsePolicyText } from '../../src/config/policy-loader.
 import { resolveResource, tierForScore } from '../../src/core/policy/access.js';
 import type { Policy } from '../../src/core/policy/schema.js';
 import { assessRisk } from '../../src/core/risk/assess.js';
-import { computeHabits, familyOf, normaliseReason, type PastRequest } from '../../src/core/risk/habits.js';
+import { computeHabits, familyOf } from '../../src/core/risk/habits.js';
 import { builtinProviderFactories } from '../../src/providers/builtin.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
+import { pastRequest } from '../fixtures/past-request.js';
 import { BUSINESS_HOURS, OFF_HOURS, SATURDAY } from '../fixtures/policy.js';
 import { QUIET_HISTORY, riskInput } from '../fixtures/risk-input.js';
 import { fakeProviderSchemas } from './fixtures.js';
@@ -35,20 +36,7 @@ describe('manifests/policy.example.yaml', () => {
     const { policy } = parse(text);
     expect(['demo-db', 'demo-logs', 'demo-admin'].map((r) => familyOf(policy, r))).toEqual(['orders', 'logs', 'admin-console']);
     // Someone who has read the logs for months asks for the orders database: a family never granted to them.
-    const DAY = 86_400_000;
-    const logsHabit: PastRequest[] = Array.from({ length: 10 }, (_, i) => ({
-      at: BUSINESS_HOURS.getTime() - (60 - i * 5) * DAY,
-      resource: 'demo-logs',
-      level: 'read',
-      durationMs: 3_600_000,
-      reasonKey: normaliseReason(`tail the logs ${i}`),
-      tickets: [],
-      granted: true,
-      autoApproved: false,
-      approver: null,
-      decisionMs: null,
-      anomalies: 0,
-    }));
+    const logsHabit = Array.from({ length: 10 }, (_, i) => pastRequest(BUSINESS_HOURS.getTime(), 60 - i * 5, 'demo-logs'));
     const ask = (resource: string) => {
       const reason = 'checking replication lag on the replica';
       const habits = computeHabits(policy, logsHabit, { at: BUSINESS_HOURS, resource, level: 'read', reason, tickets: [] });

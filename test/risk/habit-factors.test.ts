@@ -12,6 +12,7 @@ import {
   usualApproverToCheck,
 } from '../../src/core/risk/habits.js';
 import type { ApproverRecord, RequesterHistory } from '../../src/core/types.js';
+import { pastRequest } from '../fixtures/past-request.js';
 import { BUSINESS_HOURS, makePolicy } from '../fixtures/policy.js';
 
 const base = makePolicy();
@@ -38,20 +39,7 @@ const quiet: RequesterHistory = {
 };
 
 function past(daysAgo: number, resource: string, level = 'read', extra: Partial<PastRequest> = {}): PastRequest {
-  return {
-    at: now - daysAgo * DAY,
-    resource,
-    level,
-    durationMs: HOUR,
-    reasonKey: normaliseReason(`work on ${resource} ${daysAgo}`),
-    tickets: [],
-    granted: true,
-    autoApproved: false,
-    approver: null,
-    decisionMs: null,
-    anomalies: 0,
-    ...extra,
-  };
+  return pastRequest(now, daysAgo, resource, level, extra);
 }
 
 /** A settled person: ten ordinary grants on orders-replica over the last months, at this time of day. */
