@@ -118,16 +118,10 @@ scenarioSuite(`Slack (keycard start over HTTP, fake Slack Web API, ${onPostgres 
 
     it('a rate-limited card update is retried after Retry-After, not lost', async () => {
       const { driver: d, api } = started();
-      const from = d.seen().length;
+      // Hana's card: an earlier story's card can still be edited meanwhile (its incident thread link).
+      const cardFor = approvalCardsAfter(d);
       await d.say(P.hana, 'orders-db 30m write checking the rate limit');
-      const card = await eventually(() => {
-        const found = d
-          .seen()
-          .slice(from)
-          .find((m) => m.to === 'channel:approvals' && m.buttons.includes('Approve'));
-        if (!found) throw new Error('no card yet');
-        return found;
-      });
+      const card = await cardFor(P.hana);
       api.failNext('chat.update', { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } });
       const clickedAt = Date.now();
       await d.click(P.bob, card, 'Approve');
