@@ -156,7 +156,12 @@ describe('habit factors (true and false cases)', () => {
       past(3, 'search-db', 'read', { reasonKey: normaliseReason(text) }),
       past(2, 'orders-replica', 'read', { reasonKey: normaliseReason(text) }),
     ];
-    expect(factor(score({ resource: 'billing-db', reason: text }, pasted), 'pasted-reason')?.points).toBe(15);
+    const paste = factor(score({ resource: 'billing-db', reason: text }, pasted), 'pasted-reason');
+    expect(paste?.points).toBe(15);
+    // Two families before this one: the card counts what came before, not this request again.
+    expect(paste?.reason).toBe('the same reason given before for 2 other resource families, now for a new one');
+    // One family before is not a paste at the default of three.
+    expect(factor(score({ resource: 'billing-db', reason: text }, pasted.slice(0, -1)), 'pasted-reason')).toBeUndefined();
     const habit = [...routine, past(3, 'orders-replica', 'read', { reasonKey: normaliseReason(text) })];
     expect(factor(score({ resource: 'orders-replica', reason: text }, habit), 'pasted-reason')).toBeUndefined();
     // Someone who always writes this sentence, for the families they work on: a habit, not a paste.
@@ -299,6 +304,10 @@ describe('habit factors (true and false cases)', () => {
     ];
     const a = score({ resource: 'orders-replica', reason: 'look at OPS-12 numbers' }, reused);
     expect(factor(a, 'ticket-reuse')?.points).toBe(5);
+    expect(factor(a, 'ticket-reuse')?.reason).toBe('ticket OPS-12 now cited for 3 unrelated resource families (2 before this one)');
+    expect(
+      factor(score({ resource: 'orders-replica', reason: 'look at OPS-12 numbers' }, reused.slice(0, -1)), 'ticket-reuse'),
+    ).toBeUndefined();
     expect(factor(a, 'ticket')).toBeUndefined();
     const fresh = score({ resource: 'orders-replica', reason: 'look at OPS-13 numbers' }, routine);
     expect(factor(fresh, 'ticket')?.points).toBe(-5);

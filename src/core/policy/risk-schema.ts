@@ -137,7 +137,9 @@ export const riskSchema = z
           .int()
           .min(2)
           .default(3)
-          .describe('resource families one reason text may be given for before it counts as pasted'),
+          .describe(
+            "resource families, this request's included, that one reason text reaches when it counts as pasted (3: given for two families before, now for a third)",
+          ),
         borrowedReasonPeople: z
           .number()
           .int()
@@ -171,7 +173,9 @@ export const riskSchema = z
           .int()
           .min(2)
           .default(3)
-          .describe('resource families one ticket may be cited for before it counts as reused'),
+          .describe(
+            "resource families, this request's included, that one ticket reaches when it counts as reused (3: cited for two families before, now for a third)",
+          ),
         approverShare: z
           .number()
           .min(0)

@@ -101,7 +101,7 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
       'ticket-reuse',
       w.ticketReuse,
       r.families >= t.ticketMaxFamilies
-        ? `ticket ${r.ticket} cited for ${r.families} unrelated resource families`
+        ? `ticket ${r.ticket} now cited for ${families(r.families, 'unrelated')} (${r.families - 1} before this one)`
         : `ticket ${r.ticket} first cited ${formatDuration(r.firstMsAgo)} ago`,
     );
   }
@@ -121,7 +121,7 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
     add('outside-work', w.outsideWork, `${c.resource} is outside their usual work (no grant in its family before)`);
   // A sentence they always write is a habit; pasting it onto yet another family is what stands out.
   if (h.reasonFamilies >= t.pastedReasonFamilies && !h.reasonUsedOnFamily) {
-    add('pasted-reason', w.pastedReason, `the same reason given for ${h.reasonFamilies} unrelated resource families, now for a new one`);
+    add('pasted-reason', w.pastedReason, `the same reason given before for ${families(h.reasonFamilies - 1, 'other')}, now for a new one`);
   }
   // Someone else's words for work that is not theirs: a sentence others wrote, never them, on a family new to them.
   if (c.reasonPeers !== undefined && c.reasonPeers >= t.borrowedReasonPeople && h.newFamily && !h.reasonUsedBefore) {
@@ -169,6 +169,11 @@ export function habitFactors(policy: Policy, c: HabitContext, add: Add): void {
  * (any requester), as the weekly approver report judges a week. Concentration, which already names the approver
  * and reroutes, takes precedence.
  */
+/** "2 other resource families", "1 other resource family": counts on the card read as written. */
+function families(n: number, kind: string): string {
+  return `${n} ${kind} resource ${n === 1 ? 'family' : 'families'}`;
+}
+
 function rubberStamp(policy: Policy, approver: string, r: ApproverRecord, add: Add): void {
   const t = policy.risk.thresholds;
   const signs: string[] = [];
