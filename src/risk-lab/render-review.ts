@@ -51,7 +51,7 @@ export function renderReview(review: IncidentReview): string[] {
     ),
   ];
   for (const g of review.grants) {
-    const factors = g.factors.map((f) => `${formatPoints(f.points)} ${f.id}`).join(', ');
+    const factors = g.factors.map((f) => (f.points === 0 ? `routing: ${f.id}` : `${formatPoints(f.points)} ${f.id}`)).join(', ');
     lines.push('', `${g.ref} "${g.reason}"`, `  factors: ${factors || 'none'}`);
     for (const a of g.anomalies) lines.push(`  anomaly ${time(a.at)} ${a.severity} ${a.detector}${a.summary ? `: ${a.summary}` : ''}`);
   }

@@ -74,6 +74,8 @@ describe.each(storeKinds())('post-incident review on %s', (kind) => {
     });
     // The key alone buys no discount: the requester is not on call and no incident source names them.
     expect(review.grants[1]!.factors.map((f) => f.id)).not.toContain('incident');
+    // ...and the review says why, as the card did: a zero-point routing note.
+    expect(review.grants[1]!.factors).toContainEqual(expect.objectContaining({ id: 'incident-unverified', points: 0 }));
     expect(review.grants[2]).toMatchObject({ outcome: 'denied', deniedBy: 'carol@example.com', activatedAt: null });
     expect(review.summary).toEqual({
       requests: 3,
@@ -90,6 +92,7 @@ describe.each(storeKinds())('post-incident review on %s', (kind) => {
       'INC-4211: 3 request(s), 2 granted (1 auto-approved, 1 approved by people), 1 denied; 1 anomaly alert(s), 1 revoked for cause',
     );
     expect(text).toContain('approved by bob@example.com');
+    expect(text).toMatch(new RegExp(`KC-${db.number} "INC-4211 fixing stuck orders"\\n  factors: .*routing: incident-unverified`));
     expect(text).toContain('revoked by dave@example.com');
     expect(text).toMatch(/anomaly .* critical destructive-statement: DELETE without WHERE/);
     expect(renderReview(reviewIncident(ledger.requests(), 'INC-1'))).toEqual(['No requests are linked to INC-1.']);

@@ -1,6 +1,6 @@
 import type { TierName } from '../policy/schema.js';
 import type { RiskFactor } from '../types.js';
-import { topFactors } from './assess.js';
+import { cardFactors } from '../views/card-factors.js';
 import { type LedgerAnomaly, type LedgerOutcome, type LedgerRequest, revokedForCause } from './audit-ledger.js';
 
 export interface IncidentGrant {
@@ -14,7 +14,10 @@ export interface IncidentGrant {
   requestedAt: Date;
   score: number;
   tier: TierName;
-  /** The factors that moved the score, largest first (as the approval card showed them). */
+  /**
+   * What the approval card showed: the factors that moved the score, largest first, then the zero-point routing
+   * notes (incident relief, an unverified or unknown incident key, the auto-approve cap, a leaver's handover).
+   */
   factors: RiskFactor[];
   outcome: LedgerOutcome;
   /** Who approved it; empty when it was auto-approved or never approved. */
@@ -63,7 +66,7 @@ export function reviewIncident(requests: readonly LedgerRequest[], incidentKey: 
         requestedAt: r.createdAt,
         score: r.recorded.score,
         tier: r.recorded.tier,
-        factors: topFactors(r.recorded.factors, 6),
+        factors: cardFactors(r.recorded.factors, 6).shown,
         outcome: r.outcome,
         approvers: r.outcome === 'approved' ? r.approvers : [],
         deniedBy: r.deniedBy,
