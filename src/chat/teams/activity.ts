@@ -21,12 +21,16 @@ export function tenantOf(activity: Partial<Activity>): string | undefined {
 }
 
 /**
- * The IANA zone the sender's Teams client reported with this activity (`localTimezone`, e.g. America/Los_Angeles).
+ * The IANA zone the sender's Teams client reported with this activity: `localTimezone` (e.g. America/Los_Angeles),
+ * else the `timezone` of its `clientInfo` entity, which clients that leave `localTimezone` out still send.
  * Only a string is passed on; whether the runtime knows the zone is for the caller to judge.
  */
 export function localZoneOf(activity: Partial<Activity>): string | undefined {
   const zone: unknown = activity.localTimezone;
-  return typeof zone === 'string' ? zone : undefined;
+  if (typeof zone === 'string') return zone;
+  const clientInfo: unknown = activity.entities?.find((e) => e?.type === 'clientInfo');
+  const fromEntity: unknown = clientInfo && typeof clientInfo === 'object' ? (clientInfo as { timezone?: unknown }).timezone : undefined;
+  return typeof fromEntity === 'string' ? fromEntity : undefined;
 }
 
 /**

@@ -36,6 +36,21 @@ describe('Teams: off-hours judged on the zone the requester’s Teams client rep
     expect(reply).not.toContain('off-hours');
   });
 
+  it('a client that sends its zone only in the clientInfo entity is judged on that zone', async () => {
+    f = await createTeamsFlow('pglite', { start: BERLIN_EVENING });
+    const entities = [{ type: 'clientInfo', locale: 'en-US', country: 'US', platform: 'Web', timezone: 'America/Los_Angeles' }];
+    const replies = await f.deliver(activityFrom(alice, { type: 'message', text: REQUEST, entities }));
+    expect(cardText(attachedCard(replies[0]))).toContain('KC-1');
+    expect(await timeFactor(1)).toEqual(LA_BUSINESS);
+  });
+
+  it('localTimezone outranks the clientInfo entity when both are sent', async () => {
+    f = await createTeamsFlow('pglite', { start: BERLIN_EVENING });
+    const entities = [{ type: 'clientInfo', timezone: 'Europe/Berlin' }];
+    await f.deliver(activityFrom(alice, { type: 'message', text: REQUEST, entities, ...zoned('America/Los_Angeles') }));
+    expect(await timeFactor(1)).toEqual(LA_BUSINESS);
+  });
+
   it('the same request without localTimezone is off-hours in the policy zone', async () => {
     const { factor } = await typed(undefined);
     expect(factor?.reason).toBe(BERLIN_OFF_HOURS);
