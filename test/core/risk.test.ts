@@ -79,6 +79,12 @@ describe('risk factors', () => {
       'vague reason ("INC-9"); INC-9 vouches only for its responders',
     );
     expect(points({ reason: 'fix OPS-12' }, 'weak-reason')).toBeUndefined();
+    // Keys are not words: with the keys taken out, each of these is two words or fewer.
+    expect(points({ reason: 'fix it INC-4211', incidentKey: 'INC-4211', incidentResponder: false }, 'weak-reason')).toBe(10);
+    expect(points({ reason: 'db INC-4211 INC-4212', incidentKey: 'INC-4211' }, 'weak-reason')).toBe(10);
+    expect(points({ reason: 'fix it inc-4211', incidentKey: 'INC-4211' }, 'weak-reason')).toBe(10);
+    // ...and the same three words with a real third word are a reason.
+    expect(points({ reason: 'fix stuck orders INC-4211', incidentKey: 'INC-4211' }, 'weak-reason')).toBeUndefined();
     // A second incident key is not a ticket: it neither takes points off nor vouches for the reason.
     expect(points({ reason: 'INC-9 INC-10', incidentKey: 'INC-9' }, 'ticket')).toBeUndefined();
     expect(points({ reason: 'INC-9 INC-10', incidentKey: 'INC-9' }, 'weak-reason')).toBe(10);

@@ -87,8 +87,8 @@ describe('evaluation on a generated history (seed 1)', () => {
       {
         "keycard": "0.800",
         "policyWeights": "0.900",
-        "share": "0.231",
-        "static": "0.400",
+        "share": "0.228",
+        "static": "0.396",
         "testMisuse": 20,
         "testRequests": 958,
       }

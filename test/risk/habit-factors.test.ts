@@ -164,6 +164,9 @@ describe('habit factors (true and false cases)', () => {
     expect(factor(score({ resource: 'billing-db', reason: text }, pasted.slice(0, -1)), 'pasted-reason')).toBeUndefined();
     const habit = [...routine, past(3, 'orders-replica', 'read', { reasonKey: normaliseReason(text) })];
     expect(factor(score({ resource: 'orders-replica', reason: text }, habit), 'pasted-reason')).toBeUndefined();
+    // A request on this family that was cancelled or denied is no habit: sending it again is still a paste.
+    const resent = [...pasted, past(0.01, 'billing-db', 'read', { reasonKey: normaliseReason(text), granted: false })];
+    expect(factor(score({ resource: 'billing-db', reason: text }, resent), 'pasted-reason')?.points).toBe(15);
     // Someone who always writes this sentence, for the families they work on: a habit, not a paste.
     const stock = [...pasted, past(4, 'billing-db', 'read', { reasonKey: normaliseReason(text) })];
     expect(factor(score({ resource: 'billing-db', reason: text }, stock), 'pasted-reason')).toBeUndefined();
@@ -489,6 +492,11 @@ describe('borrowed-reason: other people’s words for work new to the requester'
     expect(borrowed({ reasonPeers: 3, resource: 'orders-db' })).toBeUndefined();
     const ownSentence = [...routine, past(3, 'search-db', 'read', { reasonKey: normaliseReason(TEXT) })];
     expect(borrowed({ reasonPeers: 3 }, ownSentence)).toBeUndefined();
+  });
+
+  it('a request of theirs that was never granted does not make the sentence theirs (cancel and send again)', () => {
+    const cancelled = [...routine, past(0.01, 'billing-db', 'read', { reasonKey: normaliseReason(TEXT), granted: false })];
+    expect(borrowed({ reasonPeers: 3 }, cancelled)?.points).toBe(10);
   });
 
   it('takes its weight and its number of people from the policy', () => {

@@ -139,15 +139,14 @@ export function assessRisk(policy: Policy, input: RiskInput): RiskAssessment {
   departureFactor(policy, context, add);
   const reused = factors.slice(before).some((f) => f.id === 'ticket-reuse');
   if (ticket && !reused) add('ticket', w.ticketKey, `ticket ${ticket}`);
-  const words = input.reason
-    .trim()
-    .split(/\s+/)
-    .filter((word) => /[a-z0-9]/i.test(word)).length;
+  // Judged without its incident and ticket keys: "fix it INC-4211" is two words, as "fix it" is.
+  const text = withoutKeys(policy, input.reason);
+  const words = text.split(/\s+/).filter((word) => /[a-z0-9]/i.test(word)).length;
   // A key vouches for a short reason only when it carries weight: the incident of a responder (the
   // discount applied) or a ticket that is not being reused. Citing any key is not a reason by itself.
   const incidentVouches = factors.some((f) => f.id === 'incident');
   const ticketVouches = ticket !== undefined && !reused;
-  if (!incidentVouches && !ticketVouches && (words < t.minReasonWords || input.reason.trim().length < t.minReasonLength)) {
+  if (!incidentVouches && !ticketVouches && (words < t.minReasonWords || text.length < t.minReasonLength)) {
     const named = input.incidentResponder === NO_SUCH_INCIDENT ? 'names no known incident' : 'vouches only for its responders';
     add('weak-reason', w.weakReason, `vague reason ("${truncate(input.reason, 40)}")${unvouched(input.incidentKey, named, ticket)}`);
   }
@@ -187,6 +186,23 @@ function capAutoApproval(policy: Policy, assessment: RiskAssessment, habits: Req
       },
     ],
   };
+}
+
+const incidentKeys = new Map<string, RegExp>();
+
+/**
+ * The reason with every incident key (found case-insensitively, as in findIncidentKey) and ticket key taken out,
+ * spaces collapsed: what is left is what the requester actually wrote.
+ */
+function withoutKeys(policy: Policy, reason: string): string {
+  const pattern = policy.incidents.keyPattern;
+  let keys = incidentKeys.get(pattern);
+  if (!keys) {
+    if (incidentKeys.size >= 16) incidentKeys.clear();
+    keys = new RegExp(pattern, 'gi');
+    incidentKeys.set(pattern, keys);
+  }
+  return reason.replace(keys, ' ').replace(ticketRegExp(policy.risk.ticketPattern), ' ').replace(/\s+/g, ' ').trim();
 }
 
 function findTicket(reason: string, pattern: string, incidentKey: string | null): string | undefined {

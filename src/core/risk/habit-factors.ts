@@ -197,9 +197,9 @@ function rubberStamp(policy: Policy, approver: string, r: ApproverRecord, add: A
 }
 
 /**
- * Routine: grants on this resource that ended cleanly (cleanHistoryGrants or more), no step up, and no
- * longer than durationHabitRatio times their usual window there. A leaver handing over work does this;
- * a leaver taking data asks for what they never used, or for longer.
+ * Routine: grants on this resource that ended cleanly (cleanHistoryGrants or more), no step up, and a window
+ * shorter than durationHabitRatio times their usual one there (at that ratio, duration-habit fires). A leaver
+ * handing over work does this; a leaver taking data asks for what they never used, or for longer.
  */
 function routineRequest(policy: Policy, c: HabitContext): boolean {
   const t = policy.risk.thresholds;

@@ -40,9 +40,9 @@ export interface RequesterHabits {
   newFamily: boolean;
   /** Distinct resource families this exact reason was given for by them in the window, this request included. */
   reasonFamilies: number;
-  /** They gave this exact reason for this resource family before (in the window): a habit of theirs, not a paste. */
+  /** They were granted this resource family before with this exact reason (in the window): a habit of theirs, not a paste. */
   reasonUsedOnFamily: boolean;
-  /** They gave this exact reason before (in the window), for any resource. */
+  /** They were granted something before with this exact reason (in the window), for any resource. */
   reasonUsedBefore: boolean;
   /** Their earlier grants on this resource within the session-anomaly window during which an anomaly alert fired. */
   anomalousSessions: { count: number; lastMsAgo: number } | null;
@@ -162,9 +162,13 @@ export function computeHabits(policy: Policy, past: readonly PastRequest[], curr
       // Days counted from twelve hours off this time of day, so one evening never straddles two of them.
       if (p.granted && Math.min(gap, 1440 - gap) <= habitHourMinutes) sameHourDays.add(Math.floor((p.at - now + DAY_MS / 2) / DAY_MS));
       if (p.reasonKey === currentKey && currentKey !== '') {
+        // Every request that gave the sentence shows where it was pasted; only a granted one makes it their
+        // own words (a request cancelled and sent again must not vouch for itself).
         reasonFamilies.add(pFamily);
-        reasonUsedBefore = true;
-        if (pFamily === family) reasonUsedOnFamily = true;
+        if (p.granted) {
+          reasonUsedBefore = true;
+          if (pFamily === family) reasonUsedOnFamily = true;
+        }
       }
       if (p.anomalies > 0 && p.at >= now - t.sessionAnomalyWindow) {
         if (p.resource === current.resource) {
