@@ -45,6 +45,21 @@ describe('parsePolicyText: located errors', () => {
     ]);
   });
 
+  it.each([['2026-13-45'], ['2026-02-30'], ['2026-04-31']])('refuses a leave date that names no day (%s), at its line', (date) => {
+    const text = `${validPolicy}risk:\n  departures:\n    - email: alice@example.com\n      leaveDate: "${date}"\n`;
+    const line = lineOf(text, `leaveDate: "${date}"`);
+    expect(formatted(text)).toEqual([
+      `keycard.yaml:${line}:7 risk.departures[0].leaveDate: is not a day of the calendar (month 01–12, a day that month has), e.g. 2026-03-31`,
+    ]);
+  });
+
+  it('takes a leave date on the last day of a month, 29 February of a leap year included', () => {
+    for (const date of ['2026-04-30', '2028-02-29', '2026-12-31']) {
+      const text = `${validPolicy}risk:\n  departures:\n    - email: alice@example.com\n      leaveDate: "${date}"\n`;
+      expect(parsePolicyText(text, FILE, fakeProviderSchemas).ok).toBe(true);
+    }
+  });
+
   it('explains a duration written as a bare number', () => {
     const text = validPolicy.replace('maxDuration: 4h', 'maxDuration: 240');
     expect(formatted(text)).toEqual([

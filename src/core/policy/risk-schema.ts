@@ -19,6 +19,13 @@ const timeZone = z
  * The factor weights that lower risk (discounts): they stay ≤ 0, every other factor weight ≥ 0. Calibration
  * keeps its proposals on that side, and `policy check` warns about a policy that crosses it.
  */
+/** "2026-02-30" and "2026-13-45" have the shape of a date but name no day (Date would roll them over). */
+function isCalendarDate(text: string): boolean {
+  const [year, month, day] = text.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 export const DISCOUNT_FACTORS: ReadonlySet<string> = new Set(['cleanHistory', 'routineWork', 'incidentKey', 'ticketKey', 'onCall']);
 
 export const riskSchema = z
@@ -222,6 +229,7 @@ export const riskSchema = z
             leaveDate: z
               .string()
               .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date like 2026-03-31' })
+              .refine(isCalendarDate, { message: 'is not a day of the calendar (month 01–12, a day that month has), e.g. 2026-03-31' })
               .describe('their last working day (YYYY-MM-DD)'),
           })
           .strict(),
