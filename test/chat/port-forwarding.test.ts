@@ -4,6 +4,7 @@ import {
   type AnomalyAlert,
   anomalyAsDirectMessage,
   CHAT_PORT_METHODS,
+  ChannelNotConfiguredError,
   type ChatPort,
   type ChatPortMethod,
 } from '../../src/core/ports/chat.js';
@@ -100,6 +101,78 @@ describe('chat port: every member is required and forwarded', () => {
       { level: 'warn', message: 'chat delivery failed', fields: { platform: 'teams', what: 'sendAnomaly', err: expect.any(String) } },
     ]);
     expect(JSON.stringify(log.lines)).not.toContain('s3cret');
+  });
+
+  /** A Teams port with no channel for a tier or alerts message (the policy names only Slack's). */
+  const nowhereOnTeams = forwardChatPort(async (method) => {
+    throw method === 'postAlert'
+      ? new ChannelNotConfiguredError('teams', 'alerts.channel.teams', 'alerts channel')
+      : new ChannelNotConfiguredError('teams', 'tiers.high.channel.teams', 'approval channel for the high tier');
+  });
+
+  it('the fan-out does not count a platform with no channel configured as failed, and says so once per setting at info', async () => {
+    const log = createRecordingLog();
+    const calls: Array<[ChatPortMethod, unknown[]]> = [];
+    const fanout = createChatFanout(
+      [
+        { platform: 'slack', chat: recordingPort(calls) },
+        { platform: 'teams', chat: nowhereOnTeams },
+      ],
+      log,
+    );
+    for (let card = 0; card < 3; card += 1) await fanout.publishCard({} as RequestView, { slack: 'C1' });
+    await fanout.postAlert({ slack: 'C2' }, { kind: 'info', text: 'drift' });
+    await fanout.postAlert({ slack: 'C2' }, { kind: 'info', text: 'drift again' });
+    expect(calls.map(([m]) => m)).toEqual(['publishCard', 'publishCard', 'publishCard', 'postAlert', 'postAlert']);
+    expect(log.lines).toEqual([
+      {
+        level: 'info',
+        message: 'no channel on this platform; not posted there',
+        fields: { platform: 'teams', what: 'publishCard', setting: 'tiers.high.channel.teams' },
+      },
+      {
+        level: 'info',
+        message: 'no channel on this platform; not posted there',
+        fields: { platform: 'teams', what: 'postAlert', setting: 'alerts.channel.teams' },
+      },
+    ]);
+  });
+
+  it('the fan-out still fails when no platform delivered: with the real failure first, else with "nowhere configured"', async () => {
+    const down = forwardChatPort(async () => {
+      throw new Error('down');
+    });
+    const log = createRecordingLog();
+    const nowhereOnSlack = forwardChatPort(async () => {
+      throw new ChannelNotConfiguredError('slack', 'alerts.channel.slack', 'alerts channel');
+    });
+    const nowhere = createChatFanout(
+      [
+        { platform: 'slack', chat: nowhereOnSlack },
+        { platform: 'teams', chat: nowhereOnTeams },
+      ],
+      log,
+    );
+    await expect(nowhere.postAlert(undefined, { kind: 'info', text: 'x' })).rejects.toThrow(
+      'no alerts channel on slack: set alerts.channel.slack',
+    );
+    await expect(nowhere.postAlert(undefined, { kind: 'info', text: 'x' })).rejects.toBeInstanceOf(ChannelNotConfiguredError);
+    const mixed = createChatFanout(
+      [
+        { platform: 'slack', chat: nowhereOnSlack },
+        { platform: 'teams', chat: down },
+      ],
+      log,
+    );
+    await expect(mixed.postAlert(undefined, { kind: 'info', text: 'x' })).rejects.toThrow('down');
+    expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.fields.platform)).toEqual(['teams']);
+  });
+
+  it('the metrics wrapper does not count a message with no channel on its platform as a failed delivery', async () => {
+    const failures: string[] = [];
+    const wrapped = instrumentChat(nowhereOnTeams, 'teams', (f) => failures.push(`${f.platform}:${f.operation}`));
+    await expect(wrapped.postAlert(undefined, { kind: 'info', text: 'x' })).rejects.toBeInstanceOf(ChannelNotConfiguredError);
+    expect(failures).toEqual([]);
   });
 
   it('the fan-out names every platform when all failed, and leaves a lone platform’s failure to its caller', async () => {

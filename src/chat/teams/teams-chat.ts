@@ -1,6 +1,13 @@
 import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import type { ChannelRef } from '../../core/policy/schema.js';
-import type { AnomalyAlert, ChannelAlert, ChatPort, DirectMessage, IncidentRef } from '../../core/ports/chat.js';
+import {
+  type AnomalyAlert,
+  type ChannelAlert,
+  ChannelNotConfiguredError,
+  type ChatPort,
+  type DirectMessage,
+  type IncidentRef,
+} from '../../core/ports/chat.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import { KeycardError } from '../../core/result.js';
 import { statusLine } from '../../core/views/format.js';
@@ -53,12 +60,8 @@ export function createTeamsChat(parts: TeamsChatParts): ChatPort {
   const { refs, transport, deliver } = parts;
   const now = () => parts.core().clock.now();
 
-  const channelReference = async (id: string | undefined, setting: string): Promise<StoredReference> => {
-    if (!id)
-      throw new KeycardError(
-        'teams_channel_not_configured',
-        `No Teams channel is configured: set ${setting} in the policy (a channel id such as 19:…@thread.tacv2).`,
-      );
+  const channelReference = async (id: string | undefined, setting: string, what: string): Promise<StoredReference> => {
+    if (!id) throw new ChannelNotConfiguredError('teams', setting, what);
     const reference = await refs.channel(id);
     if (!reference) {
       throw new KeycardError(
@@ -131,7 +134,11 @@ export function createTeamsChat(parts: TeamsChatParts): ChatPort {
         }
         // Auto-approved and break-glass requests never waited for anyone, so they get no approval card.
         if (view.status !== 'pending') return;
-        const reference = await channelReference(channel?.teams, `tiers.${view.tier}.channel.teams`);
+        const reference = await channelReference(
+          channel?.teams,
+          `tiers.${view.tier}.channel.teams`,
+          `approval channel for the ${view.tier} tier`,
+        );
         const activityId = await post(reference, reference.conversation.id, message);
         await refs.saveCard(view.id, { reference, activityId, ...(url ? { incidentLink: url } : {}) });
       });
@@ -154,7 +161,7 @@ export function createTeamsChat(parts: TeamsChatParts): ChatPort {
     },
 
     async postAlert(channel: ChannelRef | undefined, alert: ChannelAlert) {
-      const reference = await channelReference(channel?.teams, 'alerts.channel.teams');
+      const reference = await channelReference(channel?.teams, 'alerts.channel.teams', 'alerts channel');
       await post(reference, reference.conversation.id, { text: alert.text.slice(0, 200), card: alertCard(alert) });
     },
 

@@ -1,4 +1,5 @@
 import type { ChannelRef, Severity } from '../policy/schema.js';
+import { KeycardError } from '../result.js';
 import type { Platform } from '../types.js';
 import type { RequestView } from '../views/request-view.js';
 import type { Credential } from './provider.js';
@@ -51,7 +52,8 @@ export interface IncidentRef {
 }
 
 /**
- * The chat port. Every method must swallow nothing and throw only on delivery failure;
+ * The chat port. Every method must swallow nothing and throw only on delivery failure, or with
+ * ChannelNotConfiguredError when the policy names no channel on this platform for the message;
  * core catches and logs delivery failures so chat never blocks the lifecycle.
  */
 export interface ChatPort {
@@ -85,6 +87,24 @@ export const CHAT_PORT_METHODS = {
 } as const satisfies { readonly [K in keyof ChatPort]-?: true };
 
 export type ChatPortMethod = keyof typeof CHAT_PORT_METHODS;
+
+/**
+ * The policy names no channel on this platform for a message (its ChannelRef has no entry for the platform):
+ * the operator's choice, not a delivery failure. An adapter throws it rather than skipping in silence, so a
+ * caller that posts per platform records "not delivered", and the fan-out counts it as neither delivered nor failed.
+ */
+export class ChannelNotConfiguredError extends KeycardError {
+  constructor(
+    readonly platform: Platform,
+    /** The policy setting that would name the channel, e.g. `alerts.channel.slack`. */
+    readonly setting: string,
+    /** What has no channel, e.g. `alerts channel`, `approval channel for the high tier`. */
+    what: string,
+  ) {
+    super('chat_channel_not_configured', `no ${what} on ${platform}: set ${setting} in the policy`);
+    this.name = 'ChannelNotConfiguredError';
+  }
+}
 
 /** One enabled chat platform's port, named, for the fan-out and for deliveries tracked per platform. */
 export interface PlatformChat {

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadView } from '../../../src/core/lifecycle/notify.js';
+import { ChannelNotConfiguredError } from '../../../src/core/ports/chat.js';
 import { storeKinds } from '../../helpers/db.js';
 import { ALERT_CHANNEL, cardText, invoke, PEOPLE, type Person, verbsOf } from './fixtures.js';
 import { APPROVAL_CHANNEL, attachedCard, createTeamsFlow, invokeBody, type TeamsFlow } from './setup.js';
@@ -201,5 +203,27 @@ describe.each(storeKinds())('Teams flows through TestAdapter on %s', (kind) => {
     f.h.clock.set(new Date('2026-11-28T23:00:00Z'));
     await f.say(alice, 'access demo-admin 30m admin --break-glass orders are failing INC-77');
     expect(f.transport.log.some((d) => d.conversationId === ALERT_CHANNEL && d.message?.text.startsWith('BREAK-GLASS'))).toBe(true);
+  });
+
+  it('refuses a card or alert it has no channel for in the policy, naming the setting, and posts nothing', async () => {
+    f = await createTeamsFlow(kind);
+    await f.say(alice, REQUEST);
+    f.transport.log.splice(0);
+    // A pending request whose card is not posted yet, in a tier whose channel names only Slack.
+    const view = { ...(await loadView(f.h.deps, await request(1))), id: 'not-posted-yet' };
+    const card = f.teams.chat.publishCard(view, { slack: 'C0MEDIUM' });
+    await expect(card).rejects.toBeInstanceOf(ChannelNotConfiguredError);
+    await expect(card).rejects.toMatchObject({
+      platform: 'teams',
+      setting: 'tiers.medium.channel.teams',
+      message: 'no approval channel for the medium tier on teams: set tiers.medium.channel.teams in the policy',
+    });
+    const alert = f.teams.chat.postAlert({ slack: 'C0ALERTS' }, { kind: 'info', text: 'drift' });
+    await expect(alert).rejects.toMatchObject({
+      setting: 'alerts.channel.teams',
+      message: 'no alerts channel on teams: set alerts.channel.teams in the policy',
+    });
+    await expect(f.teams.chat.postAlert(undefined, { kind: 'info', text: 'drift' })).rejects.toBeInstanceOf(ChannelNotConfiguredError);
+    expect(f.transport.log).toEqual([]);
   });
 });
