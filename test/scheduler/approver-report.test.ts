@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/lifecycle/decide.js';
 import type { CoreDeps } from '../../src/core/lifecycle/deps.js';
 import { submitRequest } from '../../src/core/lifecycle/submit.js';
+import { ChannelNotConfiguredError } from '../../src/core/ports/chat.js';
 import { decorateChatPort } from '../../src/core/ports/forward-chat.js';
-import { KeycardError } from '../../src/core/result.js';
 import { approverReportSlot, runApproverReport } from '../../src/core/scheduler/approver-report.js';
 import { startScheduler } from '../../src/scheduler/start-scheduler.js';
 import { makePolicy } from '../fixtures/policy.js';
@@ -225,9 +225,7 @@ describe.each(storeKinds())('weekly approver report (%s)', (kind) => {
       await history();
       const log = createRecordingLog();
       const teamsOnly = makePolicy({ alerts: { channel: {} } });
-      const teams = flakyChat(
-        () => new KeycardError('teams_channel_not_configured', 'No Teams channel is configured: set alerts.channel.teams in the policy.'),
-      );
+      const teams = flakyChat(() => new ChannelNotConfiguredError('teams', 'alerts.channel.teams', 'alerts channel'));
       const deps = { ...h.deps, policy: () => teamsOnly, log, chatPlatforms: [{ platform: 'teams' as const, chat: teams }] };
       for (let minute = 0; minute < 5; minute += 1) {
         expect(await runApproverReport(deps, h.clock.now(), 'replica-a')).toEqual({

@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import { loadView } from '../../core/lifecycle/notify.js';
 import type { ChannelRef } from '../../core/policy/schema.js';
+import { ChannelNotConfiguredError } from '../../core/ports/chat.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import type { RequestView } from '../../core/views/request-view.js';
 import { type CardRef, type CardStore, createCardStore, neverHadCard } from './card-store.js';
@@ -79,11 +80,7 @@ export function createCardPublisher(deps: CardPublisherDeps): CardPublisher {
         if (view.status !== 'pending') return;
         const target = channel?.slack;
         if (!target) {
-          deps.log.warn(
-            { ref: view.ref, tier: view.tier },
-            `no Slack channel for the ${view.tier} tier (tiers.${view.tier}.channel.slack); no card posted`,
-          );
-          return;
+          throw new ChannelNotConfiguredError('slack', `tiers.${view.tier}.channel.slack`, `approval channel for the ${view.tier} tier`);
         }
         const { message, incidentUrl } = await render(core, view);
         try {

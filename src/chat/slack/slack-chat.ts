@@ -1,6 +1,13 @@
 import type { CoreDeps } from '../../core/lifecycle/deps.js';
 import type { ChannelRef } from '../../core/policy/schema.js';
-import type { AnomalyAlert, ChannelAlert, ChatPort, DirectMessage, IncidentRef } from '../../core/ports/chat.js';
+import {
+  type AnomalyAlert,
+  type ChannelAlert,
+  ChannelNotConfiguredError,
+  type ChatPort,
+  type DirectMessage,
+  type IncidentRef,
+} from '../../core/ports/chat.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import { KeycardError } from '../../core/result.js';
 import type { RequestView } from '../../core/views/request-view.js';
@@ -102,10 +109,8 @@ export function createSlackChat(deps: SlackChatDeps): ChatPort {
     sendDirect,
     async postAlert(channel: ChannelRef | undefined, alert: ChannelAlert) {
       const target = channel?.slack;
-      if (!target) {
-        deps.log.warn({ kind: alert.kind }, 'no Slack alerts channel (alerts.channel.slack in the policy); alert not posted to Slack');
-        return;
-      }
+      // Thrown, not skipped: a caller that records deliveries (the weekly report) must not count this as posted.
+      if (!target) throw new ChannelNotConfiguredError('slack', 'alerts.channel.slack', 'alerts channel');
       try {
         await post(target, renderAlert(alert, core().clock.now()));
       } catch (error) {

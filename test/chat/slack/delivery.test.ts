@@ -1,5 +1,9 @@
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadView } from '../../../src/core/lifecycle/notify.js';
+import { ChannelNotConfiguredError } from '../../../src/core/ports/chat.js';
+import { approverReportSlot, runApproverReport } from '../../../src/core/scheduler/approver-report.js';
+import { createRecordingLog } from '../../helpers/recording-log.js';
 import { blockAction, slashCommand } from './helpers/payloads.js';
 import { CHANNELS, createSlackFixture, type SlackFixture, slackPolicyInput, U } from './helpers/slack-fixture.js';
 import { cardOf, eventually, waitForCalls, waitForResponses, waitForStatus } from './helpers/wait.js';
@@ -35,6 +39,13 @@ describe('Slack delivery problems', () => {
     const [reply] = await waitForResponses(f, 1);
     expect(reply!.body.text).toContain('The medium tier has no Slack channel in the policy, so no approval card was posted');
     expect(f.slack.called('chat.postMessage').filter((c) => c.args.channel !== `D${U.alice.id}`)).toEqual([]);
+    // The card is refused with the setting to add, not skipped as if it had been posted.
+    const view = await loadView(f.deps, (await f.h.deps.store.getRequestByNumber(1))!);
+    await expect(f.adapter.chat.publishCard(view, f.deps.policy().tiers.medium.channel)).rejects.toMatchObject({
+      name: 'ChannelNotConfiguredError',
+      message: 'no approval channel for the medium tier on slack: set tiers.medium.channel.slack in the policy',
+    });
+    expect(f.logs.filter((l) => l.level === 'warn')).toEqual([]);
   });
 
   it('waits out a 429 on a card update (Retry-After) and the card still ends in the latest state', async () => {
@@ -102,5 +113,41 @@ describe('Slack alerts', () => {
     expect(String(review!.args.text)).toContain('/access review KC-1');
     // No approval card: nobody had to approve it.
     expect(await f.h.deps.store.state.get('slack:card', (await f.h.deps.store.getRequestByNumber(1))!.id)).toBeUndefined();
+  });
+
+  it('refuses an alert with no Slack alerts channel, so the weekly report is recorded as not delivered, and warns once', async () => {
+    const noAlerts = { ...slackPolicyInput, alerts: { channel: { console: '#security' }, reviewers: ['security'] } };
+    f = await createSlackFixture('pglite', { policy: noAlerts });
+    await expect(f.adapter.chat.postAlert(undefined, { kind: 'info', text: 'drift' })).rejects.toBeInstanceOf(ChannelNotConfiguredError);
+    const log = createRecordingLog();
+    const deps = { ...f.deps, log, chatPlatforms: [{ platform: 'slack' as const, chat: f.adapter.chat }] };
+    const slot = approverReportSlot(f.deps.policy(), f.h.clock.now());
+    const due = slot.at.getTime() + 30_000;
+    for (let minute = 0; minute < 3; minute += 1) {
+      expect(await runApproverReport(deps, new Date(due + minute * 60_000), 'replica-a')).toEqual({
+        status: 'failed',
+        slot: slot.key,
+        failed: ['slack'],
+      });
+    }
+    expect(await f.h.deps.store.state.get('risk', 'approver-report')).toMatchObject({
+      slot: slot.key,
+      platforms: { slack: { failedAt: expect.any(String), error: 'no alerts channel on slack: set alerts.channel.slack in the policy' } },
+    });
+    expect((await f.h.deps.store.readAudit({})).filter((e) => e.action === 'risk.approver_report')).toEqual([]);
+    expect(f.slack.called('chat.postMessage')).toEqual([]);
+    // The report job says so once for the slot (then at debug); the adapter itself adds nothing.
+    expect(log.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([
+      {
+        level: 'warn',
+        message: 'chat delivery failed',
+        fields: expect.objectContaining({
+          platform: 'slack',
+          what: 'approver-report',
+          err: expect.stringContaining('no alerts channel on slack'),
+        }),
+      },
+    ]);
+    expect(f.logs.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
   });
 });
