@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
 import { createChatFanout } from './chat/fanout.js';
 import { type DirectorySetup, setupDirectory } from './cli/directory-setup.js';
-import { alertChannelWarnings } from './config/alert-channel-warnings.js';
 import { AuditKeyError, type AuditKeys, resolveAuditKeys } from './config/audit-key.js';
+import { channelWarnings } from './config/channel-warnings.js';
 import { type KeycardConfig, readConfig } from './config/env.js';
 import { loadDotEnv } from './config/load-dot-env.js';
 import { missingEnvReferences } from './config/policy-env-refs.js';
@@ -156,7 +156,7 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
   const registry = createProviders();
   const { policy, warnings: policyWarnings } = await loadPolicy(config.policyPath, registry);
   for (const warning of policyWarnings) log.warn({ policy: config.policyPath }, warning);
-  for (const warning of alertChannelWarnings(
+  for (const warning of channelWarnings(
     policy,
     options.chat.map((c) => c.platform),
   ))

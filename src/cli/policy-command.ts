@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { alertChannelWarnings, configuredPlatforms } from '../config/alert-channel-warnings.js';
+import { channelWarnings, configuredPlatforms } from '../config/channel-warnings.js';
 import { readConfig } from '../config/env.js';
 import { missingEnvReferences } from '../config/policy-env-refs.js';
 import { formatPolicyErrors } from '../config/policy-errors.js';
@@ -74,7 +74,7 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
   );
   for (const warning of result.warnings) io.out(`  warning: ${warning}`);
   // Which platforms run comes from the environment; without it (a CI check of the file alone) this is skipped.
-  if (config.ok) for (const warning of alertChannelWarnings(p, configuredPlatforms(config.config))) io.out(`  warning: ${warning}`);
+  if (config.ok) for (const warning of channelWarnings(p, configuredPlatforms(config.config))) io.out(`  warning: ${warning}`);
   const pilots = Object.entries(p.resources).filter(([, r]) => r.mode === 'pilot');
   if (pilots.length > 0) io.out(`  pilot mode (nothing is granted): ${pilots.map(([name]) => name).join(', ')}`);
   if (!args.flags.has('offline')) for (const warning of await standingAccessWarnings(io, p, registry)) io.out(`  warning: ${warning}`);

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/keycard.js';
-import { alertChannelWarnings } from '../../src/config/alert-channel-warnings.js';
+import { alertChannelWarnings, channelWarnings, tierChannelWarnings } from '../../src/config/channel-warnings.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import { bootKeycard } from '../../src/main.js';
 import { makePolicy } from '../fixtures/policy.js';
@@ -24,6 +24,9 @@ const example = readFileSync(join(import.meta.dirname, '../../manifests/policy.e
 const TEAMS = { KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED: 'true' };
 const TEAMS_WARNING =
   /alerts\.channel\.teams is not set but Teams is configured: .*weekly approver report \(risk\.approverReport\) has nowhere to go/;
+/** The example's approval tiers name Slack and console channels, none a Teams one. */
+const TIER_WARNING =
+  /^tiers\.(medium|high|critical)\.channel\.teams is not set but Teams is configured: approval cards for the \1 tier are not posted there/;
 
 describe('a chat platform with no alerts channel', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'kc-alerts-'));
@@ -35,9 +38,12 @@ describe('a chat platform with no alerts channel', () => {
     const teams = io({ ...baseEnv, ...TEAMS }, cwd);
     expect(await runCli(['policy', 'check', '--offline'], teams.io)).toBe(0);
     expect(teams.out.filter((line) => line.includes('alerts.channel'))).toEqual([expect.stringMatching(TEAMS_WARNING)]);
+    const tiers = teams.out.flatMap((line) => (line.includes('  warning: tiers.') ? [line.replace('  warning: ', '')] : []));
+    expect(tiers.map((line) => TIER_WARNING.exec(line)?.[1])).toEqual(['medium', 'high', 'critical']);
     const none = io(baseEnv, cwd);
     expect(await runCli(['policy', 'check', '--offline'], none.io)).toBe(0);
     expect(none.out.join('\n')).not.toContain('alerts.channel');
+    expect(none.out.join('\n')).not.toContain('tiers.');
   });
 
   it('keycard start logs it once', async () => {
@@ -55,9 +61,16 @@ describe('a chat platform with no alerts channel', () => {
       log: createLogger({ level: 'warn', destination }),
     });
     await keycard.close();
-    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((l) => TEAMS_WARNING.test(l.msg));
+    const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string });
+    const warnings = logged.filter((l) => TEAMS_WARNING.test(l.msg));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.level).toBe(40);
+    const tiers = logged.filter((l) => TIER_WARNING.test(l.msg));
+    expect(tiers.map((l) => [l.level, TIER_WARNING.exec(l.msg)![1]])).toEqual([
+      [40, 'medium'],
+      [40, 'high'],
+      [40, 'critical'],
+    ]);
   }, 60_000);
 
   it('names each configured platform without a channel; the report is mentioned only when it is on', () => {
@@ -71,5 +84,25 @@ describe('a chat platform with no alerts channel', () => {
     ).toEqual([]);
     const off = makePolicy({ alerts: { channel: {} }, risk: { approverReport: { enabled: false } } });
     expect(alertChannelWarnings(off, ['teams'])[0]).not.toContain('approver report');
+  });
+
+  it('names each tier that needs approvals and lacks a channel on a configured platform, with where to find one', () => {
+    const slackOnly = makePolicy({
+      tiers: {
+        low: { upTo: 14, approvals: 0 },
+        medium: { upTo: 49, approvals: 1, approvers: ['sre'], channel: { slack: 'C1', teams: '19:m@thread.tacv2' } },
+        high: { upTo: 74, approvals: 1, approvers: ['db-owners'], channel: { slack: 'C2' } },
+        critical: { approvals: 2, approvers: ['db-owners', 'security'] },
+      },
+      alerts: { channel: { slack: 'C3', teams: '19:a@thread.tacv2' } },
+    });
+    // low auto-approves (no card); medium names both; high names only Slack; critical names none.
+    expect(channelWarnings(slackOnly, ['console', 'slack', 'teams'])).toEqual([
+      'tiers.high.channel.teams is not set but Teams is configured: approval cards for the high tier are not posted there (approvers there can still decide by command, e.g. approve KC-12); set it to a Teams channel id (19:…@thread.tacv2) of a team where the Keycard app is installed',
+      expect.stringMatching(/^tiers\.critical\.channel\.slack is not set but Slack is configured: .*set it to a Slack channel id \(C…\)/),
+      expect.stringMatching(/^tiers\.critical\.channel\.teams is not set but Teams is configured/),
+    ]);
+    expect(tierChannelWarnings(slackOnly, ['slack'])).toEqual([expect.stringMatching(/^tiers\.critical\.channel\.slack/)]);
+    expect(tierChannelWarnings(slackOnly, ['console'])).toEqual([]);
   });
 });
