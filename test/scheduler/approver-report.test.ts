@@ -245,6 +245,69 @@ describe.each(storeKinds())('weekly approver report (%s)', (kind) => {
       expect(alertTexts(teams)).toHaveLength(0);
     });
 
+    it('a platform still failing when the day is over is logged once at error, by one replica, with its last error', async () => {
+      await history();
+      const log = createRecordingLog();
+      const teams = flakyChat(refused);
+      const deps = withPlatforms(log, createRecordingChat(), teams);
+      expect(await runApproverReport(deps, h.clock.now(), 'replica-a')).toMatchObject({ status: 'posted', failed: ['teams'] });
+      h.clock.advance(23 * 3_600_000);
+      expect(await runApproverReport(deps, h.clock.now(), 'replica-b')).toMatchObject({ status: 'failed', failed: ['teams'] });
+      expect(log.lines.filter((l) => l.level === 'error')).toEqual([]);
+
+      // The day is over: the first run after it gives up and says so; neither replica says it again.
+      h.clock.advance(3_600_000);
+      const other = createRecordingLog();
+      const outcomes = [];
+      for (let minute = 0; minute < 3; minute += 1) {
+        outcomes.push(await runApproverReport(deps, h.clock.now(), 'replica-a'));
+        outcomes.push(await runApproverReport({ ...deps, log: other }, h.clock.now(), 'replica-b'));
+        h.clock.advance(MINUTE);
+      }
+      expect(outcomes.map((o) => o.status)).toEqual(['gave-up', 'not-due', 'not-due', 'not-due', 'not-due', 'not-due']);
+      expect(outcomes[0]).toEqual({ status: 'gave-up', slot: '2026-11-30', failed: ['teams'] });
+      expect([...log.lines, ...other.lines].filter((l) => l.level === 'error')).toEqual([
+        {
+          level: 'error',
+          message: 'approver report not delivered',
+          fields: { platform: 'teams', slot: '2026-11-30', err: expect.stringContaining('ECONNREFUSED'), lastTriedAt: expect.any(String) },
+        },
+      ]);
+      expect(JSON.stringify(log.lines)).not.toContain('hunter2');
+      expect(await h.deps.store.state.get('risk', 'approver-report')).toMatchObject({
+        slot: '2026-11-30',
+        gaveUpAt: expect.any(String),
+        platforms: { slack: { postedAt: expect.any(String) }, teams: { error: expect.stringContaining('ECONNREFUSED') } },
+      });
+      expect(alertTexts(teams)).toHaveLength(0);
+    });
+
+    it('gives up on nothing when every platform got the report, or none was tried in the window', async () => {
+      await history();
+      const log = createRecordingLog();
+      const deps = withPlatforms(log, createRecordingChat(), createRecordingChat());
+      const dayAfter = new Date(h.clock.now().getTime() + 25 * 3_600_000);
+      expect(await runApproverReport(deps, dayAfter, 'replica-a')).toEqual({ status: 'not-due' });
+      expect(await runApproverReport(deps, h.clock.now(), 'replica-a')).toMatchObject({ status: 'posted', platforms: ['slack', 'teams'] });
+      expect(await runApproverReport(deps, dayAfter, 'replica-a')).toEqual({ status: 'not-due' });
+      expect(log.lines.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
+      expect(await h.deps.store.state.get('risk', 'approver-report')).not.toHaveProperty('gaveUpAt');
+    });
+
+    it('a replica that finds the lease held does not log giving up; the holder does, once', async () => {
+      await history();
+      const log = createRecordingLog();
+      const deps = withPlatforms(log, createRecordingChat(), flakyChat(refused));
+      await runApproverReport(deps, h.clock.now(), 'replica-a');
+      const dayAfter = new Date(h.clock.now().getTime() + 25 * 3_600_000);
+      expect(await h.deps.store.state.acquireLease('risk:approver-report', 'replica-c', dayAfter, 60_000)).toBe(true);
+      expect(await runApproverReport(deps, dayAfter, 'replica-a')).toEqual({ status: 'not-due' });
+      expect(log.lines.filter((l) => l.level === 'error')).toEqual([]);
+      await h.deps.store.state.releaseLease('risk:approver-report', 'replica-c');
+      expect(await runApproverReport(deps, dayAfter, 'replica-a')).toMatchObject({ status: 'gave-up', failed: ['teams'] });
+      expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+    });
+
     it('two processes with one platform each both post it, once each', async () => {
       await history();
       const slack = createRecordingChat();

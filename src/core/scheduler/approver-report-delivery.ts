@@ -25,6 +25,8 @@ export interface ReportState {
   report?: StoredReport;
   /** Absent in a record written before deliveries were tracked per platform: that slot reached every platform. */
   platforms?: Partial<Record<Platform, PlatformDelivery>>;
+  /** When the slot's window ended with platforms still failing and that was logged (once, by one replica). */
+  gaveUpAt?: string;
 }
 
 export async function readReportState(state: StateStore): Promise<ReportState | undefined> {
@@ -43,6 +45,17 @@ export function pendingPlatforms(platforms: readonly PlatformChat[], state: Repo
   const done = state.platforms;
   if (!done) return [];
   return platforms.filter(({ platform }) => !(done[platform] && 'postedAt' in done[platform]));
+}
+
+/** The platforms `state` records as still failing for `slot`, with their last error, unless giving up on them was already logged. */
+export function undeliveredPlatforms(
+  state: ReportState | undefined,
+  slot: string,
+): Array<{ platform: Platform; failedAt: string; error: string }> {
+  if (state?.slot !== slot || state.gaveUpAt !== undefined) return [];
+  return Object.entries(state.platforms ?? {}).flatMap(([platform, delivery]) =>
+    delivery && 'error' in delivery ? [{ platform: platform as Platform, failedAt: delivery.failedAt, error: delivery.error }] : [],
+  );
 }
 
 export interface DeliveryResult {

@@ -5,7 +5,14 @@ import { type ApproverPattern, approverPatterns, formatDecisionMedian } from '..
 import { replayAudit } from '../risk/audit-ledger.js';
 import { clockToMinutes, localTime } from '../risk/local-time.js';
 import type { AuditEvent, Platform } from '../types.js';
-import { deliverReport, pendingPlatforms, readReportState, type StoredReport, writeReportState } from './approver-report-delivery.js';
+import {
+  deliverReport,
+  pendingPlatforms,
+  readReportState,
+  type StoredReport,
+  undeliveredPlatforms,
+  writeReportState,
+} from './approver-report-delivery.js';
 
 const DAY_MS = 86_400_000;
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -13,12 +20,15 @@ const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const APPROVER_REPORT_LEASE = 'risk:approver-report';
 /** A report is not posted for a slot older than this (Keycard was down all day): the next week's comes on time. */
 const CATCH_UP_MS = DAY_MS;
+const LEASE_MS = 10 * 60_000;
 const PAGE = 5_000;
 
 export type ApproverReportOutcome =
   | { status: 'disabled' | 'not-due' | 'already-posted' | 'held-elsewhere' }
   | { status: 'posted'; slot: string; approvers: number; flagged: number; platforms: Platform[]; failed: Platform[] }
-  | { status: 'failed'; slot: string; failed: Platform[] };
+  | { status: 'failed'; slot: string; failed: Platform[] }
+  /** The slot's window ended with these platforms never reached: logged at error, once across replicas. */
+  | { status: 'gave-up'; slot: string; failed: Platform[] };
 
 /**
  * The latest scheduled time at or before `now` (risk.approverReport.day/at in the policy's zone), and its
@@ -40,20 +50,24 @@ export function approverReportSlot(policy: Policy, now: Date): { at: Date; key: 
  * decides who may, and the slot recorded in the database (state `risk/approver-report`, with each platform's
  * delivery) tells a later run, or a replica that takes the lease after it expired, which platforms already
  * have this week's report. A platform that failed is tried again on the next run (for up to a day), with the
- * report as first computed; one that got it is not posted to twice. Each run that reaches a platform is
+ * report as first computed; one that got it is not posted to twice; one still failing when the day is over
+ * is logged once at error ("approver report not delivered"). Each run that reaches a platform is
  * audited as `risk.approver_report`, naming the platforms it reached.
  */
 export async function runApproverReport(deps: CoreDeps, now: Date, holder: string): Promise<ApproverReportOutcome> {
   const policy = deps.policy();
   if (!policy.risk.approverReport.enabled) return { status: 'disabled' };
   const slot = approverReportSlot(policy, now);
-  if (now.getTime() - slot.at.getTime() > CATCH_UP_MS) return { status: 'not-due' };
+  if (now.getTime() - slot.at.getTime() > CATCH_UP_MS) {
+    const failed = await giveUp(deps, slot.key, now, holder);
+    return failed.length > 0 ? { status: 'gave-up', slot: slot.key, failed } : { status: 'not-due' };
+  }
   const pending = async () => {
     const state = await readReportState(deps.store.state);
     return { state, targets: pendingPlatforms(deps.chatPlatforms, state, slot.key) };
   };
   if ((await pending()).targets.length === 0) return { status: 'already-posted' };
-  if (!(await deps.store.state.acquireLease(APPROVER_REPORT_LEASE, holder, now, 10 * 60_000))) return { status: 'held-elsewhere' };
+  if (!(await deps.store.state.acquireLease(APPROVER_REPORT_LEASE, holder, now, LEASE_MS))) return { status: 'held-elsewhere' };
   try {
     const { state, targets } = await pending();
     if (targets.length === 0) return { status: 'already-posted' };
@@ -88,6 +102,28 @@ export async function runApproverReport(deps: CoreDeps, now: Date, holder: strin
       platforms: result.delivered,
       failed: result.failed,
     };
+  } finally {
+    await deps.store.state.releaseLease(APPROVER_REPORT_LEASE, holder);
+  }
+}
+
+/**
+ * Once the slot's window is over, says at error which platforms never got its report, with the last error:
+ * once across every replica, since whoever holds the lease records `gaveUpAt` in the shared state and the
+ * others find it there. Before that, each failed run was at most a warning that promised a retry.
+ */
+async function giveUp(deps: CoreDeps, slot: string, now: Date, holder: string): Promise<Platform[]> {
+  if (undeliveredPlatforms(await readReportState(deps.store.state), slot).length === 0) return [];
+  if (!(await deps.store.state.acquireLease(APPROVER_REPORT_LEASE, holder, now, LEASE_MS))) return [];
+  try {
+    const state = await readReportState(deps.store.state);
+    const missed = undeliveredPlatforms(state, slot);
+    if (!state || missed.length === 0) return [];
+    for (const { platform, failedAt, error } of missed) {
+      deps.log.error({ platform, slot, err: error, lastTriedAt: failedAt }, 'approver report not delivered');
+    }
+    await writeReportState(deps.store.state, { ...state, gaveUpAt: now.toISOString(), holder });
+    return missed.map((m) => m.platform);
   } finally {
     await deps.store.state.releaseLease(APPROVER_REPORT_LEASE, holder);
   }
