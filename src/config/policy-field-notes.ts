@@ -47,7 +47,8 @@ export const POLICY_FIELD_NOTES: Readonly<Record<string, string>> = {
   'risk.factors.onCall': 'The requester is on call now (onCall)',
   'risk.thresholds': 'Windows and counts the history factors use',
   'risk.thresholds.cleanHistoryGrants': 'Cleanly ended grants needed before cleanHistory applies',
-  'risk.thresholds.historyWindow': 'How far back grants and anomaly alerts count',
+  'risk.thresholds.historyWindow':
+    'How far back grants and anomaly alerts count; the habit windows (escalationWindow, sessionAnomalyWindow, autoApproveWindow, ticketMaxAge) reach no further back than this',
   'risk.thresholds.denialWindow': 'How long a denial counts as recent',
   'risk.thresholds.maxDenials': 'At most this many recent denials are counted',
   'risk.thresholds.maxAnomalies': 'At most this many recent anomaly alerts are counted',
