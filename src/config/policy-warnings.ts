@@ -4,6 +4,7 @@ import { DISCOUNT_FACTORS } from '../core/policy/risk-schema.js';
 import { type Policy, TIER_NAMES } from '../core/policy/schema.js';
 import { historyWindowWarnings } from './history-window-warnings.js';
 import { formatPath, type PolicyError } from './policy-errors.js';
+import { riskListWarnings } from './risk-list-warnings.js';
 import { locatePath } from './yaml-locate.js';
 
 /**
@@ -48,7 +49,7 @@ export function policyWarnings(policy: Policy, file: string, doc: Document, line
   for (const group of ['sensitivity', 'levels'] as const)
     for (const [key, points] of Object.entries(policy.risk[group]))
       if (points < 0) warn(['risk', group, key], `is ${points}: asking for more should never lower the score (use 0 or more)`);
-  const findings = [...historyWindowWarnings(policy, (path) => doc.hasIn(path))];
+  const findings = [...historyWindowWarnings(policy, (path) => doc.hasIn(path)), ...riskListWarnings(policy, doc)];
   for (const { path, message } of findings) warn(path, message);
   return warnings;
 }
