@@ -2,6 +2,7 @@ import type { Document, LineCounter } from 'yaml';
 import { looksLikeDirectoryReference } from '../core/directory/references.js';
 import { DISCOUNT_FACTORS } from '../core/policy/risk-schema.js';
 import { type Policy, TIER_NAMES } from '../core/policy/schema.js';
+import { approverReachWarnings } from './approver-reach-warnings.js';
 import { historyWindowWarnings } from './history-window-warnings.js';
 import { formatPath, type PolicyError } from './policy-errors.js';
 import { riskListWarnings } from './risk-list-warnings.js';
@@ -49,7 +50,11 @@ export function policyWarnings(policy: Policy, file: string, doc: Document, line
   for (const group of ['sensitivity', 'levels'] as const)
     for (const [key, points] of Object.entries(policy.risk[group]))
       if (points < 0) warn(['risk', group, key], `is ${points}: asking for more should never lower the score (use 0 or more)`);
-  const findings = [...historyWindowWarnings(policy, (path) => doc.hasIn(path)), ...riskListWarnings(policy, doc)];
+  const findings = [
+    ...approverReachWarnings(policy),
+    ...historyWindowWarnings(policy, (path) => doc.hasIn(path)),
+    ...riskListWarnings(policy, doc),
+  ];
   for (const { path, message } of findings) warn(path, message);
   return warnings;
 }

@@ -54,7 +54,10 @@ describe('manifests/policy.example.yaml', () => {
   it('parses cleanly, without warnings, against the real built-in providers', async () => {
     const result = await loadPolicyFile(EXAMPLE, createProviderRegistry(builtinProviderFactories).schemas());
     if (!result.ok) throw new Error(formatPolicyErrors(result.errors).join('\n'));
-    expect(result.warnings).toEqual([]);
+    // Except one: db-owners and security have one member each, so carol's and dave's own high and critical
+    // requests can never be approved (approver-reach-warnings.ts). Left as the demo has it, for a decision.
+    const unapprovable = result.warnings.map((w) => / (tiers\.\w+)\.approvers: (\S+) cannot be approved by /.exec(w)?.slice(1).join(' '));
+    expect(unapprovable).toEqual(['tiers.high carol@example.com', 'tiers.critical carol@example.com', 'tiers.critical dave@example.com']);
   });
 
   it('has the time zone, hours and groups the README walkthrough uses', () => {

@@ -20,7 +20,9 @@ function formatted(text: string): string[] {
 
 describe('parsePolicyText: valid input', () => {
   it('returns the parsed policy with durations in milliseconds and no warnings', () => {
-    const result = parsePolicyText(validPolicy, FILE, fakeProviderSchemas);
+    // validPolicy's one db-owner and two-person sre draw the approver-reach warnings (approver-reach-warnings.test.ts).
+    const staffed = `${validPolicy.replace('db-owners: [carol@example.com]', 'db-owners: [carol@example.com, dave@example.com]')}risk:\n  approverFallback: [sre, db-owners]\n`;
+    const result = parsePolicyText(staffed, FILE, fakeProviderSchemas);
     if (!result.ok) throw new Error(formatPolicyErrors(result.errors).join('\n'));
     expect(result.warnings).toEqual([]);
     expect(result.policy.resources['demo-db']?.maxDuration).toBe(4 * 3_600_000);
@@ -237,6 +239,7 @@ describe('parsePolicyText: warnings', () => {
     const text = validPolicy
       .replace('critical: { approvals: 2,', 'critical: { upTo: 100, approvals: 2,')
       .replace('db-owners: [carol@example.com]', 'db-owners: []')
+      .replace('sre: [bob@example.com, erin@example.com]', 'sre: [bob@example.com, erin@example.com, frank@example.com]')
       .replace('sensitivity: high', 'sensitivity: high\n    connection: env:UNUSED');
     const result = parsePolicyText(text, FILE, fakeProviderSchemas);
     if (!result.ok) throw new Error(formatPolicyErrors(result.errors).join('\n'));
@@ -244,6 +247,7 @@ describe('parsePolicyText: warnings', () => {
       `keycard.yaml:${lineOf(text, 'env:UNUSED')}:5 resources.demo-db.connection: is ignored: the demo provider does not use a connection`,
       `keycard.yaml:${lineOf(text, 'high: {')}:${columnOf(text, 'approvers: [db-owners] }')} tiers.high.approvers: these groups have 0 member(s) but 1 distinct approval(s) are needed, so requests in this tier can never be approved`,
       `keycard.yaml:${lineOf(text, 'upTo: 100')}:${columnOf(text, 'upTo: 100')} tiers.critical.upTo: is ignored: the critical tier covers every score above tiers.high.upTo`,
+      `keycard.yaml:${lineOf(text, 'upTo: 100')}:${columnOf(text, 'approvers: [db-owners, sre]')} tiers.critical.approvers: needs 2 approvals from distinct groups, but one person per group among db-owners, sre gives at most 1, so requests in this tier can never be approved`,
     ]);
   });
 });
