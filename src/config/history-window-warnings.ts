@@ -25,7 +25,7 @@ const HABIT_WINDOWS: ReadonlyArray<{ key: keyof Thresholds & string; lost: (hist
   { key: 'autoApproveWindow', lost: (h) => `auto-approvals more than ${h} ago never count towards autoApproveCap` },
   {
     key: 'ticketMaxAge',
-    lost: (h) => `a ticket is never seen as first cited more than ${h} ago, so a ticket never gets too old to lower risk (ticketReuse)`,
+    lost: (h) => `a ticket is never seen as first cited more than ${h} ago, and never gets too old to lower risk (ticketReuse)`,
     strict: true,
   },
 ];
