@@ -70,7 +70,7 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
     return 1;
   }
   io.out(
-    `${path} is valid: ${Object.keys(p.resources).length} resources, ${Object.keys(p.groups).length} groups, tiers ${TIER_NAMES.map((t) => `${t}${t === 'critical' ? '' : ` ≤${p.tiers[t].upTo}`}`).join(' / ')}`,
+    `${path} is valid: ${count(Object.keys(p.resources).length, 'resource')}, ${count(Object.keys(p.groups).length, 'group')}, tiers ${TIER_NAMES.map((t) => `${t}${t === 'critical' ? '' : ` ≤${p.tiers[t].upTo}`}`).join(' / ')}`,
   );
   for (const warning of result.warnings) io.out(`  warning: ${warning}`);
   // Which platforms run comes from the environment; without it (a CI check of the file alone) this is skipped.
@@ -99,4 +99,9 @@ function reportMissingEnv(io: CliIo, path: string, missing: string[]): void {
   if (missing.length === 0) return;
   io.err(`${path}: ${missing.length} environment problem(s)`);
   for (const line of missing) io.err(`  ${line}`);
+}
+
+/** "1 resource", "3 groups". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -44,7 +44,12 @@ describe('keycard CLI', () => {
   it('policy check accepts the example and lists every problem in a bad file with file:line', async () => {
     const good = io(baseEnv, cwd);
     expect(await runCli(['policy', 'check'], good.io)).toBe(0);
-    expect(good.out.join('\n')).toMatch(/policy\.example\.yaml is valid: 3 resources/);
+    expect(good.out.join('\n')).toMatch(/policy\.example\.yaml is valid: 3 resources, 3 groups/);
+    const one = io(baseEnv, cwd);
+    expect(
+      await runCli(['policy', 'check', join(import.meta.dirname, '../../manifests/kubernetes/policy.yaml'), '--offline'], one.io),
+    ).toBe(0);
+    expect(one.out.join('\n')).toMatch(/policy\.yaml is valid: 1 resource, 3 groups/);
     const example = readFileSync(join(import.meta.dirname, '../../manifests/policy.example.yaml'), 'utf8');
     const broken = example.replace('maxDuration: 4h', 'maxDuration: 4x').replace('approvers: [sre]', 'approvers: [sre, nobody]');
     writeFileSync(join(cwd, 'bad.yaml'), broken);
