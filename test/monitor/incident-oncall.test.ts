@@ -62,7 +62,7 @@ describe('incidents and on-call', () => {
   it('lowers friction for an on-call requester during an incident, never below the resource floor', async () => {
     h = await createHarness('pglite', { policy, start: new Date('2026-11-24T20:00:00Z') });
     // alice is on call this week (sre rotation); off-hours first read of demo-db scores medium, relief makes it low.
-    const relieved = await run('alice@example.com', '/access demo-db 15m read replication broken INC-9');
+    const relieved = await run('alice@example.com', '/access demo-db 15m read replication is broken INC-9');
     expect(relieved).toMatchObject({ request: { tier: 'low', status: 'active' } });
     if (relieved.kind === 'request') {
       expect(relieved.request.factors.map((f) => f.id)).toEqual(expect.arrayContaining(['on-call', 'incident-relief']));
@@ -72,10 +72,10 @@ describe('incidents and on-call', () => {
       request: { tier: expect.any(String) },
     });
     // demo-admin is critical; relief lowers one tier at most, and never below its minTier (high).
-    const floored = await run('alice@example.com', '/access demo-admin 30m admin primary down INC-9');
+    const floored = await run('alice@example.com', '/access demo-admin 30m admin primary is down INC-9');
     expect(floored).toMatchObject({ request: { tier: 'high' } });
     // Someone not on call gets no relief.
-    expect(await run('erin@example.com', '/access demo-db 15m read replication broken INC-9')).toMatchObject({
+    expect(await run('erin@example.com', '/access demo-db 15m read replication is broken INC-9')).toMatchObject({
       request: { tier: 'medium' },
     });
   });
@@ -92,10 +92,10 @@ describe('incidents and on-call', () => {
     };
     const factorsOf = (r: Awaited<ReturnType<typeof run>>) => (r.kind === 'request' ? r.request.factors : []);
     // The source names erin a responder: the key discounts.
-    const responder = factorsOf(await run('erin@example.com', '/access demo-db 15m read replication broken INC-9'));
+    const responder = factorsOf(await run('erin@example.com', '/access demo-db 15m read replication is broken INC-9'));
     expect(responder.find((f) => f.id === 'incident')).toMatchObject({ reason: 'incident INC-9, and they are one of its responders' });
     // alice is on call, but the source knows she is not in INC-9: no discount, points for citing it, and no relief.
-    const outsider = await run('alice@example.com', '/access demo-db 15m read replication broken INC-9');
+    const outsider = await run('alice@example.com', '/access demo-db 15m read replication is broken INC-9');
     const ids = factorsOf(outsider).map((f) => f.id);
     expect(ids).toContain('incident-not-responder');
     expect(ids).not.toContain('incident');
@@ -118,7 +118,7 @@ describe('incidents and on-call', () => {
     h = await createHarness('pglite', { policy, start: new Date('2026-11-24T20:00:00Z') });
     h.deps.incidentResponders = { isResponder: async (_email, key) => (key === 'INC-9' ? undefined : NO_SUCH_INCIDENT) };
     // alice is on call: for INC-9, which no source can tell about, the on-call fallback discounts and relieves.
-    const fallback = await run('alice@example.com', '/access demo-db 15m read replication broken INC-9');
+    const fallback = await run('alice@example.com', '/access demo-db 15m read replication is broken INC-9');
     expect(fallback).toMatchObject({ request: { tier: 'low' } });
     // INC-9999 names nothing any source knows: points instead of a discount, no relief, and the card says why.
     const invented = await run('alice@example.com', '/access demo-db 15m read replication broken INC-9999');
@@ -150,7 +150,7 @@ describe('incidents and on-call', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
       h.deps.incidentResponders = { isResponder: () => new Promise(() => undefined) };
-      const pending = run('erin@example.com', '/access demo-db 15m read replication broken INC-9');
+      const pending = run('erin@example.com', '/access demo-db 15m read replication is broken INC-9');
       await vi.advanceTimersByTimeAsync(RESPONDER_LOOKUP_TIMEOUT_MS + 10);
       const slow = await pending;
       expect(slow.kind === 'request' && slow.request.factors.some((f) => f.id === 'incident-unverified')).toBe(true);
