@@ -13,7 +13,7 @@ import type { AuditInput } from '../core/types.js';
 import { formatClock } from '../core/views/format.js';
 import { evaluateHistory } from '../risk-lab/evaluate-history.js';
 import { readTruthFile, writeHistoryDir } from '../risk-lab/history-files.js';
-import { renderEvaluation } from '../risk-lab/render-evaluation.js';
+import { renderEvaluation, TIES_NOTE } from '../risk-lab/render-evaluation.js';
 import { renderReview } from '../risk-lab/render-review.js';
 import { isSampleOrg, SAMPLE_ORG_GROUP_TEAMS, SAMPLE_ORG_OWNERSHIP } from '../risk-lab/sample-org.js';
 import { DEFAULT_SIMULATION, describeWindow, type GroundTruth, type SimulationOptions, simulateHistory } from '../risk-lab/simulate.js';
@@ -299,7 +299,7 @@ async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
     holdoutMs: holdoutMs ?? Math.max(1, Math.round(days / 3)) * DAY_MS,
     maxReviewShare,
   });
-  if (args.flags.has('json')) io.out(JSON.stringify({ heading, ...result }, null, 2));
+  if (args.flags.has('json')) io.out(JSON.stringify({ heading, counts: TIES_NOTE, ...result }, null, 2));
   else for (const line of renderEvaluation(result, heading, policy.timezone)) io.out(line);
   return 0;
 }

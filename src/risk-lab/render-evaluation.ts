@@ -1,6 +1,10 @@
 import type { EvaluationResult, RoutingResult } from './evaluate-history.js';
-import { count, minutes, percent, textTable } from './text-table.js';
+import { count, expectedCount, isWhole, minutes, percent, textTable } from './text-table.js';
 import { localDays } from './zoned-time.js';
+
+/** Why a count can be fractional; printed under a comparison that has one, and given in the JSON output. */
+export const TIES_NOTE =
+  'Requests tied at the review-share boundary are each sent to a human with the same probability, so counts are expected values and can be fractional.';
 
 function comparison(results: readonly RoutingResult[]): string[] {
   const types = [...new Set(results.flatMap((r) => Object.keys(r.misuse.byType)))].sort();
@@ -8,26 +12,30 @@ function comparison(results: readonly RoutingResult[]): string[] {
     ['requests to a human', ...results.map((r) => percent(r.reviewShare))],
     [
       'misuse to review (recall)',
-      ...results.map((r) => `${percent(r.misuse.recall)} (${count(r.misuse.routed)}/${count(r.misuse.total)})`),
+      ...results.map((r) => `${percent(r.misuse.recall)} (${expectedCount(r.misuse.routed)}/${count(r.misuse.total)})`),
     ],
     ...types.map((type) => [
       `  ${type}`,
       ...results.map((r) => {
         const t = r.misuse.byType[type];
-        return t ? `${percent(t.recall, 0)} (${count(t.routed)}/${count(t.total)})` : '—';
+        return t ? `${percent(t.recall, 0)} (${expectedCount(t.routed)}/${count(t.total)})` : '—';
       }),
     ]),
     [
       'misuse campaigns reaching a human',
       ...results.map(
-        (r) => `${percent(r.campaigns.caught / Math.max(1, r.campaigns.total))} (${count(r.campaigns.caught)}/${count(r.campaigns.total)})`,
+        (r) =>
+          `${percent(r.campaigns.caught / Math.max(1, r.campaigns.total))} (${expectedCount(r.campaigns.caught)}/${count(r.campaigns.total)})`,
       ),
     ],
     ['benign requests to a human', ...results.map((r) => percent(r.benign.friction))],
     ['median wait, benign reviewed', ...results.map((r) => minutes(r.waits.medianReviewedBenignMs))],
     ['mean wait per benign request', ...results.map((r) => minutes(r.waits.meanPerBenignRequestMs))],
   ];
-  return textTable(['', ...results.map((r) => r.name)], rows).map((l) => `  ${l}`);
+  const fractional = results.some(
+    (r) => !isWhole(r.misuse.routed) || !isWhole(r.campaigns.caught) || Object.values(r.misuse.byType).some((t) => !isWhole(t.routed)),
+  );
+  return [...textTable(['', ...results.map((r) => r.name)], rows).map((l) => `  ${l}`), ...(fractional ? [`  ${TIES_NOTE}`] : [])];
 }
 
 /** The evaluation side by side: Keycard against static tiers at the same review share, and the goal. */

@@ -18,6 +18,22 @@ export function count(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/** Whole up to the rounding error of a sum of fractions. */
+export function isWhole(n: number): boolean {
+  return Math.abs(n - Math.round(n)) < 1e-9;
+}
+
+/**
+ * An expected count: whole when it is whole, else with one decimal (two when one would read as whole),
+ * so that "(35.7/37)" agrees with the 96.4% beside it. Requests tied at a review-share boundary are each
+ * reviewed with the same probability, which makes the counts of a routing expected values.
+ */
+export function expectedCount(n: number): string {
+  if (isWhole(n)) return Math.round(n).toLocaleString('en-US');
+  const one = n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return one.endsWith('.0') ? n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : one;
+}
+
 /** A wait as "4m", "1h05m" or "—". */
 export function minutes(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '—';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { replayAudit } from '../../src/core/risk/audit-ledger.js';
 import { reviewAtShare, reviewWhere, summariseRouting } from '../../src/core/risk/evaluate-routing.js';
 import { evaluateHistory } from '../../src/risk-lab/evaluate-history.js';
-import { renderEvaluation } from '../../src/risk-lab/render-evaluation.js';
+import { renderEvaluation, TIES_NOTE } from '../../src/risk-lab/render-evaluation.js';
+import { expectedCount } from '../../src/risk-lab/text-table.js';
 import { samplePolicy, smallHistory, windowsOf } from './fixtures.js';
 
 describe('routing at a review share', () => {
@@ -93,5 +94,30 @@ describe('evaluation on a generated history (seed 1)', () => {
         "testRequests": 958,
       }
     `);
+  });
+
+  it('prints counts that agree with the percentages beside them, fractional where ties were split', () => {
+    const text = renderEvaluation(result, 'Evaluation (seed 1)', samplePolicy.timezone).join('\n');
+    const cells = [...text.matchAll(/(\d+(?:\.\d+)?)% \((\d+(?:\.\d+)?)\/(\d+)\)/g)];
+    expect(cells.length).toBeGreaterThan(10);
+    for (const [cell, shown, routed, total] of cells) {
+      const digits = shown!.includes('.') ? 1 : 0;
+      // The count is rounded to its printed decimals; the percentage of it must round to what is shown.
+      const slack = (0.5 / 10 ** (routed!.split('.')[1]?.length ?? 0) / Number(total)) * 100 + 0.5 / 10 ** digits;
+      expect(Math.abs((Number(routed) / Number(total)) * 100 - Number(shown)), cell).toBeLessThanOrEqual(slack);
+    }
+    // Static tiers tie whole sensitivity classes at the boundary: their counts are expected values, and the output says so.
+    expect(text).toMatch(/\d+\.\d\/\d+\)/);
+    expect(text).toContain(TIES_NOTE);
+  });
+});
+
+describe('expected counts', () => {
+  it('prints whole counts whole and fractional ones with the decimals that keep them fractional', () => {
+    expect(expectedCount(36)).toBe('36');
+    expect(expectedCount(35.999_999_999_99)).toBe('36');
+    expect(expectedCount(35.666)).toBe('35.7');
+    expect(expectedCount(0.04)).toBe('0.04');
+    expect(expectedCount(1234.5)).toBe('1,234.5');
   });
 });
