@@ -49,7 +49,7 @@ export async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<num
   const ledger = replayAudit(events, windows(policy.policy), { policy: policy.policy });
   const report = calibrate(policy.policy, ledger.requests(), { since, until: end, maxReviewShare });
   if (args.flags.has('json')) io.out(JSON.stringify(report, null, 2));
-  else for (const line of renderCalibration(report, policy.policy.timezone)) io.out(line);
+  else for (const line of renderCalibration(report, policy.policy.timezone, { writingPatch: write !== undefined })) io.out(line);
   if (write) {
     await writeOutputFile(io, 'write', write, renderPolicyPatch(policy.policy, report));
     io.err(`wrote the proposed policy patch to ${write}; review it and merge it into the policy file yourself`);

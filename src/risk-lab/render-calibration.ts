@@ -19,8 +19,11 @@ function outcomeCells(c: OutcomeCounts): string[] {
 
 const OUTCOME_HEADER = ['requests', 'auto', 'approved', 'denied', 'timed out', 'anomaly/grant', 'revoked', 'median wait'];
 
-/** The calibration report as the terminal shows it: outcomes per tier and per weight, then the proposal. */
-export function renderCalibration(report: CalibrationReport, timeZone: string): string[] {
+/**
+ * The calibration report as the terminal shows it: outcomes per tier and per weight, then the proposal, and
+ * (unless a patch is being written, which the command reports itself) how to get a patch.
+ */
+export function renderCalibration(report: CalibrationReport, timeZone: string, options: { writingPatch: boolean }): string[] {
   const { day } = localDays(timeZone);
   const t = report.totals;
   const lines = [
@@ -78,6 +81,6 @@ export function renderCalibration(report: CalibrationReport, timeZone: string): 
     for (const p of changed) lines.push(`  ${p.key}: ${p.current} → ${p.proposed}  (${p.note})`);
   }
   for (const note of report.notes) lines.push(`Note: ${note}`);
-  lines.push('', 'Nothing was changed. Use --write FILE for a policy patch to review and merge.');
+  if (!options.writingPatch) lines.push('', 'Nothing was changed. Use --write FILE for a policy patch to review and merge.');
   return lines;
 }

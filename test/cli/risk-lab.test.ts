@@ -55,6 +55,9 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     expect(text.out).toMatch(/By tier \(as routed at the time\)/);
     expect(text.out).toMatch(/Target: at most 30\.0% of requests need a human/);
     expect(text.err).toContain('wrote the proposed policy patch to patch.yaml');
+    // The hint to use --write is for runs without it.
+    expect(text.out).not.toContain('Use --write FILE');
+    expect((await run('calibrate', '--from', 'hist')).out).toMatch(/Nothing was changed\. Use --write FILE for a policy patch/);
     expect(readFileSync(join(cwd, 'patch.yaml'), 'utf8')).toMatch(/^# Keycard risk calibration: proposed policy changes/);
 
     // The picture: on a generated history its ground truth labels the curves (calibration never reads it) ...
