@@ -4,6 +4,7 @@ import { explainRisk, type RiskExplanation } from '../core/lifecycle/queries.js'
 import type { Policy } from '../core/policy/schema.js';
 import { TIER_NAMES } from '../core/policy/schema.js';
 import { approverPatterns } from '../core/risk/approver-patterns.js';
+import { approverReportText } from '../core/risk/approver-report-text.js';
 import { formatPoints } from '../core/risk/assess.js';
 import { replayAudit } from '../core/risk/audit-ledger.js';
 import { isIncidentKey, notAnIncidentKey } from '../core/risk/incident.js';
@@ -308,9 +309,9 @@ async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
 
 async function approversCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   checkFlags(args, riskFlags('since', 'from', 'policy', 'json'), RISK_USAGE);
-  const sinceText = flagString(args, 'since') ?? '7d';
-  const sinceMs = parseDuration(sinceText);
-  if (sinceMs === undefined)
+  const sinceText = flagString(args, 'since');
+  const sinceMs = sinceText === undefined ? undefined : parseDuration(sinceText);
+  if (sinceText !== undefined && sinceMs === undefined)
     throw new UsageError(`--since must be a duration longer than zero, such as 7d (got "${sinceText}")`, RISK_USAGE);
   const { events, policy } = await historyEvents(io, args);
   if (events.length === 0) {
@@ -319,20 +320,19 @@ async function approversCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   }
   const until = new Date(events[events.length - 1]!.at.getTime() + 1);
   const t = policy.policy.risk.thresholds;
+  const settings = policy.policy.risk.approverReport;
+  // The weekly report's thresholds and period, so that this previews what the security channel gets.
+  const since = new Date(until.getTime() - (sinceMs ?? settings.period));
   const report = approverPatterns(replayAudit(events, windows(policy.policy)).requests(), {
-    since: new Date(until.getTime() - sinceMs),
+    since,
     until,
     concentration: t.approverShare,
     minPair: t.approverMinApprovals,
     fastMs: t.fastApproval,
-    minDecisions: 10,
+    minDecisions: settings.minDecisions,
   });
   if (args.flags.has('json')) io.out(JSON.stringify(report, null, 2));
-  else {
-    io.out(`Approvers over the last ${sinceText}: ${report.length}, flagged ${report.filter((r) => r.flags.length > 0).length}`);
-    for (const r of report.filter((x) => x.flags.length > 0))
-      io.out(`  ${r.approver} (${r.decisions} decisions, ${r.denials} denied): ${r.flags.join('; ')}`);
-  }
+  else io.out(approverReportText(policy.policy, report, since, until, 'Approver report'));
   return 0;
 }
 

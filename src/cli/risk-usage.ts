@@ -30,8 +30,10 @@ export const RISK_USAGE = `Usage:
       --html FILE writes a self-contained page with the curves and per-pattern bars; --misses adds, on the
       calibration seeds only, the factors that fired on missed misuse and on benign requests sent to a human.
   keycard risk approvers [--since 7d] [--from PATH] [--json]
-      Approver patterns over the period: one requester getting most of an approver's approvals, fast
-      approvals of high-risk requests, approvers who never deny.
+      The weekly approver report (risk.approverReport) as it would be posted now, over --since (default
+      risk.approverReport.period) up to the last event: one requester getting most of an approver's approvals,
+      fast approvals of high-risk requests (from thresholds.approverMinApprovals of them), approvers who never
+      deny (from risk.approverReport.minDecisions decisions).
   keycard risk review --incident INC-4211 [--from PATH] [--json]
       The requests and grants linked to an incident: scores and factors, who approved, anomalies that fired.
 

@@ -115,6 +115,11 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
       .filter((line) => line.includes('"action":"request.submitted"') && line.includes(`"incidentKey":"${key}"`));
     expect(reviewJson.grants.map((g: { ref: string }) => g.ref)).toEqual(linked.map((line) => JSON.parse(line).details.ref));
     expect((await run('review', '--incident', 'INC-1', '--from', 'hist')).code).toBe(1);
+
+    // risk approvers previews the weekly report: its text, its period (risk.approverReport.period) and thresholds.
+    const approvers = await run('approvers', '--from', 'hist');
+    expect(approvers.code, approvers.err).toBe(0);
+    expect(approvers.out).toMatch(/^Approver report, \d{4}-\d\d-\d\d – \d{4}-\d\d-\d\d \(7d\): \d+ approver\(s\), \d+ flagged/);
   });
 
   it('refuses wrong command lines with the usage', async () => {

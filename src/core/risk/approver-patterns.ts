@@ -24,8 +24,12 @@ export interface ApproverPatternOptions {
   until: Date;
   /** Flag an approver whose approvals go to one requester at or above this share (and at least minPair times). */
   concentration: number;
+  /**
+   * thresholds.approverMinApprovals: the fewest approvals a pattern is read from, as the approver-concentration and
+   * approver-rubber-stamp factors read it: of one requester for concentration, of high-risk requests for speed.
+   */
   minPair: number;
-  /** Flag a median high-risk approval time at or under this. */
+  /** Flag a median high-risk approval time at or under this (over at least minPair high-risk approvals). */
   fastMs: number;
   /** Flag "never denies" from this many decisions on. */
   minDecisions: number;
@@ -72,8 +76,9 @@ export function approverPatterns(requests: readonly LedgerRequest[], o: Approver
       const flags: string[] = [];
       if (top && top.approved >= o.minPair && top.share >= o.concentration)
         flags.push(`${Math.round(top.share * 100)}% of approvals for ${top.email}`);
-      if (medianHighRiskMs !== null && medianHighRiskMs <= o.fastMs)
-        flags.push(`approves high-risk requests in a median ${formatDecisionMedian(medianHighRiskMs)}`);
+      // One quick approval of a high-risk request says nothing about an approver's habit.
+      if (medianHighRiskMs !== null && e.highMs.length >= o.minPair && medianHighRiskMs <= o.fastMs)
+        flags.push(`approves high-risk requests in a median ${formatDecisionMedian(medianHighRiskMs)} (${e.highMs.length} of them)`);
       if (e.decisions >= o.minDecisions && e.denials === 0) flags.push(`never denied (${e.decisions} decisions)`);
       return { approver, decisions: e.decisions, denials: e.denials, topRequester: top, medianHighRiskMs, flags };
     })

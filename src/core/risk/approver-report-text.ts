@@ -1,0 +1,31 @@
+import { formatDuration } from '../duration.js';
+import type { Policy } from '../policy/schema.js';
+import { type ApproverPattern, formatDecisionMedian } from './approver-patterns.js';
+
+/**
+ * The approver report as posted to the security channel: a head line, then one bullet per flagged approver.
+ * `keycard risk approvers` prints it too, so it previews the weekly post (the scheduler's copy of this text,
+ * in scheduler/approver-report.ts, reads the same way).
+ */
+export function approverReportText(
+  policy: Policy,
+  report: readonly ApproverPattern[],
+  since: Date,
+  until: Date,
+  title = 'Weekly approver report',
+): string {
+  const date = (d: Date) => localDate(d, policy.timezone);
+  const flagged = report.filter((r) => r.flags.length > 0);
+  const head = `${title}, ${date(since)} – ${date(until)} (${formatDuration(until.getTime() - since.getTime())}): ${report.length} approver(s), ${flagged.length} flagged`;
+  if (flagged.length === 0) return `${head}. Nothing stands out.`;
+  const lines = flagged.map((r) => {
+    const speed = r.medianHighRiskMs === null ? '' : `, high-risk median ${formatDecisionMedian(r.medianHighRiskMs)}`;
+    return `• ${r.approver} (${r.decisions} decisions, ${r.denials} denied${speed}): ${r.flags.join('; ')}`;
+  });
+  return [head, ...lines].join('\n');
+}
+
+/** YYYY-MM-DD of `at` in `timeZone`. */
+function localDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
