@@ -15,19 +15,18 @@ Commands:
   console               the terminal console only (no HTTP server)
   migrate               apply database migrations and exit
   policy check [FILE]   validate a policy file (and warn about standing access; --offline skips that)
-  policy replay FILE    what a candidate policy would have done to the recorded requests (--since 30d)
+  policy replay FILE    what a candidate policy would have done to the recorded requests (--since 30d; writes nothing)
   policy schema         print the policy JSON Schema
   risk explain …        score a hypothetical request and show every factor
   risk calibrate …      propose tier thresholds and weights from the audit history (a patch you review)
   risk simulate …       generate a seeded organisation history with planted misuse
   risk evaluate …       compare score-based routing with static tiers at equal review share
+  risk approvers …      the weekly approver report as it would be posted now (--since 7d)
   risk review --incident KEY   the grants linked to an incident, their scores, approvers and anomalies
-  inventory [--resource R]     who holds standing access outside Keycard (read-only)
-  policy replay FILE    what a candidate policy would change for recent requests (writes nothing)
   audit verify          check the tamper-evident audit chain
   audit export …        export the audit log as JSONL or CSV
   reconcile [--dry-run] compare providers' targets with Keycard's records; revoke orphans, flag missing grants
-  inventory             who holds standing access to each resource outside Keycard (read-only)
+  inventory [--resource R]     who holds standing access to each resource outside Keycard (read-only)
   grants retry KC-12 --as EMAIL   retry a revoke that keeps failing, now
 
 Run "keycard <command> --help" for a command's options. Configuration comes from the environment
@@ -82,6 +81,14 @@ const USAGES: Record<string, string> = {
     'Usage: keycard console\n  The terminal console: "as <email>" picks who you are; then /access commands.\n  Reads commands line by line from stdin when it is not a terminal (plus "sleep <duration>").',
   migrate: 'Usage: keycard migrate\n  Applies pending migrations (under an advisory lock, safe with several instances) and exits.',
 };
+
+/** The commands the dispatcher accepts, and their usage (for the test that MAIN_USAGE lists each once). */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
+/** A command's usage text, as `keycard <command> --help` prints it. */
+export async function commandUsage(command: string): Promise<string | undefined> {
+  return USAGES[command] ?? (Object.hasOwn(COMMANDS, command) ? (await COMMANDS[command]!()).usage : undefined);
+}
 
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;

@@ -26,7 +26,8 @@ export const RISK_USAGE = `Usage:
                         [--people 400] [--requests 30000] [--days 90] [--max-review-share 0.2] [--html FILE] [--json]
                         [--misses]
       Without --seed/--from/--database: both generators, threshold calibrated on the calibration seeds,
-      recall overall and per pattern, friction and static tiers at the same share on the held-out seeds;
+      recall overall and per pattern, friction and static tiers at the same share on the held-out seeds.
+      --people sizes the threat-model generator only, --requests the risk-lab generator only, --days both;
       --html FILE writes a self-contained page with the curves and per-pattern bars; --misses adds, on the
       calibration seeds only, the factors that fired on missed misuse and on benign requests sent to a human.
   keycard risk approvers [--since 7d] [--from PATH] [--json]
@@ -39,4 +40,4 @@ export const RISK_USAGE = `Usage:
 
 --from PATH reads a directory written by "risk simulate --out" or an audit JSONL file ("keycard audit export");
 without it the configured database is read. --policy FILE (or --policy sample, the sample organisation)
-replaces the configured policy for calibrate, simulate, evaluate and review.`;
+replaces the configured policy for calibrate, simulate, evaluate, approvers and review.`;
