@@ -1,7 +1,7 @@
 import { checkFlags, flagString, type ParsedArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_SIZE, GENERATORS, type GeneratorName } from './risk-evaluate-histories.js';
-import { evaluateGenerators, renderGeneratorReports } from './risk-evaluate-report.js';
+import { evaluateGenerators, operatingPointJson, renderGeneratorReports } from './risk-evaluate-report.js';
 import { checkOutputFile, numberFlag, riskFlags, riskPolicy, shareFlag, writeOutputFile } from './risk-flags.js';
 import { renderEvaluationHtml } from './risk-report-html.js';
 import { RISK_USAGE } from './risk-usage.js';
@@ -64,17 +64,23 @@ export async function evaluateAcrossGenerators(io: CliIo, args: ParsedArgs): Pro
     progress: (line) => io.err(line),
   });
   if (html) {
-    await writeOutputFile(io, 'html', html, renderEvaluationHtml(reports, 'Keycard risk evaluation: held-out seeds of two generators'));
+    await writeOutputFile(io, 'html', html, renderEvaluationHtml(reports, evaluationTitle(generators)));
     io.err(`wrote ${html}`);
   }
   if (args.flags.has('json'))
     io.out(
       JSON.stringify(
-        reports.map((r) => ({ ...r, heldOut: r.heldOut.map(({ curve: _curve, ...rest }) => rest) })),
+        reports.map((r) => ({ ...r, heldOut: r.heldOut.map(operatingPointJson) })),
         null,
         2,
       ),
     );
   else for (const line of renderGeneratorReports(reports)) io.out(line);
   return 0;
+}
+
+/** The page title, naming the generators evaluated ("two generators" only when there were two). */
+export function evaluationTitle(generators: readonly string[]): string {
+  const names = generators.join(' and ');
+  return `Keycard risk evaluation: held-out seeds of ${generators.length === 1 ? `the ${names} generator` : `${generators.length === 2 ? 'two' : generators.length} generators (${names})`}`;
 }

@@ -1,5 +1,5 @@
 import type { Policy } from '../core/policy/schema.js';
-import { calibrateThreshold, measure, scoreHistory } from '../core/risk/holdout-evaluation.js';
+import { calibrateThreshold, measure, type OperatingPoint, scoreHistory } from '../core/risk/holdout-evaluation.js';
 import { analyseMisses, type FactorCounts } from '../core/risk/miss-analysis.js';
 import { type GenerationSize, type GeneratorName, generateHistory } from './risk-evaluate-histories.js';
 import type { GeneratorReport } from './risk-report-html.js';
@@ -36,7 +36,23 @@ export function evaluateGenerators(base: Policy, options: MultiEvaluationOptions
   });
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(6);
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`).padStart(6);
+
+/** Recall of a held-out seed, null when it has no planted misuse (0% would claim every misuse was missed). */
+export function recallOf(p: OperatingPoint): { recall: number | null; staticRecall: number | null } {
+  return p.misuse === 0 ? { recall: null, staticRecall: null } : { recall: p.recall, staticRecall: p.staticRecall };
+}
+
+/** An operating point as --json gives it: without the curve, and recall null where there is no misuse. */
+export function operatingPointJson(p: OperatingPoint) {
+  const { curve: _curve, ...rest } = p;
+  const missing = p.misuse === 0;
+  return { ...rest, ...recallOf(p), asConfigured: { ...p.asConfigured, recall: missing ? null : p.asConfigured.recall } };
+}
+
+/** Static tiers rank in a few coarse steps, so reaching the same share splits a tie; said under every report. */
+export const STATIC_TIES_NOTE =
+  'Static tiers at the same share: requests tied at the boundary are each sent to a human with the same probability (expected counts).';
 
 /** The report as text: per seed, then per pattern over all held-out seeds, with the static baseline. */
 export function renderGeneratorReports(reports: GeneratorReport[]): string[] {
@@ -45,8 +61,9 @@ export function renderGeneratorReports(reports: GeneratorReport[]): string[] {
     lines.push(`${r.generator}: threshold ${r.threshold} (calibrated on seeds ${r.calibrationSeeds.join(', ')})`);
     lines.push('  seed      requests  misuse  recall  friction  static recall  uncalibrated to-human');
     for (const p of r.heldOut) {
+      const { recall, staticRecall } = recallOf(p);
       lines.push(
-        `  ${p.seed.padEnd(8)}  ${String(p.requests).padStart(8)}  ${String(p.misuse).padStart(6)}  ${pct(p.recall)}  ${pct(p.friction)}    ${pct(p.staticRecall)}         ${pct(p.asConfigured.reviewShare)}`,
+        `  ${p.seed.padEnd(8)}  ${String(p.requests).padStart(8)}  ${String(p.misuse).padStart(6)}  ${pct(recall)}  ${pct(p.friction)}    ${pct(staticRecall)}         ${pct(p.asConfigured.reviewShare)}`,
       );
     }
     const by = new Map<string, { total: number; keycard: number; static: number }>();
@@ -64,6 +81,7 @@ export function renderGeneratorReports(reports: GeneratorReport[]): string[] {
     if (r.calibrationMisses) lines.push(...renderMisses(r.calibrationMisses, r.calibrationSeeds));
     lines.push('');
   }
+  if (reports.length > 0) lines.push(STATIC_TIES_NOTE);
   return lines;
 }
 

@@ -70,18 +70,23 @@ ${legend}
 
 /** Mean of the seeds' curves, Keycard and static, with the calibrated point marked. */
 function evaluationCurveSvg(points: OperatingPoint[]): string {
-  const avg = (pick: (c: OperatingPoint['curve'][number]) => number) =>
-    points[0]!.curve.map((_, i) => points.reduce((s, p) => s + pick(p.curve[i]!), 0) / points.length);
-  const fr = avg((c) => c.friction);
-  const kc = avg((c) => c.recall);
-  const st = avg((c) => c.staticRecall);
-  const op = points.reduce((s, p) => ({ f: s.f + p.friction / points.length, r: s.r + p.recall / points.length }), { f: 0, r: 0 });
+  // Recall is averaged over the seeds that have misuse to recall (a seed without any has none), friction over all.
+  const withMisuse = points.filter((p) => p.misuse > 0);
+  const avg = (over: OperatingPoint[], pick: (c: OperatingPoint['curve'][number]) => number) =>
+    points[0]!.curve.map((_, i) => over.reduce((s, p) => s + pick(p.curve[i]!), 0) / Math.max(1, over.length));
+  const fr = avg(points, (c) => c.friction);
+  const kc = avg(withMisuse, (c) => c.recall);
+  const st = avg(withMisuse, (c) => c.staticRecall);
+  const op = {
+    f: points.reduce((sum, p) => sum + p.friction, 0) / points.length,
+    r: withMisuse.length === 0 ? null : withMisuse.reduce((sum, p) => sum + p.recall, 0) / withMisuse.length,
+  };
   return curveSvg(
     [
       { label: 'Keycard', color: '#1a5fb4', points: fr.map((friction, i) => ({ friction, recall: kc[i]! })) },
       { label: 'static tiers', color: '#888', points: fr.map((friction, i) => ({ friction, recall: st[i]! })) },
     ],
-    [{ label: 'calibrated', color: '#1a5fb4', friction: op.f, recall: op.r }],
+    op.r === null ? [] : [{ label: 'calibrated', color: '#1a5fb4', friction: op.f, recall: op.r }],
     { x: 'benign friction (share of benign requests sent to a human)', y: 'misuse recall' },
   );
 }
@@ -127,11 +132,14 @@ export function htmlPage(title: string, body: string): string {
 `;
 }
 
+/** A held-out seed's recall, "n/a" when it has no planted misuse to recall. */
+const orNa = (p: OperatingPoint, recall: number) => (p.misuse === 0 ? 'n/a' : pct(recall));
+
 function table(points: OperatingPoint[]): string {
   const rows = points
     .map(
       (p) =>
-        `<tr><td>${esc(p.seed)}</td><td>${p.requests}</td><td>${p.misuse}</td><td>${pct(p.recall)}</td><td>${pct(p.friction)}</td><td>${pct(p.staticRecall)}</td><td>${pct(p.asConfigured.reviewShare)}</td></tr>`,
+        `<tr><td>${esc(p.seed)}</td><td>${p.requests}</td><td>${p.misuse}</td><td>${orNa(p, p.recall)}</td><td>${pct(p.friction)}</td><td>${orNa(p, p.staticRecall)}</td><td>${pct(p.asConfigured.reviewShare)}</td></tr>`,
     )
     .join('');
   return `<table><tr><th>held-out seed</th><th>requests</th><th>misuse</th><th>Keycard recall</th><th>friction</th><th>static recall (same share)</th><th>example policy uncalibrated: to a human</th></tr>${rows}</table>`;
@@ -144,7 +152,7 @@ export function renderEvaluationHtml(reports: GeneratorReport[], title: string):
       (r) => `<section><h2>${esc(r.generator)} generator</h2>
 <p>Threshold ${r.threshold} calibrated on seeds ${r.calibrationSeeds.map(esc).join(', ')} (at most 20% of requests to a human); measured on held-out seeds ${r.heldOut.map((p) => esc(p.seed)).join(', ')}.</p>
 <div class="row"><figure>${evaluationCurveSvg(r.heldOut)}<figcaption>Recall against friction over every threshold (mean of held-out seeds); dashed: the 20% friction target.</figcaption></figure>
-<figure>${evaluationBarsSvg(r.heldOut)}<figcaption>Recall per misuse pattern at the calibrated threshold: Keycard (blue) and static tiers at the same review share (grey).</figcaption></figure></div>
+<figure>${evaluationBarsSvg(r.heldOut)}<figcaption>Recall per misuse pattern at the calibrated threshold: Keycard (blue) and static tiers at the same review share (grey; requests tied at the boundary are each sent to a human with the same probability).</figcaption></figure></div>
 ${table(r.heldOut)}</section>`,
     )
     .join('\n');
