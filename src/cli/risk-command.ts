@@ -345,6 +345,6 @@ async function reviewCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   const { events, policy } = await historyEvents(io, args);
   const review = reviewIncident(replayAudit(events, windows(policy.policy)).requests(), incident);
   if (args.flags.has('json')) io.out(JSON.stringify(review, null, 2));
-  else for (const line of renderReview(review)) io.out(line);
+  else for (const line of renderReview(review, policy.policy.timezone)) io.out(line);
   return review.grants.length === 0 ? 1 : 0;
 }

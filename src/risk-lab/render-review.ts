@@ -3,7 +3,19 @@ import { formatPoints } from '../core/risk/assess.js';
 import type { IncidentGrant, IncidentReview } from '../core/risk/incident-review.js';
 import { minutes, textTable } from './text-table.js';
 
-const time = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '—');
+/** "2026-11-24 10:04" in the policy's zone: the zone the rest of the policy (business hours, tiers' windows) reads. */
+function clock(timeZone: string): (d: Date | null) => string {
+  const format = new Intl.DateTimeFormat('sv-SE', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
+  return (d) => (d ? format.format(d) : '—');
+}
 
 function decision(g: IncidentGrant): string {
   switch (g.outcome) {
@@ -20,7 +32,7 @@ function decision(g: IncidentGrant): string {
   }
 }
 
-function ending(g: IncidentGrant): string {
+function ending(g: IncidentGrant, time: (d: Date | null) => string): string {
   if (!g.activatedAt) return 'not granted';
   if (!g.endedAt) return `active since ${time(g.activatedAt)}`;
   const held = minutes(g.endedAt.getTime() - g.activatedAt.getTime());
@@ -28,12 +40,17 @@ function ending(g: IncidentGrant): string {
   return `${g.endReason ?? 'ended'} after ${held}`;
 }
 
-/** The post-incident review as a table, one row per request, with its factors and anomalies beneath. */
-export function renderReview(review: IncidentReview): string[] {
+/**
+ * The post-incident review as a table, one row per request, with its factors and anomalies beneath; times in
+ * `timeZone` (the policy's), which the output names.
+ */
+export function renderReview(review: IncidentReview, timeZone: string): string[] {
   const s = review.summary;
   if (s.requests === 0) return [`No requests are linked to ${review.incidentKey}.`];
+  const time = clock(timeZone);
   const lines = [
     `${review.incidentKey}: ${s.requests} request(s), ${s.granted} granted (${s.autoApproved} auto-approved, ${s.humanApproved} approved by people), ${s.denied} denied; ${s.anomalies} anomaly alert(s), ${s.revokedForCause} revoked for cause`,
+    `Times are in ${timeZone} (the policy's timezone).`,
     '',
     ...textTable(
       ['ref', 'requested', 'requester', 'access', 'score', 'tier', 'decision', 'grant', 'anomalies'],
@@ -45,7 +62,7 @@ export function renderReview(review: IncidentReview): string[] {
         String(g.score),
         g.tier,
         decision(g),
-        ending(g),
+        ending(g, time),
         String(g.anomalies.length),
       ]),
     ),

@@ -87,7 +87,10 @@ describe.each(storeKinds())('post-incident review on %s', (kind) => {
       revokedForCause: 1,
     });
 
-    const text = renderReview(review).join('\n');
+    const text = renderReview(review, policy.timezone).join('\n');
+    // Times in the policy's zone, named: the harness clock starts at 09:00 UTC, 10:00 in Berlin.
+    expect(text).toContain("Times are in Europe/Berlin (the policy's timezone).");
+    expect(text).toMatch(new RegExp(`KC-${db.number}\\s+2026-11-24 10:0\\d\\s`));
     expect(text).toContain(
       'INC-4211: 3 request(s), 2 granted (1 auto-approved, 1 approved by people), 1 denied; 1 anomaly alert(s), 1 revoked for cause',
     );
@@ -95,6 +98,6 @@ describe.each(storeKinds())('post-incident review on %s', (kind) => {
     expect(text).toMatch(new RegExp(`KC-${db.number} "INC-4211 fixing stuck orders"\\n  factors: .*routing: incident-unverified`));
     expect(text).toContain('revoked by dave@example.com');
     expect(text).toMatch(/anomaly .* critical destructive-statement: DELETE without WHERE/);
-    expect(renderReview(reviewIncident(ledger.requests(), 'INC-1'))).toEqual(['No requests are linked to INC-1.']);
+    expect(renderReview(reviewIncident(ledger.requests(), 'INC-1'), policy.timezone)).toEqual(['No requests are linked to INC-1.']);
   });
 });
