@@ -342,7 +342,13 @@ async function reviewCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   checkFlags(args, riskFlags('incident', 'from', 'policy', 'json'), RISK_USAGE);
   const incident = flagString(args, 'incident');
   if (!incident) throw new UsageError('--incident KEY is required (e.g. --incident INC-4211)', RISK_USAGE);
-  const { events, policy } = await historyEvents(io, args);
+  // Refused as risk explain refuses it: a key the policy's pattern cannot match would find nothing anyway.
+  const { events, policy } = await historyEvents(io, args, {
+    checkPolicy: (p) => {
+      if (!isIncidentKey(incident, p.incidents.keyPattern))
+        throw new UsageError(notAnIncidentKey(`--incident ${incident}`, p.incidents.keyPattern), RISK_USAGE);
+    },
+  });
   const review = reviewIncident(replayAudit(events, windows(policy.policy)).requests(), incident);
   if (args.flags.has('json')) io.out(JSON.stringify(review, null, 2));
   else for (const line of renderReview(review, policy.policy.timezone)) io.out(line);

@@ -9,18 +9,24 @@ import { withContext } from './context.js';
 import type { CliIo } from './io.js';
 import { type LoadedPolicy, riskPolicy } from './risk-flags.js';
 
-/** Audit events from --from PATH, or from the configured database (with its generated history's ground truth, if asked and there is one). */
+/**
+ * Audit events from --from PATH, or from the configured database (with its generated history's ground truth, if
+ * asked and there is one). `checkPolicy` sees the policy before any history is read: a flag the policy refuses
+ * (an --incident that is not a key by its pattern) fails before a long read.
+ */
 export async function historyEvents(
   io: CliIo,
   args: ParsedArgs,
-  options: { storeTruth?: boolean } = {},
+  options: { storeTruth?: boolean; checkPolicy?: (policy: Policy) => void } = {},
 ): Promise<{ events: AuditInput[]; policy: LoadedPolicy; truthPath?: string; truth?: GroundTruth }> {
   const from = flagString(args, 'from');
   if (from) {
     const paths = historyPaths(resolve(io.cwd, from));
+    const policy = await riskPolicy(io, args, paths.policy);
+    options.checkPolicy?.(policy.policy);
     return {
       events: await readAuditFile(paths.audit),
-      policy: await riskPolicy(io, args, paths.policy),
+      policy,
       ...(paths.truth ? { truthPath: paths.truth } : {}),
     };
   }
@@ -28,10 +34,12 @@ export async function historyEvents(
   return withContext(
     io,
     async (ctx) => {
+      const loaded = policy ?? { policy: ctx.policy, text: '', sample: false };
+      options.checkPolicy?.(loaded.policy);
       const truth = options.storeTruth ? await readStoreTruth(ctx.store) : undefined;
       return {
         events: await readStoreAudit(ctx.store),
-        policy: policy ?? { policy: ctx.policy, text: '', sample: false },
+        policy: loaded,
         ...(truth ? { truth } : {}),
       };
     },

@@ -115,6 +115,11 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
       .filter((line) => line.includes('"action":"request.submitted"') && line.includes(`"incidentKey":"${key}"`));
     expect(reviewJson.grants.map((g: { ref: string }) => g.ref)).toEqual(linked.map((line) => JSON.parse(line).details.ref));
     expect((await run('review', '--incident', 'INC-1', '--from', 'hist')).code).toBe(1);
+    // A key the policy's incidents.keyPattern cannot match is refused as risk explain refuses it.
+    const notKey = await run('review', '--incident', 'foo', '--from', 'hist');
+    expect(notKey.code).toBe(2);
+    expect(notKey.err).toMatch(/^keycard risk: --incident foo is not an incident key \(incidents\.keyPattern: .+\)/);
+    expect(notKey.out).toBe('');
 
     // risk approvers previews the weekly report: its text, its period (risk.approverReport.period) and thresholds.
     const approvers = await run('approvers', '--from', 'hist');
