@@ -24,13 +24,17 @@ export interface CliContext {
 export async function withContext<T>(
   io: CliIo,
   fn: (ctx: CliContext) => Promise<T>,
-  options: { needsPolicy?: boolean; readOnly?: boolean } = {},
+  options: {
+    needsPolicy?: boolean;
+    readOnly?: boolean /** Used instead of the configured policy (a command's --policy FILE). */;
+    policy?: Policy;
+  } = {},
 ): Promise<T> {
   const env = loadEnvironment(io.cwd, io.env);
   const { config } = loadSettings(env, io.cwd);
   const log = createLogger({ level: env.LOG_LEVEL ? config.logLevel : 'warn', pretty: false });
   const registry = createProviders();
-  const policy = options.needsPolicy === false ? undefined : (await loadPolicy(config.policyPath, registry)).policy;
+  const policy = options.policy ?? (options.needsPolicy === false ? undefined : (await loadPolicy(config.policyPath, registry)).policy);
   const clock = { now: () => new Date() };
   const auditKeys = loadAuditKeys(config, env);
   const store = options.readOnly ? await openReadStore(config, log, clock, auditKeys) : await openStore(config, log, clock, auditKeys);

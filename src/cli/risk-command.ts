@@ -59,7 +59,7 @@ export async function riskCommand(io: CliIo, args: ParsedArgs): Promise<number> 
 
 async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   const [, resource, ...rest] = args.positionals;
-  checkFlags(args, riskFlags('as', 'at', 'json', 'reason', 'incident', 'break-glass'), RISK_USAGE);
+  checkFlags(args, riskFlags('as', 'at', 'json', 'reason', 'incident', 'break-glass', 'policy'), RISK_USAGE);
   const requester = flagString(args, 'as');
   if (!requester) throw new UsageError('--as EMAIL is required (who would be asking)', RISK_USAGE);
   if (!/^[^\s@]+@[^\s@]+$/.test(requester)) throw new UsageError(`--as must be an e-mail address (got "${requester}")`, RISK_USAGE);
@@ -78,6 +78,8 @@ async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
     throw new UsageError(`--at "${atText}" is not an ISO time (e.g. 2026-11-24T21:14:00+01:00)`, RISK_USAGE);
   const reason = flagString(args, 'reason');
   const incident = flagString(args, 'incident');
+  // --policy scores with a copied (say, calibrated) policy file against the configured database's history.
+  const override = flagString(args, 'policy') ? (await riskPolicy(io, args)).policy : undefined;
 
   return withContext(
     io,
@@ -103,7 +105,7 @@ async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
       else for (const line of explanationText(policy, requester.toLowerCase(), resource, result.value)) io.out(line);
       return 0;
     },
-    { readOnly: true },
+    { readOnly: true, ...(override ? { policy: override } : {}) },
   );
 }
 
@@ -251,6 +253,9 @@ async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
     ),
     RISK_USAGE,
   );
+  // The generated history in the database was written under the configured policy, which evaluate then reads.
+  if (args.flags.has('database') && flagString(args, 'policy'))
+    throw new UsageError('--database uses the configured policy; --policy goes with --from or --seed', RISK_USAGE);
   const maxReviewShare = shareFlag(args);
   const holdoutText = flagString(args, 'holdout');
   const holdoutMs = holdoutText === undefined ? undefined : holdoutText === '0' ? 0 : parseDuration(holdoutText);

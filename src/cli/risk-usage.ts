@@ -1,7 +1,7 @@
 /** Usage text of `keycard risk` (shared by its subcommand files). */
 export const RISK_USAGE = `Usage:
   keycard risk explain --as EMAIL RESOURCE [DURATION] [LEVEL] [--at ISO-TIME] [--reason TEXT] [--incident KEY]
-                       [--break-glass] [--json]
+                       [--break-glass] [--policy FILE] [--json]
       Scores a hypothetical request exactly as Keycard would (including the requester's history in the
       database as it stood at --at, default now: nothing recorded later counts) and prints every factor with the
       policy weight behind it, the tier and the route. Nothing is created.
@@ -40,4 +40,5 @@ export const RISK_USAGE = `Usage:
 
 --from PATH reads a directory written by "risk simulate --out" or an audit JSONL file ("keycard audit export");
 without it the configured database is read. --policy FILE (or --policy sample, the sample organisation)
-replaces the configured policy for calibrate, simulate, evaluate, approvers and review.`;
+replaces the configured policy (KEYCARD_POLICY) for explain (which still reads the configured database's
+history), calibrate, simulate --out, evaluate, approvers and review.`;

@@ -136,6 +136,9 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     expect((await run('review')).err).toContain('--incident KEY is required');
     expect((await run('approvers', '--since', '0d')).err).toContain('--since must be a duration longer than zero, such as 7d (got "0d")');
     expect((await run('evaluate', '--holdout', 'soon')).code).toBe(2);
+    expect((await run('evaluate', '--database', '--policy', 'sample')).err).toContain(
+      '--database uses the configured policy; --policy goes with --from or --seed',
+    );
     expect((await run('frob')).err).toContain('unknown risk command "frob"');
     // Output files are checked before any work: a long evaluation must not end in ENOENT.
     expect((await run('evaluate', '--seed', '7', '--html', 'x.html')).err).toContain(
@@ -208,6 +211,11 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     expect(text).toMatch(/\+33\s+first-access\s+first access to demo-logs/);
     expect(text).toMatch(/score → tier low \(0–45\)/);
     expect(text).toMatch(/Weights in use \(policy risk\.\*\): .*firstAccess \+33/);
+    // --policy FILE does the same without KEYCARD_POLICY, as the other risk commands take it.
+    const flagged = io(env, cwd);
+    const withFlag = ['risk', 'explain', '--as', 'nobody@example.com', 'demo-logs', '--at', '2026-11-24T10:00:00+01:00'];
+    expect(await runCli([...withFlag, '--policy', 'calibrated.yaml'], flagged.io), flagged.err.join('\n')).toBe(0);
+    expect(flagged.out.join('\n')).toBe(text);
     // A duration the resource does not allow is refused, as a submission would be, instead of being scored.
     const long = io({ ...env, KEYCARD_POLICY: join(cwd, 'calibrated.yaml') }, cwd);
     expect(await runCli(['risk', 'explain', '--as', 'nobody@example.com', 'demo-db', '99h'], long.io)).toBe(1);
