@@ -3,6 +3,8 @@ export interface ParsedArgs {
   positionals: string[];
   /** A flag's value, or `true` for a switch — and for a value flag given without its value, which checkFlags refuses. */
   flags: Map<string, string | true>;
+  /** Every value of a flag given more than once, in order (`flags` holds the last); checkFlags refuses a repeated value flag. */
+  repeated: Map<string, Array<string | true>>;
 }
 
 /**
@@ -26,6 +28,11 @@ export const SWITCHES: ReadonlySet<string> = new Set([
 export function parseArgs(argv: string[], switches: ReadonlySet<string> = SWITCHES): ParsedArgs {
   const positionals: string[] = [];
   const flags = new Map<string, string | true>();
+  const repeated = new Map<string, Array<string | true>>();
+  const set = (name: string, value: string | true) => {
+    if (flags.has(name)) repeated.set(name, [...(repeated.get(name) ?? [flags.get(name)!]), value]);
+    flags.set(name, value);
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     if (arg === '--') {
@@ -36,13 +43,13 @@ export function parseArgs(argv: string[], switches: ReadonlySet<string> = SWITCH
       flags.set('help', true);
     } else if (arg.startsWith('--')) {
       const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-      if (inline !== undefined) flags.set(name, inline);
-      else if (switches.has(name)) flags.set(name, true);
+      if (inline !== undefined) set(name, inline);
+      else if (switches.has(name)) set(name, true);
       else {
         const value = argv[i + 1];
-        if (value === undefined || value.startsWith('--')) flags.set(name, true);
+        if (value === undefined || value.startsWith('--')) set(name, true);
         else {
-          flags.set(name, value);
+          set(name, value);
           i += 1;
         }
       }
@@ -50,7 +57,7 @@ export function parseArgs(argv: string[], switches: ReadonlySet<string> = SWITCH
       positionals.push(arg);
     }
   }
-  return { positionals, flags };
+  return { positionals, flags, repeated };
 }
 
 /** A value flag's value (undefined when not given; checkFlags has already refused one given without its value). */
@@ -81,7 +88,9 @@ export type FlagSpec = Readonly<Record<string, string | typeof SWITCH>>;
 
 /**
  * Refuses, before the command does anything, an unknown flag, a value flag given without its value (or
- * with an empty one), and a switch given a value (`--json=no`).
+ * with an empty one), a value flag given more than once (no keycard flag is repeatable: the parser would keep
+ * the last value and drop the others in silence), and a switch given a value (`--json=no`). A switch given
+ * twice is still that switch.
  */
 export function checkFlags(args: ParsedArgs, spec: FlagSpec, usage: string): void {
   for (const [name, value] of args.flags) {
@@ -97,6 +106,9 @@ export function checkFlags(args: ParsedArgs, spec: FlagSpec, usage: string): voi
       if (value !== true) throw new UsageError(`--${name} takes no value (got "--${name}=${value}")`, usage);
     } else if (value === true || value === '') {
       throw new UsageError(`--${name} needs ${wants}`, usage);
+    } else if (args.repeated.has(name)) {
+      const values = args.repeated.get(name)!.map((v) => (v === true ? `--${name}` : `--${name} ${v}`));
+      throw new UsageError(`--${name} was given ${values.length} times (${values.join(', ')}); give it once`, usage);
     }
   }
 }
