@@ -169,7 +169,7 @@ export const riskSchema = z
           .describe('separate days with a grant within habitHourWindow of this time of day that make off-hours usual for them'),
         habitHourWindow: durationSchema
           .prefault('90m')
-          .describe('how close to this time of day an earlier request of theirs counts for habitHourRequests'),
+          .describe('how close to this time of day an earlier grant of theirs counts for habitHourRequests'),
         sessionAnomalyWindow: durationSchema
           .prefault('14d')
           .describe('how recent an anomalous grant must be for sessionAnomaly (same resource) and sessionAnomalyElsewhere (another)'),
@@ -194,7 +194,9 @@ export const riskSchema = z
           .int()
           .min(1)
           .default(3)
-          .describe('approvals of a requester before approver concentration is judged'),
+          .describe(
+            'approvals of a requester before approver concentration is judged, and high-risk approvals of an approver before their speed is (approver-rubber-stamp, the weekly report)',
+          ),
         fastApproval: durationSchema
           .prefault('3m')
           .describe('a high-risk approval faster than this counts as fast (approver report, approverRubberStamp)'),

@@ -4,8 +4,8 @@ import { type ApproverPattern, formatDecisionMedian } from './approver-patterns.
 
 /**
  * The approver report as posted to the security channel: a head line, then one bullet per flagged approver.
- * `keycard risk approvers` prints it too, so it previews the weekly post (the scheduler's copy of this text,
- * in scheduler/approver-report.ts, reads the same way).
+ * The scheduler posts it (scheduler/approver-report.ts) and `keycard risk approvers` prints it, so that command
+ * previews the weekly post.
  */
 export function approverReportText(
   policy: Policy,
@@ -14,7 +14,7 @@ export function approverReportText(
   until: Date,
   title = 'Weekly approver report',
 ): string {
-  const date = (d: Date) => localDate(d, policy.timezone);
+  const date = (d: Date) => localDateOf(d, policy.timezone);
   const flagged = report.filter((r) => r.flags.length > 0);
   const head = `${title}, ${date(since)} – ${date(until)} (${formatDuration(until.getTime() - since.getTime())}): ${report.length} approver(s), ${flagged.length} flagged`;
   if (flagged.length === 0) return `${head}. Nothing stands out.`;
@@ -26,6 +26,6 @@ export function approverReportText(
 }
 
 /** YYYY-MM-DD of `at` in `timeZone`. */
-function localDate(at: Date, timeZone: string): string {
+export function localDateOf(at: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }

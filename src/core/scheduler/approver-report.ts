@@ -1,7 +1,7 @@
-import { formatDuration } from '../duration.js';
 import type { CoreDeps } from '../lifecycle/deps.js';
 import type { Policy } from '../policy/schema.js';
-import { type ApproverPattern, approverPatterns, formatDecisionMedian } from '../risk/approver-patterns.js';
+import { type ApproverPattern, approverPatterns } from '../risk/approver-patterns.js';
+import { approverReportText, localDateOf } from '../risk/approver-report-text.js';
 import { replayAudit } from '../risk/audit-ledger.js';
 import { clockToMinutes, localTime } from '../risk/local-time.js';
 import type { AuditEvent, Platform } from '../types.js';
@@ -42,7 +42,7 @@ export function approverReportSlot(policy: Policy, now: Date): { at: Date; key: 
   if (days === 0 && local.minutes < target) days = 7;
   const minuteStart = now.getTime() - (now.getTime() % 60_000);
   const slot = new Date(minuteStart - days * DAY_MS - (local.minutes - target) * 60_000);
-  return { at: slot, key: localDate(slot, policy.timezone) };
+  return { at: slot, key: localDateOf(slot, policy.timezone) };
 }
 
 /**
@@ -134,7 +134,7 @@ async function computeReport(deps: CoreDeps, policy: Policy, until: Date): Promi
   const since = new Date(until.getTime() - policy.risk.approverReport.period);
   const report = await approverReport(deps, policy, since, until);
   return {
-    text: reportText(policy, report, since, until),
+    text: approverReportText(policy, report, since, until),
     since: since.toISOString(),
     until: until.toISOString(),
     approvers: report.length,
@@ -165,21 +165,4 @@ async function approverReport(deps: CoreDeps, policy: Policy, since: Date, until
     fastMs: t.fastApproval,
     minDecisions: policy.risk.approverReport.minDecisions,
   });
-}
-
-function reportText(policy: Policy, report: readonly ApproverPattern[], since: Date, until: Date): string {
-  const date = (d: Date) => localDate(d, policy.timezone);
-  const flagged = report.filter((r) => r.flags.length > 0);
-  const head = `Weekly approver report, ${date(since)} – ${date(until)} (${formatDuration(until.getTime() - since.getTime())}): ${report.length} approver(s), ${flagged.length} flagged`;
-  if (flagged.length === 0) return `${head}. Nothing stands out.`;
-  const lines = flagged.map((r) => {
-    const speed = r.medianHighRiskMs === null ? '' : `, high-risk median ${formatDecisionMedian(r.medianHighRiskMs)}`;
-    return `• ${r.approver} (${r.decisions} decisions, ${r.denials} denied${speed}): ${r.flags.join('; ')}`;
-  });
-  return [head, ...lines].join('\n');
-}
-
-/** YYYY-MM-DD of `at` in `timeZone`. */
-function localDate(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
