@@ -7,7 +7,7 @@ import type { RequestView } from '../../core/views/request-view.js';
 /** Terminal text for an approval card (first post or an in-place update). */
 export function renderCard(view: RequestView, now: Date, update: boolean): string[] {
   const head = `${view.ref}${view.kind === 'extension' ? ` extension of ${view.parentRef}` : ''}`;
-  const factors = formatCardFactors(view.topFactors, view.moreFactors);
+  const factors = formatCardFactors(view.cardFactors);
   const lines = [
     `${update ? 'card updated' : 'approval card'} ${head}: ${view.requester} → ${view.resource} (${view.level}) for ${formatDuration(view.durationMs)}${view.breakGlass ? ' · BREAK-GLASS' : ''}${view.pilot ? ' · PILOT (nothing is granted)' : ''}`,
     `  reason: ${view.reason}${view.incidentKey ? ` · incident ${view.incidentKey}` : ''}`,

@@ -224,14 +224,6 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${cutText(text, max - 1)}…` : text;
 }
 
-/** The factors worth showing on a card: non-zero, largest effect first. */
-export function topFactors(factors: RiskFactor[], count = 4): RiskFactor[] {
-  return factors
-    .filter((f) => f.points !== 0)
-    .sort((a, b) => Math.abs(b.points) - Math.abs(a.points))
-    .slice(0, count);
-}
-
 export function formatPoints(points: number): string {
   return points > 0 ? `+${points}` : String(points);
 }

@@ -66,7 +66,7 @@ export function reviewIncident(requests: readonly LedgerRequest[], incidentKey: 
         requestedAt: r.createdAt,
         score: r.recorded.score,
         tier: r.recorded.tier,
-        factors: cardFactors(r.recorded.factors, 6).shown,
+        factors: cardFactors(r.recorded.factors),
         outcome: r.outcome,
         approvers: r.outcome === 'approved' ? r.approvers : [],
         deniedBy: r.deniedBy,

@@ -20,14 +20,6 @@ export const ROUTING_FACTORS: ReadonlySet<string> = new Set([
   'incident-unknown',
 ]);
 
-/** What an approval card shows of the assessment. */
-export interface CardFactors {
-  /** The largest scored factors, then every zero-point routing explanation, in assessment order. */
-  shown: RiskFactor[];
-  /** Scored factors left out of `shown`. */
-  more: number;
-}
-
 /** A zero-point factor a card shows in place of points, as a routing note. */
 export function isRoutingNote(factor: RiskFactor): boolean {
   if (factor.points !== 0) return false;
@@ -36,20 +28,12 @@ export function isRoutingNote(factor: RiskFactor): boolean {
 }
 
 /**
- * A cited incident key that did not check out: always on the card, whatever its points, since the approver
- * reads the key as the request's justification and must see that it was not taken (nor its on-call relief).
+ * The factors a card shows: every one that moved the score, largest effect first (the issue behind the score
+ * asks for each to be named and explained), then the zero-point routing notes in assessment order.
  */
-const CITED_KEY_REFUSED: ReadonlySet<string> = new Set(['incident-not-responder', 'incident-unknown']);
-
-/**
- * Picks the factors for a card: up to `count` non-zero ones, largest effect first, then a refused incident
- * key if it is not among them, plus the routing notes.
- */
-export function cardFactors(factors: RiskFactor[], count = 4): CardFactors {
+export function cardFactors(factors: readonly RiskFactor[]): RiskFactor[] {
   const scored = factors.filter((f) => f.points !== 0).sort((a, b) => Math.abs(b.points) - Math.abs(a.points));
-  const top = scored.slice(0, count);
-  const refused = scored.slice(count).filter((f) => CITED_KEY_REFUSED.has(f.id));
-  return { shown: [...top, ...refused, ...factors.filter(isRoutingNote)], more: scored.length - top.length - refused.length };
+  return [...scored, ...factors.filter(isRoutingNote)];
 }
 
 /**
@@ -61,9 +45,41 @@ export function formatCardFactor(factor: RiskFactor, reasonMax = Number.POSITIVE
   return factor.points === 0 ? `routing: ${reason}` : `${formatPoints(factor.points)} ${reason}`;
 }
 
-/** The card's factor line: "+20 a, +10 b, routing: c · +2 more" (the count only when scored factors were left out). */
-export function formatCardFactors(factors: RiskFactor[], more: number, reasonMax?: number): string {
-  const line = factors.map((f) => formatCardFactor(f, reasonMax)).join(', ');
-  if (more === 0) return line;
-  return line ? `${line} · +${more} more` : `+${more} more`;
+/** The card's factor line: "+20 a, +10 b, routing: c". */
+export function formatCardFactors(factors: readonly RiskFactor[], reasonMax?: number): string {
+  return factors.map((f) => formatCardFactor(f, reasonMax)).join(', ');
+}
+
+/**
+ * The largest cap on each factor's reason (at most `reasonMax`) with which `fits` accepts the rendering:
+ * a surface with a size limit cuts the longest reasons first and never drops a factor. When even a
+ * one-character cap does not fit, that cap (the surface's own limit then cuts the end).
+ */
+export function fitReasonMax(
+  factors: readonly RiskFactor[],
+  fits: (reasonMax: number) => boolean,
+  reasonMax = Number.POSITIVE_INFINITY,
+): number {
+  const longest = Math.min(reasonMax, Math.max(1, ...factors.map((f) => f.reason.length)));
+  if (fits(longest)) return longest;
+  // Longer caps only ever lengthen the rendering, so the largest cap that fits is found by bisection.
+  let low = 1;
+  let high = longest - 1;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (fits(mid)) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+/** The card's factor line within `budget` characters as `measure` counts them (escaping may lengthen it). */
+export function fitCardFactors(
+  factors: readonly RiskFactor[],
+  budget: number,
+  options: { reasonMax?: number; measure?: (line: string) => number } = {},
+): string {
+  const measure = options.measure ?? ((line: string) => line.length);
+  const cap = fitReasonMax(factors, (max) => measure(formatCardFactors(factors, max)) <= budget, options.reasonMax);
+  return formatCardFactors(factors, cap);
 }

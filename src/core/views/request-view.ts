@@ -28,10 +28,8 @@ export interface RequestView {
   score: number;
   tier: TierName;
   factors: RiskFactor[];
-  /** What a card shows: the largest scored factors, then the zero-point routing notes (see card-factors.ts). */
-  topFactors: RiskFactor[];
-  /** Scored factors left off `topFactors` (a card says "+N more"). */
-  moreFactors: number;
+  /** What a card shows: every scored factor, largest first, then the zero-point routing notes (see card-factors.ts). */
+  cardFactors: RiskFactor[];
   approvals: Array<{ approver: string; groups: string[]; at: Date; comment: string | null }>;
   approvalsCounted: number;
   approvalsRequired: number;
@@ -68,7 +66,6 @@ export function toRequestView(
 ): RequestView {
   const progress = approvalProgress(request, approvals);
   const denial = approvals.find((a) => a.decision === 'deny');
-  const onCard = cardFactors(request.factors);
   return {
     id: request.id,
     ref: requestRef(request.number),
@@ -88,8 +85,7 @@ export function toRequestView(
     score: request.score,
     tier: request.tier,
     factors: request.factors,
-    topFactors: onCard.shown,
-    moreFactors: onCard.more,
+    cardFactors: cardFactors(request.factors),
     approvals: approvals
       .filter((a) => a.decision === 'approve')
       .map((a) => ({ approver: a.approver, groups: a.groups, at: a.createdAt, comment: a.comment })),

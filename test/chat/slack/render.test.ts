@@ -8,7 +8,7 @@ import { renderIncidentLine } from '../../../src/chat/slack/render/incident.js';
 import { renderRequestModal } from '../../../src/chat/slack/render/modals.js';
 import { cardFactors } from '../../../src/core/views/card-factors.js';
 import type { RequestView } from '../../../src/core/views/request-view.js';
-import { RELIEF_REASON, ROUTED_FACTORS } from '../../core/views/routed-factors.js';
+import { RELIEF_REASON, ROUTED_FACTORS, STEP_UP_FACTORS, STEP_UP_LINE, WORST_CASE_FACTORS } from '../../core/views/routed-factors.js';
 import { makePolicy } from '../../fixtures/policy.js';
 
 const now = new Date('2026-11-24T09:00:00Z');
@@ -32,8 +32,7 @@ function view(overrides: Partial<RequestView> = {}): RequestView {
     score: 25,
     tier: 'medium',
     factors: [],
-    topFactors: [{ id: 'sensitivity', points: 20, reason: 'high sensitivity (demo-db)' }],
-    moreFactors: 0,
+    cardFactors: [{ id: 'sensitivity', points: 20, reason: 'high sensitivity (demo-db)' }],
     approvals: [],
     approvalsCounted: 0,
     approvalsRequired: 1,
@@ -97,25 +96,46 @@ describe('Slack Block Kit rendering', () => {
     expect(card.text.length).toBeLessThanOrEqual(LIMITS.fallbackText);
   });
 
-  it('names a zero-point routing factor on the risk line and counts the scored factors left out', () => {
-    const { shown, more } = cardFactors(ROUTED_FACTORS);
-    const card = renderCard(view({ factors: ROUTED_FACTORS, topFactors: shown, moreFactors: more }), now);
+  it('names every scored factor, largest first, and a zero-point routing factor on the risk line', () => {
+    const card = renderCard(view({ factors: ROUTED_FACTORS, cardFactors: cardFactors(ROUTED_FACTORS) }), now);
     const risk = riskLine(card.blocks);
-    expect(risk).toContain(`routing: ${RELIEF_REASON}`);
-    expect(risk).toMatch(/ · \+2 more$/);
+    expect(risk).toContain('+6 demo-db is outside their usual work');
+    expect(risk).toContain('-5 incident INC-7, and they are on call');
+    expect(risk.endsWith(`, routing: ${RELIEF_REASON}`)).toBe(true);
+    expect(risk).not.toContain('more');
     expect(risk).not.toContain('business hours');
     expect(risk).not.toMatch(/[+-]?0 on call/);
   });
 
-  it('keeps the risk line escaped and within the context limit, its "+N more" intact, however long the reasons', () => {
-    const long = (id: string, points: number) => ({ id, points, reason: `<!channel> ${'r'.repeat(1000)}` });
-    const factors = [...['a', 'b', 'c', 'd', 'e'].map((id) => long(id, 10)), long('incident-relief', 0), long('auto-approve-cap', 0)];
-    const { shown, more } = cardFactors(factors);
-    const card = renderCard(view({ factors, topFactors: shown, moreFactors: more }), now);
+  it('shows the step up and the responder discount a four-factor card hid', () => {
+    const card = renderCard(view({ factors: STEP_UP_FACTORS, cardFactors: cardFactors(STEP_UP_FACTORS), score: 80, tier: 'high' }), now);
+    expect(riskLine(card.blocks)).toBe(`*Risk 80 (high)* · ${STEP_UP_LINE}`);
+  });
+
+  it('shows the same factor list when the card is updated: approved, denied, expired', () => {
+    const factors = cardFactors(STEP_UP_FACTORS);
+    const ended = { endedAt: now, activatedAt: now, expiresAt: now, actions: [] };
+    for (const state of [
+      { status: 'approved' as const, actions: [] },
+      { status: 'denied' as const, deniedBy: 'bob@example.com', decisionNote: 'use the replica', actions: [] },
+      { status: 'expired' as const, endReason: 'expired' as const, ...ended },
+    ]) {
+      const card = renderCard(view({ factors: STEP_UP_FACTORS, cardFactors: factors, score: 80, tier: 'high', ...state }), now);
+      expect(riskLine(card.blocks)).toBe(`*Risk 80 (high)* · ${STEP_UP_LINE}`);
+    }
+  });
+
+  it('keeps every factor on a risk line within the context limit, escaped, by cutting reasons (15 factors, 300-character reasons)', () => {
+    const factors = WORST_CASE_FACTORS.map((f) => (f.points === 0 ? f : { ...f, reason: `<!channel> & ${f.reason}` }));
+    const card = renderCard(view({ factors, cardFactors: cardFactors(factors) }), now);
     const risk = riskLine(card.blocks);
     expect(risk.length).toBeLessThanOrEqual(LIMITS.contextText);
-    expect(risk).toMatch(/ · \+1 more$/);
+    expect(risk).not.toContain('(truncated)');
+    for (let i = 0; i < 15; i++) expect(risk).toContain(`+${20 - i} &lt;!channel&gt; &amp; reason ${i}: rrr`);
+    expect(risk).toMatch(/, routing: 3 auto-approved requests within 1d \(cap 3\)$/);
     expect(risk).not.toContain('<!channel>');
+    expect(card.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
+    for (const b of card.blocks as AnyBlock[]) if (b.type === 'context') expect(b.elements!.length).toBeLessThanOrEqual(10);
   });
 
   it('escapes user text so it cannot mention or link', () => {

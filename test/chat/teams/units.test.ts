@@ -13,9 +13,9 @@ import { emailOfMember } from '../../../src/chat/teams/identity.js';
 import { withRetry } from '../../../src/chat/teams/retry.js';
 import { createRateLimiter, createSerialQueue } from '../../../src/chat/teams/throttle.js';
 import type { TeamsConfig } from '../../../src/config/chat-env.js';
-import type { Approval, NewAccessRequest } from '../../../src/core/types.js';
+import type { Approval, NewAccessRequest, RiskFactor } from '../../../src/core/types.js';
 import { toRequestView } from '../../../src/core/views/request-view.js';
-import { RELIEF_REASON, ROUTED_FACTORS } from '../../core/views/routed-factors.js';
+import { RELIEF_REASON, ROUTED_FACTORS, STEP_UP_FACTORS, WORST_CASE_FACTORS } from '../../core/views/routed-factors.js';
 import { newRequest } from '../../store/fixtures.js';
 import { activityFrom, cardText, PEOPLE, teamsPolicy, verbsOf } from './fixtures.js';
 
@@ -52,44 +52,90 @@ describe('Teams cards', () => {
     expect(cardText(many)).toContain('… and 460 more lines');
   });
 
-  it('shows a zero-point routing factor titled "routing" and a "+N more" fact for the scored factors left out', () => {
+  it('shows every scored factor, largest first, and a zero-point routing factor titled "routing"', () => {
     const facts = riskFacts(approvalCard(view({ factors: ROUTED_FACTORS }), NOW));
     expect(facts).toEqual([
       { title: '+20', value: 'high sensitivity (demo-db)' },
       { title: '+15', value: 'write access' },
       { title: '+10', value: 'first access to demo-db' },
       { title: '+8', value: '4 requests in the last 1h' },
+      { title: '+6', value: 'demo-db is outside their usual work (no grant in its family before)' },
+      { title: '-5', value: 'incident INC-7, and they are on call' },
       { title: 'routing', value: RELIEF_REASON },
-      { title: '+2 more', value: 'scored factors not shown' },
     ]);
   });
 
-  it('keeps the routing notes when a card too big for the budget drops its scored factors', () => {
-    const approvals = (n: number): Approval[] =>
-      Array.from({ length: n }, (_, i) => ({
-        id: `a${i}`,
-        requestId: 'r-42',
-        approver: `approver-${String(i).padStart(4, '0')}-with-a-long-address@example.com`,
-        decision: 'approve',
-        groups: ['sre'],
-        comment: null,
-        createdAt: NOW,
-      }));
-    const request = {
-      ...newRequest({ factors: ROUTED_FACTORS, reason: 'r'.repeat(500), approvalExpiresAt: new Date('2026-11-24T10:00:00Z') }),
-      id: 'r-42',
-      number: 42,
-      updatedAt: NOW,
-    };
-    // The fewest approvers that push the full card over the budget: the first fallback must still fit.
-    let n = 1;
+  it('shows the same factors on the card updates: approved, denied, expired', () => {
+    const expected = riskFacts(approvalCard(view({ factors: STEP_UP_FACTORS }), NOW));
+    expect(expected.map((f) => f.title)).toEqual(['+36', '+29', '+15', '+5', '-5']);
+    for (const state of [
+      { status: 'approved' as const },
+      { status: 'denied' as const, decisionNote: 'use the replica' },
+      { status: 'expired' as const, endReason: 'expired' as const, activatedAt: NOW, expiresAt: NOW, endedAt: NOW },
+    ]) {
+      expect(riskFacts(approvalCard(view({ factors: STEP_UP_FACTORS, ...state }), NOW))).toEqual(expected);
+    }
+  });
+
+  it('keeps 15 factors with 300-character reasons, each cut, within the size budget', () => {
+    const value = approvalCard(view({ factors: WORST_CASE_FACTORS }), NOW);
+    expect(cardBytes(value)).toBeLessThanOrEqual(CARD_BUDGET_BYTES);
+    const facts = riskFacts(value);
+    expect(facts).toHaveLength(16);
+    expect(facts[0]).toEqual({ title: '+20', value: expect.stringMatching(/^reason 0: r+…$/) });
+    expect(facts.at(-1)).toEqual({ title: 'routing', value: '3 auto-approved requests within 1d (cap 3)' });
+  });
+
+  const approvals = (n: number): Approval[] =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `a${i}`,
+      requestId: 'r-42',
+      approver: `approver-${String(i).padStart(4, '0')}-with-a-long-address@example.com`,
+      decision: 'approve',
+      groups: ['sre'],
+      comment: null,
+      createdAt: NOW,
+    }));
+  const bigRequest = (factors: RiskFactor[]) => ({
+    ...newRequest({ factors, reason: 'r'.repeat(500), approvalExpiresAt: new Date('2026-11-24T10:00:00Z') }),
+    id: 'r-42',
+    number: 42,
+    updatedAt: NOW,
+  });
+  /** The card for the fewest approvers (in steps of `step`) that push the full card over the budget. */
+  const overBudget = (factors: RiskFactor[], step: number, from = 1) => {
+    const request = bigRequest(factors);
+    let n = from;
     while (cardText(approvalCard(toRequestView(request, approvals(n), { timezone: 'Europe/Berlin' }), NOW)).includes('r'.repeat(500)))
-      n += 10;
-    const fallback = approvalCard(toRequestView(request, approvals(n), { timezone: 'Europe/Berlin' }), NOW);
+      n += step;
+    return { n, card: approvalCard(toRequestView(request, approvals(n), { timezone: 'Europe/Berlin' }), NOW) };
+  };
+
+  it('cuts factor reasons, not factors, when a card grows past the size budget', () => {
+    const request = bigRequest(WORST_CASE_FACTORS);
+    const build = (k: number) => approvalCard(toRequestView(request, approvals(k), { timezone: 'Europe/Berlin' }), NOW);
+    // The fewest approvers for which even the shorter request reason leaves no room for 160-character factor reasons.
+    let n = overBudget(WORST_CASE_FACTORS, 10).n;
+    while ((riskFacts(build(n))[0]?.value.length ?? 0) >= 160) n += 1;
+    const fallback = build(n);
+    expect(cardBytes(fallback)).toBeLessThanOrEqual(CARD_BUDGET_BYTES);
+    const facts = riskFacts(fallback);
+    expect(facts.map((f) => f.title)).toEqual([...WORST_CASE_FACTORS.filter((f) => f.points !== 0).map((f) => `+${f.points}`), 'routing']);
+    expect(facts[0]!.value).toMatch(/^reason 0: r+…$/);
+    expect(facts.at(-1)!.value).toBe('3 auto-approved requests within 1d (cap 3)');
+  });
+
+  it('keeps the routing notes when not even the shortest factor reasons fit', () => {
+    // Enough approvers that the card is near the budget with no factor at all: 16 factors no longer fit.
+    let n = overBudget(ROUTED_FACTORS, 10).n;
+    const request = bigRequest(WORST_CASE_FACTORS);
+    const build = (k: number) => approvalCard(toRequestView(request, approvals(k), { timezone: 'Europe/Berlin' }), NOW);
+    while (riskFacts(build(n)).length === 16) n += 5;
+    const fallback = build(n);
     expect(cardBytes(fallback)).toBeLessThanOrEqual(CARD_BUDGET_BYTES);
     expect(riskFacts(fallback)).toEqual([
-      { title: 'routing', value: RELIEF_REASON },
-      { title: '+6 more', value: 'scored factors not shown' },
+      { title: 'routing', value: '3 auto-approved requests within 1d (cap 3)' },
+      { title: '+15 more', value: 'scored factors not shown (the card was too large)' },
     ]);
   });
 

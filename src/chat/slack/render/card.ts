@@ -1,5 +1,5 @@
 import { formatDuration } from '../../../core/duration.js';
-import { formatCardFactors } from '../../../core/views/card-factors.js';
+import { fitCardFactors } from '../../../core/views/card-factors.js';
 import { approvalsLine, formatClock, statusLine } from '../../../core/views/format.js';
 import type { RequestView } from '../../../core/views/request-view.js';
 import { ACTION } from '../action-ids.js';
@@ -26,8 +26,8 @@ export interface CardLinks {
 /** Longest reason shown on a card; the full text stays in the audit log and `/access status`. */
 const CARD_REASON_MAX = 1500;
 /**
- * Longest factor reason on the risk line: four scored factors and the four routing notes fit well within
- * LIMITS.contextText, so context()'s own cut does not take the "+N more" (the test uses 1,000-character reasons).
+ * Longest factor reason on the risk line, so one long reason does not crowd the others; when every factor
+ * together still passes LIMITS.contextText, the reasons are cut shorter still (never a factor dropped).
  */
 const FACTOR_REASON_MAX = 160;
 
@@ -60,7 +60,7 @@ export function renderCard(view: RequestView, now: Date, links: CardLinks = {}):
       ...(view.incidentKey ? ([['Incident', escapeText(view.incidentKey)]] as Array<[string, string]>) : []),
     ]),
     section(`*Reason*\n${escapeText(truncate(view.reason, CARD_REASON_MAX))}`),
-    context(`*Risk ${view.score} (${view.tier})*${riskDetail(view)}`),
+    context(riskLine(view)),
     section(`${STATUS_ICON[view.status]} *${escapeText(view.status === 'pending' ? approvalsLine(view) : statusLine(view, now))}*`),
   ];
   if (view.approvals.length > 0) {
@@ -81,10 +81,13 @@ export function renderCard(view: RequestView, now: Date, links: CardLinks = {}):
   return { text: truncate(cardText(view, now), LIMITS.fallbackText), blocks };
 }
 
-/** " · +20 high sensitivity (demo-db), routing: … · +2 more", escaped; empty when there is nothing to show. */
-function riskDetail(view: RequestView): string {
-  const line = formatCardFactors(view.topFactors, view.moreFactors, FACTOR_REASON_MAX);
-  return line ? ` · ${escapeText(line)}` : '';
+/** "*Risk 42 (medium)* · +20 high sensitivity (demo-db), routing: …": every card factor, escaped, within the context limit. */
+function riskLine(view: RequestView): string {
+  const head = `*Risk ${view.score} (${view.tier})*`;
+  if (view.cardFactors.length === 0) return head;
+  const budget = LIMITS.contextText - head.length - ' · '.length;
+  const line = fitCardFactors(view.cardFactors, budget, { reasonMax: FACTOR_REASON_MAX, measure: (l) => escapeText(l).length });
+  return `${head} · ${escapeText(line)}`;
 }
 
 /** Notification / fallback text for the card. */

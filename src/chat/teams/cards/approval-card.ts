@@ -1,6 +1,6 @@
 import { formatDuration } from '../../../core/duration.js';
 import { formatPoints } from '../../../core/risk/assess.js';
-import type { RiskFactor } from '../../../core/types.js';
+import { fitReasonMax } from '../../../core/views/card-factors.js';
 import { approvalsLine, formatClock, statusLine } from '../../../core/views/format.js';
 import type { RequestView } from '../../../core/views/request-view.js';
 import {
@@ -20,6 +20,10 @@ import {
 import { openUrl } from './incident-card.js';
 
 const REASON_MAX = 500;
+/** The request's reason on a card over the size budget. */
+const SHORT_REASON_MAX = 120;
+/** Shortest factor reason still worth showing: below it a factor no longer explains itself. */
+const MIN_FACTOR_REASON = 24;
 const DENY_REASON_INPUT = 'denyReason';
 
 /** Card colour by state: pending asks for attention, live access is green, a failed revoke is an alarm. */
@@ -52,17 +56,26 @@ function approvalFacts(view: RequestView): Array<[string, string]> {
   return rows;
 }
 
-/** How much of the risk detail a card carries: all of it, the routing notes only (too big a card), or none. */
-type FactorDetail = 'all' | 'notes' | 'none';
+/** Longest factor reason on a card; a card over the size budget cuts them shorter before it drops any. */
+const FACTOR_REASON_MAX = 160;
 
-/** "Risk factors" rows: points (or "routing" for a zero-point note) and the reason, then "+N more" for scored factors left out. */
+/**
+ * How much of the risk detail a card carries: every card factor with its reason cut to `reasonMax`, the
+ * routing notes only (a card too big even with the shortest reasons), or none.
+ */
+type FactorDetail = { reasonMax: number } | 'notes' | 'none';
+
+/** "Risk factors" rows: points (or "routing" for a zero-point note) and the reason; "+N more" only when notes alone fit. */
 function factorRows(view: RequestView, detail: FactorDetail): Array<[string, string]> {
   if (detail === 'none') return [];
-  const scored = view.topFactors.filter((f) => f.points !== 0);
-  const shown: RiskFactor[] = detail === 'all' ? view.topFactors : view.topFactors.filter((f) => f.points === 0);
-  const more = view.moreFactors + (detail === 'all' ? 0 : scored.length);
-  const rows = shown.map((f): [string, string] => [f.points === 0 ? 'routing' : formatPoints(f.points), truncate(inline(f.reason), 160)]);
-  if (more > 0) rows.push([`+${more} more`, 'scored factors not shown']);
+  const reasonMax = detail === 'notes' ? FACTOR_REASON_MAX : detail.reasonMax;
+  const shown = detail === 'notes' ? view.cardFactors.filter((f) => f.points === 0) : view.cardFactors;
+  const rows = shown.map((f): [string, string] => [
+    f.points === 0 ? 'routing' : formatPoints(f.points),
+    truncate(inline(f.reason), reasonMax),
+  ]);
+  const more = view.cardFactors.length - shown.length;
+  if (more > 0) rows.push([`+${more} more`, 'scored factors not shown (the card was too large)']);
   return rows;
 }
 
@@ -122,12 +135,19 @@ export function approvalCard(
     if (options.incident) actions.push(openUrl(`${options.incident.key} thread`, options.incident.url));
     return card(body, actions);
   };
-  const full = build(REASON_MAX, 'all');
+  const fits = (value: AdaptiveCard) => cardBytes(value) <= CARD_BUDGET_BYTES;
+  const full = build(REASON_MAX, { reasonMax: FACTOR_REASON_MAX });
   // Defence in depth: every field is already capped, but a card that still grows too large loses detail, not delivery.
-  // Before dropping every factor, keep just the routing notes: they explain the tier, and each is capped.
-  if (cardBytes(full) <= CARD_BUDGET_BYTES) return full;
-  const short = build(120, 'notes');
-  return cardBytes(short) <= CARD_BUDGET_BYTES ? short : build(120, 'none');
+  // First the factor reasons get shorter (every factor stays); only if even the shortest do not fit, the routing
+  // notes alone remain (they explain the tier, and each is capped), and last no factor at all.
+  if (fits(full)) return full;
+  const reasonMax = fitReasonMax(view.cardFactors, (max) => fits(build(SHORT_REASON_MAX, { reasonMax: max })), FACTOR_REASON_MAX);
+  if (reasonMax >= MIN_FACTOR_REASON) {
+    const short = build(SHORT_REASON_MAX, { reasonMax });
+    if (fits(short)) return short;
+  }
+  const notes = build(SHORT_REASON_MAX, 'notes');
+  return fits(notes) ? notes : build(SHORT_REASON_MAX, 'none');
 }
 
 export { DENY_REASON_INPUT };
