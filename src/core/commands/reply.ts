@@ -1,6 +1,7 @@
 import { formatDuration as formatMs } from '../duration.js';
 import type { Overview } from '../lifecycle/queries.js';
-import { formatFactors, statusLine } from '../views/format.js';
+import { formatCardFactors } from '../views/card-factors.js';
+import { statusLine } from '../views/format.js';
 import type { RequestView } from '../views/request-view.js';
 
 /** What a command answers to the person who typed it (ephemeral in Slack, a reply in Teams, a line in the console). */
@@ -29,9 +30,10 @@ function requestText(reply: Extract<Reply, { kind: 'request' }>, now: Date): str
   const lines: string[] = [];
   if (reply.event === 'submitted' || reply.event === 'status') {
     const kind = view.kind === 'extension' ? ` (extension of ${view.parentRef ?? 'a grant'} by ${formatMs(view.durationMs)})` : '';
-    lines.push(
-      `${view.ref}${kind} ${statusWord(view)} · risk ${view.score} (${view.tier}) · ${formatFactors(view.factors.filter((f) => f.points !== 0))}`,
-    );
+    // The approval card's list (every scored factor, then the routing notes), so the requester learns why a
+    // score routed as it did (the auto-approve cap, an unverified incident) just as the approver does.
+    const factors = formatCardFactors(view.cardFactors);
+    lines.push(`${view.ref}${kind} ${statusWord(view)} · risk ${view.score} (${view.tier})${factors ? ` · ${factors}` : ''}`);
     if (view.status === 'pending')
       lines.push(`needs ${view.approvalsRequired - view.approvalsCounted} more approval(s) from: ${view.openGroups.join(', ')}`);
     else lines.push(statusLine(view, now));

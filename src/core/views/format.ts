@@ -1,6 +1,4 @@
 import { formatDuration } from '../duration.js';
-import { formatPoints } from '../risk/assess.js';
-import type { RiskFactor } from '../types.js';
 import type { RequestView } from './request-view.js';
 
 /** Intl formatters are costly to build (a few hundred µs each); one of each kind per time zone is kept. */
@@ -33,10 +31,6 @@ export function formatClock(at: Date, timeZone: string, now?: Date): string {
   );
   const day = (d: Date) => days.format(d);
   return day(at) === day(now) ? time : `${day(at)} ${time}`;
-}
-
-export function formatFactors(factors: RiskFactor[]): string {
-  return factors.map((f) => `${formatPoints(f.points)} ${f.reason}`).join(', ');
 }
 
 /** How every surface says that a request is a pilot: plainly, so nobody waits for access that will not come. */
