@@ -350,6 +350,30 @@ export function scenarioSuite<S extends Started>(
       expect(pending.text).toContain('the same reason was given by 2 other people in the last 90d, never by them');
     });
 
+    it('auto-approve cap: past it a low score waits for a human, and the reply and the card say why', async () => {
+      // Three low-tier requests are granted at once (released each time, so that none extends the last) …
+      for (let i = 1; i <= 3; i += 1) {
+        const start = d.seen().length;
+        await d.say(P.mia, `app-logs 30m read mia reads the app logs, pass ${i}`);
+        const ref = await refAfter(d, P.mia, start);
+        await waitSeen(d, 'the credential DM', all(dm(P.mia), text(ref), text('DEMO credential')), start);
+        await d.say(P.mia, `release ${ref}`, 'dm');
+        await waitSeen(d, 'the release reply', all(reply(P.mia), text(`${ref} revoked`)), start);
+      }
+      // … and the fourth, scoring as low as they did, goes to the medium tier: the routing note is why.
+      const note = '3 auto-approved requests within 1d (cap 3): routed as medium';
+      const from = d.seen().length;
+      await d.say(P.mia, 'app-logs 30m read mia reads the app logs, pass 4');
+      const answer = await waitSeen(d, 'the reply to her fourth request', all(reply(P.mia), text(/KC-\d+ pending/)), from);
+      expect(answer.text).toContain(`(medium) · routing: ${note}`);
+      const ref = /KC-\d+/.exec(answer.text)![0];
+      const pending = await pendingCard(d, ref, 'approvals', from);
+      expect(pending.text).toContain(note);
+      await d.click(P.bob, pending, 'Deny', { reason: 'enough log reading for today' });
+      // The card's update keeps the note.
+      expect((await card(d, ref, 'approvals', 'denied by bob@example.com', from)).text).toContain(note);
+    });
+
     options.extra?.(() => started);
   });
 }

@@ -23,7 +23,7 @@ const person = (name: string): Person => ({
   teams: { id: `29:${name}`, aadObjectId: `aad-${name}` },
 });
 
-/** alice, frank, grace, hana, ivan, judy, kim, lena request; bob and erin are sre, carol db-owners, dave security; lena is on call. */
+/** alice, frank, grace, hana, ivan, judy, kim, lena, mia request; bob and erin are sre, carol db-owners, dave security; lena is on call. */
 export const P = {
   alice: person('alice'),
   frank: person('frank'),
@@ -34,6 +34,8 @@ export const P = {
   kim: person('kim'),
   /** On call all the time (the policy's `dba` rotation): incident relief is hers to get, or not. */
   lena: person('lena'),
+  /** Reaches the auto-approve cap (3 a day in the scenario policy); nobody else gets near it. */
+  mia: person('mia'),
   bob: person('bob'),
   erin: person('erin'),
   carol: person('carol'),
@@ -116,6 +118,7 @@ risk:
     breakGlass: 0
     extension: 0
     onCall: 0
+  thresholds: { autoApproveCap: 3 }
 resources:
   app-logs:
     provider: demo
