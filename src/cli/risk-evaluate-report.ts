@@ -32,7 +32,14 @@ export function evaluateGenerators(base: Policy, options: MultiEvaluationOptions
       return measure(scoreHistory(generateHistory(generator, seed, base, options.size)), threshold);
     });
     const calibrationMisses = options.misses ? analyseMisses(calibration, threshold) : null;
-    return { generator, threshold, calibrationSeeds: options.calibrationSeeds, heldOut, calibrationMisses };
+    return {
+      generator,
+      threshold,
+      maxReviewShare: options.maxReviewShare,
+      calibrationSeeds: options.calibrationSeeds,
+      heldOut,
+      calibrationMisses,
+    };
   });
 }
 
@@ -58,7 +65,9 @@ export const STATIC_TIES_NOTE =
 export function renderGeneratorReports(reports: GeneratorReport[]): string[] {
   const lines: string[] = [];
   for (const r of reports) {
-    lines.push(`${r.generator}: threshold ${r.threshold} (calibrated on seeds ${r.calibrationSeeds.join(', ')})`);
+    lines.push(
+      `${r.generator}: threshold ${r.threshold} (calibrated on seeds ${r.calibrationSeeds.join(', ')} to send at most ${pct(r.maxReviewShare).trim()} of requests to a human)`,
+    );
     lines.push('  seed      requests  misuse  recall  friction  static recall  uncalibrated to-human');
     for (const p of r.heldOut) {
       const { recall, staticRecall } = recallOf(p);

@@ -4,6 +4,8 @@ import type { MissAnalysis } from '../core/risk/miss-analysis.js';
 export interface GeneratorReport {
   generator: string;
   threshold: number;
+  /** The share of calibration requests the threshold was chosen to send to a human at most (--max-review-share). */
+  maxReviewShare: number;
   calibrationSeeds: string[];
   heldOut: OperatingPoint[];
   /** With --misses: which factors fired on missed misuse and on reviewed benign requests, on the calibration seeds. */
@@ -150,7 +152,7 @@ export function renderEvaluationHtml(reports: GeneratorReport[], title: string):
   const sections = reports
     .map(
       (r) => `<section><h2>${esc(r.generator)} generator</h2>
-<p>Threshold ${r.threshold} calibrated on seeds ${r.calibrationSeeds.map(esc).join(', ')} (at most 20% of requests to a human); measured on held-out seeds ${r.heldOut.map((p) => esc(p.seed)).join(', ')}.</p>
+<p>Threshold ${r.threshold} calibrated on seeds ${r.calibrationSeeds.map(esc).join(', ')} (at most ${pct(r.maxReviewShare)} of requests to a human); measured on held-out seeds ${r.heldOut.map((p) => esc(p.seed)).join(', ')}.</p>
 <div class="row"><figure>${evaluationCurveSvg(r.heldOut)}<figcaption>Recall against friction over every threshold (mean of held-out seeds); dashed: the 20% friction target.</figcaption></figure>
 <figure>${evaluationBarsSvg(r.heldOut)}<figcaption>Recall per misuse pattern at the calibrated threshold: Keycard (blue) and static tiers at the same review share (grey; requests tied at the boundary are each sent to a human with the same probability).</figcaption></figure></div>
 ${table(r.heldOut)}</section>`,

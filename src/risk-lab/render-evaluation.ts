@@ -6,13 +6,18 @@ import { localDays } from './zoned-time.js';
 export const TIES_NOTE =
   'Requests tied at the review-share boundary are each sent to a human with the same probability, so counts are expected values and can be fractional.';
 
+/** A recall with nothing to recall: "0.0% (0/0)" would read as every misuse missed. */
+const NO_MISUSE = 'n/a (no misuse)';
+
 function comparison(results: readonly RoutingResult[]): string[] {
   const types = [...new Set(results.flatMap((r) => Object.keys(r.misuse.byType)))].sort();
   const rows: string[][] = [
     ['requests to a human', ...results.map((r) => percent(r.reviewShare))],
     [
       'misuse to review (recall)',
-      ...results.map((r) => `${percent(r.misuse.recall)} (${expectedCount(r.misuse.routed)}/${count(r.misuse.total)})`),
+      ...results.map((r) =>
+        r.misuse.total === 0 ? NO_MISUSE : `${percent(r.misuse.recall)} (${expectedCount(r.misuse.routed)}/${count(r.misuse.total)})`,
+      ),
     ],
     ...types.map((type) => [
       `  ${type}`,
@@ -23,9 +28,10 @@ function comparison(results: readonly RoutingResult[]): string[] {
     ]),
     [
       'misuse campaigns reaching a human',
-      ...results.map(
-        (r) =>
-          `${percent(r.campaigns.caught / Math.max(1, r.campaigns.total))} (${expectedCount(r.campaigns.caught)}/${count(r.campaigns.total)})`,
+      ...results.map((r) =>
+        r.campaigns.total === 0
+          ? NO_MISUSE
+          : `${percent(r.campaigns.caught / r.campaigns.total)} (${expectedCount(r.campaigns.caught)}/${count(r.campaigns.total)})`,
       ),
     ],
     ['benign requests to a human', ...results.map((r) => percent(r.benign.friction))],
@@ -61,13 +67,15 @@ export function renderEvaluation(result: EvaluationResult, heading: string, time
   const c = result.asConfigured;
   lines.push(
     '',
-    `Before calibration, the policy as configured sends ${percent(c.reviewShare)} of requests to a human (recall ${percent(c.misuse.recall)}, median wait ${minutes(c.waits.medianReviewedBenignMs)}).`,
+    `Before calibration, the policy as configured sends ${percent(c.reviewShare)} of requests to a human (recall ${c.misuse.total === 0 ? NO_MISUSE : percent(c.misuse.recall)}, median wait ${minutes(c.waits.medianReviewedBenignMs)}).`,
   );
   const g = result.goal;
   lines.push(
     '',
-    `Goal (≥ 95% of misuse to review, ≤ 20% of benign requests to a human, beating static tiers at the same share): ${g.met ? 'MET' : 'NOT MET'}`,
-    `  recall ${percent(g.recall)} (${percent(g.recallAfterOnset)} without the first request of activity-anomaly campaigns), benign to a human ${percent(g.friction)}, static tiers' recall ${percent(g.staticRecall)}.`,
+    result.testMisuse === 0
+      ? 'Goal (≥ 95% of misuse to review, ≤ 20% of benign requests to a human, beating static tiers at the same share): cannot be judged, the measured period has no planted misuse'
+      : `Goal (≥ 95% of misuse to review, ≤ 20% of benign requests to a human, beating static tiers at the same share): ${g.met ? 'MET' : 'NOT MET'}`,
+    `  recall ${result.testMisuse === 0 ? NO_MISUSE : percent(g.recall)} (${result.testMisuse === 0 ? NO_MISUSE : percent(g.recallAfterOnset)} without the first request of activity-anomaly campaigns), benign to a human ${percent(g.friction)}, static tiers' recall ${result.testMisuse === 0 ? NO_MISUSE : percent(g.staticRecall)}.`,
   );
   return lines;
 }

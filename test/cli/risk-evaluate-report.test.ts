@@ -25,6 +25,7 @@ function point(seed: string, misuse: number, recall: number): OperatingPoint {
 const report: GeneratorReport = {
   generator: 'risk-lab',
   threshold: 40,
+  maxReviewShare: 0.15,
   calibrationSeeds: ['c1'],
   heldOut: [point('h1', 0, 0), point('h2', 10, 0.9)],
   calibrationMisses: null,
@@ -46,6 +47,13 @@ describe('two-generator evaluation output', () => {
     expect(html).toContain('<td>h1</td><td>1000</td><td>0</td><td>n/a</td><td>18.0%</td><td>n/a</td>');
     // The calibrated point is the mean over the seed that has misuse, not dragged to 45% by the one without.
     expect(html).toContain('calibrated: 90.0% at 18.0%');
+  });
+
+  it('states the review share the threshold was calibrated to, as given (--max-review-share), in text and HTML', () => {
+    expect(renderGeneratorReports([report])).toContain(
+      'risk-lab: threshold 40 (calibrated on seeds c1 to send at most 15.0% of requests to a human)',
+    );
+    expect(renderEvaluationHtml([report], 'x')).toContain('calibrated on seeds c1 (at most 15.0% of requests to a human)');
   });
 
   it('titles the page after the generators evaluated', () => {

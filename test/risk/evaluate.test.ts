@@ -112,6 +112,23 @@ describe('evaluation on a generated history (seed 1)', () => {
   });
 });
 
+describe('evaluation of a history without planted misuse', () => {
+  it('says recall cannot be judged instead of printing 0.0% (0/0)', () => {
+    const clean = smallHistory({ days: 30, requests: 800, warmupDays: 20, misuseRate: 0 });
+    const result = evaluateHistory(samplePolicy, clean.events, clean.truth.misuse, {
+      window: clean.window,
+      holdoutMs: 10 * 86_400_000,
+      maxReviewShare: 0.2,
+    });
+    expect(result.testMisuse).toBe(0);
+    const text = renderEvaluation(result, 'Evaluation', samplePolicy.timezone).join('\n');
+    expect(text).not.toMatch(/\(0\/0\)/);
+    expect(text).toMatch(/misuse to review \(recall\)\s+n\/a \(no misuse\)/);
+    expect(text).toContain('cannot be judged, the measured period has no planted misuse');
+    expect(text).not.toContain('NOT MET');
+  });
+});
+
 describe('expected counts', () => {
   it('prints whole counts whole and fractional ones with the decimals that keep them fractional', () => {
     expect(expectedCount(36)).toBe('36');
