@@ -46,8 +46,8 @@ export function formatCardFactor(factor: RiskFactor, reasonMax = Number.POSITIVE
 }
 
 /** The card's factor line: "+20 a, +10 b, routing: c". */
-export function formatCardFactors(factors: readonly RiskFactor[], reasonMax?: number): string {
-  return factors.map((f) => formatCardFactor(f, reasonMax)).join(', ');
+export function formatCardFactors(factors: readonly RiskFactor[], reasonMax?: number, separator = ', '): string {
+  return factors.map((f) => formatCardFactor(f, reasonMax)).join(separator);
 }
 
 /**
@@ -77,9 +77,9 @@ export function fitReasonMax(
 export function fitCardFactors(
   factors: readonly RiskFactor[],
   budget: number,
-  options: { reasonMax?: number; measure?: (line: string) => number } = {},
+  options: { reasonMax?: number; measure?: (line: string) => number; separator?: string } = {},
 ): string {
   const measure = options.measure ?? ((line: string) => line.length);
-  const cap = fitReasonMax(factors, (max) => measure(formatCardFactors(factors, max)) <= budget, options.reasonMax);
-  return formatCardFactors(factors, cap);
+  const format = (max: number) => formatCardFactors(factors, max, options.separator);
+  return format(fitReasonMax(factors, (max) => measure(format(max)) <= budget, options.reasonMax));
 }

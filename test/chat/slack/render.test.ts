@@ -8,7 +8,13 @@ import { renderIncidentLine } from '../../../src/chat/slack/render/incident.js';
 import { renderRequestModal } from '../../../src/chat/slack/render/modals.js';
 import { cardFactors } from '../../../src/core/views/card-factors.js';
 import type { RequestView } from '../../../src/core/views/request-view.js';
-import { RELIEF_REASON, ROUTED_FACTORS, STEP_UP_FACTORS, STEP_UP_LINE, WORST_CASE_FACTORS } from '../../core/views/routed-factors.js';
+import {
+  RELIEF_REASON,
+  ROUTED_FACTORS,
+  STEP_UP_FACTORS,
+  STEP_UP_SLACK_LINES,
+  WORST_CASE_FACTORS,
+} from '../../core/views/routed-factors.js';
 import { makePolicy } from '../../fixtures/policy.js';
 
 const now = new Date('2026-11-24T09:00:00Z');
@@ -101,7 +107,7 @@ describe('Slack Block Kit rendering', () => {
     const risk = riskLine(card.blocks);
     expect(risk).toContain('+6 demo-db is outside their usual work');
     expect(risk).toContain('-5 incident INC-7, and they are on call');
-    expect(risk.endsWith(`, routing: ${RELIEF_REASON}`)).toBe(true);
+    expect(risk.endsWith(`\n• routing: ${RELIEF_REASON}`)).toBe(true);
     expect(risk).not.toContain('more');
     expect(risk).not.toContain('business hours');
     expect(risk).not.toMatch(/[+-]?0 on call/);
@@ -109,7 +115,7 @@ describe('Slack Block Kit rendering', () => {
 
   it('shows the step up and the responder discount a four-factor card hid', () => {
     const card = renderCard(view({ factors: STEP_UP_FACTORS, cardFactors: cardFactors(STEP_UP_FACTORS), score: 80, tier: 'high' }), now);
-    expect(riskLine(card.blocks)).toBe(`*Risk 80 (high)* · ${STEP_UP_LINE}`);
+    expect(riskLine(card.blocks)).toBe(STEP_UP_SLACK_LINES);
   });
 
   it('shows the same factor list when the card is updated: approved, denied, expired', () => {
@@ -121,7 +127,7 @@ describe('Slack Block Kit rendering', () => {
       { status: 'expired' as const, endReason: 'expired' as const, ...ended },
     ]) {
       const card = renderCard(view({ factors: STEP_UP_FACTORS, cardFactors: factors, score: 80, tier: 'high', ...state }), now);
-      expect(riskLine(card.blocks)).toBe(`*Risk 80 (high)* · ${STEP_UP_LINE}`);
+      expect(riskLine(card.blocks)).toBe(STEP_UP_SLACK_LINES);
     }
   });
 
@@ -132,7 +138,7 @@ describe('Slack Block Kit rendering', () => {
     expect(risk.length).toBeLessThanOrEqual(LIMITS.contextText);
     expect(risk).not.toContain('(truncated)');
     for (let i = 0; i < 15; i++) expect(risk).toContain(`+${20 - i} &lt;!channel&gt; &amp; reason ${i}: rrr`);
-    expect(risk).toMatch(/, routing: 3 auto-approved requests within 1d \(cap 3\)$/);
+    expect(risk).toMatch(/\n• routing: 3 auto-approved requests within 1d \(cap 3\)$/);
     expect(risk).not.toContain('<!channel>');
     expect(card.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
     for (const b of card.blocks as AnyBlock[]) if (b.type === 'context') expect(b.elements!.length).toBeLessThanOrEqual(10);

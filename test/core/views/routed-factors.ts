@@ -35,6 +35,16 @@ export const STEP_UP_LINE =
   '+36 admin access, +29 high sensitivity (demo-db), +15 carol@example.com approved 6 of their 6 approvals, median 40s: another approver is needed, ' +
   '+5 step up from read demo-db to admin demo-db: history discounts do not apply, -5 incident INC-4211, and they are one of its responders';
 
+/** That step-up on a Slack card: one factor per line, since reasons have commas of their own. */
+export const STEP_UP_SLACK_LINES = [
+  '*Risk 80 (high)*',
+  '• +36 admin access',
+  '• +29 high sensitivity (demo-db)',
+  '• +15 carol@example.com approved 6 of their 6 approvals, median 40s: another approver is needed',
+  '• +5 step up from read demo-db to admin demo-db: history discounts do not apply',
+  '• -5 incident INC-4211, and they are one of its responders',
+].join('\n');
+
 /** Fifteen scored factors with 300-character reasons, and the auto-approve cap: the worst case a card must fit. */
 export const WORST_CASE_FACTORS: RiskFactor[] = [
   ...Array.from({ length: 15 }, (_, i) => ({ id: `f${i}`, points: 20 - i, reason: `reason ${i}: ${'r'.repeat(300)}` })),

@@ -30,6 +30,7 @@ const CARD_REASON_MAX = 1500;
  * together still passes LIMITS.contextText, the reasons are cut shorter still (never a factor dropped).
  */
 const FACTOR_REASON_MAX = 160;
+const FACTOR_BULLET = '• ';
 
 const STATUS_ICON: Record<RequestView['status'], string> = {
   pending: ':hourglass_flowing_sand:',
@@ -81,13 +82,18 @@ export function renderCard(view: RequestView, now: Date, links: CardLinks = {}):
   return { text: truncate(cardText(view, now), LIMITS.fallbackText), blocks };
 }
 
-/** "*Risk 42 (medium)* · +20 high sensitivity (demo-db), routing: …": every card factor, escaped, within the context limit. */
+/**
+ * "*Risk 42 (medium)*" and one line per card factor ("• +20 high sensitivity (demo-db)", "• routing: …"), escaped,
+ * within the context limit. One per line because reasons have commas of their own ("6 of their 6 approvals, median 40s").
+ */
 function riskLine(view: RequestView): string {
   const head = `*Risk ${view.score} (${view.tier})*`;
   if (view.cardFactors.length === 0) return head;
-  const budget = LIMITS.contextText - head.length - ' · '.length;
-  const line = fitCardFactors(view.cardFactors, budget, { reasonMax: FACTOR_REASON_MAX, measure: (l) => escapeText(l).length });
-  return `${head} · ${escapeText(line)}`;
+  const lead = `\n${FACTOR_BULLET}`;
+  const budget = LIMITS.contextText - head.length - lead.length;
+  const measure = (l: string) => escapeText(l).length;
+  const lines = fitCardFactors(view.cardFactors, budget, { reasonMax: FACTOR_REASON_MAX, measure, separator: lead });
+  return `${head}${lead}${escapeText(lines)}`;
 }
 
 /** Notification / fallback text for the card. */
