@@ -233,6 +233,19 @@ describe('habit factors (true and false cases)', () => {
   it('departure: the directory or the policy list says they leave soon', () => {
     const leaving = score({ person: { email: 'alice@example.com', active: true, leaveDate: new Date(now + 10 * DAY) } }, routine);
     expect(factor(leaving, 'departure')?.points).toBe(25);
+    // Counted in calendar days to the last day: ten days from now, and "today" on the day itself.
+    const day = (offset: number) => new Date(now + offset * DAY).toISOString().slice(0, 10);
+    expect(factor(leaving, 'departure')?.reason).toBe(`leaving in 10 day(s) (last day ${day(10)})`);
+    const onList = (leaveDate: string): Policy => ({
+      ...policy,
+      risk: { ...policy.risk, departures: [{ email: 'alice@example.com', leaveDate }] },
+    });
+    const listedIn = (leaveDate: string) =>
+      factor(score({ requester: 'alice@example.com' }, routine, {}, onList(leaveDate)), 'departure')?.reason;
+    expect(listedIn(day(10))).toBe(`leaving in 10 day(s) (last day ${day(10)})`);
+    expect(listedIn(day(1))).toBe(`leaving in 1 day(s) (last day ${day(1)})`);
+    expect(listedIn(day(0))).toBe(`today is their last day (${day(0)})`);
+    expect(listedIn(day(-1))).toBe('their leave date has passed');
     // Handover: their routine on a resource (clean grants, usual duration) scores nothing for the departure...
     const leaver = { person: { email: 'alice@example.com', active: true, leaveDate: new Date(now + 10 * DAY) } };
     const handover = score(leaver, routine, { cleanGrantsOnResource: 6 });

@@ -218,11 +218,17 @@ export function departureFactor(policy: Policy, c: HabitContext, add: Add): void
   if (!leave) return;
   const ahead = leave.getTime() - c.at.getTime();
   if (ahead <= policy.risk.thresholds.departureWindow) {
-    const days = Math.max(0, Math.ceil(ahead / DAY_MS));
-    const when = ahead < 0 ? 'their leave date has passed' : `leaving in ${days} day(s) (last day ${leave.toISOString().slice(0, 10)})`;
+    const when = ahead < 0 ? 'their leave date has passed' : untilLastDay(leave, c.at);
     if (routineRequest(policy, c)) add('departure', 0, `${when}, but this repeats their routine on ${c.resource} (handover work)`);
     else add('departure', policy.risk.factors.departure, when);
   }
+}
+
+/** "leaving in 10 day(s) (last day 2026-12-18)", counted in calendar days (UTC, as leave dates are); "today is their last day" on it. */
+function untilLastDay(leave: Date, at: Date): string {
+  const lastDay = leave.toISOString().slice(0, 10);
+  const days = Math.round((Date.parse(lastDay) - Date.parse(at.toISOString().slice(0, 10))) / DAY_MS);
+  return days <= 0 ? `today is their last day (${lastDay})` : `leaving in ${days} day(s) (last day ${lastDay})`;
 }
 
 /** "an anomaly alert fired during 2 of their grants on orders-db 3d ago" (the age to the minute, at least 1m). */
