@@ -11,7 +11,21 @@ import type { RiskFactor } from '../types.js';
  */
 export function approverGroupsFor(policy: Policy, tier: Tier, factors: readonly RiskFactor[]): string[] {
   const fallback = policy.risk.approverFallback;
-  const concentrated = factors.some((f) => f.id === 'approver-concentration' && f.approver);
+  const concentrated = factors.find((f) => f.id === 'approver-concentration' && f.approver)?.approver;
   if (!concentrated || tier.approvals !== 1 || fallback.length === 0) return [...tier.approvers];
+  // Someone who could never approve this tier bars nobody here: widening it would only weaken the tier.
+  if (!mayBeInGroups(policy, tier.approvers, concentrated)) return [...tier.approvers];
   return [...new Set([...tier.approvers, ...fallback])];
+}
+
+/**
+ * Whether `email` is, or may be, a member of one of `groups`: a policy group lists them, or a group is a
+ * directory reference (slack:@handle, entra:…), whose members are only known at decision time.
+ */
+function mayBeInGroups(policy: Policy, groups: readonly string[], email: string): boolean {
+  const who = email.toLowerCase();
+  return groups.some((g) => {
+    const members = policy.groups[g];
+    return members === undefined || members.some((m) => m.toLowerCase() === who);
+  });
 }
