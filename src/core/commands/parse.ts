@@ -1,6 +1,8 @@
 import { parseDuration } from '../duration.js';
 import { ownEntry } from '../policy/own-entry.js';
 import { isIncidentKey, notAnIncidentKey } from '../risk/incident.js';
+import { isDurationShaped, notADuration } from './duration-token.js';
+import { LEVEL_WORDS, mistypedLevel } from './mistyped-level.js';
 import { closest } from './suggest.js';
 import type { Catalog, Command, ParseResult } from './types.js';
 import { REQUEST_USAGE, USAGE } from './usage.js';
@@ -78,12 +80,7 @@ function parseSubcommand(name: string, args: string[]): ParseResult {
       const token = args[1];
       const durationMs = token === undefined ? undefined : parseDuration(token);
       if (durationMs === undefined) {
-        return fail(
-          token === undefined
-            ? 'How much longer? e.g. /access extend KC-42 30m'
-            : `"${token}" is not a duration (use e.g. 90s, 30m, 1h30m, 2h).`,
-          'extend',
-        );
+        return fail(token === undefined ? 'How much longer? e.g. /access extend KC-42 30m' : notADuration(token), 'extend');
       }
       return done({ kind: 'extend', number, durationMs, reason: args.slice(2).join(' ') });
     }
@@ -105,21 +102,27 @@ function parseRequest(tokens: string[], catalog: Catalog): ParseResult {
     return fail(`Unknown resource "${rawResource ?? ''}".${hint} Available: ${names.join(', ') || '(none)'}.`, 'request');
   }
   let durationMs: number | undefined;
+  let durationText: string | undefined;
   let level: string | undefined;
-  // Duration and level may come in either order right after the resource.
+  const levelWords = [...new Set([...Object.values(catalog.resources).flatMap((r) => r.levels), ...LEVEL_WORDS])];
+  // Duration and level may come in either order right after the resource. A token there that is neither
+  // starts the reason, unless it was very probably meant as one of them: that is refused, not guessed.
   while (rest.length > 0) {
     const token = rest[0]!;
     const lower = token.toLowerCase();
-    if (durationMs === undefined && /^\d/.test(token)) {
+    if (durationMs === undefined && isDurationShaped(token)) {
       const parsed = parseDuration(token);
-      if (parsed === undefined) return fail(`"${token}" is not a duration (use e.g. 90s, 30m, 1h30m, 2h, 1d).`, 'request');
+      if (parsed === undefined) return fail(notADuration(token), 'request');
       durationMs = parsed;
+      durationText = lower;
       rest.shift();
     } else if (level === undefined && resource.levels.includes(lower)) {
       level = lower;
       rest.shift();
-    } else if (level === undefined && ['read', 'write', 'admin'].includes(lower) && rest.length > 1) {
-      return fail(`${resourceName} has no "${lower}" level (levels: ${resource.levels.join(', ')}).`, 'request');
+    } else if (level === undefined) {
+      const problem = levelProblem(lower, resourceName, resource.levels, levelWords, durationText);
+      if (problem) return fail(problem, 'request');
+      break;
     } else {
       break;
     }
@@ -137,6 +140,23 @@ function parseRequest(tokens: string[], catalog: Catalog): ParseResult {
   if (level !== undefined) command.level = level;
   if (flags.incidentKey !== undefined) command.incidentKey = flags.incidentKey;
   return done(command);
+}
+
+/**
+ * Why `word`, in the level position, was very probably meant as a level: the name of a level this resource
+ * lacks, or a mistyping of a level name. Undefined when it may start a reason. The way out is the same for a
+ * reason that really starts with such a word: after an explicit level, every word is the reason's.
+ */
+function levelProblem(word: string, resource: string, levels: string[], levelWords: string[], durationText?: string): string | undefined {
+  const offered = `(levels: ${levels.join(', ')})`;
+  const meant = levelWords.includes(word) ? word : mistypedLevel(word, levelWords);
+  if (meant === undefined) return undefined;
+  let problem: string;
+  if (meant === word) problem = `${resource} has no "${word}" level ${offered}.`;
+  else if (levels.includes(meant)) problem = `"${word}" is not a level of ${resource} ${offered}; did you mean "${meant}"?`;
+  else problem = `"${word}" looks like "${meant}", which is not a level of ${resource} ${offered}.`;
+  const example = [resource, durationText, levels.includes(meant) ? meant : levels[0]].filter(Boolean).join(' ');
+  return `${problem} Name the level before the reason, e.g. /access ${example} …`;
 }
 
 type FlagResult = { ok: true; tokens: string[]; breakGlass: boolean; incidentKey?: string } | { ok: false; result: ParseResult };
