@@ -16,6 +16,7 @@ describe('parseCommand: requests', () => {
         kind: 'request',
         resource: 'demo-db',
         durationMs: 900_000,
+        durationText: '15m',
         level: 'read',
         reason: 'checking replication lag INC-42',
         breakGlass: false,

@@ -63,6 +63,17 @@ describe.each(storeKinds())('request lifecycle on %s', (kind) => {
     expect(actions.filter((a) => a === 'request.approved')).toHaveLength(1);
   });
 
+  it.each([
+    ['/access demo-logs 99h read checking', "99h is longer than demo-logs's maximum of 8h; ask for 8h or less"],
+    ['/access demo-admin 120m rotate keys', "120m is longer than demo-admin's maximum of 1h"],
+    ['/access demo-logs 1d2h read checking', "1d2h is longer than demo-logs's maximum of 8h"],
+    ['/access demo-logs 5S read checking', "5s is shorter than demo-logs's minimum of 10s"],
+  ])('%s: the refusal quotes the duration as typed', async (text, message) => {
+    h = await createHarness(kind);
+    expect(await run(ALICE, text)).toMatchObject({ kind: 'error', message: expect.stringContaining(message) });
+    expect(await h.deps.store.getRequestByNumber(1)).toBeUndefined();
+  });
+
   it('auto-approves the low tier', async () => {
     h = await createHarness(kind);
     const reply = await run(ALICE, '/access demo-logs 1h read rotate the nightly logs OPS-12 INC-3');

@@ -137,6 +137,7 @@ function parseRequest(tokens: string[], catalog: Catalog): ParseResult {
   if (reason.length > MAX_REASON) return fail(`The reason is too long (${reason.length} characters; at most ${MAX_REASON}).`, 'request');
   const command: Command = { kind: 'request', resource: resourceName, reason, breakGlass: flags.breakGlass };
   if (durationMs !== undefined) command.durationMs = durationMs;
+  if (durationText !== undefined) command.durationText = durationText;
   if (level !== undefined) command.level = level;
   if (flags.incidentKey !== undefined) command.incidentKey = flags.incidentKey;
   return done(command);

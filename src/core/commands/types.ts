@@ -15,6 +15,8 @@ export type Command =
       kind: 'request';
       resource: string;
       durationMs?: number;
+      /** The duration as typed (`99h`), so a refusal can quote it rather than its normal form (`4d3h`). */
+      durationText?: string;
       level?: string;
       reason: string;
       breakGlass: boolean;

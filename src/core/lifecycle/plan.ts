@@ -38,18 +38,20 @@ export function planApproval(policy: Policy, tier: Tier, assessment: RiskAssessm
   });
 }
 
-/** Checks a requested duration against the resource's bounds. */
-export function checkDuration(resource: string, durationMs: number, bounds: { minDuration: number; maxDuration: number }): Result<number> {
+/** Checks a requested duration against the resource's bounds; a refusal quotes `typed`, the duration as the user wrote it. */
+export function checkDuration(
+  resource: string,
+  durationMs: number,
+  bounds: { minDuration: number; maxDuration: number },
+  typed = formatDuration(durationMs),
+): Result<number> {
   if (durationMs < bounds.minDuration) {
-    return refuse(
-      'duration_too_short',
-      `${formatDuration(durationMs)} is shorter than ${resource}'s minimum of ${formatDuration(bounds.minDuration)}.`,
-    );
+    return refuse('duration_too_short', `${typed} is shorter than ${resource}'s minimum of ${formatDuration(bounds.minDuration)}.`);
   }
   if (durationMs > bounds.maxDuration) {
     return refuse(
       'duration_too_long',
-      `${formatDuration(durationMs)} is longer than ${resource}'s maximum of ${formatDuration(bounds.maxDuration)}; ask for ${formatDuration(bounds.maxDuration)} or less and extend later if needed.`,
+      `${typed} is longer than ${resource}'s maximum of ${formatDuration(bounds.maxDuration)}; ask for ${formatDuration(bounds.maxDuration)} or less and extend later if needed.`,
     );
   }
   return ok(durationMs);

@@ -20,6 +20,8 @@ export interface SubmitInput {
   resource: string;
   level?: string;
   durationMs?: number;
+  /** The duration as the requester typed it (`99h`), quoted by a refusal instead of its normal form (`4d3h`). */
+  durationText?: string;
   reason: string;
   incidentKey?: string;
   breakGlass?: boolean;
@@ -54,7 +56,7 @@ export async function submitRequest(deps: CoreDeps, input: SubmitInput): Promise
   const kind = input.kind ?? 'access';
   const durationMs = input.durationMs ?? resource.defaultDuration;
   if (kind === 'access') {
-    const bounds = checkDuration(resource.name, durationMs, resource);
+    const bounds = checkDuration(resource.name, durationMs, resource, input.durationText);
     if (!bounds.ok) return bounds;
   }
   // Incident link: an explicit --incident wins, then the incident channel the request was made in, then a key in the reason.

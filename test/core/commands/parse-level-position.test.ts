@@ -118,6 +118,11 @@ describe('the duration position: a token shaped like a duration must be one', ()
     if (!r.ok) expect(r.message).toMatch(message);
   });
 
+  it('keeps the duration as typed, for refusals that quote it', () => {
+    const r = parse('demo-logs 99H read checking');
+    expect(r.ok && r.command).toMatchObject({ durationMs: 99 * 3_600_000, durationText: '99h' });
+  });
+
   it('reads a signed token after both duration and level as the reason', () => {
     const r = parse('demo-db 30m read -5m drift on the replica');
     expect(r.ok && r.command).toMatchObject({ reason: '-5m drift on the replica' });
