@@ -65,11 +65,14 @@ async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   if (!/^[^\s@]+@[^\s@]+$/.test(requester)) throw new UsageError(`--as must be an e-mail address (got "${requester}")`, RISK_USAGE);
   if (!resource) throw new UsageError('RESOURCE is required', RISK_USAGE);
   let durationMs: number | undefined;
+  let durationText: string | undefined;
   let level: string | undefined;
   for (const token of rest) {
     const parsed = parseDuration(token);
-    if (parsed !== undefined && durationMs === undefined) durationMs = parsed;
-    else if (level === undefined && /^[a-z][a-z0-9-]*$/.test(token)) level = token;
+    if (parsed !== undefined && durationMs === undefined) {
+      durationMs = parsed;
+      durationText = token;
+    } else if (level === undefined && /^[a-z][a-z0-9-]*$/.test(token)) level = token;
     else throw new UsageError(`unexpected argument "${token}" (give the reason with --reason "…")`, RISK_USAGE);
   }
   const atText = flagString(args, 'at');
@@ -89,7 +92,7 @@ async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
       const result = await explainRisk(deps, {
         requester,
         resource,
-        ...(durationMs !== undefined ? { durationMs } : {}),
+        ...(durationMs !== undefined ? { durationMs, durationText } : {}),
         ...(level !== undefined ? { level } : {}),
         ...(reason !== undefined ? { reason } : {}),
         ...(incident !== undefined ? { incidentKey: incident.toUpperCase() } : {}),

@@ -219,7 +219,7 @@ describe('keycard risk calibrate / simulate / evaluate / review', () => {
     // A duration the resource does not allow is refused, as a submission would be, instead of being scored.
     const long = io({ ...env, KEYCARD_POLICY: join(cwd, 'calibrated.yaml') }, cwd);
     expect(await runCli(['risk', 'explain', '--as', 'nobody@example.com', 'demo-db', '99h'], long.io)).toBe(1);
-    expect(long.err.join('\n')).toContain("4d3h is longer than demo-db's maximum of 4h");
+    expect(long.err.join('\n')).toContain("99h is longer than demo-db's maximum of 4h");
     expect(long.out).toEqual([]);
     // --incident links a key as /access --incident does; a stray word says where the reason goes.
     const cited = io({ ...env, KEYCARD_POLICY: join(cwd, 'calibrated.yaml') }, cwd);

@@ -72,6 +72,8 @@ export async function explainRisk(
     requester: string;
     resource: string;
     durationMs?: number;
+    /** The duration as typed ("99h"), for a refusal to quote; else the normalised form. */
+    durationText?: string;
     level?: string;
     reason?: string;
     /** As `/access --incident KEY`: wins over a key in the reason. */
@@ -91,7 +93,7 @@ export async function explainRisk(
     return refuse('unknown_level', `${resource.name} has no "${level}" level (levels: ${resource.levelNames.join(', ')}).`);
   const durationMs = input.durationMs ?? resource.defaultDuration;
   // Explained exactly as submitted: a duration the resource does not allow is refused there, so here too.
-  const bounds = checkDuration(resource.name, durationMs, resource);
+  const bounds = checkDuration(resource.name, durationMs, resource, input.durationText);
   if (!bounds.ok) return bounds;
   const at = input.at ?? deps.clock.now();
   const reason = input.reason ?? '';

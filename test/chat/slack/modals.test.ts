@@ -86,13 +86,14 @@ describe('Slack request modal', () => {
       viewSubmission(
         U.alice.id,
         'kc_request_modal',
-        { resource: select('demo-db'), duration: text('5h'), reason: text('x') },
+        { resource: select('demo-db'), duration: text('300m'), reason: text('x') },
         view!.private_metadata,
       ),
     );
+    // The message quotes what was typed, not its normalised form (5h).
     expect(tooLong.json()).toMatchObject({
       response_action: 'errors',
-      errors: { duration: expect.stringContaining("longer than demo-db's maximum of 4h") },
+      errors: { duration: expect.stringContaining("300m is longer than demo-db's maximum of 4h") },
     });
     expect(await f.h.deps.store.listRequests({})).toEqual([]);
 

@@ -38,7 +38,7 @@ export function validateRequestForm(policy: Policy, values: unknown): RequestFor
     if (durationMs === undefined)
       errors[REQUEST_FIELD.duration] = `${quoteInput(durationText)} is not a duration; use e.g. 90s, 30m, 1h30m, 2h.`;
     else if (resource) {
-      const bounds = checkDuration(resource.name, durationMs, resource);
+      const bounds = checkDuration(resource.name, durationMs, resource, durationText);
       if (!bounds.ok) errors[REQUEST_FIELD.duration] = bounds.message;
     }
   }
