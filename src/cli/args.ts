@@ -90,9 +90,11 @@ export type FlagSpec = Readonly<Record<string, string | typeof SWITCH>>;
  * Refuses, before the command does anything, an unknown flag, a value flag given without its value (or
  * with an empty one), a value flag given more than once (no keycard flag is repeatable: the parser would keep
  * the last value and drop the others in silence), and a switch given a value (`--json=no`). A switch given
- * twice is still that switch.
+ * twice is still that switch. `positionals` is how many positional arguments the command takes at most,
+ * its subcommand included (`risk approvers` takes 1, `policy check [FILE]` 2): a stray word is refused as an
+ * unknown option is, not ignored. It has no default so that every command says.
  */
-export function checkFlags(args: ParsedArgs, spec: FlagSpec, usage: string): void {
+export function checkFlags(args: ParsedArgs, spec: FlagSpec, usage: string, positionals: number): void {
   for (const [name, value] of args.flags) {
     if (name === 'help') continue;
     const wants = Object.hasOwn(spec, name) ? spec[name] : undefined;
@@ -111,4 +113,6 @@ export function checkFlags(args: ParsedArgs, spec: FlagSpec, usage: string): voi
       throw new UsageError(`--${name} was given ${values.length} times (${values.join(', ')}); give it once`, usage);
     }
   }
+  const stray = args.positionals[positionals];
+  if (stray !== undefined) throw new UsageError(`unexpected argument "${stray}"`, usage);
 }

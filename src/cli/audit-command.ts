@@ -30,14 +30,14 @@ async function* events(store: Store, since?: Date): AsyncGenerator<AuditEvent> {
 }
 
 export async function auditCommand(io: CliIo, args: ParsedArgs): Promise<number> {
-  const [sub, ...extra] = args.positionals;
+  const [sub] = args.positionals;
   if (args.flags.has('help') || sub === undefined) {
     io.out(AUDIT_USAGE);
     return sub === undefined && !args.flags.has('help') ? 2 : 0;
   }
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, AUDIT_USAGE);
+  if (sub !== 'verify' && sub !== 'export') throw new UsageError(`unknown audit command "${sub}"`, AUDIT_USAGE);
   if (sub === 'verify') {
-    checkFlags(args, { checkpoints: 'a checkpoint file, e.g. --checkpoints audit-checkpoints.jsonl' }, AUDIT_USAGE);
+    checkFlags(args, { checkpoints: 'a checkpoint file, e.g. --checkpoints audit-checkpoints.jsonl' }, AUDIT_USAGE, 1);
     const env = loadEnvironment(io.cwd, io.env);
     return withContext(
       io,
@@ -49,7 +49,6 @@ export async function auditCommand(io: CliIo, args: ParsedArgs): Promise<number>
       { needsPolicy: false, readOnly: true },
     );
   }
-  if (sub !== 'export') throw new UsageError(`unknown audit command "${sub}"`, AUDIT_USAGE);
   checkFlags(
     args,
     {
@@ -58,6 +57,7 @@ export async function auditCommand(io: CliIo, args: ParsedArgs): Promise<number>
       output: 'a file name, e.g. --output audit.jsonl',
     },
     AUDIT_USAGE,
+    1,
   );
   const format = flagString(args, 'format') ?? 'jsonl';
   if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv (got "${format}")`, AUDIT_USAGE);

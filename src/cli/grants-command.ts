@@ -18,16 +18,12 @@ export async function grantsCommand(io: CliIo, args: ParsedArgs): Promise<number
     io.out(GRANTS_USAGE);
     return 0;
   }
-  const [sub, id, ...extra] = args.positionals;
+  const [sub, id] = args.positionals;
   if (sub !== 'retry') throw new UsageError(sub === undefined ? 'name a subcommand (retry)' : `unknown subcommand "${sub}"`, GRANTS_USAGE);
-  checkFlags(args, { as: 'the e-mail address of an approver or reviewer, e.g. --as alice@example.com', json: SWITCH }, GRANTS_USAGE);
+  checkFlags(args, { as: 'the e-mail address of an approver or reviewer, e.g. --as alice@example.com', json: SWITCH }, GRANTS_USAGE, 2);
   const number = parseRequestId(id);
-  if (number === undefined || extra.length > 0) {
-    throw new UsageError(
-      id === undefined ? 'retry needs a grant id such as KC-12' : `"${[id, ...extra].join(' ')}" is not one grant id`,
-      GRANTS_USAGE,
-    );
-  }
+  if (number === undefined)
+    throw new UsageError(id === undefined ? 'retry needs a grant id such as KC-12' : `"${id}" is not a grant id`, GRANTS_USAGE);
   const actor = flagString(args, 'as');
   if (!actor?.includes('@')) throw new UsageError('--as EMAIL says who retries it (an approver or reviewer)', GRANTS_USAGE);
   return withContext(io, async ({ deps }) => {

@@ -23,7 +23,7 @@ export async function inventoryCommand(io: CliIo, args: ParsedArgs): Promise<num
     io.out(INVENTORY_USAGE);
     return 0;
   }
-  checkFlags(args, { resource: 'a resource name, e.g. --resource demo-db', json: SWITCH }, INVENTORY_USAGE);
+  checkFlags(args, { resource: 'a resource name, e.g. --resource demo-db', json: SWITCH }, INVENTORY_USAGE, 0);
   const resource = flagString(args, 'resource');
   return withContext(
     io,

@@ -3,7 +3,7 @@ import { withContext } from './context.js';
 import type { CliIo } from './io.js';
 
 export async function migrateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
-  checkFlags(args, {}, 'Usage: keycard migrate');
+  checkFlags(args, {}, 'Usage: keycard migrate', 0);
   return withContext(
     io,
     async ({ config }) => {

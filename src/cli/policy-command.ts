@@ -27,20 +27,20 @@ export const POLICY_USAGE = `Usage:
 ${REPLAY_USAGE.replace('Usage:\n', '')}`;
 
 export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number> {
-  const [sub, file, ...extra] = args.positionals;
+  const [sub, file] = args.positionals;
   if (args.flags.has('help') || sub === undefined) {
     io.out(POLICY_USAGE);
     return sub === undefined && !args.flags.has('help') ? 2 : 0;
   }
-  if (sub === 'replay') return policyReplayCommand(io, args, args.positionals.slice(1));
-  checkFlags(args, sub === 'check' ? { offline: SWITCH, env: SWITCH, online: SWITCH } : {}, POLICY_USAGE);
+  if (sub === 'replay') return policyReplayCommand(io, args);
+  if (sub !== 'check' && sub !== 'schema') throw new UsageError(`unknown policy command "${sub}"`, POLICY_USAGE);
+  if (sub === 'schema') checkFlags(args, {}, POLICY_USAGE, 1);
+  else checkFlags(args, { offline: SWITCH, env: SWITCH, online: SWITCH }, POLICY_USAGE, 2);
   const registry = createProviders();
   if (sub === 'schema') {
     io.out(JSON.stringify(policyJsonSchema(registry.schemas()), null, 2));
     return 0;
   }
-  if (sub !== 'check') throw new UsageError(`unknown policy command "${sub}"`, POLICY_USAGE);
-  if (extra.length > 0) throw new UsageError(`policy check takes one file (got ${extra.length + 1})`, POLICY_USAGE);
   if (args.flags.has('offline') && args.flags.has('online'))
     throw new UsageError('--offline and --online exclude each other', POLICY_USAGE);
   const config = readConfig(io.env, { cwd: io.cwd });

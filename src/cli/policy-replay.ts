@@ -22,11 +22,11 @@ reports what would differ: tier, approvers, auto-approval, requests the candidat
 (duration over max, unknown resource, level not allowed, break-glass not allowed), and the change in
 the share of requests a human reviews. Nothing is written.`;
 
-export async function policyReplayCommand(io: CliIo, args: ParsedArgs, positionals: string[]): Promise<number> {
-  checkFlags(args, { since: 'a duration, e.g. --since 30d', json: SWITCH }, REPLAY_USAGE);
-  const [file, ...extra] = positionals;
+/** `keycard policy replay CANDIDATE.yaml`: args.positionals is ['replay', CANDIDATE.yaml]. */
+export async function policyReplayCommand(io: CliIo, args: ParsedArgs): Promise<number> {
+  checkFlags(args, { since: 'a duration, e.g. --since 30d', json: SWITCH }, REPLAY_USAGE, 2);
+  const file = args.positionals[1];
   if (!file) throw new UsageError('policy replay needs the candidate policy file', REPLAY_USAGE);
-  if (extra.length > 0) throw new UsageError(`policy replay takes one file (got ${extra.length + 1})`, REPLAY_USAGE);
   const sinceText = flagString(args, 'since') ?? '30d';
   const windowMs = parseDuration(sinceText);
   if (windowMs === undefined) throw new UsageError(`--since "${sinceText}" is not a duration (e.g. 7d, 30d, 90d)`, REPLAY_USAGE);

@@ -28,6 +28,7 @@ export async function reconcileCommand(io: CliIo, args: ParsedArgs): Promise<num
     args,
     { 'dry-run': SWITCH, resource: 'a resource name, e.g. --resource demo-db', json: SWITCH, revoke: SWITCH, report: SWITCH },
     RECONCILE_USAGE,
+    0,
   );
   const dryRun = args.flags.has('dry-run');
   const resource = flagString(args, 'resource');

@@ -21,6 +21,7 @@ export async function calibrateCommand(io: CliIo, args: ParsedArgs): Promise<num
       since: 'a duration or a date, e.g. --since 90d or --since 2026-01-01',
     },
     RISK_USAGE,
+    1,
   );
   const html = flagString(args, 'html');
   const maxReviewShare = shareFlag(args);

@@ -59,11 +59,8 @@ export async function riskCommand(io: CliIo, args: ParsedArgs): Promise<number> 
 
 async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
   const [, resource, ...rest] = args.positionals;
-  checkFlags(args, riskFlags('as', 'at', 'json', 'reason', 'incident', 'break-glass', 'policy'), RISK_USAGE);
-  const requester = flagString(args, 'as');
-  if (!requester) throw new UsageError('--as EMAIL is required (who would be asking)', RISK_USAGE);
-  if (!/^[^\s@]+@[^\s@]+$/.test(requester)) throw new UsageError(`--as must be an e-mail address (got "${requester}")`, RISK_USAGE);
-  if (!resource) throw new UsageError('RESOURCE is required', RISK_USAGE);
+  // DURATION and LEVEL are read before checkFlags so that a stray word (a reason without --reason) is named
+  // with where the reason goes; this caps the positionals at explain, RESOURCE and these two.
   let durationMs: number | undefined;
   let durationText: string | undefined;
   let level: string | undefined;
@@ -75,6 +72,11 @@ async function explainCommand(io: CliIo, args: ParsedArgs): Promise<number> {
     } else if (level === undefined && /^[a-z][a-z0-9-]*$/.test(token)) level = token;
     else throw new UsageError(`unexpected argument "${token}" (give the reason with --reason "…")`, RISK_USAGE);
   }
+  checkFlags(args, riskFlags('as', 'at', 'json', 'reason', 'incident', 'break-glass', 'policy'), RISK_USAGE, 4);
+  const requester = flagString(args, 'as');
+  if (!requester) throw new UsageError('--as EMAIL is required (who would be asking)', RISK_USAGE);
+  if (!/^[^\s@]+@[^\s@]+$/.test(requester)) throw new UsageError(`--as must be an e-mail address (got "${requester}")`, RISK_USAGE);
+  if (!resource) throw new UsageError('RESOURCE is required', RISK_USAGE);
   const atText = flagString(args, 'at');
   const at = atText ? new Date(atText) : undefined;
   if (at && Number.isNaN(at.getTime()))
@@ -179,6 +181,7 @@ async function simulateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
     args,
     riskFlags('out', 'database', 'days', 'requests', 'seed', 'start', 'warmup', 'misuse-rate', 'policy', 'json'),
     RISK_USAGE,
+    1,
   );
   const out = flagString(args, 'out');
   const database = args.flags.has('database');
@@ -255,6 +258,7 @@ async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
       'json',
     ),
     RISK_USAGE,
+    1,
   );
   // The generated history in the database was written under the configured policy, which evaluate then reads.
   if (args.flags.has('database') && flagString(args, 'policy'))
@@ -316,7 +320,7 @@ async function evaluateCommand(io: CliIo, args: ParsedArgs): Promise<number> {
 // ---- approvers ----
 
 async function approversCommand(io: CliIo, args: ParsedArgs): Promise<number> {
-  checkFlags(args, riskFlags('since', 'from', 'policy', 'json'), RISK_USAGE);
+  checkFlags(args, riskFlags('since', 'from', 'policy', 'json'), RISK_USAGE, 1);
   const sinceText = flagString(args, 'since');
   const sinceMs = sinceText === undefined ? undefined : parseDuration(sinceText);
   if (sinceText !== undefined && sinceMs === undefined)
@@ -347,7 +351,7 @@ async function approversCommand(io: CliIo, args: ParsedArgs): Promise<number> {
 // ---- review ----
 
 async function reviewCommand(io: CliIo, args: ParsedArgs): Promise<number> {
-  checkFlags(args, riskFlags('incident', 'from', 'policy', 'json'), RISK_USAGE);
+  checkFlags(args, riskFlags('incident', 'from', 'policy', 'json'), RISK_USAGE, 1);
   const incident = flagString(args, 'incident');
   if (!incident) throw new UsageError('--incident KEY is required (e.g. --incident INC-4211)', RISK_USAGE);
   // Refused as risk explain refuses it: a key the policy's pattern cannot match would find nothing anyway.

@@ -35,6 +35,7 @@ export async function evaluateAcrossGenerators(io: CliIo, args: ParsedArgs): Pro
       'misses',
     ),
     RISK_USAGE,
+    1,
   );
   const html = flagString(args, 'html');
   const generators = listFlag(args, 'generators', [...GENERATORS]);

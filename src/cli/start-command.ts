@@ -43,7 +43,7 @@ export interface StartOptions {
 
 /** `keycard start` / `keycard console`. */
 export async function startCommand(io: CliIo, args: ParsedArgs, options: StartOptions): Promise<number> {
-  checkFlags(args, {}, 'Usage: keycard start | keycard console');
+  checkFlags(args, {}, 'Usage: keycard start | keycard console', 0);
   const env = loadEnvironment(io.cwd, io.env);
   const { config } = loadSettings(env, io.cwd);
   const withEnv = { ...io, env };

@@ -49,8 +49,8 @@ describe('a value flag given more than once', () => {
     const args = parseArgs(['--json', '--out', 'A', '--json', '--out=B']);
     expect(args.flags.get('out')).toBe('B');
     expect(args.repeated.get('out')).toEqual(['A', 'B']);
-    expect(() => checkFlags(args, { json: SWITCH, out: 'a directory' }, 'usage')).toThrow(UsageError);
+    expect(() => checkFlags(args, { json: SWITCH, out: 'a directory' }, 'usage', 0)).toThrow(UsageError);
     const once = parseArgs(['--json', '--out', 'A', '--json']);
-    expect(() => checkFlags(once, { json: SWITCH, out: 'a directory' }, 'usage')).not.toThrow();
+    expect(() => checkFlags(once, { json: SWITCH, out: 'a directory' }, 'usage', 0)).not.toThrow();
   });
 });

@@ -89,6 +89,6 @@ describe('a value flag given without its value', () => {
 
   it('fails loudly when a command declares a switch the parser would read as taking a value', () => {
     const args = parseArgs(['--frob', 'x']);
-    expect(() => checkFlags(args, { frob: SWITCH }, 'usage')).toThrow(/--frob is a switch here but not in SWITCHES/);
+    expect(() => checkFlags(args, { frob: SWITCH }, 'usage', 0)).toThrow(/--frob is a switch here but not in SWITCHES/);
   });
 });
