@@ -3,7 +3,6 @@ import type { Logger as PinoLogger } from 'pino';
 import { createChatFanout } from './chat/fanout.js';
 import { type DirectorySetup, setupDirectory } from './cli/directory-setup.js';
 import { AuditKeyError, type AuditKeys, resolveAuditKeys } from './config/audit-key.js';
-import { channelWarnings } from './config/channel-warnings.js';
 import { type KeycardConfig, readConfig } from './config/env.js';
 import { loadDotEnv } from './config/load-dot-env.js';
 import { missingEnvReferences } from './config/policy-env-refs.js';
@@ -22,6 +21,7 @@ import type { Clock } from './core/ports/runtime.js';
 import type { Store } from './core/ports/store.js';
 import { createScoringCache } from './core/risk/history-cache.js';
 import { startHistoryFeed } from './core/risk/history-feed.js';
+import type { Platform } from './core/types.js';
 import { createLogger } from './logging/create-logger.js';
 import { createKeycardMetrics, instrumentProvider, instrumentStore, type KeycardMetrics } from './metrics/index.js';
 import { createPagerDutyIncidentResponders, createPagerDutyOnCall } from './oncall/index.js';
@@ -57,8 +57,12 @@ export function createProviders(): ProviderRegistry {
   return createProviderRegistry(builtinProviderFactories);
 }
 
-export async function loadPolicy(path: string, registry: ProviderRegistry): Promise<{ policy: Policy; warnings: string[] }> {
-  const result = await loadPolicyFile(path, registry.schemas());
+export async function loadPolicy(
+  path: string,
+  registry: ProviderRegistry,
+  platforms: readonly Platform[] = [],
+): Promise<{ policy: Policy; warnings: string[] }> {
+  const result = await loadPolicyFile(path, registry.schemas(), { platforms });
   if (!result.ok)
     throw new StartupError([
       `The policy file has ${result.errors.length} problem(s):`,
@@ -154,13 +158,9 @@ export async function bootKeycard(options: BootOptions): Promise<Keycard> {
   for (const warning of warnings) log.warn(warning);
   const clock = options.clock ?? { now: () => new Date() };
   const registry = createProviders();
-  const { policy, warnings: policyWarnings } = await loadPolicy(config.policyPath, registry);
+  const platforms = options.chat.map((c) => c.platform);
+  const { policy, warnings: policyWarnings } = await loadPolicy(config.policyPath, registry, platforms);
   for (const warning of policyWarnings) log.warn({ policy: config.policyPath }, warning);
-  for (const warning of channelWarnings(
-    policy,
-    options.chat.map((c) => c.platform),
-  ))
-    log.warn({ policy: config.policyPath }, warning);
   // A missing secret found now, not after someone approved a request that needs it.
   const missingEnv = missingEnvReferences(policy, options.env);
   if (missingEnv.length > 0)

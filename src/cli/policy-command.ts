@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { channelWarnings, configuredPlatforms } from '../config/channel-warnings.js';
+import { configuredPlatforms } from '../config/channel-warnings.js';
 import { readConfig } from '../config/env.js';
 import { missingEnvReferences } from '../config/policy-env-refs.js';
 import { formatPolicyErrors } from '../config/policy-errors.js';
@@ -53,7 +53,8 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
     }
     path = config.config.policyPath;
   }
-  const result = await loadPolicyFile(path, registry.schemas());
+  // Which platforms run comes from the environment; without it (a CI check of the file alone) no channel is warned about.
+  const result = await loadPolicyFile(path, registry.schemas(), { platforms: config.ok ? configuredPlatforms(config.config) : [] });
   // --env problems are listed with the schema's, not only once the schema is satisfied: one run shows every problem.
   const missing = args.flags.has('env')
     ? missingEnvReferences(result.ok ? result.policy : result.document, loadEnvironment(io.cwd, io.env))
@@ -73,8 +74,6 @@ export async function policyCommand(io: CliIo, args: ParsedArgs): Promise<number
     `${path} is valid: ${count(Object.keys(p.resources).length, 'resource')}, ${count(Object.keys(p.groups).length, 'group')}, tiers ${TIER_NAMES.map((t) => `${t}${t === 'critical' ? '' : ` ≤${p.tiers[t].upTo}`}`).join(' / ')}`,
   );
   for (const warning of result.warnings) io.out(`  warning: ${warning}`);
-  // Which platforms run comes from the environment; without it (a CI check of the file alone) this is skipped.
-  if (config.ok) for (const warning of channelWarnings(p, configuredPlatforms(config.config))) io.out(`  warning: ${warning}`);
   const pilots = Object.entries(p.resources).filter(([, r]) => r.mode === 'pilot');
   if (pilots.length > 0) io.out(`  pilot mode (nothing is granted): ${pilots.map(([name]) => name).join(', ')}`);
   if (!args.flags.has('offline')) for (const warning of await standingAccessWarnings(io, p, registry)) io.out(`  warning: ${warning}`);

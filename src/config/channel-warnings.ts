@@ -2,6 +2,7 @@ import type { Policy } from '../core/policy/schema.js';
 import { TIER_NAMES } from '../core/policy/schema.js';
 import type { Platform } from '../core/types.js';
 import type { KeycardConfig } from './env.js';
+import type { PolicyFinding } from './history-window-warnings.js';
 
 const WHERE = {
   slack: 'a Slack channel id (C…) the Keycard bot is in',
@@ -14,8 +15,11 @@ export function configuredPlatforms(config: Pick<KeycardConfig, 'slack' | 'teams
   return [...(config.slack ? (['slack'] as const) : []), ...(config.teams ? (['teams'] as const) : [])];
 }
 
-/** Every channel warning for the platforms Keycard runs on: alerts channel first, then each tier's. */
-export function channelWarnings(policy: Policy, platforms: readonly Platform[]): string[] {
+/**
+ * Every channel warning for the platforms Keycard runs on: alerts channel first, then each tier's. The
+ * loader locates each path (the `channel` key, or its tier or `alerts` when there is none) as it does its own.
+ */
+export function channelWarnings(policy: Policy, platforms: readonly Platform[]): PolicyFinding[] {
   return [...alertChannelWarnings(policy, platforms), ...tierChannelWarnings(policy, platforms)];
 }
 
@@ -24,14 +28,15 @@ export function channelWarnings(policy: Policy, platforms: readonly Platform[]):
  * failures and drift reach no channel there, nor does the weekly approver report. The console needs none
  * (it prints alerts under a default name).
  */
-export function alertChannelWarnings(policy: Policy, platforms: readonly Platform[]): string[] {
-  const warnings: string[] = [];
+export function alertChannelWarnings(policy: Policy, platforms: readonly Platform[]): PolicyFinding[] {
+  const warnings: PolicyFinding[] = [];
   for (const platform of platforms) {
     if (platform === 'console' || policy.alerts.channel?.[platform]) continue;
     const report = policy.risk.approverReport.enabled ? ', and the weekly approver report (risk.approverReport) has nowhere to go' : '';
-    warnings.push(
-      `alerts.channel.${platform} is not set but ${LABEL[platform]} is configured: break-glass broadcasts, revoke failures and drift alerts are not posted there${report}; set it to ${WHERE[platform]}`,
-    );
+    warnings.push({
+      path: ['alerts', 'channel', platform],
+      message: `is not set but ${LABEL[platform]} is configured: break-glass broadcasts, revoke failures and drift alerts are not posted there${report}; set it to ${WHERE[platform]}`,
+    });
   }
   return warnings;
 }
@@ -40,15 +45,16 @@ export function alertChannelWarnings(policy: Policy, platforms: readonly Platfor
  * A tier that needs approvals whose channel does not name a platform Keycard runs on: its approval cards
  * are not posted there. Said once here rather than on every card (the chat fan-out logs it once, at info).
  */
-export function tierChannelWarnings(policy: Policy, platforms: readonly Platform[]): string[] {
-  const warnings: string[] = [];
+export function tierChannelWarnings(policy: Policy, platforms: readonly Platform[]): PolicyFinding[] {
+  const warnings: PolicyFinding[] = [];
   for (const tier of TIER_NAMES) {
     if (policy.tiers[tier].approvals === 0) continue;
     for (const platform of platforms) {
       if (platform === 'console' || policy.tiers[tier].channel?.[platform]) continue;
-      warnings.push(
-        `tiers.${tier}.channel.${platform} is not set but ${LABEL[platform]} is configured: approval cards for the ${tier} tier are not posted there (approvers there can still decide by command, e.g. approve KC-12); set it to ${WHERE[platform]}`,
-      );
+      warnings.push({
+        path: ['tiers', tier, 'channel', platform],
+        message: `is not set but ${LABEL[platform]} is configured: approval cards for the ${tier} tier are not posted there (approvers there can still decide by command, e.g. approve KC-12); set it to ${WHERE[platform]}`,
+      });
     }
   }
   return warnings;

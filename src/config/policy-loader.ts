@@ -3,6 +3,7 @@ import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { type Policy, policySchema } from '../core/policy/schema.js';
 import type { ProviderSchemas } from '../core/ports/provider.js';
 import { errorCodeOf } from '../core/result.js';
+import type { Platform } from '../core/types.js';
 import { issuesToPolicyErrors } from './format-issues.js';
 import { policyErrorMap } from './issue-messages.js';
 import { crossReferenceIssues } from './policy-cross-refs.js';
@@ -18,11 +19,18 @@ export type PolicyLoadResult =
 
 type ProviderSchemaMap = Readonly<Record<string, ProviderSchemas>>;
 
+/** How a policy is read: the name its problems give the file, and the chat platforms that will run it. */
+export interface PolicyLoadOptions {
+  displayName?: string;
+  /** The chat platforms the environment turns on: a tier or the alerts without a channel there is warned about. */
+  platforms?: readonly Platform[];
+}
+
 /** Reads and validates a policy file. Never throws for a bad or missing file: every problem is in `errors`. */
 export async function loadPolicyFile(
   path: string,
   providerSchemas: ProviderSchemaMap,
-  options: { displayName?: string } = {},
+  options: PolicyLoadOptions = {},
 ): Promise<PolicyLoadResult> {
   const file = options.displayName ?? path;
   let text: string;
@@ -31,7 +39,7 @@ export async function loadPolicyFile(
   } catch (error) {
     return { ok: false, errors: [{ file, path: '', message: readFailureMessage(error) }] };
   }
-  return parsePolicyText(text, file, providerSchemas);
+  return parsePolicyText(text, file, providerSchemas, options.platforms);
 }
 
 function readFailureMessage(error: unknown): string {
@@ -43,7 +51,12 @@ function readFailureMessage(error: unknown): string {
 }
 
 /** Parses and validates policy YAML: syntax, duplicate keys, the policy schema, then each resource's provider schemas. */
-export function parsePolicyText(text: string, file: string, providerSchemas: ProviderSchemaMap): PolicyLoadResult {
+export function parsePolicyText(
+  text: string,
+  file: string,
+  providerSchemas: ProviderSchemaMap,
+  platforms: readonly Platform[] = [],
+): PolicyLoadResult {
   const lineCounter = new LineCounter();
   // uniqueKeys off: duplicates are found by our own walk, which can say which key and where it first was.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
@@ -112,7 +125,7 @@ export function parsePolicyText(text: string, file: string, providerSchemas: Pro
 
   const policy = withProviderSettings(parsed.data, providers);
   const yamlWarnings: PolicyError[] = doc.warnings.map((warning) => ({ file, ...at(warning.pos[0]), path: '', message: warning.message }));
-  const warnings = sortPolicyErrors([...yamlWarnings, ...providers.warnings, ...policyWarnings(policy, file, doc, lineCounter)]);
+  const warnings = sortPolicyErrors([...yamlWarnings, ...providers.warnings, ...policyWarnings(policy, file, doc, lineCounter, platforms)]);
   return { ok: true, policy, warnings: formatPolicyErrors(warnings) };
 }
 

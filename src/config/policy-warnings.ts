@@ -2,7 +2,9 @@ import type { Document, LineCounter } from 'yaml';
 import { looksLikeDirectoryReference } from '../core/directory/references.js';
 import { DISCOUNT_FACTORS } from '../core/policy/risk-schema.js';
 import { type Policy, TIER_NAMES } from '../core/policy/schema.js';
+import type { Platform } from '../core/types.js';
 import { approverReachWarnings } from './approver-reach-warnings.js';
+import { channelWarnings } from './channel-warnings.js';
 import { historyWindowWarnings } from './history-window-warnings.js';
 import { formatPath, type PolicyError } from './policy-errors.js';
 import { riskListWarnings } from './risk-list-warnings.js';
@@ -10,9 +12,16 @@ import { locatePath } from './yaml-locate.js';
 
 /**
  * Things that parse but are probably not what the author meant. They do not stop Keycard from
- * starting, because each has a safe reading; they are printed so the author can fix them.
+ * starting, because each has a safe reading; they are printed so the author can fix them. `platforms`, the
+ * chat platforms the environment turns on, adds the channel warnings (none for a check of the file alone).
  */
-export function policyWarnings(policy: Policy, file: string, doc: Document, lineCounter: LineCounter): PolicyError[] {
+export function policyWarnings(
+  policy: Policy,
+  file: string,
+  doc: Document,
+  lineCounter: LineCounter,
+  platforms: readonly Platform[] = [],
+): PolicyError[] {
   const warnings: PolicyError[] = [];
   const warn = (path: PropertyKey[], message: string): void => {
     const position = locatePath(doc, lineCounter, path);
@@ -54,6 +63,7 @@ export function policyWarnings(policy: Policy, file: string, doc: Document, line
     ...approverReachWarnings(policy),
     ...historyWindowWarnings(policy, (path) => doc.hasIn(path)),
     ...riskListWarnings(policy, doc),
+    ...channelWarnings(policy, platforms),
   ];
   for (const { path, message } of findings) warn(path, message);
   return warnings;

@@ -20,13 +20,14 @@ function io(env: Record<string, string | undefined>, cwd: string) {
 }
 
 const example = readFileSync(join(import.meta.dirname, '../../manifests/policy.example.yaml'), 'utf8');
+const exampleLines = example.split('\n');
 /** The Bot Framework Emulator's local mode: Teams is on without credentials. */
 const TEAMS = { KEYCARD_TEAMS_ALLOW_UNAUTHENTICATED: 'true' };
 const TEAMS_WARNING =
-  /alerts\.channel\.teams is not set but Teams is configured: .*weekly approver report \(risk\.approverReport\) has nowhere to go/;
+  /keycard\.yaml:\d+:\d+ alerts\.channel\.teams: is not set but Teams is configured: .*weekly approver report \(risk\.approverReport\) has nowhere to go/;
 /** The example's approval tiers name Slack and console channels, none a Teams one. */
 const TIER_WARNING =
-  /^tiers\.(medium|high|critical)\.channel\.teams is not set but Teams is configured: approval cards for the \1 tier are not posted there/;
+  /keycard\.yaml:(\d+):\d+ tiers\.(medium|high|critical)\.channel\.teams: is not set but Teams is configured: approval cards for the \2 tier are not posted there/;
 
 describe('a chat platform with no alerts channel', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'kc-alerts-'));
@@ -38,8 +39,14 @@ describe('a chat platform with no alerts channel', () => {
     const teams = io({ ...baseEnv, ...TEAMS }, cwd);
     expect(await runCli(['policy', 'check', '--offline'], teams.io)).toBe(0);
     expect(teams.out.filter((line) => line.includes('alerts.channel'))).toEqual([expect.stringMatching(TEAMS_WARNING)]);
-    const tiers = teams.out.flatMap((line) => (line.includes('  warning: tiers.') ? [line.replace('  warning: ', '')] : []));
-    expect(tiers.map((line) => TIER_WARNING.exec(line)?.[1])).toEqual(['medium', 'high', 'critical']);
+    const tiers = teams.out.flatMap((line) => {
+      const match = TIER_WARNING.exec(line);
+      return match ? [match] : [];
+    });
+    expect(tiers.map((match) => match[2])).toEqual(['medium', 'high', 'critical']);
+    // Each points at its tier's channel key, as every other warning carries its file:line.
+    expect(tiers.map((match) => exampleLines[Number(match[1]) - 1]!.trim())).toEqual(['channel:', 'channel:', 'channel:']);
+    expect(teams.out.filter((line) => line.startsWith('  warning: ') && !/^ {2}warning: \S+:\d+:\d+ /.test(line))).toEqual([]);
     const none = io(baseEnv, cwd);
     expect(await runCli(['policy', 'check', '--offline'], none.io)).toBe(0);
     expect(none.out.join('\n')).not.toContain('alerts.channel');
@@ -66,7 +73,7 @@ describe('a chat platform with no alerts channel', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.level).toBe(40);
     const tiers = logged.filter((l) => TIER_WARNING.test(l.msg));
-    expect(tiers.map((l) => [l.level, TIER_WARNING.exec(l.msg)![1]])).toEqual([
+    expect(tiers.map((l) => [l.level, TIER_WARNING.exec(l.msg)![2]])).toEqual([
       [40, 'medium'],
       [40, 'high'],
       [40, 'critical'],
@@ -75,15 +82,15 @@ describe('a chat platform with no alerts channel', () => {
 
   it('names each configured platform without a channel; the report is mentioned only when it is on', () => {
     const none = makePolicy({ alerts: { channel: { console: '#security' } } });
-    expect(alertChannelWarnings(none, ['console', 'slack', 'teams']).map((w) => w.split(' ')[0])).toEqual([
-      'alerts.channel.slack',
-      'alerts.channel.teams',
+    expect(alertChannelWarnings(none, ['console', 'slack', 'teams']).map((w) => w.path)).toEqual([
+      ['alerts', 'channel', 'slack'],
+      ['alerts', 'channel', 'teams'],
     ]);
     expect(
       alertChannelWarnings(makePolicy({ alerts: { channel: { slack: 'C1', teams: '19:a@thread.tacv2' } } }), ['slack', 'teams']),
     ).toEqual([]);
     const off = makePolicy({ alerts: { channel: {} }, risk: { approverReport: { enabled: false } } });
-    expect(alertChannelWarnings(off, ['teams'])[0]).not.toContain('approver report');
+    expect(alertChannelWarnings(off, ['teams'])[0]?.message).not.toContain('approver report');
   });
 
   it('names each tier that needs approvals and lacks a channel on a configured platform, with where to find one', () => {
@@ -98,11 +105,18 @@ describe('a chat platform with no alerts channel', () => {
     });
     // low auto-approves (no card); medium names both; high names only Slack; critical names none.
     expect(channelWarnings(slackOnly, ['console', 'slack', 'teams'])).toEqual([
-      'tiers.high.channel.teams is not set but Teams is configured: approval cards for the high tier are not posted there (approvers there can still decide by command, e.g. approve KC-12); set it to a Teams channel id (19:…@thread.tacv2) of a team where the Keycard app is installed',
-      expect.stringMatching(/^tiers\.critical\.channel\.slack is not set but Slack is configured: .*set it to a Slack channel id \(C…\)/),
-      expect.stringMatching(/^tiers\.critical\.channel\.teams is not set but Teams is configured/),
+      {
+        path: ['tiers', 'high', 'channel', 'teams'],
+        message:
+          'is not set but Teams is configured: approval cards for the high tier are not posted there (approvers there can still decide by command, e.g. approve KC-12); set it to a Teams channel id (19:…@thread.tacv2) of a team where the Keycard app is installed',
+      },
+      {
+        path: ['tiers', 'critical', 'channel', 'slack'],
+        message: expect.stringMatching(/^is not set but Slack is configured: .*set it to a Slack channel id \(C…\)/),
+      },
+      { path: ['tiers', 'critical', 'channel', 'teams'], message: expect.stringMatching(/^is not set but Teams is configured/) },
     ]);
-    expect(tierChannelWarnings(slackOnly, ['slack'])).toEqual([expect.stringMatching(/^tiers\.critical\.channel\.slack/)]);
+    expect(tierChannelWarnings(slackOnly, ['slack']).map((w) => w.path)).toEqual([['tiers', 'critical', 'channel', 'slack']]);
     expect(tierChannelWarnings(slackOnly, ['console'])).toEqual([]);
   });
 });
