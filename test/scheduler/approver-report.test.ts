@@ -99,6 +99,90 @@ describe.each(storeKinds())('weekly approver report (%s)', (kind) => {
     expect(alerts(h.chat)).toHaveLength(0);
   });
 
+  /**
+   * A slot missed by less than a day is caught up on, but not one from before anything was recorded: a
+   * new install's first start would otherwise post a week it did not run. On its regular run the report
+   * is posted even when empty, as a heartbeat.
+   */
+  describe('catching up', () => {
+    const LATER_THAT_MONDAY = new Date(NEXT_MONDAY.getTime() + 3 * 3_600_000);
+    const audits = async () => (await h.deps.store.readAudit({})).filter((e) => e.action === 'risk.approver_report');
+    const request = async () => {
+      const submitted = await submitRequest(h.deps, {
+        requester: ALICE,
+        resource: 'demo-db',
+        durationMs: 10 * MINUTE,
+        reason: 'fixing stuck order batch OPS-1',
+        origin: { platform: 'console' },
+      });
+      if (!submitted.ok) throw new Error(submitted.message);
+    };
+
+    it('a new install started after the slot does not post the week before it existed', async () => {
+      h = await createHarness(kind, { policy, start: LATER_THAT_MONDAY });
+      expect(await runApproverReport(h.deps, h.clock.now(), 'replica-a')).toEqual({ status: 'before-history', slot: '2026-11-30' });
+      // Its first request comes after the slot: that week is still not one Keycard ran.
+      await request();
+      h.clock.advance(MINUTE);
+      expect(await runApproverReport(h.deps, h.clock.now(), 'replica-a')).toEqual({ status: 'before-history', slot: '2026-11-30' });
+      expect(alerts(h.chat)).toHaveLength(0);
+      expect(await audits()).toHaveLength(0);
+      // The next week's slot comes on time.
+      h.clock.set(new Date(NEXT_MONDAY.getTime() + 7 * 86_400_000));
+      expect(await runApproverReport(h.deps, h.clock.now(), 'replica-a')).toMatchObject({ status: 'posted', slot: '2026-12-07' });
+    });
+
+    it('a slot Keycard was down for is caught up on when anything was recorded before it', async () => {
+      await history();
+      h.clock.set(LATER_THAT_MONDAY);
+      expect(await runApproverReport(h.deps, h.clock.now(), 'replica-a')).toMatchObject({
+        status: 'posted',
+        slot: '2026-11-30',
+        approvers: 1,
+      });
+    });
+
+    it('a quiet week is caught up on too: the period is empty, not before Keycard', async () => {
+      h = await createHarness(kind, { policy, start: START });
+      await request();
+      h.clock.set(new Date(LATER_THAT_MONDAY.getTime() + 7 * 86_400_000));
+      expect(await runApproverReport(h.deps, h.clock.now(), 'replica-a')).toMatchObject({
+        status: 'posted',
+        slot: '2026-12-07',
+        approvers: 0,
+      });
+    });
+
+    it('on its regular run the report is posted with nothing recorded, as a heartbeat', async () => {
+      h = await createHarness(kind, { policy, start: NEXT_MONDAY });
+      expect(await runApproverReport(h.deps, h.clock.now(), 'replica-a')).toMatchObject({
+        status: 'posted',
+        slot: '2026-11-30',
+        approvers: 0,
+      });
+      expect(alertTexts(h.chat)).toEqual([expect.stringContaining('Weekly approver report, 2026-11-23 – 2026-11-30 (7d): 0 approver(s)')]);
+    });
+
+    it('a platform that failed on the regular run is retried later, even with nothing recorded before the slot', async () => {
+      h = await createHarness(kind, { policy, start: NEXT_MONDAY });
+      let down = true;
+      const teams = flakyChat(() => (down ? new Error('ECONNREFUSED') : undefined));
+      const deps: CoreDeps = {
+        ...h.deps,
+        policy: () => makePolicy({ alerts: { channel: { slack: 'C0SECURITY', teams: '19:security@thread.tacv2' } } }),
+        chatPlatforms: [
+          { platform: 'slack', chat: createRecordingChat() },
+          { platform: 'teams', chat: teams },
+        ],
+      };
+      expect(await runApproverReport(deps, h.clock.now(), 'replica-a')).toMatchObject({ status: 'posted', failed: ['teams'] });
+      down = false;
+      h.clock.advance(10 * MINUTE);
+      expect(await runApproverReport(deps, h.clock.now(), 'replica-a')).toMatchObject({ status: 'posted', platforms: ['teams'] });
+      expect(alertTexts(teams)).toHaveLength(1);
+    });
+  });
+
   it('two replicas asking at the same moment post it once', async () => {
     await history();
     const chats = [createRecordingChat(), createRecordingChat()];

@@ -20,11 +20,15 @@ const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const APPROVER_REPORT_LEASE = 'risk:approver-report';
 /** A report is not posted for a slot older than this (Keycard was down all day): the next week's comes on time. */
 const CATCH_UP_MS = DAY_MS;
+/** A run within the slot's own minute is its regular run (the job is checked every minute); a later one catches up. */
+const ON_TIME_MS = 60_000;
 const LEASE_MS = 10 * 60_000;
 const PAGE = 5_000;
 
 export type ApproverReportOutcome =
   | { status: 'disabled' | 'not-due' | 'already-posted' | 'held-elsewhere' }
+  /** A catch-up of a slot before anything was recorded (a new install's first start): about a time Keycard did not run. */
+  | { status: 'before-history'; slot: string }
   | { status: 'posted'; slot: string; approvers: number; flagged: number; platforms: Platform[]; failed: Platform[] }
   | { status: 'failed'; slot: string; failed: Platform[] }
   /** The slot's window ended with these platforms never reached: logged at error, once across replicas. */
@@ -52,7 +56,8 @@ export function approverReportSlot(policy: Policy, now: Date): { at: Date; key: 
  * have this week's report. A platform that failed is tried again on the next run (for up to a day), with the
  * report as first computed; one that got it is not posted to twice; one still failing when the day is over
  * is logged once at error ("approver report not delivered"). Each run that reaches a platform is
- * audited as `risk.approver_report`, naming the platforms it reached.
+ * audited as `risk.approver_report`, naming the platforms it reached. A slot is caught up on only when the
+ * audit log holds an event from before it; on its regular run it is posted even empty, as a heartbeat.
  */
 export async function runApproverReport(deps: CoreDeps, now: Date, holder: string): Promise<ApproverReportOutcome> {
   const policy = deps.policy();
@@ -66,7 +71,12 @@ export async function runApproverReport(deps: CoreDeps, now: Date, holder: strin
     const state = await readReportState(deps.store.state);
     return { state, targets: pendingPlatforms(deps.chatPlatforms, state, slot.key) };
   };
-  if ((await pending()).targets.length === 0) return { status: 'already-posted' };
+  const before = await pending();
+  if (before.targets.length === 0) return { status: 'already-posted' };
+  // Only a slot not yet started: a retry of one posted on time, to a platform that failed, goes on.
+  const catchUp = now.getTime() - slot.at.getTime() >= ON_TIME_MS;
+  if (catchUp && before.state?.slot !== slot.key && !(await recordedBefore(deps, slot.at)))
+    return { status: 'before-history', slot: slot.key };
   if (!(await deps.store.state.acquireLease(APPROVER_REPORT_LEASE, holder, now, LEASE_MS))) return { status: 'held-elsewhere' };
   try {
     const { state, targets } = await pending();
@@ -127,6 +137,12 @@ async function giveUp(deps: CoreDeps, slot: string, now: Date, holder: string): 
   } finally {
     await deps.store.state.releaseLease(APPROVER_REPORT_LEASE, holder);
   }
+}
+
+/** Whether the audit log's first event is older than `at`: Keycard ran (and recorded something) before it. */
+async function recordedBefore(deps: CoreDeps, at: Date): Promise<boolean> {
+  const [first] = await deps.store.readAudit({ limit: 1 });
+  return first !== undefined && first.at < at;
 }
 
 /** The report for the period ending at the slot, with the text every platform gets. */
