@@ -1,28 +1,10 @@
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkFlags, parseArgs, SWITCH, UsageError } from '../../src/cli/args.js';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/keycard.js';
+import { runCliIn } from '../helpers/run-cli.js';
 
-const root = join(import.meta.dirname, '../..');
-
-async function run(args: string[]) {
-  const cwd = mkdtempSync(join(tmpdir(), 'kc-repeated-'));
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    env: { KEYCARD_POLICY: join(root, 'manifests/policy.example.yaml'), KEYCARD_DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'silent' },
-    cwd,
-    stdin: process.stdin,
-    stdoutIsTTY: false,
-  };
-  const code = await runCli(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n'), cwd };
-}
+const run = (args: string[]) => runCliIn(args, { prefix: 'kc-repeated-' });
 
 /** A value flag given twice was read as its last value, the first dropped in silence (risk simulate --out A --out B wrote B). */
 describe('a value flag given more than once', () => {

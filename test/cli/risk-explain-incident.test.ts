@@ -1,26 +1,13 @@
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/keycard.js';
-
-const root = join(import.meta.dirname, '../..');
+import { runCliIn } from '../helpers/run-cli.js';
 
 async function explain(...extra: string[]) {
-  const cwd = mkdtempSync(join(tmpdir(), 'kc-explain-incident-'));
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    env: { KEYCARD_POLICY: join(root, 'manifests/policy.example.yaml'), KEYCARD_DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'silent' },
-    cwd,
-    stdin: process.stdin,
-    stdoutIsTTY: false,
-  };
-  const code = await runCli(['risk', 'explain', '--as', 'alice@example.com', 'demo-db', '--json', ...extra], io);
-  return { code, out: out.join('\n'), err: err.join('\n'), created: existsSync(join(cwd, 'data', 'PG_VERSION')) };
+  const result = await runCliIn(['risk', 'explain', '--as', 'alice@example.com', 'demo-db', '--json', ...extra], {
+    prefix: 'kc-explain-incident-',
+  });
+  return { ...result, created: existsSync(join(result.cwd, 'data', 'PG_VERSION')) };
 }
 
 describe('keycard risk explain --incident KEY', () => {

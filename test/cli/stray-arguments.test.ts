@@ -1,29 +1,22 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkFlags, parseArgs, UsageError } from '../../src/cli/args.js';
-import type { CliIo } from '../../src/cli/io.js';
-import { COMMAND_NAMES, runCli } from '../../src/cli/keycard.js';
+import { COMMAND_NAMES } from '../../src/cli/keycard.js';
+import { runCliIn } from '../helpers/run-cli.js';
 
 const root = join(import.meta.dirname, '../..');
 
 async function run(args: string[], prepare?: (cwd: string) => void) {
-  const cwd = mkdtempSync(join(tmpdir(), 'kc-stray-'));
-  prepare?.(cwd);
-  const before = readdirSync(cwd);
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    env: { KEYCARD_POLICY: join(root, 'manifests/policy.example.yaml'), KEYCARD_DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'silent' },
-    cwd,
-    stdin: process.stdin,
-    stdoutIsTTY: false,
-  };
-  const code = await runCli(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n'), touched: readdirSync(cwd).filter((f) => !before.includes(f)) };
+  let before: string[] = [];
+  const result = await runCliIn(args, {
+    prefix: 'kc-stray-',
+    prepare: (cwd) => {
+      prepare?.(cwd);
+      before = readdirSync(cwd);
+    },
+  });
+  return { ...result, touched: readdirSync(result.cwd).filter((f) => !before.includes(f)) };
 }
 
 /**
