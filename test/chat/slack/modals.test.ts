@@ -55,6 +55,21 @@ describe('Slack request modal', () => {
     expect(block(view!, 'level')!.element!.initial_option!.value).toBe('write');
   });
 
+  it('keeps a refused level or duration out of the prefilled reason: the level meant is filled in, a bad duration left empty', async () => {
+    f = await createSlackFixture('pglite');
+    await f.signed(slashCommand(U.alice.id, 'demo-db 30m wirte fixing the stuck orders table'));
+    await f.signed(slashCommand(U.alice.id, 'demo-db -5m read checking replication lag'));
+    const [typo, signed] = await openedViews(2);
+    expect(typo!.blocks[0]!.text!.text).toContain('did you mean "write"');
+    expect(block(typo!, 'level')!.element!.initial_option!.value).toBe('write');
+    expect(block(typo!, 'duration')!.element!.initial_value).toBe('30m');
+    expect(block(typo!, 'reason')!.element!.initial_value).toBe('fixing the stuck orders table');
+    expect(signed!.blocks[0]!.text!.text).toContain('a duration has no sign');
+    expect(block(signed!, 'duration')!.element!.initial_value).toBeUndefined();
+    expect(block(signed!, 'level')!.element!.initial_option!.value).toBe('read');
+    expect(block(signed!, 'reason')!.element!.initial_value).toBe('checking replication lag');
+  });
+
   it('returns field-level errors in the modal, then submits a valid form and reports through response_url', async () => {
     f = await createSlackFixture('pglite');
     await f.signed(slashCommand(U.alice.id, ''));

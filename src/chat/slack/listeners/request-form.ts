@@ -1,3 +1,5 @@
+import { isDurationShaped } from '../../../core/commands/duration-token.js';
+import { mistypedLevel } from '../../../core/commands/mistyped-level.js';
 import { parseDuration } from '../../../core/duration.js';
 import { checkDuration } from '../../../core/lifecycle/plan.js';
 import { resolveResource } from '../../../core/policy/access.js';
@@ -80,6 +82,7 @@ export function prefillFromText(
   if (tokens[0]?.toLowerCase() === 'access' || tokens[0] === '/access') tokens.shift();
   const prefill: { resource?: string; duration?: string; level?: string; reason?: string; incident?: string } = {};
   const rest: string[] = [];
+  const levelsOf = (resource: string) => Object.keys(ownEntry(policy.resources, resource)?.levels ?? {});
   for (let i = 0; i < tokens.length; i += 1) {
     const token = tokens[i]!;
     const lower = token.toLowerCase();
@@ -89,8 +92,12 @@ export function prefillFromText(
     } else if (lower.startsWith('--')) {
     } else if (!prefill.resource && i === 0 && ownEntry(policy.resources, lower)) prefill.resource = lower;
     else if (!prefill.duration && /^\d/.test(token) && parseDuration(token) !== undefined) prefill.duration = lower;
-    else if (!prefill.level && prefill.resource && Object.keys(ownEntry(policy.resources, prefill.resource)?.levels ?? {}).includes(lower))
-      prefill.level = lower;
+    else if (!prefill.level && prefill.resource && levelsOf(prefill.resource).includes(lower)) prefill.level = lower;
+    // What the parser refused in the level position stays out of the reason: a duration it could not read is
+    // left for the duration field (the problem line says why), a mistyped level is filled in as the level meant.
+    else if (rest.length === 0 && isDurationShaped(token) && parseDuration(token) === undefined) continue;
+    else if (rest.length === 0 && !prefill.level && prefill.resource && mistypedLevel(lower, levelsOf(prefill.resource)))
+      prefill.level = mistypedLevel(lower, levelsOf(prefill.resource));
     else rest.push(token);
   }
   if (rest.length > 0) prefill.reason = rest.join(' ');
