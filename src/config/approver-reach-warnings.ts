@@ -1,19 +1,14 @@
-import { looksLikeDirectoryReference } from '../core/directory/references.js';
+import { policyGroupMembers } from '../core/approval/approver-groups.js';
+import { distinctGroupMatching } from '../core/approval/rules.js';
 import { formatDuration } from '../core/duration.js';
 import { type Policy, TIER_NAMES, type Tier } from '../core/policy/schema.js';
 import type { PolicyFinding } from './history-window-warnings.js';
-
-/** A policy group's members, or undefined for a directory group (its members are known only online). */
-function membersOf(policy: Policy, group: string): string[] | undefined {
-  if (looksLikeDirectoryReference(group) || group.includes(':')) return undefined;
-  return policy.groups[group] ?? [];
-}
 
 /** Everyone in these groups, or undefined when one of them is a directory group. */
 function peopleIn(policy: Policy, groups: readonly string[]): Set<string> | undefined {
   const people = new Set<string>();
   for (const group of groups) {
-    const members = membersOf(policy, group);
+    const members = policyGroupMembers(policy, group);
     if (!members) return undefined;
     for (const member of members) people.add(member);
   }
@@ -22,33 +17,19 @@ function peopleIn(policy: Policy, groups: readonly string[]): Set<string> | unde
 
 /**
  * How many approvals people other than `excluded` can give a request routed to `groups`: one per person, or
- * with distinctGroups one per group, each from a different person (a matching, as approval/rules.ts counts).
+ * with distinctGroups one per group, each from a different person (the matching approval/rules.ts counts with).
  */
 function reachableApprovals(policy: Policy, groups: readonly string[], distinct: boolean, excluded: ReadonlySet<string>): number {
-  const people = (group: string) => (policy.groups[group] ?? []).filter((p) => !excluded.has(p));
-  if (!distinct) return new Set(groups.flatMap(people)).size;
-  const holder = new Map<string, string>();
-  const place = (group: string, seen: Set<string>): boolean => {
-    for (const person of people(group)) {
-      if (seen.has(person)) continue;
-      seen.add(person);
-      const other = holder.get(person);
-      if (other === undefined || place(other, seen)) {
-        holder.set(person, group);
-        return true;
-      }
-    }
-    return false;
-  };
-  let matched = 0;
-  for (const group of new Set(groups)) if (place(group, new Set())) matched += 1;
-  return matched;
+  const unique = [...new Set(groups)];
+  const people = [...new Set(unique.flatMap((g) => policy.groups[g] ?? []))].filter((p) => !excluded.has(p));
+  if (!distinct) return people.length;
+  return distinctGroupMatching(people.map((p) => ({ groups: unique.filter((g) => policy.groups[g]?.includes(p)) })));
 }
 
 /** Whether some resource lets this person ask for it (a directory group in `requesters` might hold them). */
 function mayRequest(policy: Policy, person: string): boolean {
   return Object.values(policy.resources).some(
-    (r) => r.requesters === undefined || r.requesters.some((g) => membersOf(policy, g)?.includes(person) ?? true),
+    (r) => r.requesters === undefined || r.requesters.some((g) => policyGroupMembers(policy, g)?.includes(person) ?? true),
   );
 }
 
@@ -80,7 +61,7 @@ export function approverReachWarnings(policy: Policy): PolicyFinding[] {
     const needed = tier.approvals;
     const members = peopleIn(policy, tier.approvers);
     if (needed === 0 || !members) continue;
-    if (tier.escalateTo !== undefined && !membersOf(policy, tier.escalateTo)) continue;
+    if (tier.escalateTo !== undefined && !policyGroupMembers(policy, tier.escalateTo)) continue;
     const path = ['tiers', name, 'approvers'];
     const groups = tier.approvers.join(', ');
     // Fewer people than approvals is warned about for everyone (policy-warnings.ts); distinct groups can fall short with enough people.

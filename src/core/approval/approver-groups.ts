@@ -1,3 +1,4 @@
+import { looksLikeDirectoryReference } from '../directory/references.js';
 import type { Policy, Tier } from '../policy/schema.js';
 import type { RiskFactor } from '../types.js';
 
@@ -18,14 +19,14 @@ export function approverGroupsFor(policy: Policy, tier: Tier, factors: readonly 
   return [...new Set([...tier.approvers, ...fallback])];
 }
 
-/**
- * Whether `email` is, or may be, a member of one of `groups`: a policy group lists them, or a group is a
- * directory reference (slack:@handle, entra:…), whose members are only known at decision time.
- */
+/** A policy group's members, or undefined for a directory group (slack:@handle, entra:…): its members are known only online. */
+export function policyGroupMembers(policy: Policy, group: string): string[] | undefined {
+  if (looksLikeDirectoryReference(group) || group.includes(':')) return undefined;
+  return policy.groups[group] ?? [];
+}
+
+/** Whether `email` is, or may be, a member of one of `groups`: a policy group lists them, or a group is a directory group. */
 function mayBeInGroups(policy: Policy, groups: readonly string[], email: string): boolean {
   const who = email.toLowerCase();
-  return groups.some((g) => {
-    const members = policy.groups[g];
-    return members === undefined || members.some((m) => m.toLowerCase() === who);
-  });
+  return groups.some((g) => policyGroupMembers(policy, g)?.includes(who) ?? true);
 }

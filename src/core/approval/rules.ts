@@ -35,9 +35,10 @@ export function eligibleGroups(policy: Policy, request: Pick<AccessRequest, 'app
 
 /**
  * Largest set of approvals that can each be credited to a different group (bipartite matching
- * by augmenting paths; approver and group counts are tiny).
+ * by augmenting paths; approver and group counts are tiny). `policy check` counts the approvals a
+ * tier's members could give one another the same way (config/approver-reach-warnings.ts).
  */
-function distinctGroupMatching(approvals: Array<{ groups: string[] }>): number {
+export function distinctGroupMatching(approvals: ReadonlyArray<{ groups: readonly string[] }>): number {
   const owner = new Map<string, number>();
   const tryAssign = (index: number, seen: Set<string>): boolean => {
     for (const group of approvals[index]!.groups) {
