@@ -4,7 +4,7 @@ import { explainRisk, type RiskExplanation } from '../core/lifecycle/queries.js'
 import type { Policy } from '../core/policy/schema.js';
 import { TIER_NAMES } from '../core/policy/schema.js';
 import { approverPatterns } from '../core/risk/approver-patterns.js';
-import { approverReportText } from '../core/risk/approver-report-text.js';
+import { approverReportOptions, approverReportText } from '../core/risk/approver-report-text.js';
 import { formatPoints } from '../core/risk/assess.js';
 import { replayAudit } from '../core/risk/audit-ledger.js';
 import { isIncidentKey, notAnIncidentKey } from '../core/risk/incident.js';
@@ -331,18 +331,12 @@ async function approversCommand(io: CliIo, args: ParsedArgs): Promise<number> {
     return 1;
   }
   const until = new Date(events[events.length - 1]!.at.getTime() + 1);
-  const t = policy.policy.risk.thresholds;
-  const settings = policy.policy.risk.approverReport;
   // The weekly report's thresholds and period, so that this previews what the security channel gets.
-  const since = new Date(until.getTime() - (sinceMs ?? settings.period));
-  const report = approverPatterns(replayAudit(events, windows(policy.policy)).requests(), {
-    since,
-    until,
-    concentration: t.approverShare,
-    minPair: t.approverMinApprovals,
-    fastMs: t.fastApproval,
-    minDecisions: settings.minDecisions,
-  });
+  const since = new Date(until.getTime() - (sinceMs ?? policy.policy.risk.approverReport.period));
+  const report = approverPatterns(
+    replayAudit(events, windows(policy.policy)).requests(),
+    approverReportOptions(policy.policy, since, until),
+  );
   if (args.flags.has('json')) io.out(JSON.stringify(report, null, 2));
   else io.out(approverReportText(policy.policy, report, since, until, 'Approver report'));
   return 0;

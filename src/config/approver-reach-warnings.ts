@@ -2,7 +2,7 @@ import { policyGroupMembers } from '../core/approval/approver-groups.js';
 import { distinctGroupMatching } from '../core/approval/rules.js';
 import { formatDuration } from '../core/duration.js';
 import { type Policy, TIER_NAMES, type Tier } from '../core/policy/schema.js';
-import type { PolicyFinding } from './history-window-warnings.js';
+import type { PolicyFinding } from './policy-errors.js';
 
 /** Everyone in these groups, or undefined when one of them is a directory group. */
 function peopleIn(policy: Policy, groups: readonly string[]): Set<string> | undefined {

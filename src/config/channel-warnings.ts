@@ -2,7 +2,7 @@ import type { Policy } from '../core/policy/schema.js';
 import { TIER_NAMES } from '../core/policy/schema.js';
 import type { Platform } from '../core/types.js';
 import type { KeycardConfig } from './env.js';
-import type { PolicyFinding } from './history-window-warnings.js';
+import type { PolicyFinding } from './policy-errors.js';
 
 const WHERE = {
   slack: 'a Slack channel id (C…) the Keycard bot is in',

@@ -1,11 +1,6 @@
 import { formatDuration } from '../core/duration.js';
 import type { Policy } from '../core/policy/schema.js';
-
-/** A warning before it is located in the file: the policy path it is about and what to say. */
-export interface PolicyFinding {
-  path: PropertyKey[];
-  message: string;
-}
+import type { PolicyFinding } from './policy-errors.js';
 
 type Thresholds = Policy['risk']['thresholds'];
 

@@ -1,4 +1,10 @@
 /** One problem found in a policy file, located as precisely as the YAML allows. */
+/** A warning before it is located in the file: the policy path it is about and what to say. */
+export interface PolicyFinding {
+  path: PropertyKey[];
+  message: string;
+}
+
 export interface PolicyError {
   file: string;
   /** 1-based line of the offending node (or its nearest existing parent). */

@@ -1,6 +1,6 @@
 import { type Document, isMap } from 'yaml';
 import type { Policy } from '../core/policy/schema.js';
-import type { PolicyFinding } from './history-window-warnings.js';
+import type { PolicyFinding } from './policy-errors.js';
 import { formatPath } from './policy-errors.js';
 import { keyText } from './yaml-locate.js';
 

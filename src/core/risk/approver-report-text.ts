@@ -1,6 +1,19 @@
 import { formatDuration } from '../duration.js';
 import type { Policy } from '../policy/schema.js';
-import { type ApproverPattern, formatDecisionMedian } from './approver-patterns.js';
+import { type ApproverPattern, type ApproverPatternOptions, formatDecisionMedian } from './approver-patterns.js';
+
+/** The weekly report's reading of approver patterns over [since, until): the policy's thresholds and report settings. */
+export function approverReportOptions(policy: Policy, since: Date, until: Date): ApproverPatternOptions {
+  const t = policy.risk.thresholds;
+  return {
+    since,
+    until,
+    concentration: t.approverShare,
+    minPair: t.approverMinApprovals,
+    fastMs: t.fastApproval,
+    minDecisions: policy.risk.approverReport.minDecisions,
+  };
+}
 
 /**
  * The approver report as posted to the security channel: a head line, then one bullet per flagged approver.

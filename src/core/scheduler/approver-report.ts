@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../lifecycle/deps.js';
 import type { Policy } from '../policy/schema.js';
 import { type ApproverPattern, approverPatterns } from '../risk/approver-patterns.js';
-import { approverReportText, localDateOf } from '../risk/approver-report-text.js';
+import { approverReportOptions, approverReportText, localDateOf } from '../risk/approver-report-text.js';
 import { replayAudit } from '../risk/audit-ledger.js';
 import { clockToMinutes, localTime } from '../risk/local-time.js';
 import type { AuditEvent, Platform } from '../types.js';
@@ -173,12 +173,5 @@ async function approverReport(deps: CoreDeps, policy: Policy, since: Date, until
     denialWindowMs: t.denialWindow,
     velocityWindowMs: t.velocityWindow,
   });
-  return approverPatterns(ledger.requests(), {
-    since,
-    until,
-    concentration: t.approverShare,
-    minPair: t.approverMinApprovals,
-    fastMs: t.fastApproval,
-    minDecisions: policy.risk.approverReport.minDecisions,
-  });
+  return approverPatterns(ledger.requests(), approverReportOptions(policy, since, until));
 }
