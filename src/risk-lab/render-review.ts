@@ -2,19 +2,17 @@ import { formatDuration } from '../core/duration.js';
 import { formatPoints } from '../core/risk/assess.js';
 import type { IncidentGrant, IncidentReview } from '../core/risk/incident-review.js';
 import { minutes, textTable } from './text-table.js';
+import { createZone, formatCivilDate } from './zoned-time.js';
 
 /** "2026-11-24 10:04" in the policy's zone: the zone the rest of the policy (business hours, tiers' windows) reads. */
 function clock(timeZone: string): (d: Date | null) => string {
-  const format = new Intl.DateTimeFormat('sv-SE', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  });
-  return (d) => (d ? format.format(d) : '—');
+  const zone = createZone(timeZone);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (d) => {
+    if (!d) return '—';
+    const minute = zone.local(d).minutes;
+    return `${formatCivilDate(zone.dateOf(d))} ${pad(Math.floor(minute / 60))}:${pad(minute % 60)}`;
+  };
 }
 
 function decision(g: IncidentGrant): string {

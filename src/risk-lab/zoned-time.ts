@@ -1,3 +1,4 @@
+import { isCalendarDate } from '../core/policy/field-schemas.js';
 import type { Weekday } from '../core/policy/schema.js';
 
 const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -64,10 +65,8 @@ export function createZone(timeZone: string): Zone {
 
 export function parseCivilDate(text: string): CivilDate | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!m) return undefined;
-  const date = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
-  const check = new Date(Date.UTC(date.year, date.month - 1, date.day));
-  return check.getUTCMonth() + 1 === date.month && check.getUTCDate() === date.day ? date : undefined;
+  if (!m || !isCalendarDate(text)) return undefined;
+  return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
 }
 
 export function formatCivilDate(date: CivilDate): string {

@@ -19,3 +19,13 @@ export const emailSchema = z
   .string()
   .regex(/^[^\s@]+@[^\s@]+$/, { message: 'must be an email address' })
   .transform((s) => s.toLowerCase());
+
+/**
+ * Whether a YYYY-MM-DD names a day of the calendar: "2026-02-30" and "2026-13-45" have the shape of a date but
+ * name none (Date would roll them over into March, or give no date).
+ */
+export function isCalendarDate(text: string): boolean {
+  const [year, month, day] = text.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}

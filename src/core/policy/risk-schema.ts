@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { timeZoneProblem } from '../time-zone.js';
-import { durationSchema, emailSchema } from './field-schemas.js';
+import { durationSchema, emailSchema, isCalendarDate } from './field-schemas.js';
 
 const email = emailSchema;
 
@@ -13,21 +13,14 @@ const timeZone = z
   })
   .describe('IANA time zone (Europe/Berlin, America/New_York); an unknown one is refused');
 
-/** The risk model's weights, thresholds and factor settings (DESIGN.md §4). The defaults are round, conservative numbers;
- * manifests/policy.example.yaml carries weights fitted on generated histories (docs/risk-evaluation.md). */
 /**
  * The factor weights that lower risk (discounts): they stay ≤ 0, every other factor weight ≥ 0. Calibration
  * keeps its proposals on that side, and `policy check` warns about a policy that crosses it.
  */
-/** "2026-02-30" and "2026-13-45" have the shape of a date but name no day (Date would roll them over). */
-function isCalendarDate(text: string): boolean {
-  const [year, month, day] = text.split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
 export const DISCOUNT_FACTORS: ReadonlySet<string> = new Set(['cleanHistory', 'routineWork', 'incidentKey', 'ticketKey', 'onCall']);
 
+/** The risk model's weights, thresholds and factor settings (DESIGN.md §4). The defaults are round, conservative numbers;
+ * manifests/policy.example.yaml carries weights fitted on generated histories (docs/risk-evaluation.md). */
 export const riskSchema = z
   .object({
     sensitivity: z
