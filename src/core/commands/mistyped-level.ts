@@ -24,6 +24,8 @@ function isOneSubstitution(word: string, level: string): boolean {
  * The level `word` (lower case) is very probably a mistyping of: two adjacent letters swapped in a name of
  * 4+ letters (`wirte`, `raed`, `amdin`), or one letter changed in a name of 5+ letters (`writr`, `admon`).
  * Shorter names and insertions or deletions are left alone: `real`, `head`, `reads`, `writes` start reasons.
+ * Narrower on purpose than `closest` (suggest.ts), which only picks a hint after a lookup already failed:
+ * this decides whether a word that may start a reason is refused at all.
  */
 export function mistypedLevel(word: string, levels: string[]): string | undefined {
   if (REAL_WORDS.has(word) || levels.includes(word)) return undefined;
